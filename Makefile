@@ -1,0 +1,29 @@
+# The two commands of the README:
+#   make report   set up (if needed), generate the demo data, run every stage report, build reports/index.html
+#   make test     set up (if needed), run the whole test suite (.ci/run calls exactly this)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install report test bench clean-reports
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/userops run --data demo --data cdnow
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean-reports:
+	rm -rf reports/20*
