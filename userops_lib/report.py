@@ -1,0 +1,89 @@
+"""Small helpers the stage notebooks share: headings, skip notes, tables, masking, chart style.
+
+Notebooks stay thin: they call the library for numbers and these helpers to show them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Iterable
+
+import pandas as pd
+
+__all__ = ["mask_id", "mask_ids", "say", "skip_note", "show", "setup_charts", "pct"]
+
+
+def mask_id(value, keep: int = 2) -> str:
+    """Mask an identifier for a report: first ``keep`` characters, then a short stable hash.
+
+    The same id always gives the same mask, so rows can still be told apart and matched across
+    tables of one report, but the id cannot be read back.
+    """
+    text = "" if value is None else str(value)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:6]
+    return f"{text[:keep]}***{digest}"
+
+
+def mask_ids(df: pd.DataFrame, columns: Iterable[str] = ("customer_id",), enabled: bool = True) -> pd.DataFrame:
+    """Copy of ``df`` with identifier columns masked (when ``enabled``)."""
+    if not enabled:
+        return df
+    out = df.copy()
+    for col in columns:
+        if col in out.columns:
+            out[col] = out[col].map(mask_id)
+    return out
+
+
+def say(markdown: str) -> None:
+    """Show a line of Markdown in the notebook (plain print outside IPython)."""
+    try:
+        from IPython.display import Markdown, display
+
+        display(Markdown(markdown))
+    except ImportError:  # pragma: no cover
+        print(markdown)
+
+
+def skip_note(data, table: str, section: str) -> bool:
+    """Say that ``section`` is skipped when ``data`` lacks ``table``; returns True when skipped."""
+    if data.has(table):
+        return False
+    say(data.skip_note(table, section))
+    return True
+
+
+def pct(x: float, digits: int = 1) -> str:
+    """``0.1234`` → ``"12.3%"`` (``"n/a"`` for missing values)."""
+    return "n/a" if x is None or pd.isna(x) else f"{100 * x:.{digits}f}%"
+
+
+def show(df: pd.DataFrame, caption: str | None = None, percent: Iterable[str] = (), money: Iterable[str] = (),
+         max_rows: int = 30):
+    """Display a table with readable number formats (percent and money columns named)."""
+    fmt = {c: "{:.1%}" for c in percent if c in df.columns}
+    fmt.update({c: "{:,.2f}" for c in money if c in df.columns})
+    for c in df.columns:
+        if c not in fmt and pd.api.types.is_float_dtype(df[c]):
+            fmt[c] = "{:,.2f}"
+    styler = df.head(max_rows).style.format(fmt, na_rep="–")
+    if caption:
+        styler = styler.set_caption(caption)
+    try:
+        from IPython.display import display
+
+        display(styler)
+    except ImportError:  # pragma: no cover
+        print(df.head(max_rows).to_string())
+    return styler
+
+
+def setup_charts() -> None:
+    """One chart style for every report (seaborn whitegrid, readable sizes, CJK-capable fonts)."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", context="notebook")
+    plt.rcParams.update({"figure.figsize": (9, 4), "figure.dpi": 100, "axes.titleweight": "bold",
+                         "font.sans-serif": ["DejaVu Sans", "Noto Sans CJK SC", "SimHei", "Arial Unicode MS"],
+                         "axes.unicode_minus": False})
