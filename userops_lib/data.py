@@ -117,7 +117,10 @@ def _read_raw(source, backend) -> tuple[dict[str, Any], str, dict]:
         return dict(source), "dataframes", {}
     if isinstance(source, ibis.BaseBackend):
         present = set(source.list_tables())
-        return {n: source.table(n) for n in CONTRACT if n in present}, type(source).__name__, {}
+        tables = {n: source.table(n) for n in CONTRACT if n in present}
+        if source is not backend:  # another database: copy the contract tables into the engine
+            tables = {n: backend.create_table(f"src_{n}", t.to_pyarrow(), overwrite=True) for n, t in tables.items()}
+        return tables, source.name, {}
     text = str(source)
     if text == "demo":
         folder = demo_dir()
@@ -131,14 +134,10 @@ def _read_raw(source, backend) -> tuple[dict[str, Any], str, dict]:
         orders, facts = load_cdnow(sample=text == "cdnow_sample", with_facts=True)
         return {"orders": orders}, text, facts
     path = Path(text).expanduser()
-    if "://" in text and not path.exists():
-        con = ibis.connect(text)
-        raw, _, facts = _read_raw(con, backend)
-        return raw, text, facts
-    if path.suffix in (".duckdb", ".db") and path.is_file():
-        con = ibis.duckdb.connect(str(path), read_only=True)
-        raw, _, facts = _read_raw(con, backend)
-        return raw, path.name, facts
+    if path.suffix in (".duckdb", ".db") and path.is_file() and backend.name == "duckdb":
+        backend.attach(str(path), name="source_db", read_only=True)
+        present = set(backend.list_tables(database=("source_db", "main")))
+        return {n: backend.table(n, database=("source_db", "main")) for n in CONTRACT if n in present}, path.name, {}
     if path.is_dir():
         return _read_folder(path, backend), path.name, {}
     raise ParameterError(
@@ -454,7 +453,8 @@ def load_dataset(
         ``"demo"`` (generated synthetic shop), ``"cdnow"`` / ``"cdnow_sample"`` (real CDNOW purchase
         log shipped with ``lifetimes``), a folder of ``<table>.parquet`` / ``<table>.csv`` files, a
         ``.duckdb`` file, a database URL ibis understands (``postgres://...``), an ibis connection,
-        or a dict ``{"orders": df, ...}``.
+        or a dict ``{"orders": df, ...}``. A database URL or connection is also the engine: the
+        aggregations run inside that database and nothing is written into it.
     time_zone : str
         Business time zone (IANA name, e.g. ``"Asia/Shanghai"``). Dates are local dates in it.
     as_of : str or date, optional
@@ -466,12 +466,16 @@ def load_dataset(
         Engine to run on; default an in-memory DuckDB.
     materialize : bool
         Store the clean tables in the engine (fast repeated queries) rather than keeping them as
-        views over the raw input.
+        views over the raw input. Ignored (views) when the source database is the engine.
 
     Returns
     -------
     Dataset
     """
+    if isinstance(source, str) and "://" in source:
+        source = ibis.connect(source)  # any SQL database ibis reaches
+    if isinstance(source, ibis.BaseBackend) and backend is None and source.name in ("duckdb", "pyspark"):
+        backend, materialize = source, False  # compute where the data is; never write into it
     if backend is None or backend == "duckdb":
         backend = engine.duckdb_backend()
     elif backend == "spark":

@@ -1,0 +1,5 @@
+"""``python -m userops_lib run ...`` is the same as the ``userops`` command."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,285 @@
+"""Run one notebook with papermill, render it to code-free HTML, publish it without losing the last good report.
+
+A run writes into a scratch folder under ``<out>/`` and only moves finished files into
+``<out>/<run-date>/<dataset>/`` with :func:`os.replace` (same file system, so each move is
+atomic). A failed notebook is published as ``<name>.FAILED.ipynb`` / ``<name>.FAILED.html``
+and never overwrites ``<name>.html`` from an earlier good run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
+from papermill.exceptions import PapermillExecutionError
+from traitlets.config import Config
+
+from .exceptions import RunnerError
+
+__all__ = ["Outcome", "run_notebook", "export_html", "publish", "STATUS_FILE"]
+
+STATUS_FILE = "status.json"
+BANNER_TAG = "userops-error-banner"
+#: Cells with one of these tags are left out of the HTML report.
+REMOVE_TAGS = ("remove-cell", "remove_cell")
+_quiet = logging.getLogger("userops.nbconvert")
+_quiet.setLevel(logging.ERROR)
+
+
+@dataclass
+class Outcome:
+    """What happened to one notebook run.
+
+    Attributes
+    ----------
+    notebook : str
+        Notebook name (file name without ``.ipynb``).
+    status : str
+        ``ok``, ``failed`` or ``timeout``.
+    parameters : dict
+        Parameters injected into the notebook.
+    started_at : str
+        ISO time stamp (local time with offset).
+    duration_s : float
+        Wall-clock seconds, kernel start-up and HTML export included.
+    error : str or None
+        One-line ``ExceptionType: message`` (or time-out description) when not ok.
+    files : dict
+        ``{"ipynb": Path, "html": Path}`` in the scratch folder (html may be missing if
+        rendering failed).
+    """
+
+    notebook: str
+    status: str
+    parameters: dict[str, Any]
+    started_at: str
+    duration_s: float
+    error: str | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def run_notebook(
+    input_path: Path,
+    work_dir: Path,
+    parameters: dict[str, Any],
+    *,
+    timeout: int | None = 900,
+    kernel_name: str = "python3",
+    title: str | None = None,
+) -> Outcome:
+    """Execute ``input_path`` with papermill into ``work_dir`` and render the HTML report.
+
+    Never raises for a problem inside the notebook: failures and cell time-outs come back as
+    an :class:`Outcome` whose files are ``<name>.FAILED.ipynb`` / ``.FAILED.html`` with a red
+    banner at the top saying what went wrong.
+
+    Parameters
+    ----------
+    input_path : Path
+        The notebook to run; it runs with its own folder as working directory.
+    work_dir : Path
+        Scratch folder for the executed notebook and its HTML.
+    parameters : dict
+        Typed values for the ``parameters`` cell (papermill injects them after it).
+    timeout : int, optional
+        Seconds one cell may run (``None``: no limit).
+    kernel_name : str
+        Jupyter kernel (``python3`` is the venv's ipykernel).
+    title : str, optional
+        HTML page title.
+    """
+    input_path = Path(input_path).resolve()
+    name = input_path.stem
+    out_nb = Path(work_dir) / f"{name}.ipynb"
+    started = dt.datetime.now().astimezone()
+    t0 = time.perf_counter()
+    status, error = "ok", None
+    try:
+        papermill.execute_notebook(
+            str(input_path), str(out_nb), parameters=parameters, kernel_name=kernel_name,
+            cwd=str(input_path.parent), execution_timeout=timeout, log_output=False,
+            progress_bar=False, request_save_on_cell_execute=True, config=_kernel_config(),
+        )
+    except PapermillExecutionError as exc:
+        status, error = "failed", _one_line(exc.ename, exc.evalue)
+    except TimeoutError as exc:  # nbclient's CellTimeoutError (and IOPub time-outs)
+        status, error = "timeout", _timeout_message(out_nb, timeout, exc)
+    except Exception as exc:  # kernel died / could not start, unreadable notebook, ...
+        status, error = "failed", _one_line(type(exc).__name__, str(exc))
+
+    nb = _read(out_nb) if out_nb.exists() else nbformat.v4.new_notebook()
+    files: dict[str, Path] = {}
+    if status == "ok":
+        files["ipynb"] = out_nb
+        try:
+            files["html"] = export_html(nb, out_nb.with_suffix(".html"), title=title)
+        except Exception as exc:  # a report that cannot be rendered is not a good report
+            status, error = "failed", _one_line("HTML export failed: " + type(exc).__name__, str(exc))
+            files = {}
+    if status != "ok":
+        _add_banner(nb, status, error or "", parameters)
+        failed_nb = out_nb.with_name(f"{name}.FAILED.ipynb")
+        nbformat.write(nb, str(failed_nb))
+        out_nb.unlink(missing_ok=True)
+        out_nb.with_suffix(".html").unlink(missing_ok=True)
+        files["ipynb"] = failed_nb
+        try:
+            files["html"] = export_html(nb, failed_nb.with_suffix(".html"), title=title)
+        except Exception as exc:  # keep the .ipynb at least
+            error = f"{error} (HTML export also failed: {type(exc).__name__}: {exc})"
+    return Outcome(name, status, dict(parameters), started.isoformat(timespec="seconds"),
+                   round(time.perf_counter() - t0, 2), error, files)
+
+
+def export_html(nb: nbformat.NotebookNode, path: Path, title: str | None = None) -> Path:
+    """Write ``nb`` as HTML without code cells' input or prompts (outputs and markdown only).
+
+    Cells tagged ``remove-cell`` are dropped. The notebook's own outputs (figures are
+    base64 PNGs) are embedded, so the file stands alone.
+    """
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, log=_quiet)
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags=set(REMOVE_TAGS), enabled=True), enabled=True)
+    resources = {"metadata": {"name": title or Path(path).stem}}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    Path(path).write_text(body, encoding="utf-8")
+    return Path(path)
+
+
+def publish(outcome: Outcome, dest: Path, *, run_info: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Move the outcome's files into ``dest`` and merge its entry into ``dest/status.json``.
+
+    A good run replaces ``<name>.ipynb``/``.html`` and removes a stale ``<name>.FAILED.*``; a
+    failed run only writes ``<name>.FAILED.*`` and leaves the last good report in place.
+
+    Returns
+    -------
+    dict
+        The status entry written for this notebook (paths relative to ``dest``).
+    """
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    name = outcome.notebook
+    moved: dict[str, str | None] = {"ipynb": None, "html": None}
+    for kind in ("ipynb", "html"):  # the .ipynb first: an .html is never newer than its notebook
+        src = outcome.files.get(kind)
+        if src is not None and Path(src).exists():
+            os.replace(src, dest / Path(src).name)
+            moved[kind] = Path(src).name
+    if outcome.ok:
+        for suffix in (".FAILED.ipynb", ".FAILED.html"):
+            (dest / f"{name}{suffix}").unlink(missing_ok=True)
+    good_html = dest / f"{name}.html"
+    entry = {
+        "notebook": name,
+        "status": outcome.status,
+        "parameters": outcome.parameters,
+        "started_at": outcome.started_at,
+        "duration_s": outcome.duration_s,
+        "error": outcome.error,
+        "html": moved["html"],
+        "ipynb": moved["ipynb"],
+        "last_good_html": good_html.name if good_html.exists() else None,
+    }
+    _merge_status(dest / STATUS_FILE, entry, run_info or {})
+    return entry
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+def _kernel_config() -> Config:
+    """Let jupyter_client give the kernel CurveZMQ keys when it can (ipykernel 7 warns on plain TCP)."""
+    config = Config()
+    try:
+        import zmq
+
+        if zmq.has("curve"):
+            config.KernelManager.transport_encryption = "auto"
+    except Exception:  # older jupyter_client / pyzmq: plain TCP on localhost, as before
+        pass
+    return config
+
+
+def _read(path: Path) -> nbformat.NotebookNode:
+    try:
+        return nbformat.read(str(path), as_version=4)
+    except Exception as exc:
+        raise RunnerError(f"cannot read the executed notebook '{path}': {exc}") from exc
+
+
+def _one_line(ename: str, evalue: str) -> str:
+    text = " ".join(str(evalue or "").split())
+    if len(text) > 400:
+        text = text[:397] + "..."
+    return f"{ename}: {text}" if text else ename
+
+
+def _timeout_message(out_nb: Path, timeout: int | None, exc: BaseException) -> str:
+    """Which cell timed out: the last code cell papermill recorded a start time for."""
+    where = "a cell"
+    if out_nb.exists():
+        try:
+            nb = nbformat.read(str(out_nb), as_version=4)
+            code = [c for c in nb.cells if c.cell_type == "code"]
+            started = [i for i, c in enumerate(code) if c.metadata.get("papermill", {}).get("start_time")]
+            if started:
+                i = started[-1]
+                line = next((ln.strip() for ln in code[i].source.splitlines() if ln.strip()), "")
+                line = line if len(line) <= 60 else line[:57] + "..."
+                where = f"code cell {i + 1} of {len(code)}" + (f" ({line})" if line else "")
+        except Exception:  # the message must not fail; keep "a cell"
+            pass
+    if "IOPub" in str(exc):
+        return f"{where} timed out waiting for kernel output"
+    return f"{where} timed out after {timeout} s (--timeout)"
+
+
+def _add_banner(nb: nbformat.NotebookNode, status: str, error: str, parameters: dict) -> None:
+    """Put a red note at the top: papermill adds none for time-outs, and managers read the top."""
+    nb.cells = [c for c in nb.cells if BANNER_TAG not in c.get("metadata", {}).get("tags", [])]
+    what = "timed out" if status == "timeout" else "failed"
+    params = ", ".join(f"{k}={v!r}" for k, v in parameters.items())
+    text = (
+        '<div style="border:2px solid #c62828;background:#fdecea;color:#8e0000;padding:12px 16px;'
+        'border-radius:6px;font-family:sans-serif">'
+        f"<strong>This report {what} and is incomplete.</strong><br>"
+        f"<code>{html.escape(error)}</code><br>"
+        f"<small>Parameters: {html.escape(params)}. The output below stops where the run stopped; "
+        "the last good report (if any) was left in place.</small></div>"
+    )
+    cell = nbformat.v4.new_markdown_cell(text)
+    cell.metadata["tags"] = [BANNER_TAG]
+    nb.cells.insert(0, cell)
+
+
+def _merge_status(path: Path, entry: dict, run_info: dict) -> None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            data = {}
+    except (FileNotFoundError, ValueError):
+        data = {}
+    data.update(run_info)
+    data.setdefault("notebooks", {})[entry["notebook"]] = entry
+    data.setdefault("history", []).append(
+        {k: entry[k] for k in ("notebook", "status", "started_at", "duration_s", "error")})
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+
