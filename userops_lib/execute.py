@@ -114,6 +114,7 @@ def run_notebook(
             str(input_path), str(out_nb), parameters=parameters, kernel_name=kernel_name,
             cwd=str(input_path.parent), execution_timeout=timeout, log_output=False,
             progress_bar=False, request_save_on_cell_execute=True, config=_kernel_config(),
+            shutdown_kernel="immediate",  # outputs are saved; a graceful stop of a busy kernel only spews
         )
     except PapermillExecutionError as exc:
         status, error = "failed", _one_line(exc.ename, exc.evalue)
@@ -232,7 +233,7 @@ def _one_line(ename: str, evalue: str) -> str:
 
 def _timeout_message(out_nb: Path, timeout: int | None, exc: BaseException) -> str:
     """Which cell timed out: the last code cell papermill recorded a start time for."""
-    where = "a cell"
+    where = "a cell"  # code cells are counted with papermill's injected-parameters cell
     if out_nb.exists():
         try:
             nb = nbformat.read(str(out_nb), as_version=4)
@@ -242,12 +243,12 @@ def _timeout_message(out_nb: Path, timeout: int | None, exc: BaseException) -> s
                 i = started[-1]
                 line = next((ln.strip() for ln in code[i].source.splitlines() if ln.strip()), "")
                 line = line if len(line) <= 60 else line[:57] + "..."
-                where = f"code cell {i + 1} of {len(code)}" + (f" ({line})" if line else "")
+                where = f"code cell {i + 1} of {len(code)}" + (f": {line}" if line else "")
         except Exception:  # the message must not fail; keep "a cell"
             pass
     if "IOPub" in str(exc):
-        return f"{where} timed out waiting for kernel output"
-    return f"{where} timed out after {timeout} s (--timeout)"
+        return f"timed out waiting for kernel output in {where}"
+    return f"timed out after {timeout} s (--timeout) in {where}"
 
 
 def _add_banner(nb: nbformat.NotebookNode, status: str, error: str, parameters: dict) -> None:

@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 #: ``--data`` values that name a built-in dataset rather than a path.
-DATA_KEYWORDS = ("demo", "cdnow")
+DATA_KEYWORDS = ("demo", "cdnow", "cdnow_sample")
 #: Parameters set by the runner itself; a YAML file may not set them.
 RESERVED = ("data_source",)
 

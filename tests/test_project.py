@@ -1,0 +1,52 @@
+"""Project hygiene: notebooks committed without outputs, one source of truth for dependencies."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_notebooks_are_committed_without_outputs():
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert notebooks, "no stage notebook found"
+    for path in notebooks:
+        nb = json.loads(path.read_text())
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                assert not cell.get("outputs"), f"{path.name} has outputs"
+                assert cell.get("execution_count") is None, f"{path.name} has execution counts"
+
+
+def test_every_notebook_has_a_parameters_cell_with_the_common_parameters():
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = json.loads(path.read_text())
+        tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+        assert len(tagged) == 1, f"{path.name}: expected one cell tagged 'parameters'"
+        source = "".join(tagged[0]["source"])
+        for name in ("data_source", "as_of", "time_zone", "strict", "mask_ids"):
+            assert f"{name} =" in source, f"{path.name}: parameter {name} missing"
+
+
+def test_environment_yml_installs_the_pyproject_dependencies():
+    # environment.yml must not list its own copy of the Python dependencies: it installs the
+    # package (and so pyproject's dependency list) with pip, plus only non-Python pieces.
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda_deps = [d for d in env["dependencies"] if isinstance(d, str)]
+    pip_deps = [p.replace('"', "") for p in next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))]
+    assert {d.split("=")[0] for d in conda_deps} <= {"python", "pip", "openjdk"}
+    assert any(p.startswith("-e .") for p in pip_deps)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = pip_deps[0].split("[")[1].rstrip("]").split(",")
+    assert all(e in project["optional-dependencies"] for e in extras)
+    python = next(d for d in conda_deps if d.startswith("python"))
+    assert python.split("=")[1] >= project["requires-python"].lstrip(">=")
+
+
+def test_generated_data_and_reports_are_not_committed():
+    ignore = (ROOT / ".gitignore").read_text().splitlines()
+    assert "/data/demo/" in ignore and "/reports/*" in ignore
