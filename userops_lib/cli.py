@@ -178,11 +178,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 # -- helpers -------------------------------------------------------------------------------
 
 def _ensure_demo(n_customers: int | None) -> Path:
-    """Generate the demo data if the folder is missing or empty (always when ``n_customers`` is given)."""
+    """Generate the demo data if it is missing (always when ``n_customers`` is given)."""
     folder = demo_dir()
-    if n_customers or not (folder.is_dir() and any(folder.iterdir())):
+    if n_customers or not any(folder.glob("orders.*")):
         from .demo import write_demo
 
+        _say(f"generating demo data in {folder} …")
         write_demo(folder, **({"n_customers": n_customers} if n_customers else {}))
     return folder
 

@@ -169,6 +169,11 @@ def publish(outcome: Outcome, dest: Path, *, run_info: dict[str, Any] | None = N
     A good run replaces ``<name>.ipynb``/``.html`` and removes a stale ``<name>.FAILED.*``; a
     failed run only writes ``<name>.FAILED.*`` and leaves the last good report in place.
 
+    ``status.json`` maps each notebook name to its latest entry: ``status`` (ok / failed /
+    timeout), ``parameters``, ``started_at``, ``duration_s``, ``error``, ``html``, ``ipynb``,
+    ``last_good_html`` (file names in ``dest``), the ``run_info`` keys (``run_date``,
+    ``dataset``, ``data_source``) and ``history`` (earlier attempts, oldest first).
+
     Returns
     -------
     dict
@@ -270,17 +275,18 @@ def _add_banner(nb: nbformat.NotebookNode, status: str, error: str, parameters: 
 
 
 def _merge_status(path: Path, entry: dict, run_info: dict) -> None:
+    """``status.json`` maps notebook name -> latest entry; earlier attempts go to its ``history``."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             data = {}
     except (FileNotFoundError, ValueError):
         data = {}
-    data.update(run_info)
-    data.setdefault("notebooks", {})[entry["notebook"]] = entry
-    data.setdefault("history", []).append(
-        {k: entry[k] for k in ("notebook", "status", "started_at", "duration_s", "error")})
+    previous = data.get(entry["notebook"]) if isinstance(data.get(entry["notebook"]), dict) else {}
+    history = list(previous.get("history") or [])
+    if previous:
+        history.append({k: previous.get(k) for k in ("status", "started_at", "duration_s", "error")})
+    data[entry["notebook"]] = {**entry, **run_info, "history": history[-50:]}
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
     os.replace(tmp, path)
-

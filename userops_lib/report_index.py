@@ -31,8 +31,9 @@ def collect_runs(out: Path) -> list[dict[str, Any]]:
     -------
     list of dict
         One item per run date, newest first: ``{"run_date", "datasets": [{"dataset",
-        "data_source", "reports": [entry, ...]}], "counts": {status: n}}``. Each report entry
-        carries links relative to ``out`` (``href``, ``ipynb_href``, ``last_good_href``).
+        "data_source", "reports": [entry, ...]}], "counts": {status: n}}``. Each report entry is
+        a ``status.json`` value plus links relative to ``out`` (``href``, ``ipynb_href``,
+        ``last_good_href``).
     """
     out = Path(out)
     runs = []
@@ -47,7 +48,8 @@ def collect_runs(out: Path) -> list[dict[str, Any]]:
                 continue
             folder = status_file.parent
             reports = []
-            for entry in sorted((data.get("notebooks") or {}).values(), key=lambda e: e.get("notebook", "")):
+            entries = [e for e in data.values() if isinstance(e, dict) and "status" in e] if isinstance(data, dict) else []
+            for entry in sorted(entries, key=lambda e: str(e.get("notebook", ""))):
                 entry = dict(entry)
                 entry["href"] = _link(out, folder, entry.get("html"))
                 entry["ipynb_href"] = _link(out, folder, entry.get("ipynb"))
@@ -56,7 +58,9 @@ def collect_runs(out: Path) -> list[dict[str, Any]]:
                 entry["duration"] = _duration(entry.get("duration_s"))
                 counts[entry.get("status", "?")] = counts.get(entry.get("status", "?"), 0) + 1
                 reports.append(entry)
-            datasets.append({"dataset": folder.name, "data_source": data.get("data_source", folder.name),
+            sources = {e.get("data_source") for e in reports if e.get("data_source")}
+            datasets.append({"dataset": folder.name,
+                             "data_source": sources.pop() if len(sources) == 1 else folder.name,
                              "reports": reports})
         if datasets:
             runs.append({"run_date": run_dir.name, "datasets": datasets, "counts": counts})

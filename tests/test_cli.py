@@ -1,0 +1,310 @@
+"""The runner / CLI: parameters from YAML, failures and time-outs, the report layout and the index.
+
+Fixture notebooks live in ``tests/notebooks`` and are named after what they exercise. Tests that
+start a Jupyter kernel are marked ``notebooks``; the others check everything that is decided
+before a kernel starts (parameters, stages, usage errors) and the index on its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import json
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from userops_lib import cli
+from userops_lib.exceptions import ParameterError
+from userops_lib.execute import Outcome, publish
+from userops_lib.parameterize import (NotebookSpec, find_notebooks, load_params_file, resolve_datasets,
+                                      resolve_parameters, select_notebooks)
+from userops_lib.report_index import build_index
+
+ROOT = Path(__file__).resolve().parent.parent
+NB_DIR = ROOT / "tests" / "notebooks"
+DAY = "2024-06-30"
+kernel = pytest.mark.notebooks  # starts a Jupyter kernel (about 1-3 s each)
+
+
+def run_cli(out: Path, *args: str, params: dict | str | None = None) -> tuple[int, str, str]:
+    """``userops run`` in-process on the fixture notebooks; returns (exit code, stdout, stderr)."""
+    argv = ["run", "--notebooks", str(NB_DIR), "--out", str(out), "--run-date", DAY, *args]
+    if params is not None:
+        pfile = out.parent / f"params-{abs(hash(str(params)))}.yaml"
+        pfile.write_text(params if isinstance(params, str) else json.dumps(params), encoding="utf-8")
+        argv += ["--params", str(pfile)]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = cli.main(argv)
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
+def status_of(folder: Path, notebook: str) -> dict:
+    return json.loads((folder / "status.json").read_text(encoding="utf-8"))[notebook]
+
+
+# -- a good run ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def ok_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ok") / "reports"
+    out.parent.mkdir(exist_ok=True)
+    # YAML, not -p: "0012" must stay text, 2 becomes a float for a float parameter
+    code, stdout, stderr = run_cli(out, "--stage", "ok_minimal", "--data", "cdnow",
+                                   params='customer_code: "0012"\ntop_n: 7\nratio: 2\n')
+    return code, stdout, stderr, out
+
+
+@kernel
+def test_ok_notebook_renders_code_free_html_and_is_indexed(ok_run):
+    code, stdout, stderr, out = ok_run
+    assert code == 0, stdout + stderr
+    assert "[1/1] ok_minimal · cdnow … ok (" in stdout
+    folder = out / DAY / "cdnow"
+    html = (folder / "ok_minimal.html").read_text(encoding="utf-8")
+    assert "answer=42" in html  # the output is there ...
+    assert "hidden_source_marker_7f3a" not in html  # ... the code that printed it is not
+    assert (folder / "ok_minimal.ipynb").exists()
+    entry = status_of(folder, "ok_minimal")
+    assert entry["status"] == "ok" and entry["error"] is None and entry["html"] == "ok_minimal.html"
+    assert entry["duration_s"] > 0 and entry["started_at"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert f'href="{DAY}/cdnow/ok_minimal.html"' in index
+    assert 'class="ok status-ok"' in index
+    assert "<script" not in index
+    assert not list(out.glob(cli.SCRATCH_PREFIX + "*"))  # the scratch folder is gone
+
+
+@kernel
+def test_parameters_reach_the_notebook_typed_from_yaml(ok_run):
+    *_, out = ok_run
+    nb = nbformat.read(out / DAY / "cdnow" / "ok_minimal.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "customer_code='0012' type=str" in printed  # papermill -p would have made it 12
+    assert "top_n=7 type=int" in printed
+    assert "ratio=2.0 type=float" in printed
+    assert "data_source=cdnow" in printed
+    assert status_of(out / DAY / "cdnow", "ok_minimal")["parameters"] == {
+        "data_source": "cdnow", "customer_code": "0012", "top_n": 7, "ratio": 2.0}
+
+
+# -- failures ---------------------------------------------------------------------------------
+
+@kernel
+def test_failing_notebook_exits_1_and_keeps_the_last_good_report(tmp_path):
+    out = tmp_path / "reports"
+    code, stdout, _ = run_cli(out, "--stage", "raises_value_error", "--data", "cdnow", params={"fail": False})
+    assert code == 0, stdout
+    folder = out / DAY / "cdnow"
+    good_html = (folder / "raises_value_error.html").read_bytes()
+    good_nb = (folder / "raises_value_error.ipynb").read_bytes()
+
+    code, stdout, _ = run_cli(out, "--stage", "raises_value_error", "--data", "cdnow", params={"fail": True})
+    assert code == 1
+    assert "FAILED (ValueError: requested failure: fail is True)" in stdout
+    assert (folder / "raises_value_error.html").read_bytes() == good_html  # untouched
+    assert (folder / "raises_value_error.ipynb").read_bytes() == good_nb
+    failed = nbformat.read(folder / "raises_value_error.FAILED.ipynb", as_version=4)
+    errors = [o for c in failed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert errors and errors[0].ename == "ValueError"
+    assert "userops-error-banner" in failed.cells[0].metadata.get("tags", [])
+    assert "ValueError: requested failure" in (folder / "raises_value_error.FAILED.html").read_text(encoding="utf-8")
+
+    entry = status_of(folder, "raises_value_error")
+    assert entry["status"] == "failed" and entry["error"] == "ValueError: requested failure: fail is True"
+    assert entry["html"] == "raises_value_error.FAILED.html"
+    assert entry["last_good_html"] == "raises_value_error.html"
+    assert [h["status"] for h in entry["history"]] == ["ok"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'class="failed status-failed"' in index
+    assert "ValueError: requested failure: fail is True" in index
+    assert f'href="{DAY}/cdnow/raises_value_error.FAILED.html"' in index
+    assert f'href="{DAY}/cdnow/raises_value_error.html"' in index  # "last good report" link
+
+
+@kernel
+def test_cell_timeout_is_a_timeout_failure_with_a_banner(tmp_path):
+    out = tmp_path / "reports"
+    code, stdout, _ = run_cli(out, "--stage", "cell_times_out", "--data", "cdnow", "--timeout", "1")
+    assert code == 1
+    assert "TIMEOUT (timed out after 1 s" in stdout
+    folder = out / DAY / "cdnow"
+    entry = status_of(folder, "cell_times_out")
+    assert entry["status"] == "timeout"
+    assert "timed out after 1 s" in entry["error"] and "time.sleep(sleep_s)" in entry["error"]
+    assert not (folder / "cell_times_out.html").exists()
+    html = (folder / "cell_times_out.FAILED.html").read_text(encoding="utf-8")
+    assert "This report timed out" in html and "started" in html  # banner + the partial output
+    assert 'class="failed status-timeout"' in (out / "index.html").read_text(encoding="utf-8")
+
+
+@kernel
+@pytest.mark.skipif(importlib.util.find_spec("userops_lib.data") is None, reason="userops_lib.data not written yet")
+def test_missing_required_column_is_a_one_line_contract_error(tmp_path):
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    (shop / "orders.csv").write_text("order_id,customer_id,order_ts\n1,a,2024-01-01 10:00\n2,b,2024-01-02 11:00\n")
+    out = tmp_path / "reports"
+    code, stdout, _ = run_cli(out, "--stage", "loads_data", "--data", str(shop))
+    assert code == 1
+    line = next(ln for ln in stdout.splitlines() if "loads_data · shop" in ln)
+    assert "FAILED (ContractError:" in line and "orders" in line and "amount" in line
+    entry = status_of(out / DAY / "shop", "loads_data")
+    assert entry["parameters"]["data_source"] == str(shop.resolve())
+    assert entry["error"].startswith("ContractError:") and "\n" not in entry["error"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "ContractError: table &#39;orders&#39;, column &#39;amount&#39;" in index
+
+
+# -- parameter and usage errors: exit 2 before any kernel starts -------------------------------
+
+def test_unknown_yaml_key_exits_2_naming_the_key(tmp_path):
+    pfile = tmp_path / "p.yaml"
+    pfile.write_text("colour: red\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "userops_lib", "run", "--notebooks", str(NB_DIR), "--stage", "ok_minimal",
+         "--data", "cdnow", "--params", str(pfile), "--out", str(tmp_path / "reports")],
+        capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "unknown parameter 'colour'" in proc.stderr
+    assert "ok_minimal: customer_code, ratio, title, top_n" in proc.stderr  # the known parameters
+    assert not (tmp_path / "reports").exists()  # nothing ran
+
+
+@pytest.mark.parametrize("yaml_text, words", [
+    ('top_n: "five"\n', ["ok_minimal", "'top_n'", "expects int", "str"]),
+    ("customer_code: 0012\n", ["'customer_code'", "expects str", "int", "quote it"]),  # YAML reads 0012 as 10
+    ("stages:\n  ok_minimal:\n    fail: true\n", ["'fail'", "ok_minimal"]),
+    ("data_source: cdnow\n", ["'data_source'", "--data"]),
+    ("stages:\n  nosuchstage: {top_n: 1}\n", ["nosuchstage"]),
+])
+def test_bad_parameters_exit_2_with_a_clear_message(tmp_path, yaml_text, words):
+    code, stdout, stderr = run_cli(tmp_path / "reports", "--stage", "ok_minimal", "--data", "cdnow",
+                                   params=yaml_text)
+    assert code == 2, stdout
+    for word in words:
+        assert word in stderr
+    assert not (tmp_path / "reports").exists()
+
+
+@pytest.mark.parametrize("args, word", [
+    (["--stage", "nosuch"], "nosuch"),
+    (["--data", "/no/such/folder"], "/no/such/folder"),
+    (["--notebooks", "/no/such/notebooks"], "/no/such/notebooks"),
+])
+def test_usage_errors_exit_2(tmp_path, args, word):
+    code, _, stderr = run_cli(tmp_path / "reports", *args)
+    assert code == 2 and word in stderr
+
+
+def test_argparse_errors_exit_2(capsys):
+    for argv in (["run", "--run-date", "30/06/2024"], ["run", "--timeout", "soon"], ["nosuchcommand"]):
+        with pytest.raises(SystemExit) as exc:
+            cli.main(argv)
+        assert exc.value.code == 2
+
+
+# -- parameters split per notebook, stages, datasets (no kernel) -------------------------------
+
+def test_keys_go_only_to_the_notebooks_that_declare_them():
+    notebooks = find_notebooks(NB_DIR)
+    common, per_stage = {"fail": True, "top_n": 3}, {"ok_minimal": {"title": "Weekly"}, "cell_times_out": {"sleep_s": 0}}
+    selected = select_notebooks(notebooks, ["ok_minimal", "raises_value_error"])
+    params = resolve_parameters(selected, common, per_stage, notebooks)
+    assert params == {"ok_minimal": {"top_n": 3, "title": "Weekly"}, "raises_value_error": {"fail": True}}
+    with pytest.raises(ParameterError, match="'fail'"):  # declared by no *selected* notebook
+        resolve_parameters(select_notebooks(notebooks, ["ok_minimal"]), {"fail": True}, {}, notebooks)
+
+
+def test_stage_names_and_yaml_file(tmp_path):
+    spec = NotebookSpec(Path("01_foundation.ipynb"))
+    assert spec.aliases == {"01", "foundation", "01_foundation"}
+    notebooks = [NotebookSpec(Path(f"{n}.ipynb")) for n in ("01_foundation", "02_strategy", "03_value")]
+    assert [nb.name for nb in select_notebooks(notebooks, ["value", "01", "01_foundation"])] == [
+        "01_foundation", "03_value"]
+    assert len(select_notebooks(notebooks, None)) == 3
+    pfile = tmp_path / "p.yaml"
+    pfile.write_text("period: month\nas_of: 2024-01-31\nstages:\n  foundation:\n    period: week\n")
+    common, per_stage = load_params_file(pfile)
+    assert common == {"period": "month", "as_of": __import__("datetime").date(2024, 1, 31)}
+    assert per_stage == {"foundation": {"period": "week"}}
+    pfile.write_text("- a\n- b\n")
+    with pytest.raises(ParameterError, match="mapping"):
+        load_params_file(pfile)
+
+
+def test_datasets_from_data_values(tmp_path):
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "orders.csv").write_text("x\n")
+    got = resolve_datasets(["demo", "cdnow", str(tmp_path / "shop"), str(tmp_path / "orders.csv"), "demo"])
+    assert [(d.name, d.source) for d in got] == [
+        ("demo", "demo"), ("cdnow", "cdnow"), ("shop", str(tmp_path / "shop")), ("orders", str(tmp_path / "orders.csv"))]
+    assert resolve_datasets(None)[0].name == "demo"
+
+
+# -- demo data, publishing and the index (no kernel) ------------------------------------------
+
+def test_demo_data_is_generated_only_when_missing(tmp_path, monkeypatch):
+    calls = []
+    fake = types.ModuleType("userops_lib.demo")
+    fake.write_demo = lambda folder, **kw: (calls.append((Path(folder), kw)), Path(folder).mkdir(parents=True),
+                                            (Path(folder) / "orders.parquet").write_text("x"))
+    monkeypatch.setitem(sys.modules, "userops_lib.demo", fake)
+    monkeypatch.setenv("USEROPS_DEMO_DIR", str(tmp_path / "demo"))
+    assert cli._ensure_demo(None) == tmp_path / "demo" and calls == [(tmp_path / "demo", {})]
+    cli._ensure_demo(None)
+    assert len(calls) == 1  # present: not regenerated
+    assert cli.main(["demo", "--customers", "50", "--out", str(tmp_path / "d2")]) == 0
+    assert calls[-1] == (tmp_path / "d2", {"n_customers": 50})
+
+
+def test_demo_data_failure_fails_the_demo_reports_without_a_kernel(tmp_path, monkeypatch):
+    fake = types.ModuleType("userops_lib.demo")
+
+    def write_demo(folder, **kw):
+        raise OSError("disk full")
+
+    fake.write_demo = write_demo
+    monkeypatch.setitem(sys.modules, "userops_lib.demo", fake)
+    monkeypatch.setenv("USEROPS_DEMO_DIR", str(tmp_path / "missing"))
+    code, stdout, _ = run_cli(tmp_path / "reports", "--stage", "ok_minimal", "--data", "demo")
+    assert code == 1 and "demo data could not be prepared: OSError: disk full" in stdout
+    assert status_of(tmp_path / "reports" / DAY / "demo", "ok_minimal")["status"] == "failed"
+
+
+def test_publish_success_replaces_report_and_clears_stale_failure(tmp_path):
+    dest, scratch = tmp_path / "day" / "demo", tmp_path / "scratch"
+    scratch.mkdir()
+    dest.mkdir(parents=True)
+    for name in ("a.html", "a.ipynb", "a.FAILED.html", "a.FAILED.ipynb"):
+        (dest / name).write_text("old " + name)
+    (scratch / "a.html").write_text("new")
+    (scratch / "a.ipynb").write_text("{}")
+    entry = publish(Outcome("a", "ok", {}, "t", 1.0, None, {"html": scratch / "a.html", "ipynb": scratch / "a.ipynb"}),
+                    dest, run_info={"run_date": "day", "dataset": "demo", "data_source": "demo"})
+    assert entry["html"] == "a.html" and (dest / "a.html").read_text() == "new"
+    assert not (dest / "a.FAILED.html").exists() and not (dest / "a.FAILED.ipynb").exists()
+    assert status_of(dest, "a")["dataset"] == "demo"
+
+
+def test_index_lists_runs_newest_first_and_escapes_text(tmp_path):
+    assert "No report has been run yet" in build_index(tmp_path).read_text()
+    for day, status, error in (("2024-01-01", "ok", None), ("2024-02-01", "failed", "ValueError: <b>x</b>")):
+        folder = tmp_path / day / "demo"
+        folder.mkdir(parents=True)
+        (folder / "status.json").write_text(json.dumps({"01_foundation": {
+            "notebook": "01_foundation", "status": status, "error": error, "parameters": {"period": "week"},
+            "started_at": day, "duration_s": 75.0, "html": "01_foundation.html", "ipynb": None,
+            "last_good_html": None}}))
+    (tmp_path / ".tmp-run-x" / "demo").mkdir(parents=True)  # scratch folders are ignored
+    assert cli.main(["index", "--out", str(tmp_path)]) == 0
+    index = (tmp_path / "index.html").read_text()
+    assert index.index("Run 2024-02-01") < index.index("Run 2024-01-01")
+    assert "ValueError: &lt;b&gt;x&lt;/b&gt;" in index and "<b>x</b>" not in index
+    assert "1 min 15 s" in index and 'period = "week"' in index
