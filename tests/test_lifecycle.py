@@ -26,7 +26,9 @@ ACTIVE_MONTHS = {"A": [1, 1, 2, 3, 4, 5, 6], "B": [1, 4], "C": [2, 3], "D": [1],
 
 
 def _log() -> pd.DataFrame:
-    rows = [(c, dt.date(2024, m, 3 + 5 * i)) for c, months in ACTIVE_MONTHS.items() for i, m in enumerate(months)]
+    # the i-th order of a customer is on day 3 (i = 0) or 12 + i: no two orders of one customer share a week
+    rows = [(c, dt.date(2024, m, 3 if i == 0 else 12 + i))
+            for c, months in ACTIVE_MONTHS.items() for i, m in enumerate(months)]
     df = pd.DataFrame(rows, columns=["customer_id", "order_date"])
     df["order_date"] = pd.to_datetime(df.order_date)
     df["order_id"] = [f"o{i}" for i in range(len(df))]
@@ -69,7 +71,7 @@ def test_churn_threshold_and_incomplete_last_period():
     # churn_after=2: D churns in Mar (Feb, Mar), B too (Feb, Mar) and again in Jun (May, Jun), C in May
     out = lifecycle_stages(_log(), churn_after=2, lookback=0)
     assert out.churned.tolist() == [0, 0, 2, 0, 1, 1]
-    # the last order (E, June 13) is the as-of date without a Dataset: June is partial
+    # without a Dataset the last order (A, June 18) is the as-of date: June is partial
     assert out.complete.tolist() == [True] * 5 + [False]
 
 
@@ -77,7 +79,7 @@ def test_customer_stage_at_the_last_complete_month_and_in_april():
     june = customer_stage(_data()).set_index("customer_id")
     # June: A, E active in May and June -> returning; B last active Apr (2 inactive months) -> dormant;
     # C last Mar (3) -> churned; D last Jan (5) -> churned; F last May (1) -> dormant
-    assert june.attrs["period_start"] == dt.date(2024, 6, 1)
+    assert june.attrs["period_start"] == "2024-06-01"
     assert june.stage.astype(str).to_dict() == {"A": "returning", "B": "dormant", "C": "churned",
                                                 "D": "churned", "E": "returning", "F": "dormant"}
     assert june.inactive_periods.to_dict() == {"A": 0, "B": 2, "C": 3, "D": 5, "E": 0, "F": 1}
@@ -104,10 +106,10 @@ def test_stage_transitions_april_to_june():
 def test_weeks_events_and_bad_parameters():
     events = _log().rename(columns={"order_date": "event_date"})
     by_week = lifecycle_stages(events, period="week", activity="events", lookback=0)
-    # 14 distinct (customer, day) rows, all on different weeks per customer: every active week
-    # is new/returning/resurrected, so the active counts add up to the 14 customer-weeks
-    assert by_week.active.sum() == 14
-    assert (by_week.period.dt.dayofweek == 0).all()  # weeks start on Monday
+    # 16 rows (A 7, B 2, C 2, D 1, E 3, F 1), no two of a customer in one week: 16 active customer-weeks
+    assert by_week.active.sum() == 16
+    assert by_week.new.sum() == 6
+    assert (by_week.period.dt.day_of_week == 0).all()  # weeks start on Monday
     with pytest.raises(ParameterError, match="period='fortnight'"):
         lifecycle_stages(_log(), period="fortnight")
     with pytest.raises(ParameterError, match="to_period"):

@@ -8,7 +8,6 @@ random transactions (peer library); the CDNOW answer key that ``lifetimes`` ship
 
 from __future__ import annotations
 
-import datetime as dt
 from importlib import resources
 
 import numpy as np
@@ -101,14 +100,14 @@ def test_weeks_and_months_divide_day_counts_without_merging_same_week_days():
 def test_default_end_is_the_last_order_day_and_dataset_as_of():
     out = rfm_summary(_hand_orders())
     # last order 2024-02-03: f appears (T 1), e has two purchase days 01-25 and 02-03 (recency 9)
-    assert out.attrs["observation_end"] == dt.date(2024, 2, 3)
+    assert out.attrs["observation_end"] == "2024-02-03"
     assert out.attrs["excluded_rows"] == 0
     e = out.set_index("customer_id").loc["e"]
     assert (e.frequency, e.recency, e["T"]) == (1, 9, 9)
     data = load_dataset({"orders": _hand_orders().assign(order_ts=lambda d: d.order_date + pd.Timedelta("10h"))},
                         as_of="2024-01-31")
     from_data = rfm_summary(data)
-    assert from_data.attrs["observation_end"] == dt.date(2024, 1, 31)
+    assert from_data.attrs["observation_end"] == "2024-01-31"
     pd.testing.assert_frame_equal(from_data[LIFETIMES_COLUMNS],
                                   rfm_summary(_hand_orders(), observation_end="2024-01-31")[LIFETIMES_COLUMNS])
     with pytest.raises(ParameterError, match="after the data's as-of date 2024-01-31"):
@@ -182,7 +181,7 @@ def test_identical_to_the_cdnow_summary_lifetimes_ships():
 
 
 # --------------------------------------------------------------------------- calibration / holdout
-def test_hand_counted_calibration_holdout():
+def test_hand_counted_calibration_holdout(tmp_path):
     out = calibration_holdout_split(_hand_orders(), "2024-01-09", "2024-01-31").set_index("customer_id")
     # Hand count, calibration to 01-09, holdout 01-10..01-31 (22 days):
     # a: calibration days 01-01 (15), 01-03 (20): frequency 1, recency 2, T 8, monetary 20;
@@ -201,6 +200,7 @@ def test_hand_counted_calibration_holdout():
     assert out.attrs["excluded_by_reason"] == {"after the observation end": 2,
                                                "holdout orders of customers first seen in the holdout": 4}
     assert out.attrs["new_in_holdout"] == 2
+    out.to_parquet(tmp_path / "split.parquet")  # attrs hold JSON types only
     with pytest.raises(ParameterError, match="calibration_end=2024-01-31"):
         calibration_holdout_split(_hand_orders(), "2024-01-31", "2024-01-31")
 

@@ -225,7 +225,7 @@ class CampaignPlan:
     days : int
         Duration in days.
     audience : str or None
-        Who is targeted: ``"new_signups"`` (signed up in the last 30 days, no order yet),
+        Who is targeted: ``"new_signups"`` (signed up in the last 60 days, no order yet),
         ``"lapsed_buyers"`` (no order for 90+ days), ``"repeat_buyers"`` (2+ orders, one in the
         last 180 days), or ``None`` for a mass campaign without control group.
     control_share : float
@@ -275,7 +275,7 @@ DIRTY_ROWS: dict[str, float] = {
     "future_order_ts": 3,  # orders dated one year ahead (a year typo), after the window end
 }
 
-_STREAMS = ("customers", "orders", "campaigns", "referrals", "items", "events", "dirty")
+_STREAMS = ("customers", "orders", "campaigns", "referrals", "items", "platforms", "events", "dirty")
 
 # Event names in funnel order, then the social events.
 EVENT_NAMES = ("visit", "product_view", "add_to_cart", "checkout", "purchase", "share", "review", "invite")
@@ -315,6 +315,7 @@ def _ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
 
 
 def _text(values: np.ndarray) -> pd.Series:
+    """Text column (pandas ``str`` dtype, None -> missing)."""
     return pd.Series(values, dtype="str")
 
 
@@ -492,8 +493,9 @@ def _bgnbd_orders(cust: pd.DataFrame, cal: _ShopCalendar, rng: np.random.Generat
     dropout = rng.beta(_channel_param(ch, "a"), _channel_param(ch, "b"))
     dropout = np.clip(np.where(first_coupon, dropout * COUPON_DROPOUT_FACTOR, dropout), 1e-4, 1)
     repeats_before_dropout = rng.geometric(dropout) - 1
-    # Purchase opportunities form a Poisson process in busy time after the first order; the customer
-    # takes the first ones until dropping out. The first m of N uniform points are those times.
+    # Purchase opportunities form a Poisson process (rate λ in busy time) after the first order; the
+    # customer takes them until dropping out after ``repeats_before_dropout`` of them. Given their
+    # number N, Poisson points are N sorted uniform times: keep the first min(N, repeats) of them.
     busy_first = cal.to_busy(first)
     chances = np.where(buys, rng.poisson(rate * np.maximum(cal.total_busy - busy_first, 0)), 0)
     repeats = np.minimum(repeats_before_dropout, chances)
@@ -540,7 +542,7 @@ def _audience(plan: CampaignPlan, cust: pd.DataFrame, orders: pd.DataFrame, day:
     np.maximum.at(last, who, when)
     signup = cust["signup"].to_numpy()
     if plan.audience == "new_signups":
-        return np.flatnonzero((signup >= day - 30) & (signup < day) & (n_orders == 0))
+        return np.flatnonzero((signup >= day - 60) & (signup < day) & (n_orders == 0))
     if plan.audience == "lapsed_buyers":
         return np.flatnonzero((n_orders >= 1) & (last < day - 90))
     if plan.audience == "repeat_buyers":
@@ -548,45 +550,60 @@ def _audience(plan: CampaignPlan, cust: pd.DataFrame, orders: pd.DataFrame, day:
     raise ValueError(f"unknown audience {plan.audience!r}")
 
 
-def _campaigns(cust: pd.DataFrame, orders: pd.DataFrame, cal: _ShopCalendar, rng: np.random.Generator):
-    """Run the campaigns: control groups, incremental orders, coupon attribution.
+def _mass_campaign(k, plan, orders, first, stop, n_customers, rng) -> float:
+    """A festival sale: it claims a share of all orders in its window. Returns its cost."""
+    t = orders["t"].to_numpy()
+    in_window = (t >= first) & (t < stop) & (orders["campaign"].to_numpy() < 0)
+    claimed = in_window & (rng.random(len(t)) < _ATTRIBUTED_SHARE_MASS)
+    orders.loc[claimed, ["campaign", "coupon"]] = [k, plan.coupon]
+    return plan.cost_per_customer * n_customers
 
-    Returns the orders (with campaign orders added), the campaigns and the assignments.
+
+def _targeted_campaign(k, plan, cust, orders, first, stop, rng):
+    """A campaign with a random control group; the treated customers get the real lift.
+
+    Returns the orders with the incremental campaign orders added, the assignments and the cost.
     """
-    campaigns, assignments = [], []
+    audience = _audience(plan, cust, orders, first)
+    control = rng.random(len(audience)) < plan.control_share
+    treated = audience[~control]
+    # Treated customers who would have bought anyway use the coupon on half of those orders.
+    t = orders["t"].to_numpy()
+    in_window = (t >= first) & (t < stop) & (orders["campaign"].to_numpy() < 0)
+    claimed = in_window & np.isin(orders["cust"].to_numpy(), treated)
+    claimed &= rng.random(len(t)) < _ATTRIBUTED_SHARE_TARGETED
+    orders.loc[claimed, ["campaign", "coupon"]] = [k, plan.coupon]
+    # The incremental orders: the lift the control group lets an analyst measure.
+    converted = treated[rng.random(len(treated)) < plan.lift]
+    day = first + rng.random(len(converted)) * (stop - first)
+    extra = pd.DataFrame({
+        "cust": converted, "t": _at_time_of_day(day, np.full(len(day), float(first)), rng),
+        "coupon": plan.coupon, "campaign": k,
+    })  # fmt: skip
+    assignments = pd.DataFrame({"campaign": k, "cust": audience, "control": control})
+    return pd.concat([orders, extra], ignore_index=True), assignments, plan.cost_per_customer * len(treated)
+
+
+def _campaigns(cust: pd.DataFrame, orders: pd.DataFrame, cal: _ShopCalendar, rng: np.random.Generator):
+    """Run the campaigns in :data:`CAMPAIGN_PLANS` one after the other.
+
+    Returns the orders (campaign orders added, attributed orders marked), the campaigns
+    (campaign, first, stop, cost) and the assignments (campaign, cust, control).
+    """
+    campaigns, assignments = [], [pd.DataFrame({"campaign": [], "cust": [], "control": []}, dtype=int)]
     for k, plan in enumerate(CAMPAIGN_PLANS):
         first, stop = _campaign_window(plan, cal)
-        if first >= stop:
-            continue
-        t, campaign = orders["t"].to_numpy(), orders["campaign"].to_numpy()
-        in_window = (t >= first) & (t < stop) & (campaign < 0)
         if plan.audience is None:
-            claimed = in_window & (rng.random(len(t)) < _ATTRIBUTED_SHARE_MASS)
-            cost = plan.cost_per_customer * len(cust)
+            cost = _mass_campaign(k, plan, orders, first, stop, len(cust), rng)
         else:
-            audience = _audience(plan, cust, orders, first)
-            control = rng.random(len(audience)) < plan.control_share
-            treated = audience[~control]
-            assignments.append(pd.DataFrame({"campaign": k, "cust": audience, "control": control}))
-            claimed = in_window & np.isin(orders["cust"].to_numpy(), treated)
-            claimed &= rng.random(len(t)) < _ATTRIBUTED_SHARE_TARGETED
-            converted = treated[rng.random(len(treated)) < plan.lift]
-            day = first + rng.random(len(converted)) * (stop - first)
-            extra = pd.DataFrame({
-                "cust": converted, "t": _at_time_of_day(day, np.full(len(day), float(first)), rng),
-                "coupon": plan.coupon, "campaign": k,
-            })  # fmt: skip
-            cost = plan.cost_per_customer * len(treated)
-        orders.loc[claimed, ["campaign", "coupon"]] = [k, plan.coupon]
-        if plan.audience is not None:
-            orders = pd.concat([orders, extra], ignore_index=True)
+            orders, assigned, cost = _targeted_campaign(k, plan, cust, orders, first, stop, rng)
+            assignments.append(assigned)
         campaigns.append((k, first, stop, round(cost, 2)))
     campaigns = pd.DataFrame(campaigns, columns=["campaign", "first", "stop", "cost"])
-    assignments = pd.concat(assignments, ignore_index=True) if assignments else None
-    return orders.sort_values(["t", "cust"], ignore_index=True), campaigns, assignments
+    return orders.sort_values(["t", "cust"], ignore_index=True), campaigns, pd.concat(assignments, ignore_index=True)
 
 
-def _referrers(cust: pd.DataFrame, first_order: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _referrers(cust: pd.DataFrame, orders: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
     """Who invited each referral customer (-1 for others).
 
     The inviter is a buyer whose first purchase happened a few days (log-normal, median 5) before
@@ -594,6 +611,8 @@ def _referrers(cust: pd.DataFrame, first_order: np.ndarray, rng: np.random.Gener
     super-inviters bring many customers. Referral customers without any earlier buyer become organic.
     """
     n = len(cust)
+    first_order = np.full(n, np.inf)
+    np.minimum.at(first_order, orders["cust"].to_numpy(), orders["t"].to_numpy())
     referrer = np.full(n, -1)
     invitees = np.flatnonzero(cust["channel"].to_numpy() == list(CHANNELS).index("referral"))
     buyers = np.flatnonzero(np.isfinite(first_order))
@@ -632,8 +651,9 @@ def _order_lines(orders: pd.DataFrame, cust: pd.DataFrame, rng: np.random.Genera
     order = np.repeat(np.arange(len(orders)), 1 + rng.binomial(3, cust["basket"].to_numpy()[who]))
     product = _pick_products(who[order], cust, rng)
     # The first anchor product of an order may pull in its partner (so at most 5 lines).
-    anchor = _first_per_group(np.where(cat.companion[product] >= 0, order, -1)) & (cat.companion[product] >= 0)
-    pulled = anchor & (rng.random(len(product)) < cat.attach[product])
+    anchors = np.flatnonzero(cat.companion[product] >= 0)
+    anchors = anchors[_first_per_group(order[anchors])]
+    pulled = anchors[rng.random(len(anchors)) < cat.attach[product[anchors]]]
     order = np.concatenate([order, order[pulled]])
     product = np.concatenate([product, cat.companion[product[pulled]]])
     # The same product picked twice is one line with a higher quantity.
@@ -643,7 +663,19 @@ def _order_lines(orders: pd.DataFrame, cust: pd.DataFrame, rng: np.random.Genera
     return pd.DataFrame({"order": order, "product": product, "quantity": quantity})
 
 
-def _tier_history(orders: pd.DataFrame, amount: np.ndarray, n: int, cal: _ShopCalendar):
+def _order_amounts(lines: pd.DataFrame, n_orders: int) -> np.ndarray:
+    """Order value = sum of quantity x price of its lines."""
+    value = lines["quantity"].to_numpy() * _catalogue().price[lines["product"].to_numpy()]
+    return np.round(np.bincount(lines["order"].to_numpy(), weights=value, minlength=n_orders), 2)
+
+
+def _order_platforms(orders: pd.DataFrame, cust: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """Where each order is placed: mostly on the customer's usual platform."""
+    usual = cust["platform"].to_numpy()[orders["cust"].to_numpy()]
+    return np.where(rng.random(len(orders)) < 0.75, usual, rng.integers(0, len(PLATFORMS), len(orders)))
+
+
+def _tier_history(orders: pd.DataFrame, n: int, cal: _ShopCalendar):
     """Membership tiers set at every month start from the trailing-12-month spend.
 
     Upgrades take effect at once; a customer whose spend no longer earns the tier goes down one
@@ -655,7 +687,8 @@ def _tier_history(orders: pd.DataFrame, amount: np.ndarray, n: int, cal: _ShopCa
     month_start = np.searchsorted(month, np.arange(n_months))  # first day of each month in the window
     buyers, row = np.unique(orders["cust"].to_numpy(), return_inverse=True)
     order_month = month[np.floor(orders["t"].to_numpy()).astype(int)]
-    spend = np.bincount(row * n_months + order_month, weights=amount, minlength=len(buyers) * n_months)
+    cell = row * n_months + order_month  # (buyer, month) as one number, for a fast bincount
+    spend = np.bincount(cell, weights=orders["amount"].to_numpy(), minlength=len(buyers) * n_months)
     spent_before = np.cumsum(spend.reshape(len(buyers), n_months), axis=1)
     spent_before = np.hstack([np.zeros((len(buyers), 1)), spent_before])  # [:, j] = spend in months < j
 
@@ -685,11 +718,17 @@ def _sessions(anchor, ends_at_anchor, views, carts, checkout, purchase, rng) -> 
     numbers. A session starts at its ``anchor`` or, if ``ends_at_anchor``, ends exactly at it.
     """
     n = len(anchor)
-    none = lambda k: np.full(k, -1)  # noqa: E731
-    session = np.concatenate([np.arange(n), views[0], carts[0], checkout, purchase])
-    step = np.concatenate([np.full(n, _VISIT), np.full(len(views[0]), _VIEW), np.full(len(carts[0]), _CART),
-                           np.full(len(checkout), _CHECKOUT), np.full(len(purchase), _PURCHASE)])  # fmt: skip
-    product = np.concatenate([none(n), views[1], carts[1], none(len(checkout)), none(len(purchase))])
+    no_product = lambda sessions: np.full(len(sessions), -1)  # noqa: E731
+    parts = [  # (session of each row, step, product of each row)
+        (np.arange(n), _VISIT, no_product(np.arange(n))),
+        (views[0], _VIEW, views[1]),
+        (carts[0], _CART, carts[1]),
+        (checkout, _CHECKOUT, no_product(checkout)),
+        (purchase, _PURCHASE, no_product(purchase)),
+    ]
+    session = np.concatenate([rows for rows, _, _ in parts])
+    step = np.concatenate([np.full(len(rows), code) for rows, code, _ in parts])
+    product = np.concatenate([products for _, _, products in parts])
     order = np.lexsort((step, session))
     session, step, product = session[order], step[order], product[order]
     size = np.bincount(session, minlength=n)
@@ -816,11 +855,12 @@ def _inject_dirty_rows(orders: pd.DataFrame, end: pd.Timestamp, rng: np.random.G
     future = rng.choice(recent, min(int(DIRTY_ROWS["future_order_ts"]), len(recent)), replace=False)
     others = rng.permutation(np.setdiff1d(np.arange(n), future))
     null, duplicated = others[:n_null], others[n_null : n_null + n_dup]
+    untouched = np.sort(others[n_null:])
+    refundable = untouched[(ts.iloc[untouched] < end - pd.Timedelta(days=2)).to_numpy()]
 
     orders = orders.copy()
     orders.loc[null, "customer_id"] = np.nan
     orders.loc[future, "order_ts"] = orders.loc[future, "order_ts"] + pd.DateOffset(years=1)
-    refundable = np.flatnonzero((ts < end - pd.Timedelta(days=2)).to_numpy())
     refunded = orders.iloc[np.sort(rng.choice(refundable, min(n_refund, len(refundable)), replace=False))]
     delay = pd.to_timedelta(np.floor((1 / 24 + rng.exponential(4, len(refunded))) * 86_400), unit="s")
     refunds = refunded.assign(
@@ -850,12 +890,100 @@ def _inject_dirty_rows(orders: pd.DataFrame, end: pd.Timestamp, rng: np.random.G
 # --------------------------------------------------------------------------------------------
 
 
+def _labels(names, codes: np.ndarray) -> pd.Series:
+    """Text column from codes into ``names``; code -1 gives a missing value."""
+    return _text(np.append(np.asarray(names, dtype=object), None)[codes])
+
+
 def _tag_text() -> np.ndarray:
     """Interest-tag text for every bit mask of categories: 5 -> 'beauty|food'."""
-    return np.array(
-        ["|".join(c for i, c in enumerate(CATEGORIES) if mask >> i & 1) or None for mask in range(1 << len(CATEGORIES))],
-        dtype=object,
-    )
+    tags = ["|".join(c for i, c in enumerate(CATEGORIES) if mask >> i & 1) for mask in range(1 << len(CATEGORIES))]
+    return np.array([t or None for t in tags], dtype=object)
+
+
+def _orders_table(orders, order_id, customer_id, start) -> pd.DataFrame:
+    return pd.DataFrame({
+        "order_id": _text(order_id),
+        "customer_id": _labels(customer_id, orders["cust"].to_numpy()),
+        "order_ts": _timestamps(start, orders["t"].to_numpy()),
+        "amount": orders["amount"].to_numpy(),
+        "status": _text(np.full(len(orders), "paid", dtype=object)),
+        "is_refund": np.zeros(len(orders), bool),
+        "channel": _labels(PLATFORMS, orders["platform"].to_numpy()),
+        "campaign_id": _labels([p.campaign_id for p in CAMPAIGN_PLANS], orders["campaign"].to_numpy()),
+        "coupon": _text(orders["coupon"].to_numpy()),
+    })  # fmt: skip
+
+
+def _order_items_table(lines, order_id) -> pd.DataFrame:
+    cat, product = _catalogue(), lines["product"].to_numpy()
+    return pd.DataFrame({
+        "order_id": _labels(order_id, lines["order"].to_numpy()),
+        "product_id": _labels(cat.product_id, product),
+        "product_name": _labels(cat.name, product),
+        "category": _labels(CATEGORIES, cat.category[product]),
+        "quantity": lines["quantity"].to_numpy().astype("int64"),
+        "price": cat.price[product],
+    })  # fmt: skip
+
+
+def _customers_table(cust, customer_id, referrer, member_tier, start) -> pd.DataFrame:
+    return pd.DataFrame({
+        "customer_id": _text(customer_id),
+        "signup_ts": _timestamps(start, cust["signup"].to_numpy()),
+        "channel": _labels(list(CHANNELS), cust["channel"].to_numpy()),
+        "gender": _labels(GENDERS, cust["gender"].to_numpy()),
+        "birth_year": pd.array(cust["birth_year"].to_numpy(), dtype="Int64"),
+        "age": pd.array(cust["age"].to_numpy(), dtype="Int64"),
+        "city": _labels(CITIES, cust["city"].to_numpy()),
+        "member_tier": _labels(list(TIERS), member_tier),
+        "referrer_id": _labels(customer_id, referrer),
+        "interest_tags": _text(_tag_text()[cust["tags"].to_numpy()]),
+    })  # fmt: skip
+
+
+def _events_table(log, customer_id, start) -> pd.DataFrame:
+    return pd.DataFrame({
+        "customer_id": _labels(customer_id, log["cust"].to_numpy()),
+        "event_ts": _timestamps(start, log["t"].to_numpy()),
+        "event_name": _labels(EVENT_NAMES, log["event"].to_numpy()),
+        "platform": _labels(PLATFORMS, log["platform"].to_numpy()),
+        "product_id": _labels(_catalogue().product_id, log["product"].to_numpy()),
+    })  # fmt: skip
+
+
+def _campaign_tables(campaigns, assignments, customer_id, start) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ids = [p.campaign_id for p in CAMPAIGN_PLANS]
+    k = campaigns["campaign"].to_numpy()
+    table = pd.DataFrame({
+        "campaign_id": _labels(ids, k),
+        "name": _labels([p.name for p in CAMPAIGN_PLANS], k),
+        "start": _timestamps(start, campaigns["first"].to_numpy()),
+        "end": _timestamps(start, campaigns["stop"].to_numpy() - 1),  # last day
+        "cost": campaigns["cost"].to_numpy(dtype=float),
+    })  # fmt: skip
+    groups = pd.DataFrame({
+        "campaign_id": _labels(ids, assignments["campaign"].to_numpy(int)),
+        "customer_id": _labels(customer_id, assignments["cust"].to_numpy(int)),
+        "group": _labels(["treatment", "control"], assignments["control"].to_numpy(int)),
+    })  # fmt: skip
+    return table, groups
+
+
+def _tier_history_table(tiers, customer_id, start) -> pd.DataFrame:
+    tiers = tiers.sort_values(["cust", "day"], kind="stable")
+    return pd.DataFrame({
+        "customer_id": _labels(customer_id, tiers["cust"].to_numpy(int)),
+        "valid_from": _timestamps(start, tiers["day"].to_numpy(float)),
+        "tier": _labels(list(TIERS), tiers["tier"].to_numpy(int)),
+    })  # fmt: skip
+
+
+def _channel_costs_table(cust) -> pd.DataFrame:
+    signups = np.bincount(cust["channel"].to_numpy(), minlength=len(CHANNELS))
+    cost_per_signup = np.array([p.cac for p in CHANNELS.values()])
+    return pd.DataFrame({"channel": _text(np.array(list(CHANNELS), dtype=object)),
+                         "cost": np.round(signups * cost_per_signup, 2)})  # fmt: skip
 
 
 def _check_parameters(n_customers, start, days, seed) -> pd.Timestamp:
@@ -891,14 +1019,15 @@ def generate_demo(
     start : str or Timestamp, default "2024-01-01"
         First day of the window (naive, business-local).
     days : int, default 730
-        Length of the window in days (at least 60); the window ends before ``start + days``.
+        Length of the window in days (at least 60); the window ends before ``start + days``
+        (the default window is 2024-01-01 .. 2025-12-30).
     seed : int, default 7
         Random seed: the same seed and parameters give identical tables.
     dirty : bool, default True
         Plant the bad order rows of :data:`DIRTY_ROWS` (refunds, duplicates, missing customer ids,
         future timestamps). The counts are in ``tables["orders"].attrs["dirty_rows"]``.
     events : bool, default True
-        Generate the behaviour log (the largest table, ~30 rows per customer). Leave it out for very
+        Generate the behaviour log (the largest table, ~27 rows per customer). Leave it out for very
         large shops; the other tables do not change.
 
     Returns
@@ -915,95 +1044,28 @@ def generate_demo(
     """
     start = _check_parameters(n_customers, start, days, seed)
     cal = _ShopCalendar(start, days)
-    cat = _catalogue()
-
     cust = _customers(n_customers, cal, _rng(seed, "customers"))
     orders = _bgnbd_orders(cust, cal, _rng(seed, "orders"))
     orders, campaigns, assignments = _campaigns(cust, orders, cal, _rng(seed, "campaigns"))
-    first_order = np.full(n_customers, np.inf)
-    np.minimum.at(first_order, orders["cust"].to_numpy(), orders["t"].to_numpy())
-    referrer = _referrers(cust, first_order, _rng(seed, "referrals"))
-    item_rng = _rng(seed, "items")
-    lines = _order_lines(orders, cust, item_rng)
-    line_value = lines["quantity"].to_numpy() * cat.price[lines["product"].to_numpy()]
-    amount = np.round(np.bincount(lines["order"].to_numpy(), weights=line_value, minlength=len(orders)), 2)
-    # Order platform: mostly the customer's usual one.
-    usual = cust["platform"].to_numpy()[orders["cust"].to_numpy()]
-    orders["platform"] = np.where(item_rng.random(len(orders)) < 0.75, usual, item_rng.integers(0, 3, len(orders)))
-    tiers, final_tier = _tier_history(orders, amount, n_customers, cal)
+    referrer = _referrers(cust, orders, _rng(seed, "referrals"))
+    lines = _order_lines(orders, cust, _rng(seed, "items"))
+    orders["amount"] = _order_amounts(lines, len(orders))
+    orders["platform"] = _order_platforms(orders, cust, _rng(seed, "platforms"))
+    tiers, member_tier = _tier_history(orders, n_customers, cal)
 
-    # --- final tables, in the contract's vocabulary ------------------------------------------
-    cust_id = _ids("C", np.arange(1, n_customers + 1), max(6, len(str(n_customers))))
+    customer_id = _ids("C", np.arange(1, n_customers + 1), max(6, len(str(n_customers))))
     order_id = _ids("O", np.arange(1, len(orders) + 1), max(7, len(str(len(orders)))))
-    tier_names = np.array(list(TIERS), dtype=object)
-    campaign_ids = np.array([p.campaign_id for p in CAMPAIGN_PLANS] + [None], dtype=object)
-    channels = np.array(list(CHANNELS), dtype=object)
-    tables: dict[str, pd.DataFrame] = {}
-    tables["orders"] = pd.DataFrame({
-        "order_id": _text(order_id),
-        "customer_id": _text(cust_id[orders["cust"].to_numpy()]),
-        "order_ts": _timestamps(start, orders["t"].to_numpy()),
-        "amount": amount,
-        "status": _text(np.full(len(orders), "paid", dtype=object)),
-        "is_refund": np.zeros(len(orders), bool),
-        "channel": _text(np.array(PLATFORMS, dtype=object)[orders["platform"].to_numpy()]),
-        "campaign_id": _text(campaign_ids[orders["campaign"].to_numpy()]),  # -1 -> None
-        "coupon": _text(orders["coupon"].to_numpy()),
-    })  # fmt: skip
-    tables["order_items"] = pd.DataFrame({
-        "order_id": _text(order_id[lines["order"].to_numpy()]),
-        "product_id": _text(cat.product_id[lines["product"].to_numpy()]),
-        "product_name": _text(cat.name[lines["product"].to_numpy()]),
-        "category": _text(np.array(CATEGORIES, dtype=object)[cat.category[lines["product"].to_numpy()]]),
-        "quantity": lines["quantity"].to_numpy().astype("int64"),
-        "price": cat.price[lines["product"].to_numpy()],
-    })  # fmt: skip
-    tables["customers"] = pd.DataFrame({
-        "customer_id": _text(cust_id),
-        "signup_ts": _timestamps(start, cust["signup"].to_numpy()),
-        "channel": _text(channels[cust["channel"].to_numpy()]),
-        "gender": _text(np.array(GENDERS, dtype=object)[cust["gender"].to_numpy()]),
-        "birth_year": pd.array(cust["birth_year"].to_numpy(), dtype="Int64"),
-        "age": pd.array(cust["age"].to_numpy(), dtype="Int64"),
-        "city": _text(np.array(CITIES, dtype=object)[cust["city"].to_numpy()]),
-        "member_tier": _text(tier_names[final_tier]),
-        "referrer_id": _text(np.append(cust_id, None)[referrer]),
-        "interest_tags": _text(_tag_text()[cust["tags"].to_numpy()]),
-    })  # fmt: skip
+    tables = {
+        "orders": _orders_table(orders, order_id, customer_id, start),
+        "order_items": _order_items_table(lines, order_id),
+        "customers": _customers_table(cust, customer_id, referrer, member_tier, start),
+    }
     if events:
         log = _events(cust, orders, lines, referrer, cal, _rng(seed, "events"))
-        tables["events"] = pd.DataFrame({
-            "customer_id": _text(cust_id[log["cust"].to_numpy()]),
-            "event_ts": _timestamps(start, log["t"].to_numpy()),
-            "event_name": _text(np.array(EVENT_NAMES, dtype=object)[log["event"].to_numpy()]),
-            "platform": _text(np.array(PLATFORMS, dtype=object)[log["platform"].to_numpy()]),
-            "product_id": _text(np.append(cat.product_id, None)[log["product"].to_numpy()]),
-        })  # fmt: skip
-    tables["campaigns"] = pd.DataFrame({
-        "campaign_id": _text(campaign_ids[campaigns["campaign"].to_numpy()]),
-        "name": _text(np.array([p.name for p in CAMPAIGN_PLANS], dtype=object)[campaigns["campaign"].to_numpy()]),
-        "start": _timestamps(start, campaigns["first"].to_numpy()),
-        "end": _timestamps(start, campaigns["stop"].to_numpy() - 1),
-        "cost": campaigns["cost"].to_numpy(dtype=float),
-    })  # fmt: skip
-    if assignments is None:
-        assignments = pd.DataFrame({"campaign": np.array([], int), "cust": np.array([], int), "control": False})
-    tables["campaign_assignments"] = pd.DataFrame({
-        "campaign_id": _text(campaign_ids[assignments["campaign"].to_numpy()]),
-        "customer_id": _text(cust_id[assignments["cust"].to_numpy()]),
-        "group": _text(np.where(assignments["control"].to_numpy(bool), "control", "treatment").astype(object)),
-    })  # fmt: skip
-    tiers = tiers.sort_values(["cust", "day"], kind="stable")
-    tables["tier_history"] = pd.DataFrame({
-        "customer_id": _text(cust_id[tiers["cust"].to_numpy(int)]),
-        "valid_from": _timestamps(start, tiers["day"].to_numpy(float)),
-        "tier": _text(tier_names[tiers["tier"].to_numpy(int)]),
-    })  # fmt: skip
-    signups = np.bincount(cust["channel"].to_numpy(), minlength=len(CHANNELS))
-    tables["channel_costs"] = pd.DataFrame({
-        "channel": _text(channels),
-        "cost": np.round(signups * np.array([p.cac for p in CHANNELS.values()]), 2),
-    })  # fmt: skip
+        tables["events"] = _events_table(log, customer_id, start)
+    tables["campaigns"], tables["campaign_assignments"] = _campaign_tables(campaigns, assignments, customer_id, start)
+    tables["tier_history"] = _tier_history_table(tiers, customer_id, start)
+    tables["channel_costs"] = _channel_costs_table(cust)
 
     counts = dict.fromkeys(DIRTY_ROWS, 0)
     if dirty:
@@ -1074,9 +1136,9 @@ def write_demo(
         The folder.
     """
     folder = pathlib.Path(folder)
-    params = dict(n_customers=n_customers, start=str(pd.Timestamp(start).date()), days=days, seed=seed,
-                  dirty=dirty, events=events)  # fmt: skip
+    params = dict(n_customers=n_customers, start=start, days=days, seed=seed, dirty=dirty, events=events)
     tables = generate_demo(**params)
+    params["start"] = str(pd.Timestamp(start).date())
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("orders", "order_items", "customers", "events", "campaigns", "campaign_assignments",
                  "tier_history", "channel_costs"):  # fmt: skip

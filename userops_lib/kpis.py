@@ -122,6 +122,12 @@ def _as_dates(table: ibis.Table, columns) -> ibis.Table:
     return table.mutate(**fix) if fix else table
 
 
+def _trim(text: ibis.Value) -> ibis.Value:
+    """Strip surrounding white space. (ibis 12's ``strip()`` on Spark also strips the letters
+    'f' and 'v', because Spark reads the escapes in its ``TRIM(' \\t\\n\\r\\v\\f' ...)`` literally.)"""
+    return text.re_replace(r"^\s+|\s+$", "")
+
+
 def _scalar(expr):
     return engine.execute(expr.name("v").as_table()).iloc[0, 0]
 
@@ -364,7 +370,7 @@ def channel_conversion(data: Dataset) -> pd.DataFrame:
     _require_columns(customers, "customers", ["customer_id", "channel"])
     orders = data.table("orders")
     buyers = orders.select(_cid=orders.customer_id).distinct()
-    cust = customers.select("customer_id", _channel=customers.channel.strip())
+    cust = customers.select("customer_id", _channel=_trim(customers.channel))
     joined = cust.left_join(buyers, cust.customer_id == buyers._cid)
     channel = ibis.ifelse(joined._channel.isnull() | (joined._channel == ""), "unknown", joined._channel)
     out = engine.execute(joined.group_by(channel=channel).agg(

@@ -197,7 +197,7 @@ def lifecycle_stages(data_or_orders, period: str = "month", activity: str = "ord
     out["quick_ratio"] = (out.new + out.resurrected) / out.dormant.where(out.dormant > 0)
     out["complete"] = [_is_complete(k, period, as_of) for k in out.k]
     out.insert(0, "period", pd.to_datetime([_start_of(k, period) for k in out.pop("k")]))
-    out.attrs.update(period=period, activity=activity, churn_after=churn_after, as_of=as_of)
+    out.attrs.update(period=period, activity=activity, churn_after=churn_after, as_of=as_of.isoformat())
     return out
 
 
@@ -245,7 +245,7 @@ def customer_stage(data_or_orders, at=None, period: str = "month", churn_after: 
         ``customer_id``, ``stage`` (new / returning / resurrected when active in the period;
         ``dormant`` when inactive for 1 to ``churn_after`` - 1 periods; ``churned`` after that),
         ``inactive_periods`` (0 when active), ``first_active`` and ``last_active`` (first day of
-        those periods). ``df.attrs["period_start"]`` is the first day of the period.
+        those periods). ``df.attrs["period_start"]`` is the first day of the period ("YYYY-MM-DD").
 
     Notes
     -----
@@ -260,7 +260,7 @@ def customer_stage(data_or_orders, at=None, period: str = "month", churn_after: 
     df["first_active"] = pd.to_datetime([_start_of(int(k), period) for k in df.pop("first_k")])
     df["last_active"] = pd.to_datetime([_start_of(int(k), period) for k in df.pop("last_k")])
     df["stage"] = pd.Categorical(df["stage"], categories=STAGES)
-    df.attrs.update(period=period, period_start=_start_of(at_k, period), churn_after=churn_after)
+    df.attrs.update(period=period, period_start=_start_of(at_k, period).isoformat(), churn_after=churn_after)
     return df[["customer_id", "stage", "inactive_periods", "first_active", "last_active"]]
 
 
@@ -302,5 +302,6 @@ def stage_transitions(data_or_orders, from_period, to_period, period: str = "mon
     df["to_stage"] = pd.Categorical(df["to_stage"], categories=STAGES)
     df = df.sort_values(["from_stage", "to_stage"], ignore_index=True)
     df["share"] = df.customers / df.groupby("from_stage", observed=True).customers.transform("sum")
-    df.attrs.update(period=period, from_start=_start_of(k0, period), to_start=_start_of(k1, period))
+    df.attrs.update(period=period, from_start=_start_of(k0, period).isoformat(),
+                    to_start=_start_of(k1, period).isoformat())
     return df

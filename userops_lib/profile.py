@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import engine
 from .data import Dataset
-from .kpis import _rate, _require_columns
+from .kpis import _rate, _require_columns, _trim
 
 __all__ = ["AGE_BANDS", "UNKNOWN", "OTHER", "NO_TAGS", "NOT_A_MEMBER", "user_profile"]
 
@@ -26,7 +26,7 @@ _COLUMNS = ["dimension", "value", "customers", "customer_share", "buyers", "buye
 
 
 def _text(col: ibis.Value, missing: str) -> ibis.Value:
-    text = col.cast("string").strip()
+    text = _trim(col.cast("string"))
     return ibis.ifelse(text.isnull() | (text == ""), missing, text)
 
 
@@ -42,7 +42,7 @@ def _counts(table: ibis.Table, value: ibis.Value) -> pd.DataFrame:
 def _tag_counts(table: ibis.Table) -> pd.DataFrame:
     """Customers (and buyers) per interest tag; tags are separated by '|' or ','."""
     tags = table.select("customer_id", "_buyer", _tag=table.interest_tags.replace("|", ",").split(",").unnest())
-    tags = tags.mutate(_tag=tags._tag.strip())
+    tags = tags.mutate(_tag=_trim(tags._tag))
     tags = tags.filter(tags._tag.notnull() & (tags._tag != "")).distinct()
     per = engine.execute(tags.group_by(value=tags._tag).agg(customers=tags.count(), buyers=tags._buyer.sum()))
     tagged = tags.select("customer_id", "_buyer").distinct()

@@ -136,8 +136,9 @@ def _finish(df: pd.DataFrame, excluded: dict[str, int], end: _dt.date, time_unit
     df = df.sort_values("customer_id", ignore_index=True)
     for col in ints:
         df[col] = df[col].astype("int64")
+    # attrs hold JSON types only, so df.to_parquet() keeps working
     df.attrs.update(excluded_rows=sum(excluded.values()), excluded_by_reason=excluded,
-                    observation_end=end, time_unit=time_unit)
+                    observation_end=end.isoformat(), time_unit=time_unit)
     return df
 
 
@@ -175,7 +176,7 @@ def rfm_summary(orders, *, observation_end=None, time_unit: str = "D", customer_
         first day included).
 
         ``df.attrs``: ``excluded_rows`` (rows left out), ``excluded_by_reason`` (dict),
-        ``observation_end`` (date), ``time_unit``.
+        ``observation_end`` ("YYYY-MM-DD"), ``time_unit``.
 
     Raises
     ------
@@ -269,7 +270,7 @@ def calibration_holdout_split(orders, calibration_end, observation_end=None, *, 
         excluded["holdout orders of customers first seen in the holdout"] = new_rows
     df["duration_holdout"] = (obs_end - cal_end).days / unit
     df = _finish(df, excluded, obs_end, time_unit, ints=("frequency_cal", "orders_cal", "frequency_holdout"))
-    df.attrs.update(calibration_end=cal_end, new_in_holdout=int(new["customers"].iloc[0]))
+    df.attrs.update(calibration_end=cal_end.isoformat(), new_in_holdout=int(new["customers"].iloc[0]))
     return df
 
 

@@ -318,6 +318,16 @@ class PurchaseModel(FittedModel):
     def _probability_alive(self, x, tx, T) -> np.ndarray:
         raise NotImplementedError
 
+    def _horizon_sums(self, horizons: np.ndarray, weights: np.ndarray, x, tx, T) -> tuple[np.ndarray, np.ndarray]:
+        """Per customer: expected purchases by the last horizon, and the ``weights``-weighted sum of the
+        purchases expected between consecutive horizons (CLV's discounted purchases).
+
+        Generic version through the full customers × horizons matrix; models whose expectation
+        factorises into a history term times a horizon term override it to skip that matrix.
+        """
+        cumulative = self._expected_purchases_matrix(horizons, x, tx, T)
+        return cumulative[:, -1], np.diff(cumulative, axis=1, prepend=0.0) @ weights
+
     def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T) -> np.ndarray:
         """Expected repeat purchases in the next ``t`` time units given the history (x, t_x, T)."""
         self._check_fitted()
@@ -350,7 +360,10 @@ class PurchaseModel(FittedModel):
         """Expected repeat purchases in ``(0, t]`` of a new customer (unconditional, model time unit)."""
         self._check_fitted()
         with np.errstate(all="ignore"):
-            return np.asarray(self._fitter.expected_number_of_purchases_up_to_time(np.asarray(t, dtype=float)))
+            return self._population_purchases(np.asarray(t, dtype=float))
+
+    def _population_purchases(self, t: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
 
     def _check_unit(self, summary: pd.DataFrame) -> None:
         unit = time_unit_of(summary)

@@ -31,8 +31,8 @@ class ModifiedBetaGeoModel(PurchaseModel):
         x, tx, T, w = data
         return -ModifiedBetaGeoFitter._negative_log_likelihood(np.log(params), x, tx, T, w, 0.0) * w.sum()
 
-    def _expected_purchases_matrix(self, horizons, x, tx, T):
-        """Conditional expectation of Wagner & Hoppe (2008), eq. (9), for every customer × horizon."""
+    def _growth(self, horizons, x, T):
+        """Numerator of Wagner & Hoppe (2008) eq. (9) on unique (x, T) pairs."""
         r, alpha, a, b = (self.params_[k] for k in self.param_names)
         ux, uT, inverse = _unique_pairs(x, T)
         t = horizons[None, :]
@@ -40,8 +40,27 @@ class ModifiedBetaGeoModel(PurchaseModel):
         with np.errstate(all="ignore"):
             hyp = hyp2f1(r + ux, b + ux + 1, a + b + ux, t / (alpha + uT + t))
             growth = (a + b + ux) / (a - 1) * (1 - hyp * ((alpha + uT) / (alpha + t + uT)) ** (r + ux))
-        denominator = 1 + (a / (b + x)) * ((alpha + T) / (alpha + tx)) ** (r + x)
-        return growth[inverse] / denominator[:, None]
+        return growth, inverse
+
+    def _denominator(self, x, tx, T):
+        r, alpha, a, b = (self.params_[k] for k in self.param_names)
+        return 1 + (a / (b + x)) * ((alpha + T) / (alpha + tx)) ** (r + x)
+
+    def _expected_purchases_matrix(self, horizons, x, tx, T):
+        """Conditional expectation of Wagner & Hoppe (2008), eq. (9), for every customer × horizon."""
+        growth, inverse = self._growth(horizons, x, T)
+        return growth[inverse] / self._denominator(x, tx, T)[:, None]
+
+    def _horizon_sums(self, horizons, weights, x, tx, T):
+        growth, inverse = self._growth(horizons, x, T)
+        denominator = self._denominator(x, tx, T)
+        per_pair = np.diff(growth, axis=1, prepend=0.0) @ weights
+        return growth[inverse, -1] / denominator, per_pair[inverse] / denominator
+
+    def _population_purchases(self, t):
+        """E[X(t)] for a new customer, Batislam et al. (2007), eq. (8)."""
+        r, alpha, a, b = (self.params_[k] for k in self.param_names)
+        return b / (a - 1) * (1 - hyp2f1(r, b + 1, a + b, t / (alpha + t)) * (alpha / (alpha + t)) ** r)
 
     def _probability_alive(self, x, tx, T):
         """P(alive | x, t_x, T), Batislam et al. (2007), appendix eq. (5)."""

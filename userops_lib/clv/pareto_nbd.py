@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from lifetimes import ParetoNBDFitter
 from scipy.special import gammaln
 
@@ -33,21 +34,37 @@ class ParetoNBDModel(PurchaseModel):
         x, tx, T, w = data
         return float((w * ParetoNBDFitter._conditional_log_likelihood(params, x, tx, T)).sum())
 
-    def _expected_purchases_matrix(self, horizons, x, tx, T):
-        """Eq. (41) of note 009: E[Y(t) | x, t_x, T] = P(alive) · (r+x)(β+T) / ((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)].
-
-        The history term is computed once per customer; only the closed-form last factor depends
-        on the horizon.
-        """
+    def _history(self, x, tx, T):
+        """Per-customer factor of eq. (41) of note 009 (P(alive) · (r+x)(β+T) / (α+T), in logs)."""
         r, alpha, s, beta = (self.params_[k] for k in self.param_names)
-        params = [r, alpha, s, beta]
         with np.errstate(all="ignore"):
-            log_l = ParetoNBDFitter._conditional_log_likelihood(params, x, tx, T)
-            history = (gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) - (r + x) * np.log(alpha + T)
-                       - s * np.log(beta + T) + np.log(r + x) + np.log(beta + T) - np.log(alpha + T) - log_l)
-            t, bT = horizons[None, :], (beta + T)[:, None]
-            horizon = (1 - (bT / (bT + t)) ** (s - 1)) / (s - 1)
-        return np.exp(history)[:, None] * horizon
+            log_l = ParetoNBDFitter._conditional_log_likelihood([r, alpha, s, beta], x, tx, T)
+            return np.exp(gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) - (r + x) * np.log(alpha + T)
+                          - s * np.log(beta + T) + np.log(r + x) + np.log(beta + T) - np.log(alpha + T) - log_l)
+
+    def _horizon(self, horizons, T):
+        """Horizon factor of eq. (41): [1 − ((β+T)/(β+T+t))^(s−1)] / (s−1), on unique T values."""
+        s, beta = self.params_["s"], self.params_["beta"]
+        inverse, uT = pd.factorize(T)
+        bT = (beta + uT)[:, None]
+        with np.errstate(all="ignore"):
+            return (1 - (bT / (bT + horizons[None, :])) ** (s - 1)) / (s - 1), inverse
+
+    def _expected_purchases_matrix(self, horizons, x, tx, T):
+        """Eq. (41) of note 009: E[Y(t) | x, t_x, T] = P(alive) · (r+x)(β+T) / ((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)]."""
+        horizon, inverse = self._horizon(horizons, T)
+        return self._history(x, tx, T)[:, None] * horizon[inverse]
+
+    def _horizon_sums(self, horizons, weights, x, tx, T):
+        horizon, inverse = self._horizon(horizons, T)
+        history = self._history(x, tx, T)
+        per_T = np.diff(horizon, axis=1, prepend=0.0) @ weights
+        return history * horizon[inverse, -1], history * per_T[inverse]
+
+    def _population_purchases(self, t):
+        """Eq. (27) of note 009: E[X(t)] = rβ / (α(s−1)) · [1 − (β/(β+t))^(s−1)] for a new customer."""
+        r, alpha, s, beta = (self.params_[k] for k in self.param_names)
+        return r * beta / alpha / (s - 1) * (1 - (beta / (beta + t)) ** (s - 1))
 
     def _probability_alive(self, x, tx, T):
         """P(alive | x, t_x, T), eqs. (36)-(37) of note 009."""

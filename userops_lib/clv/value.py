@@ -31,7 +31,7 @@ __all__ = [
     "lifecycle_actions",
 ]
 
-_CHUNK = 250_000  # customers per block: bounds the customers × months matrix in memory
+_CHUNK = 1_000_000  # customers per block: bounds memory when a model needs the customers × months matrix
 
 
 def _discounted_purchases(model: PurchaseModel, x, tx, T, months: int, month_length: float, rate: float):
@@ -41,10 +41,7 @@ def _discounted_purchases(model: PurchaseModel, x, tx, T, months: int, month_len
     total, discounted = np.empty(len(x)), np.empty(len(x))
     for start in range(0, len(x), _CHUNK):
         part = slice(start, start + _CHUNK)
-        cumulative = model._expected_purchases_matrix(horizons, x[part], tx[part], T[part])
-        per_month = np.diff(cumulative, axis=1, prepend=0.0)
-        total[part] = cumulative[:, -1]
-        discounted[part] = per_month @ discount
+        total[part], discounted[part] = model._horizon_sums(horizons, discount, x[part], tx[part], T[part])
     return total, discounted
 
 
@@ -252,7 +249,7 @@ def at_risk_high_value(values: pd.DataFrame, value_quantile: float = 0.8, max_pr
 _ACTIONS = {
     "new": "Onboard: a welcome series and a second-purchase incentive within the first weeks.",
     "returning": "Grow: cross-sell from their categories, membership or tier upgrade, referral invitation.",
-    "resurrecting": "Re-anchor: thank-you message and a reason to come back next month (new arrivals, points).",
+    "resurrected": "Re-anchor: thank-you message and a reason to come back next month (new arrivals, points).",
     "dormant": "Win back: reminder with a time-limited offer, scaled to the customer's predicted value.",
     "churned": "Reactivate cheaply (low-cost channels) or let go; survey a sample for the reason they left.",
     "at risk high value": "Personal outreach first: service call or a tailored offer before they are lost.",

@@ -1,0 +1,186 @@
+"""Associated purchases: rules counted by hand on 10 baskets, and parity with mlxtend on random baskets.
+
+mlxtend (apriori + association_rules) is the peer library the values must equal (to 1e-12).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from userops_lib.basket import association_rules, basket_overview, cross_sell_table, frequent_itemsets
+from userops_lib.exceptions import ContractError, ParameterError
+
+# 10 baskets (orders). Basket o10 has milk on two lines: it counts once.
+_BASKETS = {
+    "o1": ["milk", "bread"], "o2": ["milk", "bread", "butter"], "o3": ["bread", "butter"], "o4": ["milk"],
+    "o5": ["bread"], "o6": ["milk", "bread", "eggs"], "o7": ["bread", "butter"], "o8": ["milk", "bread", "butter"],
+    "o9": ["eggs"], "o10": ["milk", "milk"],
+}
+_CATEGORY = {"milk": "dairy", "butter": "dairy", "bread": "bakery", "eggs": "fresh"}
+
+
+def _lines(baskets=_BASKETS):
+    rows = [(o, p, _CATEGORY.get(p, "other")) for o, items in baskets.items() for p in items]
+    return pd.DataFrame(rows, columns=["order_id", "product_id", "category"])
+
+
+def _rule(rules, antecedent, consequent):
+    hit = rules[(rules.antecedent == tuple(antecedent)) & (rules.consequent == tuple(consequent))]
+    assert len(hit) == 1, f"rule {antecedent} -> {consequent} not found once"
+    return hit.iloc[0]
+
+
+def test_pair_rules_counted_by_hand():
+    # Hand count over the 10 baskets: milk in o1,o2,o4,o6,o8,o10 -> 6/10; bread in o1,o2,o3,o5,o6,o7,o8
+    # -> 7/10; butter in o2,o3,o7,o8 -> 4/10; eggs in o6,o9 -> 2/10.
+    # Pairs: milk+bread o1,o2,o6,o8 -> 0.4; bread+butter o2,o3,o7,o8 -> 0.4; milk+butter o2,o8 -> 0.2;
+    # milk+eggs and bread+eggs only o6 -> 0.1 (< min_support 0.2, so no rule).
+    rules = association_rules(_lines(), min_support=0.2, min_confidence=0.5)
+    # Confidence >= 0.5 keeps: butter->bread 4/4, bread->butter 4/7, milk->bread 4/6, bread->milk 4/7,
+    # butter->milk 2/4 (milk->butter 2/6 is below 0.5).
+    assert len(rules) == 5
+    assert set(rules.n_baskets) == {10}
+    r = _rule(rules, ["bread"], ["butter"])
+    assert r.antecedent_support == pytest.approx(0.7) and r.consequent_support == pytest.approx(0.4)
+    assert r.support == pytest.approx(0.4)
+    assert r.confidence == pytest.approx(4 / 7)             # 0.4 / 0.7
+    assert r.lift == pytest.approx(10 / 7)                  # (4/7) / 0.4
+    assert r.leverage == pytest.approx(0.4 - 0.7 * 0.4)     # 0.12
+    assert r.conviction == pytest.approx(0.6 / (3 / 7))     # (1 - 0.4) / (1 - 4/7) = 1.4
+    r = _rule(rules, ["butter"], ["bread"])
+    assert r.confidence == 1.0 and math.isinf(r.conviction)  # every butter basket has bread
+    r = _rule(rules, ["milk"], ["bread"])
+    assert r.confidence == pytest.approx(2 / 3) and r.lift == pytest.approx((2 / 3) / 0.7)
+    assert r.leverage == pytest.approx(-0.02)               # 0.4 - 0.6 * 0.7
+    r = _rule(rules, ["butter"], ["milk"])
+    assert r.confidence == pytest.approx(0.5) and r.conviction == pytest.approx(0.4 / 0.5)
+    assert r.rule == "butter → milk"
+    assert rules.iloc[0].lift == rules.lift.max()           # sorted by lift
+
+
+def test_three_item_rules_counted_by_hand():
+    # Triple milk+bread+butter in o2, o8 -> support 0.2. Its rules with confidence >= 0.5:
+    # bread+butter->milk 0.2/0.4, bread+milk->butter 0.2/0.4, butter+milk->bread 0.2/0.2,
+    # butter->bread+milk 0.2/0.4 (bread->butter+milk 0.2/0.7 and milk->bread+butter 0.2/0.6 fail).
+    rules = association_rules(_lines(), min_support=0.2, min_confidence=0.5, max_len=3)
+    assert len(rules) == 5 + 4
+    r = _rule(rules, ["bread", "milk"], ["butter"])
+    assert r.confidence == pytest.approx(0.5) and r.lift == pytest.approx(0.5 / 0.4)
+    assert r.rule == "bread + milk → butter"
+    r = _rule(rules, ["butter"], ["bread", "milk"])
+    assert r.consequent_support == pytest.approx(0.4) and r.lift == pytest.approx(0.5 / 0.4)
+    assert math.isinf(_rule(rules, ["butter", "milk"], ["bread"]).conviction)
+
+
+def test_min_lift_and_frequent_itemsets():
+    # Lifts above 1 among the 5 pair rules: bread<->butter 10/7 only (milk-bread 0.95, butter->milk 0.83).
+    rules = association_rules(_lines(), min_support=0.2, min_confidence=0.5, min_lift=1.0)
+    assert sorted(rules.rule) == ["bread → butter", "butter → bread"]
+    sets = frequent_itemsets(_lines(), min_support=0.2, max_len=3)
+    # 4 items + 3 pairs (milk+bread, bread+butter, milk+butter) + 1 triple, all hand-counted above
+    assert sets["size"].value_counts().to_dict() == {1: 4, 2: 3, 3: 1}
+    assert sets.set_index("itemset").loc[[("bread", "butter", "milk")], "baskets"].item() == 2
+
+
+def test_category_level_and_missing_category_counted():
+    # Categories: milk, butter -> dairy; bread -> bakery; eggs -> fresh. Dairy in every basket but
+    # o5, o9 -> 8/10; bakery 7/10; dairy+bakery in o1,o2,o3,o6,o7,o8 -> 6/10.
+    lines = pd.concat([_lines(), pd.DataFrame({"order_id": ["o5"], "product_id": ["jam"], "category": [None]})])
+    rules = association_rules(lines, level="category", min_support=0.3, min_confidence=0.1)
+    assert sorted(rules.rule) == ["bakery → dairy", "dairy → bakery"]
+    r = _rule(rules, ["bakery"], ["dairy"])
+    assert r.confidence == pytest.approx(6 / 7) and r.lift == pytest.approx((6 / 7) / 0.8)
+    assert rules.attrs["lines_without_item"] == 1  # the jam line has no category
+    with pytest.raises(ContractError, match="category"):
+        association_rules(_lines().drop(columns="category"), level="category")
+
+
+def test_basket_overview_counts():
+    # 10 baskets; lines per basket 2,3,2,1,1,3,2,3,1,2 = 20; distinct items 2,3,2,1,1,3,2,3,1,1 = 19
+    # (o10's second milk line is a duplicate); single-item baskets o4, o5, o9, o10 -> 4.
+    ov = basket_overview(_lines()).iloc[0]
+    assert ov.baskets == 10 and ov.lines == 20 and ov.single_item_baskets == 4
+    assert ov.mean_lines_per_basket == pytest.approx(2.0)
+    assert ov.mean_items_per_basket == pytest.approx(1.9) and ov.single_item_share == pytest.approx(0.4)
+    assert ov.distinct_items == 4
+
+
+def test_cross_sell_table_picks_best_companions():
+    rules = association_rules(_lines(), min_support=0.2, min_confidence=0.1)
+    table = cross_sell_table(rules, top_products=2, companions=1)
+    # the two most bought items: bread (0.7), milk (0.6); bread's best companion by lift is butter
+    # (10/7 vs milk 0.95); milk's is bread (0.95) over butter (1/3 / 0.4 = 0.83)
+    assert table["product"].tolist() == ["bread", "milk"]
+    assert table["companion"].tolist() == ["butter", "bread"]
+
+
+def test_parameter_errors():
+    with pytest.raises(ParameterError, match="min_support"):
+        association_rules(_lines(), min_support=0)
+    with pytest.raises(ParameterError, match="max_len"):
+        association_rules(_lines(), max_len=1)
+    with pytest.raises(ParameterError, match="level"):
+        association_rules(_lines(), level="brand")
+
+
+# ----------------------------------------------------------------------------- mlxtend parity
+def _random_lines(seed, n_orders=120, n_products=12):
+    rng = np.random.default_rng(seed)
+    popularity = 1 / np.arange(1, n_products + 1)
+    popularity /= popularity.sum()
+    rows = []
+    for o in range(n_orders):
+        size = rng.integers(1, 6)  # includes single-item baskets
+        items = rng.choice(n_products, size=size, replace=True, p=popularity)  # duplicates on purpose
+        rows += [(f"o{o}", f"p{i:02d}") for i in items]
+    return pd.DataFrame(rows, columns=["order_id", "product_id"])
+
+
+def _mlxtend_rules(lines, min_support, min_confidence, max_len):
+    from mlxtend.frequent_patterns import apriori
+    from mlxtend.frequent_patterns import association_rules as mlx_rules
+    from mlxtend.preprocessing import TransactionEncoder
+
+    baskets = lines.groupby("order_id")["product_id"].agg(lambda s: sorted(set(s))).tolist()
+    enc = TransactionEncoder()
+    onehot = pd.DataFrame(enc.fit(baskets).transform(baskets), columns=enc.columns_)
+    itemsets = apriori(onehot, min_support=min_support, use_colnames=True, max_len=max_len)
+    return mlx_rules(itemsets, num_itemsets=len(onehot), metric="confidence", min_threshold=min_confidence)
+
+
+@pytest.mark.parametrize("seed,min_support,min_confidence,max_len", [
+    (1, 0.05, 0.1, 2), (2, 0.02, 0.0, 2), (3, 0.1, 0.3, 2), (4, 0.03, 0.2, 3), (5, 0.05, 0.0, 3),
+])
+def test_same_rules_and_values_as_mlxtend(seed, min_support, min_confidence, max_len):
+    lines = _random_lines(seed)
+    ours = association_rules(lines, min_support=min_support, min_confidence=min_confidence, max_len=max_len)
+    theirs = _mlxtend_rules(lines, min_support, min_confidence, max_len)
+    assert len(theirs) >= 6  # the case must exercise something
+    ours_key = ours.assign(key=[(frozenset(a), frozenset(c)) for a, c in zip(ours.antecedent, ours.consequent)])
+    theirs_key = theirs.add_prefix("mlx_").assign(key=list(zip(theirs.antecedents, theirs.consequents)))
+    assert set(ours_key.key) == set(theirs_key.key)
+    merged = ours_key.merge(theirs_key, on="key")
+    for ours_col, their_col in [("antecedent_support", "antecedent support"),
+                                ("consequent_support", "consequent support"), ("support", "support"),
+                                ("confidence", "confidence"), ("lift", "lift"), ("leverage", "leverage"),
+                                ("conviction", "conviction")]:
+        a, b = merged[ours_col].to_numpy(), merged["mlx_" + their_col].to_numpy()
+        assert np.array_equal(np.isinf(a), np.isinf(b)), ours_col
+        finite = ~np.isinf(a)
+        np.testing.assert_allclose(a[finite], b[finite], rtol=0, atol=1e-12, err_msg=ours_col)
+
+
+def test_demo_shop_baskets_match_the_order_lines(demo_data):
+    # cross-check with pandas on the demo lines: number of orders with lines, and the support of the
+    # most frequent pair counted from distinct (order, product) lines
+    lines = demo_data.table("order_items").to_pandas()[["order_id", "product_id"]].drop_duplicates()
+    rules = association_rules(demo_data, min_support=0.002, min_confidence=0.0)
+    assert set(rules.n_baskets) == {lines.order_id.nunique()}
+    top = rules.sort_values("support", ascending=False).iloc[0]
+    a, c = top.antecedent[0], top.consequent[0]
+    both = lines[lines.product_id.isin([a, c])].groupby("order_id").product_id.nunique().eq(2).sum()
+    assert top.baskets_with_rule == both

@@ -1,0 +1,356 @@
+"""Tests of the seeded demo shop (userops_lib.demo): contract, determinism, dirty rows, plausibility."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from userops_lib.contract import CONTRACT
+from userops_lib.demo import CAMPAIGN_PLANS, DIRTY_ROWS, TIERS, generate_demo, main, write_demo
+from userops_lib.exceptions import ParameterError
+
+N = 2_000
+START = pd.Timestamp("2024-01-01")
+END = START + pd.Timedelta(days=730)  # first instant after the default window
+FUNNEL = ["visit", "product_view", "add_to_cart", "checkout", "purchase"]
+
+
+@pytest.fixture(scope="module")
+def shop() -> dict[str, pd.DataFrame]:
+    """The default shop at test size, with dirty rows."""
+    return generate_demo(n_customers=N, seed=7)
+
+
+@pytest.fixture(scope="module")
+def clean() -> dict[str, pd.DataFrame]:
+    return generate_demo(n_customers=N, seed=7, dirty=False)
+
+
+@pytest.fixture(scope="module")
+def big_clean() -> dict[str, pd.DataFrame]:
+    """20k customers without events (~0.3 s): control groups large enough to see the lift."""
+    return generate_demo(n_customers=20_000, seed=7, dirty=False, events=False)
+
+
+def _assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
+    assert a.keys() == b.keys()
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], obj=name)
+
+
+# --- determinism -------------------------------------------------------------------------------
+
+
+def test_same_seed_gives_identical_tables(shop):
+    again = generate_demo(n_customers=N, seed=7)
+    _assert_same(shop, again)
+    assert again["orders"].attrs == shop["orders"].attrs
+
+
+def test_other_seed_gives_other_data(shop):
+    other = generate_demo(n_customers=N, seed=8)
+    assert not other["orders"]["amount"].equals(shop["orders"]["amount"])
+    assert not other["customers"]["signup_ts"].equals(shop["customers"]["signup_ts"])
+
+
+def test_dirty_and_events_flags_leave_the_other_tables_unchanged(shop, clean):
+    for name in set(shop) - {"orders"}:
+        pd.testing.assert_frame_equal(shop[name], clean[name], obj=name)
+    no_log = generate_demo(n_customers=N, seed=7, events=False)
+    assert "events" not in no_log
+    _assert_same(no_log, {k: v for k, v in shop.items() if k != "events"})
+
+
+# --- contract ----------------------------------------------------------------------------------
+
+
+def _has_kind(series: pd.Series, kind: str) -> bool:
+    if kind in ("id", "text"):
+        return pd.api.types.is_string_dtype(series)
+    if kind in ("timestamp", "date"):
+        return pd.api.types.is_datetime64_dtype(series) and getattr(series.dt, "tz", None) is None
+    if kind == "number":
+        return pd.api.types.is_float_dtype(series)
+    if kind == "int":
+        return pd.api.types.is_integer_dtype(series)
+    if kind == "bool":
+        return pd.api.types.is_bool_dtype(series)
+    raise AssertionError(f"unknown kind {kind}")
+
+
+def test_every_contract_table_has_the_contract_columns_and_kinds(shop):
+    assert set(shop) == set(CONTRACT)
+    for name, spec in CONTRACT.items():
+        table = shop[name]
+        assert len(table) > 0, name
+        extra = set(table.columns) - set(spec.names)
+        assert extra == ({"product_name"} if name == "order_items" else set()), name
+        assert set(spec.names) <= set(table.columns), name
+        for column in spec.names:
+            assert _has_kind(table[column], spec.kind(column)), f"{name}.{column}: {table[column].dtype}"
+
+
+def test_ids_are_text_with_prefixes(shop):
+    assert shop["customers"]["customer_id"].str.fullmatch(r"C\d{6}").all()
+    paid = shop["orders"][~shop["orders"]["is_refund"]]
+    assert paid["order_id"].str.fullmatch(r"O\d{7}").all()
+    assert shop["order_items"]["product_id"].str.fullmatch(r"P\d{4}").all()
+
+
+def test_keys_are_unique_apart_from_injected_duplicates(shop):
+    for name, spec in CONTRACT.items():
+        if spec.key:
+            table = shop[name].drop_duplicates() if name == "orders" else shop[name]
+            assert not table.duplicated(list(spec.key)).any(), name
+
+
+def test_required_columns_have_no_missing_values_in_clean_data(clean):
+    for name, spec in CONTRACT.items():
+        for column in spec.required:
+            assert clean[name][column].notna().all(), f"{name}.{column}"
+
+
+# --- dirty rows --------------------------------------------------------------------------------
+
+
+def test_dirty_rows_are_planted_as_documented(shop, clean):
+    orders, counts = shop["orders"], shop["orders"].attrs["dirty_rows"]
+    n_clean = len(clean["orders"])
+    assert counts == {
+        "refund_rows": max(1, round(DIRTY_ROWS["refund_rows"] * n_clean)),
+        "duplicated_rows": max(1, round(DIRTY_ROWS["duplicated_rows"] * n_clean)),
+        "null_customer_id": DIRTY_ROWS["null_customer_id"],
+        "future_order_ts": DIRTY_ROWS["future_order_ts"],
+    }
+    refunds = orders[orders["is_refund"]]
+    assert len(refunds) == counts["refund_rows"] == (orders["status"] == "refunded").sum()
+    assert (refunds["amount"] < 0).all()
+    assert orders.duplicated().sum() == counts["duplicated_rows"]
+    assert orders["order_id"].duplicated().sum() == counts["duplicated_rows"]
+    assert orders["customer_id"].isna().sum() == counts["null_customer_id"]
+    assert (orders["order_ts"] >= END).sum() == counts["future_order_ts"]
+    assert len(orders) == n_clean + counts["refund_rows"] + counts["duplicated_rows"]
+
+
+def test_refunds_follow_an_earlier_order_of_the_same_customer(shop):
+    orders = shop["orders"]
+    paid = orders[~orders["is_refund"]]
+    for refund in orders[orders["is_refund"]].itertuples():
+        earlier = paid[(paid["customer_id"] == refund.customer_id) & (paid["order_ts"] < refund.order_ts)]
+        assert (earlier["amount"] == -refund.amount).any()
+
+
+def test_clean_data_has_no_bad_rows(clean):
+    orders = clean["orders"]
+    assert orders.attrs["dirty_rows"] == dict.fromkeys(DIRTY_ROWS, 0)
+    assert not orders["is_refund"].any() and (orders["status"] == "paid").all()
+    assert not orders.duplicated("order_id").any()
+    assert orders["customer_id"].notna().all()
+    assert orders["order_ts"].between(START, END, inclusive="left").all()
+    assert (orders["amount"] > 0).all()
+
+
+# --- plausibility ------------------------------------------------------------------------------
+
+
+def test_a_meaningful_share_of_buyers_repeat(clean):
+    orders = clean["orders"]
+    order_days = orders.groupby("customer_id")["order_ts"].agg(lambda ts: ts.dt.normalize().nunique())
+    assert 0.2 <= (order_days >= 2).mean() <= 0.6
+    assert 0.3 <= len(order_days) / len(clean["customers"]) <= 0.7  # share of signups who buy
+
+
+def test_order_amount_is_the_sum_of_its_lines(clean):
+    items = clean["order_items"]
+    lines = pd.DataFrame({
+        "n": items.groupby("order_id").size(),
+        "value": (items["quantity"] * items["price"]).groupby(items["order_id"]).sum(),
+    })  # fmt: skip
+    orders = clean["orders"].set_index("order_id")
+    assert set(lines.index) == set(orders.index)
+    np.testing.assert_allclose(orders["amount"], lines.loc[orders.index, "value"], atol=1e-6)
+    assert lines["n"].between(1, 5).all()
+    assert not items.duplicated(["order_id", "product_id"]).any()
+    assert (items["quantity"] >= 1).all() and (items["price"] > 0).all()
+
+
+def test_catalogue_has_ten_categories_of_20_to_80_products_with_skewed_popularity(big_clean):
+    items = big_clean["order_items"]
+    per_category = items.drop_duplicates("product_id").groupby("category").size()
+    assert len(per_category) == 10 and per_category.between(20, 80).all()
+    units = items.groupby("product_id")["quantity"].sum().sort_values(ascending=False)
+    assert units.head(len(units) // 10).sum() > 0.3 * units.sum()  # top 10% of products: > 30% of units
+
+
+def test_planted_co_purchase_pairs_have_lift(big_clean):
+    items = big_clean["order_items"]
+    n_orders = items["order_id"].nunique()
+
+    def lift(a: str, b: str) -> float:
+        with_a = set(items.loc[items["product_name"] == a, "order_id"])
+        with_b = set(items.loc[items["product_name"] == b, "order_id"])
+        both = len(with_a & with_b) / n_orders
+        return both / ((len(with_a) / n_orders) * (len(with_b) / n_orders))
+
+    # Fans of a category buy its products together anyway (lift ~1.7): planting must add far more.
+    for (a, b), (other_a, other_b) in [
+        (("diapers (brand A)", "baby wipes (brand A)"), ("infant formula (brand A)", "baby wipes (brand A)")),
+        (("shampoo (brand A)", "conditioner (brand A)"), ("face cream (brand A)", "conditioner (brand A)")),
+    ]:
+        planted = lift(a, b)
+        assert planted > 1.5
+        assert planted > 3 * lift(other_a, other_b)
+
+
+def test_funnel_counts_decrease_at_every_step(shop):
+    events = shop["events"]
+    customers = [events.loc[events["event_name"] == step, "customer_id"].nunique() for step in FUNNEL]
+    assert all(a > b for a, b in zip(customers, customers[1:])), customers
+    day = events["event_ts"].dt.normalize()
+    customer_days = [
+        events.loc[events["event_name"] == step].assign(day=day).drop_duplicates(["customer_id", "day"]).shape[0]
+        for step in FUNNEL
+    ]
+    assert all(a > b for a, b in zip(customer_days, customer_days[1:])), customer_days
+    per_customer = len(events) / len(shop["customers"])
+    assert 15 <= per_customer <= 60
+
+
+def test_every_order_has_its_purchase_event_after_a_checkout(clean):
+    orders, events = clean["orders"], clean["events"]
+    purchases = events[events["event_name"] == "purchase"]
+    key = ["customer_id", "order_ts"]
+    assert purchases.rename(columns={"event_ts": "order_ts"})[key].sort_values(key, ignore_index=True).equals(
+        orders[key].sort_values(key, ignore_index=True)
+    )
+    checkouts = events.loc[events["event_name"] == "checkout", ["customer_id", "event_ts"]]
+    matched = pd.merge_asof(
+        purchases.sort_values("event_ts")[["customer_id", "event_ts"]],
+        checkouts.sort_values("event_ts").rename(columns={"event_ts": "checkout_ts"}),
+        left_on="event_ts", right_on="checkout_ts", by="customer_id", tolerance=pd.Timedelta(hours=1),
+    )  # fmt: skip
+    assert matched["checkout_ts"].notna().all()
+    assert (matched["checkout_ts"] < matched["event_ts"]).all()
+
+
+def test_activity_happens_between_signup_and_window_end(clean):
+    signup = clean["customers"].set_index("customer_id")["signup_ts"]
+    assert signup.between(START, END, inclusive="left").all()
+    assert signup.is_monotonic_increasing  # customer ids follow signup order
+    for table, ts in [("orders", "order_ts"), ("events", "event_ts")]:
+        rows = clean[table]
+        assert (rows[ts] >= signup.loc[rows["customer_id"]].to_numpy()).all(), table
+        assert (rows[ts] < END).all(), table
+
+
+def test_referrers_are_earlier_buyers_with_a_heavy_tail_and_chains(clean):
+    customers = clean["customers"].set_index("customer_id")
+    first_order = clean["orders"].groupby("customer_id")["order_ts"].min()
+    invited = customers[customers["referrer_id"].notna()]
+    assert (invited["channel"] == "referral").all()
+    assert (customers["channel"] == "referral").sum() == len(invited)
+    assert invited["referrer_id"].isin(customers.index).all()
+    assert (customers.loc[invited["referrer_id"], "signup_ts"].to_numpy() < invited["signup_ts"].to_numpy()).all()
+    inviter_first_order = first_order.reindex(invited["referrer_id"]).to_numpy()
+    assert (inviter_first_order < invited["signup_ts"].to_numpy()).all()  # NaT (non-buyer) would fail
+    invites = invited["referrer_id"].value_counts()
+    assert invites.max() >= 5 * invites.median()  # a few super-inviters
+    assert customers.loc[invites.index, "referrer_id"].notna().any()  # chains A -> B -> C
+
+
+def test_channels_differ_in_quality_and_cost(big_clean):
+    customers, orders = big_clean["customers"], big_clean["orders"]
+    buyer_share = customers["customer_id"].isin(orders["customer_id"]).groupby(customers["channel"]).mean()
+    assert buyer_share["referral"] > buyer_share["organic"] > buyer_share["social"]
+    costs = big_clean["channel_costs"].set_index("channel")["cost"]
+    assert set(costs.index) == set(customers["channel"])
+    assert costs["organic"] == 0 and (costs.drop("organic") > 0).all()
+
+
+def test_first_orders_use_coupons_more_and_coupon_buyers_repeat_less(big_clean):
+    orders = big_clean["orders"].sort_values("order_ts")
+    has_coupon = orders["coupon"] != ""
+    is_first = ~orders["customer_id"].duplicated()
+    assert has_coupon[is_first].mean() > has_coupon[~is_first].mean() + 0.15
+    repeats = orders.groupby("customer_id").size() > 1
+    first_coupon = has_coupon[is_first].set_axis(orders.loc[is_first, "customer_id"])
+    assert repeats[first_coupon[first_coupon].index].mean() < repeats[first_coupon[~first_coupon].index].mean()
+
+
+def test_campaigns_with_control_group_show_a_lift(big_clean):
+    campaigns = big_clean["campaigns"].set_index("campaign_id")
+    assignments, orders = big_clean["campaign_assignments"], big_clean["orders"]
+    with_control = set(assignments.loc[assignments["group"] == "control", "campaign_id"])
+    assert len(with_control) >= 2
+    assert len(set(campaigns.index) - set(assignments["campaign_id"])) >= 1  # a mass campaign
+    assert set(assignments["group"]) == {"treatment", "control"}
+    for campaign_id in with_control:
+        first, last = campaigns.loc[campaign_id, ["start", "end"]]
+        during = orders[(orders["order_ts"] >= first) & (orders["order_ts"] < last + pd.Timedelta(days=1))]
+        group = assignments[assignments["campaign_id"] == campaign_id]
+        converted = group["customer_id"].isin(during["customer_id"]).groupby(group["group"]).mean()
+        assert converted["treatment"] > converted["control"], campaign_id
+        assert group["group"].eq("control").mean() == pytest.approx(
+            next(p.control_share for p in CAMPAIGN_PLANS if p.campaign_id == campaign_id), abs=0.05
+        )
+    attributed = orders["campaign_id"].dropna()
+    assert set(attributed) == set(campaigns.index)
+    assert (campaigns["cost"] > 0).all() and (campaigns["start"] <= campaigns["end"]).all()
+
+
+def test_tier_history_agrees_with_member_tier(clean):
+    customers = clean["customers"].set_index("customer_id")
+    history = clean["tier_history"]
+    assert set(history["tier"]) <= set(TIERS) and set(customers["member_tier"]) <= set(TIERS)
+    assert history["tier"].ne("").any() and customers["member_tier"].ne("").any()
+    last = history.sort_values("valid_from").groupby("customer_id")["tier"].last()
+    current = customers["member_tier"]
+    pd.testing.assert_series_equal(current.loc[last.index], last, check_names=False)
+    assert (current.drop(last.index) == "").all()
+    assert (history["valid_from"].dt.day == 1).all() and (history["valid_from"] == history["valid_from"].dt.normalize()).all()
+    assert history["valid_from"].between(START, END, inclusive="left").all()
+    ordered = history.sort_values(["customer_id", "valid_from"])
+    same_customer = ordered["customer_id"].eq(ordered["customer_id"].shift())
+    assert not (same_customer & ordered["tier"].eq(ordered["tier"].shift())).any()  # every row is a change
+    assert not ordered.duplicated(["customer_id", "valid_from"]).any()
+
+
+def test_customer_profile_columns(clean):
+    customers = clean["customers"]
+    assert 0.05 < customers["birth_year"].isna().mean() < 0.2
+    assert customers["age"].notna().sum() > 0 and customers.loc[customers["age"].notna(), "birth_year"].isna().all()
+    assert customers["city"].value_counts(normalize=True).iloc[0] > 0.1  # skewed towards the big cities
+    tags = customers["interest_tags"].dropna().str.split("|").explode()
+    assert set(tags) <= set(clean["order_items"]["category"])
+
+
+# --- files and command line --------------------------------------------------------------------
+
+
+def test_write_demo_round_trips_through_parquet(tmp_path):
+    params = dict(n_customers=300, days=120, seed=3)
+    folder = write_demo(tmp_path / "demo", **params)
+    tables = generate_demo(**params)
+    for name, table in tables.items():
+        back = pd.read_parquet(folder / f"{name}.parquet")
+        pd.testing.assert_frame_equal(back, table, obj=name)
+    readme = (folder / "README.txt").read_text(encoding="utf-8")
+    assert "SYNTHETIC" in readme and "seed=3" in readme
+    write_demo(folder, events=False, **params)  # a later run without events drops the stale log
+    assert not (folder / "events.parquet").exists()
+
+
+def test_command_line_writes_the_files(tmp_path, capsys):
+    assert main(["--customers", "200", "--out", str(tmp_path), "--seed", "5", "--days", "90", "--clean"]) == 0
+    assert {p.name for p in tmp_path.glob("*.parquet")} == {f"{name}.parquet" for name in CONTRACT}
+    assert "wrote" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "params",
+    [dict(n_customers=10), dict(days=7), dict(seed=-1), dict(start="not a date"), dict(start="2024-01-01T00:00+08:00")],
+)
+def test_bad_parameters_raise_parameter_error(params):
+    with pytest.raises(ParameterError):
+        generate_demo(**params)

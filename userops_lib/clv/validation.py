@@ -1,0 +1,268 @@
+"""Is the purchase model right on this data? Holdout checks, model comparison and the diagnostic plots.
+
+The calibration / holdout table comes from :func:`userops_lib.summary.calibration_holdout_split`
+(columns ``frequency_cal, recency_cal, T_cal, monetary_value_cal, frequency_holdout,
+duration_holdout``): models are fitted on the calibration period and their predictions for the
+holdout period are compared with what the customers actually bought (Fader, Hardie & Lee 2005,
+figure 4 and table 2).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import ibis
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .. import engine
+from ..exceptions import ModelFitError, ParameterError
+from .base import PurchaseModel, summary_arrays, unit_length_days
+from .fitting import PURCHASE_MODELS, fit_purchase_model
+
+__all__ = [
+    "calibration_summary",
+    "holdout_predictions",
+    "holdout_by_frequency",
+    "holdout_error",
+    "compare_models",
+    "best_model",
+    "cumulative_repeat_purchases",
+    "plot_calibration_vs_holdout",
+    "plot_frequency_recency_matrix",
+    "plot_probability_alive_matrix",
+    "plot_cumulative_repeat_purchases",
+]
+
+MODEL_LABELS = {"bgnbd": "BG/NBD", "pnbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
+
+
+def calibration_summary(split: pd.DataFrame) -> pd.DataFrame:
+    """The calibration part of a split as a plain summary (``frequency, recency, T, monetary_value``)."""
+    needed = ["frequency_cal", "recency_cal", "T_cal", "frequency_holdout", "duration_holdout"]
+    if missing := [c for c in needed if c not in split.columns]:
+        raise ParameterError(f"calibration/holdout table lacks {missing}; build it with calibration_holdout_split()")
+    out = split.rename(columns={c: c[:-4] for c in split.columns if c.endswith("_cal")})
+    out.attrs = dict(split.attrs)
+    return out
+
+
+def holdout_predictions(model: PurchaseModel, split: pd.DataFrame) -> pd.DataFrame:
+    """Per customer: calibration frequency, actual and predicted holdout purchases.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frequency_cal, actual, predicted`` (same index as ``split``).
+    """
+    cal = calibration_summary(split)
+    x, tx, T = summary_arrays(cal, "calibration summary")
+    model._check_unit(cal)
+    duration = split["duration_holdout"].to_numpy(dtype=float)
+    predicted = np.empty(len(x))
+    for d in np.unique(duration):  # one holdout length in practice
+        rows = duration == d
+        predicted[rows] = model.conditional_expected_number_of_purchases_up_to_time(d, x[rows], tx[rows], T[rows])
+    return pd.DataFrame({"frequency_cal": x.astype(int), "actual": split["frequency_holdout"].to_numpy(dtype=float),
+                         "predicted": predicted}, index=split.index)
+
+
+def holdout_by_frequency(model: PurchaseModel, split: pd.DataFrame, max_frequency: int = 7) -> pd.DataFrame:
+    """Actual vs predicted holdout purchases by calibration frequency (0, 1, …, ``max_frequency``+).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frequency_group`` (``"0"``, ``"1"``, …, ``"7+"``), ``customers, actual_purchases,
+        predicted_purchases, actual_mean, predicted_mean`` (purchases per customer in the holdout).
+    """
+    pred = holdout_predictions(model, split)
+    group = pred["frequency_cal"].clip(upper=max_frequency)
+    table = pred.assign(group=group).groupby("group").agg(
+        customers=("actual", "size"), actual_purchases=("actual", "sum"), predicted_purchases=("predicted", "sum"))
+    table = table.reindex(range(max_frequency + 1), fill_value=0).reset_index()
+    labels = [str(g) if g < max_frequency else f"{max_frequency}+" for g in table["group"]]
+    table.insert(0, "frequency_group", labels)
+    customers = table["customers"].where(table["customers"] > 0)
+    table["actual_mean"] = table["actual_purchases"] / customers
+    table["predicted_mean"] = table["predicted_purchases"] / customers
+    return table.drop(columns="group")
+
+
+def holdout_error(model: PurchaseModel, split: pd.DataFrame) -> dict[str, float]:
+    """Total actual vs predicted holdout purchases and the per-customer mean absolute error.
+
+    Returns
+    -------
+    dict
+        ``customers, actual_total, predicted_total, total_error_pct`` ((predicted − actual) /
+        actual), ``mae`` (mean over customers of |predicted − actual| holdout purchases).
+    """
+    pred = holdout_predictions(model, split)
+    actual, predicted = pred["actual"].sum(), pred["predicted"].sum()
+    return {"customers": len(pred), "actual_total": float(actual), "predicted_total": float(predicted),
+            "total_error_pct": float((predicted - actual) / actual) if actual else float("nan"),
+            "mae": float((pred["predicted"] - pred["actual"]).abs().mean())}
+
+
+def compare_models(split: pd.DataFrame, models=("bgnbd", "pnbd", "mbgnbd"), *, sample_size: int | None = None,
+                   seed: int = 0) -> tuple[pd.DataFrame, dict[str, PurchaseModel]]:
+    """Fit each purchase model on the calibration period and compare fit and holdout accuracy.
+
+    A model that cannot be fitted stays in the table with its reason in ``note`` (no exception).
+
+    Returns
+    -------
+    (pandas.DataFrame, dict)
+        Table ``model, label, converged, log_likelihood, n_params, aic, bic, holdout_actual,
+        holdout_predicted, holdout_error_pct, holdout_mae, parameters, note``; and the fitted
+        models by name.
+    """
+    cal = calibration_summary(split)
+    rows, fitted = [], {}
+    for name in models:
+        if name not in PURCHASE_MODELS:
+            raise ParameterError(f"model {name!r} is not one of {sorted(PURCHASE_MODELS)}")
+        row = {"model": name, "label": MODEL_LABELS[name]}
+        try:
+            m = fit_purchase_model(cal, name, sample_size=sample_size, seed=seed)
+        except ModelFitError as err:
+            rows.append({**row, "converged": False, "note": str(err)})
+            continue
+        fitted[name] = m
+        err = holdout_error(m, split)
+        rows.append({**row, "converged": True, "log_likelihood": m.log_likelihood_, "n_params": m.n_params,
+                     "aic": m.aic_, "bic": m.bic_, "holdout_actual": err["actual_total"],
+                     "holdout_predicted": err["predicted_total"], "holdout_error_pct": err["total_error_pct"],
+                     "holdout_mae": err["mae"], "parameters": ", ".join(f"{k}={v:.3g}" for k, v in m.params_.items()),
+                     "note": "; ".join(m.fit_notes_)})
+    columns = ["model", "label", "converged", "log_likelihood", "n_params", "aic", "bic", "holdout_actual",
+               "holdout_predicted", "holdout_error_pct", "holdout_mae", "parameters", "note"]
+    return pd.DataFrame(rows).reindex(columns=columns), fitted
+
+
+def best_model(comparison: pd.DataFrame) -> str:
+    """Name of the converged model with the smallest holdout mean absolute error."""
+    ok = comparison[comparison["converged"].astype(bool)]
+    if ok.empty:
+        raise ModelFitError("no purchase model could be fitted: " + " | ".join(comparison["note"].astype(str)))
+    return str(ok.loc[ok["holdout_mae"].idxmin(), "model"])
+
+
+# ------------------------------------------------------------------------------ cumulative view
+def _orders_table(orders) -> ibis.Table:
+    if hasattr(orders, "table") and hasattr(orders, "has"):
+        return orders.table("orders")
+    if isinstance(orders, pd.DataFrame):  # engine.as_table passes name= to ibis.memtable, which ibis 12 rejects
+        return ibis.memtable(orders)
+    return engine.as_table(orders)
+
+
+def cumulative_repeat_purchases(model: PurchaseModel, orders, calibration_end, observation_end=None) -> pd.DataFrame:
+    """Cumulative repeat purchases, actual vs expected, day by day (Fader, Hardie & Lee 2005, figure 2).
+
+    The population is the customers whose first purchase is on or before ``calibration_end``;
+    a repeat purchase is a later purchase *day* (as in the summary). The expectation adds, over
+    first-purchase days, customers × the model's unconditional expected repeat purchases by their age.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``date, actual_cumulative, expected_cumulative``; ``attrs["calibration_end"]``.
+    """
+    cal_end = pd.Timestamp(calibration_end).date()
+    t = _orders_table(orders)
+    days = t.select("customer_id", day=t.order_date).distinct()
+    days = days.mutate(first_day=days.day.min().over(group_by="customer_id"))
+    days = days.filter(days.first_day <= cal_end)
+    if observation_end is not None:
+        days = days.filter(days.day <= pd.Timestamp(observation_end).date())
+    cohorts = engine.execute(days.filter(days.day == days.first_day).group_by("first_day").aggregate(customers=ibis._.count()))
+    repeats = engine.execute(days.filter(days.day > days.first_day).group_by("day").aggregate(repeats=ibis._.count()))
+    if cohorts.empty:
+        raise ParameterError(f"no customer made a first purchase on or before calibration_end={cal_end}")
+    start = pd.Timestamp(cohorts["first_day"].min())
+    last_repeat = pd.Timestamp(repeats["day"].max()) if len(repeats) else start
+    end = pd.Timestamp(observation_end) if observation_end is not None else max(last_repeat, pd.Timestamp(cal_end))
+    grid = pd.date_range(start, end, freq="D")
+    offsets = (pd.to_datetime(cohorts["first_day"]) - start).dt.days.to_numpy()
+    age_days = np.arange(len(grid))[:, None] - offsets[None, :]
+    unit = unit_length_days(model.time_unit)
+    expected_by_age = model.expected_population_purchases(np.clip(age_days, 0, None) / unit)
+    expected = (np.where(age_days > 0, expected_by_age, 0.0) * cohorts["customers"].to_numpy()[None, :]).sum(axis=1)
+    actual = repeats.assign(day=pd.to_datetime(repeats["day"])).set_index("day")["repeats"].reindex(grid, fill_value=0)
+    out = pd.DataFrame({"date": grid, "actual_cumulative": actual.cumsum().to_numpy(), "expected_cumulative": expected})
+    out.attrs["calibration_end"] = cal_end
+    return out
+
+
+# ----------------------------------------------------------------------------------------- plots
+def plot_calibration_vs_holdout(table: pd.DataFrame, title: str = "Holdout purchases per customer"):
+    """Actual vs predicted mean holdout purchases by calibration frequency (a :func:`holdout_by_frequency` table)."""
+    fig, ax = plt.subplots()
+    ax.plot(table["frequency_group"], table["actual_mean"], marker="o", label="actual")
+    ax.plot(table["frequency_group"], table["predicted_mean"], marker="s", linestyle="--", label="predicted")
+    ax.set(xlabel="repeat purchases in the calibration period", ylabel="purchases per customer in the holdout",
+           title=title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def _grid(summary: pd.DataFrame, max_frequency: int | None, quantile: float = 0.99):
+    x = summary["frequency"].to_numpy(dtype=float)
+    T = float(summary["T"].max())
+    fmax = int(max_frequency if max_frequency is not None else max(np.quantile(x, quantile), 1))
+    recency = np.linspace(0, T, min(int(np.ceil(T)) + 1, 200))
+    return np.arange(fmax + 1), recency, T
+
+
+def _heatmap(values, frequencies, recencies, title, label, unit, cmap):
+    fig, ax = plt.subplots(figsize=(9, 5))
+    image = ax.imshow(values, aspect="auto", origin="lower", cmap=cmap,
+                      extent=(recencies[0], recencies[-1], frequencies[0] - 0.5, frequencies[-1] + 0.5))
+    fig.colorbar(image, ax=ax, label=label)
+    ax.set(xlabel=f"recency: age at last purchase ({unit})", ylabel="repeat purchases (frequency)", title=title)
+    ax.grid(False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_frequency_recency_matrix(model: PurchaseModel, summary: pd.DataFrame, t: float | None = None,
+                                  max_frequency: int | None = None):
+    """Expected purchases in the next ``t`` units (default one month) by frequency and recency, for a
+    customer as old as the oldest in ``summary``."""
+    freqs, recs, T = _grid(summary, max_frequency)
+    t = t if t is not None else 30.4375 / unit_length_days(model.time_unit)
+    fx, rx = np.meshgrid(freqs, recs, indexing="ij")
+    rx = np.where(fx == 0, 0.0, rx)  # no repeat purchase: recency is 0 by definition
+    values = model.conditional_expected_number_of_purchases_up_to_time(t, fx.ravel(), rx.ravel(), np.full(fx.size, T))
+    return _heatmap(values.reshape(fx.shape), freqs, recs,
+                    f"{model.name}: expected purchases in the next {t:.3g} {model.time_unit}",
+                    "expected purchases", model.time_unit, "viridis")
+
+
+def plot_probability_alive_matrix(model: PurchaseModel, summary: pd.DataFrame, max_frequency: int | None = None):
+    """Probability alive by frequency and recency, for a customer as old as the oldest in ``summary``."""
+    freqs, recs, T = _grid(summary, max_frequency)
+    fx, rx = np.meshgrid(freqs, recs, indexing="ij")
+    rx = np.where(fx == 0, 0.0, rx)
+    values = model.conditional_probability_alive(fx.ravel(), rx.ravel(), np.full(fx.size, T))
+    return _heatmap(values.reshape(fx.shape), freqs, recs, f"{model.name}: probability the customer is still active",
+                    "P(alive)", model.time_unit, "RdYlGn")
+
+
+def plot_cumulative_repeat_purchases(frame: pd.DataFrame, title: str = "Cumulative repeat purchases"):
+    """Actual vs expected cumulative repeat purchases (a :func:`cumulative_repeat_purchases` frame)."""
+    fig, ax = plt.subplots()
+    ax.plot(frame["date"], frame["actual_cumulative"], label="actual")
+    ax.plot(frame["date"], frame["expected_cumulative"], linestyle="--", label="model")
+    cal_end = frame.attrs.get("calibration_end")
+    if isinstance(cal_end, _dt.date):
+        ax.axvline(pd.Timestamp(cal_end), color="grey", linestyle=":", label="end of calibration")
+    ax.set(xlabel="date", ylabel="repeat purchases (cumulative)", title=title)
+    ax.legend()
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
