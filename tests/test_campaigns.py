@@ -111,4 +111,5 @@ def test_demo_shop_designs_follow_the_assignments(demo_data):
     assert set(out.loc[out.design == RANDOMISED, "campaign_id"]) == with_control
     sizes = assign.groupby(["campaign_id", "group"]).size()
     for row in out[out.design == RANDOMISED].itertuples():
-        assert (row.n_treatment, row.n_control) == (sizes[row.campaign_id, "treatment"], sizes[row.campaign_id, "control"])
+        expected = (sizes[row.campaign_id, "treatment"], sizes[row.campaign_id, "control"])
+        assert (row.n_treatment, row.n_control) == expected

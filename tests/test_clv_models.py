@@ -188,3 +188,24 @@ def test_sample_size_is_seeded(cdnow_weeks):
     two = fit_purchase_model(cdnow_weeks, "bgnbd", sample_size=1500, seed=4)
     assert one.n_customers_ == 1500 and one.params_ == two.params_
     assert "random sample of 1,500 of 2,357" in one.fit_notes_[0]
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "pnbd", "mbgnbd"])
+def test_predictions_match_lifetimes(cdnow_weeks, model):
+    # peer library: the lifetimes fitter with the same parameters (conditional expectation at 10 and
+    # 52 weeks, P(alive), unconditional expectation); also checks the factorised CLV path
+    fitted = fit_purchase_model(cdnow_weeks, model)
+    peer = fitted._fitter
+    f, r, T = cdnow_weeks["frequency"], cdnow_weeks["recency"], cdnow_weeks["T"]
+    for t in (10.0, 52.0):
+        np.testing.assert_allclose(fitted.expected_purchases(t, cdnow_weeks), peer.predict(t, f, r, T), rtol=1e-9)
+    np.testing.assert_allclose(fitted.probability_alive(cdnow_weeks), peer.conditional_probability_alive(f, r, T),
+                               rtol=1e-9)
+    np.testing.assert_allclose(fitted.expected_population_purchases(np.array([1.0, 39.0])),
+                               peer.expected_number_of_purchases_up_to_time(np.array([1.0, 39.0])), rtol=1e-9)
+    horizons, weights = np.array([4.0, 8.0, 12.0]), np.array([1.0, 0.5, 0.25])
+    x, tx, TT = (cdnow_weeks[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    matrix = fitted._expected_purchases_matrix(horizons, x, tx, TT)
+    total, weighted = fitted._horizon_sums(horizons, weights, x, tx, TT)
+    np.testing.assert_allclose(total, matrix[:, -1], rtol=1e-12)
+    np.testing.assert_allclose(weighted, np.diff(matrix, axis=1, prepend=0.0) @ weights, rtol=1e-12)

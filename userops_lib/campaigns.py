@@ -23,7 +23,6 @@ variances). Incremental GMV = GMV-per-user uplift × treatment size; ROI = (incr
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Mapping
 
 import ibis
@@ -32,7 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from . import engine
-from .exceptions import ContractError, ParameterError
+from .exceptions import ParameterError
 
 __all__ = ["campaign_results", "RANDOMISED", "NOT_CAUSAL"]
 

@@ -73,7 +73,7 @@ def as_table(obj, name: str | None = None, backend=None) -> ibis.Table:
     if isinstance(obj, pd.DataFrame):
         if backend is not None:
             return backend.create_table(name or "_userops_tmp", obj, overwrite=True)
-        return ibis.memtable(obj, name=name)
+        return ibis.memtable(obj)
     raise TypeError(f"expected a pandas DataFrame or an ibis table, got {type(obj).__name__}")
 
 

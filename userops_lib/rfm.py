@@ -53,8 +53,6 @@ __all__ = [
     "classic_rule_grid",
 ]
 
-MEASURES = ("recency_days", "frequency_days", "monetary_total", "monetary_mean")
-
 #: cn8 code (R F M, 1 = high) -> (class, English name, suggested action, revenue at risk?)
 CN8_SEGMENTS: dict[str, tuple[str, str, str, bool]] = {
     "111": ("重要价值客户", "Important value", "Keep delighted: VIP service, early access, no discounting needed", False),

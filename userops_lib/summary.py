@@ -13,8 +13,9 @@ monetary_value_col=...)`` exactly:
 * ``monetary_value`` = mean of the daily totals of the repeat purchase days (the first purchase
   day is left out), 0 for a customer without repeat purchases.
 
-Everything is one ibis aggregation (daily totals per customer and day, then per customer), so it
-runs in DuckDB by default and unchanged on Spark; only the per-customer result comes back to pandas.
+Everything is one ibis aggregation (daily totals per customer and day, then per customer; the same
+pass counts the rows left out), so it runs in DuckDB by default and unchanged on Spark; only the
+per-customer result comes back to pandas, where the durations and means are derived from it.
 """
 
 from __future__ import annotations
@@ -79,63 +80,86 @@ def _standard_columns(t: ibis.Table, customer_id_col: str, date_col: str, amount
                     amount=t[amount_col].cast("float64"))
 
 
-def _exclusions(t: ibis.Table, end: _dt.date | None) -> tuple[_dt.date, dict[str, int]]:
-    """The observation end (last order day when ``end`` is None) and rows left out, by reason."""
-    probes = {
-        "last_day": t.day.max(),
-        "null customer_id": t.customer_id.isnull().sum(),
-        "null order date": t.day.isnull().sum(),
-        "null amount": (t.amount.isnull() & t.customer_id.notnull() & t.day.notnull()).sum(),
-    }
-    if end is not None:
-        probes["after the observation end"] = (t.day > end).sum()
-    row = engine.execute(t.aggregate(**probes)).iloc[0]
-    if end is None:
-        if pd.isna(row["last_day"]):
-            raise ContractError("orders", None, "no order has a customer id and a date", 0)
-        end = pd.Timestamp(row["last_day"]).date()
-    counts = {k: int(row[k] or 0) for k in probes if k != "last_day"}
-    return end, {k: v for k, v in counts.items() if v}
-
-
 def _daily_totals(t: ibis.Table) -> ibis.Table:
-    """One row per customer and purchase day: the day's spend and number of orders."""
-    kept = t.filter(t.customer_id.notnull() & t.day.notnull() & t.amount.notnull())
-    return kept.group_by(["customer_id", "day"]).aggregate(day_total=kept.amount.sum(), day_orders=kept.count())
+    """One row per customer and day: spend, orders with an amount, and all rows.
+
+    Rows with null values stay in (as their own groups) so that the same single pass over the
+    order log also counts them.
+    """
+    return t.group_by(["customer_id", "day"]).aggregate(
+        day_total=t.amount.sum(), day_orders=t.amount.count(), day_rows=t.count())
 
 
-def _customer_summary(daily: ibis.Table, end: _dt.date, unit_days: float) -> ibis.Table:
-    """Per-customer summary of a daily-totals table (purchase days on or before ``end``)."""
-    daily = daily.filter(daily.day <= end)
-    per = daily.group_by("customer_id").aggregate(
-        first_purchase=daily.day.min(),
-        last_purchase=daily.day.max(),
-        purchase_days=daily.count(),
-        orders=daily.day_orders.sum(),
-        total_amount=daily.day_total.sum(),
+def _window_stats(daily: ibis.Table, in_window: ibis.Value, suffix: str = "") -> dict[str, ibis.Value]:
+    """Per-customer reductions over the purchase days selected by ``in_window``."""
+    return {
+        f"first_purchase{suffix}": daily.day.min(where=in_window),
+        f"last_purchase{suffix}": daily.day.max(where=in_window),
+        f"purchase_days{suffix}": daily.count(where=in_window),
+        f"orders{suffix}": daily.day_orders.sum(where=in_window),
+        f"total_amount{suffix}": daily.day_total.sum(where=in_window),
         # the first purchase day's total: one value per (customer, day), so argmin has no ties
-        first_day_total=daily.day_total.argmin(daily.day),
-    )
-    frequency = per.purchase_days - 1
-    return per.select(
-        "customer_id",
-        frequency=frequency,
-        recency=per.last_purchase.delta(per.first_purchase, unit="day").cast("float64") / unit_days,
-        T=ibis.literal(end, type="date").delta(per.first_purchase, unit="day").cast("float64") / unit_days,
-        monetary_value=ibis.ifelse(frequency > 0,
-                                   (per.total_amount - per.first_day_total) / frequency.cast("float64"), 0.0),
-        first_purchase=per.first_purchase,
-        last_purchase=per.last_purchase,
-        orders=per.orders,
-        total_amount=per.total_amount,
-    )
+        f"first_day_total{suffix}": daily.day_total.argmin(daily.day, where=in_window),
+    }
 
 
-def _finish(df: pd.DataFrame, excluded: dict[str, int], end: _dt.date, time_unit: str,
-            ints=("frequency", "orders")) -> pd.DataFrame:
+def _per_customer(t: ibis.Table, windows: dict[str, tuple], end: _dt.date | None) -> pd.DataFrame:
+    """ONE aggregation of the order log: daily totals, then per customer one set of window stats
+    per ``windows`` entry (suffix -> (first day exclusive or None, last day inclusive or None)),
+    plus the counts of rows left out (null values, days after ``end``)."""
+    daily = _daily_totals(t)
+    purchase = daily.day.notnull() & (daily.day_orders > 0)
+    stats = {}
+    for suffix, (after, until) in windows.items():
+        cond = purchase
+        if after is not None:
+            cond = cond & (daily.day > after)
+        if until is not None:
+            cond = cond & (daily.day <= until)
+        stats.update(_window_stats(daily, cond, suffix))
+    stats.update(
+        rows=daily.day_rows.sum(),
+        null_day_rows=daily.day_rows.sum(where=daily.day.isnull()),
+        amount_rows=daily.day_orders.sum(where=daily.day.notnull()),
+        after_end_rows=daily.day_orders.sum(where=daily.day > end) if end is not None else ibis.literal(0),
+        last_day=daily.day.max(where=purchase),
+    )
+    return engine.execute(daily.group_by("customer_id").aggregate(**stats))
+
+
+def _count_exclusions(per: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Split off the null-customer group and count every left-out row by reason (first reason wins)."""
+    null_id = per.customer_id.isna()
+    per = per.fillna({c: 0 for c in ("rows", "null_day_rows", "amount_rows", "after_end_rows")})
+    counts = {
+        "null customer_id": int(per.loc[null_id, "rows"].sum()),
+        "null order date": int(per.loc[~null_id, "null_day_rows"].sum()),
+        "null amount": int((per.rows - per.null_day_rows - per.amount_rows)[~null_id].sum()),
+        "after the observation end": int(per.loc[~null_id, "after_end_rows"].sum()),
+    }
+    return per[~null_id], {k: v for k, v in counts.items() if v}
+
+
+def _summary_columns(per: pd.DataFrame, end: _dt.date, unit_days: float, suffix: str = "") -> pd.DataFrame:
+    """The lifetimes columns from the window stats of ``suffix`` (customers with a purchase day)."""
+    g = lambda name: per[f"{name}{suffix}"]  # noqa: E731
+    frequency = g("purchase_days").astype("int64") - 1
+    first, last = pd.to_datetime(g("first_purchase")), pd.to_datetime(g("last_purchase"))
+    repeat_spend = g("total_amount") - g("first_day_total")
+    return pd.DataFrame({
+        "frequency": frequency,
+        "recency": (last - first).dt.days / unit_days,
+        "T": (pd.Timestamp(end) - first).dt.days / unit_days,
+        "monetary_value": (repeat_spend / frequency.where(frequency > 0)).fillna(0.0),
+        "first_purchase": first,
+        "last_purchase": last,
+        "orders": g("orders").astype("int64"),
+        "total_amount": g("total_amount").astype("float64"),
+    }, index=per.index)
+
+
+def _finish(df: pd.DataFrame, excluded: dict[str, int], end: _dt.date, time_unit: str) -> pd.DataFrame:
     df = df.sort_values("customer_id", ignore_index=True)
-    for col in ints:
-        df[col] = df[col].astype("int64")
     # attrs hold JSON types only, so df.to_parquet() keeps working
     df.attrs.update(excluded_rows=sum(excluded.values()), excluded_by_reason=excluded,
                     observation_end=end.isoformat(), time_unit=time_unit)
@@ -195,8 +219,13 @@ def rfm_summary(orders, *, observation_end=None, time_unit: str = "D", customer_
     table, as_of = _orders_table(orders)
     end = _check_end(observation_end, as_of, "observation_end")
     t = _standard_columns(table, customer_id_col, date_col, amount_col)
-    end, excluded = _exclusions(t, end)
-    df = engine.execute(_customer_summary(_daily_totals(t), end, unit))
+    per, excluded = _count_exclusions(_per_customer(t, {"": (None, end)}, end))
+    per = per[per.purchase_days > 0]  # customers whose orders are all after the end (counted above)
+    if end is None:
+        if per.empty:
+            raise ContractError("orders", None, "no order has a customer id, a date and an amount", 0)
+        end = pd.Timestamp(per.last_day.max()).date()
+    df = _summary_columns(per, end, unit).assign(customer_id=per.customer_id)
     return _finish(df[_SUMMARY_COLUMNS], excluded, end, time_unit)
 
 
@@ -244,33 +273,33 @@ def calibration_holdout_split(orders, calibration_end, observation_end=None, *, 
     table, as_of = _orders_table(orders)
     cal_end = _as_date(calibration_end, "calibration_end")
     obs_end = _check_end(observation_end, as_of, "observation_end")
+    if obs_end is not None and obs_end <= cal_end:
+        raise ParameterError(f"calibration_end={cal_end} must be before observation_end={obs_end}")
     t = _standard_columns(table, customer_id_col, date_col, amount_col)
-    obs_end, excluded = _exclusions(t, obs_end)
-    if obs_end <= cal_end:
-        raise ParameterError(f"calibration_end={cal_end} must be before the observation end {obs_end}")
-    daily = _daily_totals(t)
-    cal = _customer_summary(daily, cal_end, unit)
-    cal = cal.rename({f"{c}_cal": c for c in _SUMMARY_COLUMNS if c != "customer_id"})
-    in_holdout = daily.filter((daily.day > cal_end) & (daily.day <= obs_end))
-    hold = in_holdout.group_by("customer_id").aggregate(
-        frequency_holdout=in_holdout.count(), holdout_total=in_holdout.day_total.sum(),
-        holdout_orders=in_holdout.day_orders.sum())
-    joined = cal.left_join(hold, cal.customer_id == hold.customer_id).drop("customer_id_right")
-    freq = joined.frequency_holdout.fill_null(0)
-    out = joined.mutate(
-        frequency_holdout=freq,
-        monetary_value_holdout=ibis.ifelse(freq > 0, joined.holdout_total / freq.cast("float64"), 0.0),
-    ).drop("holdout_total", "holdout_orders")
-    df = engine.execute(out)
-    # customers first seen in the holdout have no calibration row: count them and their orders
-    newcomers = hold.anti_join(cal, hold.customer_id == cal.customer_id)
-    new = engine.execute(newcomers.aggregate(customers=newcomers.count(), rows=newcomers.holdout_orders.sum()))
-    new_rows = int(new["rows"].fillna(0).iloc[0])
+    windows = {"_cal": (None, cal_end), "_holdout": (cal_end, obs_end)}
+    per, excluded = _count_exclusions(_per_customer(t, windows, obs_end))
+    if obs_end is None:
+        obs_end = pd.Timestamp(per.last_day.max()).date()
+        if obs_end <= cal_end:
+            raise ParameterError(f"calibration_end={cal_end} must be before the last order day {obs_end}")
+    # customers first seen in the holdout have no calibration summary: count them and their orders
+    newcomers = (per.purchase_days_cal == 0) & (per.purchase_days_holdout > 0)
+    new_rows = int(per.loc[newcomers, "orders_holdout"].sum())
     if new_rows:
         excluded["holdout orders of customers first seen in the holdout"] = new_rows
-    df["duration_holdout"] = (obs_end - cal_end).days / unit
-    df = _finish(df, excluded, obs_end, time_unit, ints=("frequency_cal", "orders_cal", "frequency_holdout"))
-    df.attrs.update(calibration_end=cal_end.isoformat(), new_in_holdout=int(new["customers"].iloc[0]))
+    per = per[per.purchase_days_cal > 0]
+    df = _summary_columns(per, cal_end, unit, "_cal").add_suffix("_cal")
+    holdout_days = per.purchase_days_holdout.astype("int64")
+    df = df.assign(
+        customer_id=per.customer_id,
+        frequency_holdout=holdout_days,
+        monetary_value_holdout=(per.total_amount_holdout / holdout_days.where(holdout_days > 0)).fillna(0.0),
+        duration_holdout=(obs_end - cal_end).days / unit,
+    )
+    columns = ["customer_id"] + [f"{c}_cal" for c in _SUMMARY_COLUMNS[1:]]
+    df = _finish(df[columns + ["frequency_holdout", "monetary_value_holdout", "duration_holdout"]],
+                 excluded, obs_end, time_unit)
+    df.attrs.update(calibration_end=cal_end.isoformat(), new_in_holdout=int(newcomers.sum()))
     return df
 
 
