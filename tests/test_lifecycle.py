@@ -114,3 +114,11 @@ def test_weeks_events_and_bad_parameters():
         lifecycle_stages(_log(), period="fortnight")
     with pytest.raises(ParameterError, match="to_period"):
         stage_transitions(_log(), "2024-05", "2024-04")
+
+
+def test_demo_shop_each_customer_is_new_once(demo_data):
+    # invariant: with no lookback every buyer is counted new exactly once
+    out = lifecycle_stages(demo_data, lookback=0)
+    assert out.new.sum() == demo_data.orders.customer_id.nunique().to_pyarrow().as_py()
+    stages = customer_stage(demo_data)
+    assert len(stages) <= out.new.sum() and stages.stage.notna().all()

@@ -226,3 +226,13 @@ def test_calibration_holdout_matches_lifetimes(seed, cal, end):
     differs = ~np.isclose(_ours(out, ["monetary_value_holdout"]).monetary_value_holdout,
                           ref.monetary_value_holdout.sort_index())
     assert differs.any()  # the documented difference is real on data with same-day repeats
+
+
+def test_demo_shop_every_kept_order_is_summarised(demo_data):
+    # invariant, not a hand count: each clean order belongs to exactly one customer row
+    out = rfm_summary(demo_data)
+    orders = demo_data.orders
+    assert out.orders.sum() == orders.count().to_pyarrow().as_py()
+    assert len(out) == orders.customer_id.nunique().to_pyarrow().as_py()
+    assert out.attrs["excluded_rows"] == 0  # the Dataset's as-of date is the default end
+    assert (out.recency <= out["T"]).all() and (out.frequency >= 0).all()

@@ -272,7 +272,7 @@ DIRTY_ROWS: dict[str, float] = {
     "refund_rows": 0.005,  # extra rows: status 'refunded', is_refund, minus the amount of an earlier order
     "duplicated_rows": 0.001,  # orders exported twice: exact copies with the same order_id
     "null_customer_id": 5,  # orders whose customer_id is missing (a lost join key)
-    "future_order_ts": 3,  # orders dated one year ahead (a year typo), after the window end
+    "future_order_ts": 3,  # orders with a mistyped year (20xx -> 29xx): in the future whenever the demo is run
 }
 
 _STREAMS = ("customers", "orders", "campaigns", "referrals", "items", "platforms", "events", "dirty")
@@ -860,7 +860,8 @@ def _inject_dirty_rows(orders: pd.DataFrame, end: pd.Timestamp, rng: np.random.G
 
     orders = orders.copy()
     orders.loc[null, "customer_id"] = np.nan
-    orders.loc[future, "order_ts"] = orders.loc[future, "order_ts"] + pd.DateOffset(years=1)
+    # a typo in the century, not "one year ahead": the rows must stay in the future on any run date
+    orders.loc[future, "order_ts"] = orders.loc[future, "order_ts"] + pd.DateOffset(years=900)
     refunded = orders.iloc[np.sort(rng.choice(refundable, min(n_refund, len(refundable)), replace=False))]
     delay = pd.to_timedelta(np.floor((1 / 24 + rng.exponential(4, len(refunded))) * 86_400), unit="s")
     refunds = refunded.assign(
@@ -1106,7 +1107,7 @@ def _readme(tables: dict[str, pd.DataFrame], params: dict) -> str:
         "  refund_rows: status 'refunded', is_refund, negative amount of an earlier order; order_id R...",
         "  duplicated_rows: exact copies of orders (same order_id)",
         "  null_customer_id: orders without customer_id",
-        "  future_order_ts: orders dated one year ahead, after the window end",
+        "  future_order_ts: orders with a mistyped year (900 years ahead), in the future",
         "",
     ])  # fmt: skip
 

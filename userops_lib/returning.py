@@ -203,7 +203,7 @@ def returning_buyers(data, aov_bands=None, *, as_of=None) -> ReturningBuyers:
     n_all, n_ret = int(totals["buyers"]), int(totals["returning_buyers"] or 0)
     summary = {"buyers": n_all, "returning_buyers": n_ret, "returning_share": n_ret / n_all if n_all else np.nan,
                "returning_revenue": float(totals["returning_revenue"] or 0.0),
-               "revenue_share": float(totals["returning_revenue"] or 0.0) / totals["revenue"] if totals["revenue"] else np.nan,
+               "revenue_share": float((totals["returning_revenue"] or 0.0) / totals["revenue"]) if totals["revenue"] else np.nan,
                "edges": edges, "edges_source": source, "as_of": as_of}
     result = ReturningBuyers(bands=_bands(returning, edges), summary=summary)
     if isinstance(dataset, Dataset) and dataset.has("order_items") and n_ret:
