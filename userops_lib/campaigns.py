@@ -94,7 +94,7 @@ def _randomised_groups(assignments: ibis.Table | None, ids: list[str]) -> tuple[
         return None, empty
     a = assignments.select(campaign_id=assignments.campaign_id.cast("string"),
                            customer_id=assignments.customer_id.cast("string"),
-                           group=assignments["group"].cast("string").strip().lower())
+                           group=engine.trim(assignments["group"].cast("string")).lower())
     a = a.filter(a.campaign_id.isin(ids))
     per = a.group_by(["campaign_id", "customer_id"]).agg(
         n_treat=(a.group == "treatment").sum(), n_ctrl=(a.group == "control").sum(),
@@ -114,7 +114,7 @@ def _observational_groups(orders: ibis.Table, assignments: ibis.Table | None, wi
     if "campaign_id" in orders.columns:
         src = orders.select(campaign_id=orders.campaign_id.cast("string"), customer_id=orders.customer_id)
     elif assignments is not None:
-        src = assignments.filter(assignments["group"].cast("string").strip().lower() == "treatment")
+        src = assignments.filter(engine.trim(assignments["group"].cast("string")).lower() == "treatment")
         src = src.select(campaign_id=src.campaign_id.cast("string"), customer_id=src.customer_id.cast("string"))
     else:
         src = orders.select(campaign_id=ibis.null("string"), customer_id=orders.customer_id).limit(0)

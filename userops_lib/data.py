@@ -232,15 +232,15 @@ def _as_kind(col: ibis.Value, kind: str, time_zone: str, backend_name: str) -> i
             col = col.cast("int64")
         return col.cast("string")
     if kind == "number":
-        return col.cast("float64") if typ.is_numeric() else col.cast("string").strip().try_cast("float64")
+        return col.cast("float64") if typ.is_numeric() else engine.trim(col.cast("string")).try_cast("float64")
     if kind == "int":
-        return col.cast("int64") if typ.is_integer() else col.cast("string").strip().try_cast("float64").cast("int64")
+        return col.cast("int64") if typ.is_integer() else engine.trim(col.cast("string")).try_cast("float64").cast("int64")
     if kind == "bool":
         if typ.is_boolean():
             return col
         if typ.is_numeric():
             return col != 0
-        text = col.cast("string").strip().lower()
+        text = engine.trim(col.cast("string")).lower()
         return ibis.cases((text.isin(_TRUE), True), (text.isin(_FALSE), False), else_=ibis.null("boolean"))
     if kind in ("timestamp", "date"):
         if typ.is_timestamp() and typ.timezone is not None:
@@ -250,7 +250,7 @@ def _as_kind(col: ibis.Value, kind: str, time_zone: str, backend_name: str) -> i
             return col.cast(dt.Timestamp())
         if typ.is_date():
             return col.cast(dt.Timestamp())
-        return col.cast("string").strip().try_cast(dt.Timestamp())
+        return engine.trim(col.cast("string")).try_cast(dt.Timestamp())
     raise ValueError(f"unknown column kind {kind!r}")
 
 
@@ -342,8 +342,8 @@ def _dedupe(t: ibis.Table, table: str, total: int, key: list[str], order: list[s
 # ------------------------------------------------------------------------------------- cleaning
 def _clean_orders(t, total, now_local, as_of, checker):
     rules = [
-        ("null order_id", "order_id", t.order_id.isnull() | (t.order_id.strip() == ""), True),
-        ("null customer_id", "customer_id", t.customer_id.isnull() | (t.customer_id.strip() == ""), True),
+        ("null order_id", "order_id", t.order_id.isnull() | (engine.trim(t.order_id) == ""), True),
+        ("null customer_id", "customer_id", t.customer_id.isnull() | (engine.trim(t.customer_id) == ""), True),
         ("null or unparseable order_ts", "order_ts", t.order_ts.isnull(), True),
         ("null or unparseable amount", "amount", t.amount.isnull(), True),
     ]
@@ -351,7 +351,7 @@ def _clean_orders(t, total, now_local, as_of, checker):
     if "is_refund" in t.columns:
         refund = refund | t.is_refund.fill_null(False)
     if "status" in t.columns:
-        refund = refund | t.status.strip().lower().isin(sorted(REFUND_STATUSES)).fill_null(False)
+        refund = refund | engine.trim(t.status).lower().isin(sorted(REFUND_STATUSES)).fill_null(False)
     rules += [
         ("refund / cancellation", "status" if "status" in t.columns else "is_refund", refund, False),
         ("negative amount not flagged as refund", "amount", t.amount < 0, True),
@@ -364,13 +364,13 @@ def _clean_orders(t, total, now_local, as_of, checker):
     checker.count("orders", total, "zero amount", "amount", n_zero, action="kept (flagged)")
     extra = {"order_date": clean.order_ts.date()}
     if "coupon" in clean.columns:
-        code = clean.coupon.strip().lower()
+        code = engine.trim(clean.coupon).lower()
         extra["used_coupon"] = code.notnull() & ~code.isin(list(_FALSE) + ["none", "null", "nan"])
     return clean.mutate(**extra)
 
 
 def _clean_events_like(name, t, total, now_local, as_of, ts_col, id_cols, checker):
-    rules = [(f"null {c}", c, t[c].isnull() | (t[c].strip() == ""), True) for c in id_cols]
+    rules = [(f"null {c}", c, t[c].isnull() | (engine.trim(t[c]) == ""), True) for c in id_cols]
     rules += [
         (f"null or unparseable {ts_col}", ts_col, t[ts_col].isnull(), True),
         ("timestamp in the future", ts_col, t[ts_col] > now_local, True),
@@ -381,7 +381,7 @@ def _clean_events_like(name, t, total, now_local, as_of, ts_col, id_cols, checke
 
 
 def _clean_customers(t, total, now_local, as_of, checker):
-    rules = [("null customer_id", "customer_id", t.customer_id.isnull() | (t.customer_id.strip() == ""), True)]
+    rules = [("null customer_id", "customer_id", t.customer_id.isnull() | (engine.trim(t.customer_id) == ""), True)]
     if "signup_ts" in t.columns:
         rules.append(("signed up after the as-of date", "signup_ts", t.signup_ts.date() > as_of, False))
     clean = _exclude(t, "customers", total, rules, checker)
@@ -394,9 +394,9 @@ def _clean_customers(t, total, now_local, as_of, checker):
         from_birth = as_of.year - clean.birth_year
         extra["age"] = from_birth.fill_null(clean.age) if "age" in clean.columns else from_birth
     if "referrer_id" in clean.columns:
-        extra["referrer_id"] = ibis.ifelse(clean.referrer_id.strip() == "", ibis.null("string"), clean.referrer_id)
+        extra["referrer_id"] = ibis.ifelse(engine.trim(clean.referrer_id) == "", ibis.null("string"), clean.referrer_id)
     if "member_tier" in clean.columns:
-        extra["member_tier"] = ibis.ifelse(clean.member_tier.strip() == "", ibis.null("string"), clean.member_tier)
+        extra["member_tier"] = ibis.ifelse(engine.trim(clean.member_tier) == "", ibis.null("string"), clean.member_tier)
     return clean.mutate(**extra) if extra else clean
 
 
@@ -428,10 +428,10 @@ def _clean_simple(name, t, total, checker):
             if c in clean.columns:
                 clean = clean.mutate(**{c: clean[c].date()})
     if name == "campaign_assignments":
-        clean = clean.mutate(group=clean.group.strip().lower())
+        clean = clean.mutate(group=engine.trim(clean.group).lower())
     if name == "tier_history":
         clean = clean.mutate(valid_from_date=clean.valid_from.date(),
-                             tier=ibis.ifelse(clean.tier.strip() == "", ibis.null("string"), clean.tier))
+                             tier=ibis.ifelse(engine.trim(clean.tier) == "", ibis.null("string"), clean.tier))
     return clean
 
 

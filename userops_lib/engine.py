@@ -14,12 +14,13 @@ backend's session time zone (ibis forces UTC on Spark) cannot move a result.
 from __future__ import annotations
 
 import os
+import tempfile
 from typing import Any
 
 import ibis
 import pandas as pd
 
-__all__ = ["duckdb_backend", "spark_backend", "as_table", "execute", "backend_of"]
+__all__ = ["duckdb_backend", "spark_backend", "as_table", "execute", "backend_of", "trim"]
 
 
 def duckdb_backend(database: str = ":memory:", threads: int | None = None, **kwargs: Any):
@@ -56,6 +57,7 @@ def spark_backend(session=None, shuffle_partitions: int = 4):
             .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.ui.enabled", "false")
+            .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="userops-spark-"))
             .getOrCreate()
         )
         session.sparkContext.setLogLevel("ERROR")
@@ -92,3 +94,12 @@ def execute(expr, backend=None) -> pd.DataFrame:
     if isinstance(out, pd.Series):
         out = out.to_frame()
     return out
+
+
+def trim(text):
+    """Strip surrounding white space from a string column, the same on every backend.
+
+    (ibis 12's ``strip()`` compiles to ``TRIM(' \\t\\n\\r\\v\\f' ...)`` and Spark reads those escapes
+    literally, so on Spark it also strips the letters 'f' and 'v': "food" becomes "ood".)
+    """
+    return text.re_replace(r"^\s+|\s+$", "")

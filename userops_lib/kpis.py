@@ -107,12 +107,9 @@ def _require_columns(table: ibis.Table, name: str, columns) -> None:
 
 
 def _to_table(obj, name: str) -> ibis.Table:
-    """An ibis table for a DataFrame or table (``engine.as_table`` without its ``name`` keyword,
-    which ``ibis.memtable`` no longer accepts in ibis 12)."""
-    if isinstance(obj, pd.DataFrame):
-        return ibis.memtable(obj)
-    if isinstance(obj, ibis.Table):
-        return obj
+    """An ibis table for a DataFrame or an ibis table (``name`` is only used in the error)."""
+    if isinstance(obj, (pd.DataFrame, ibis.Table)):
+        return engine.as_table(obj)
     raise ParameterError(f"{name}: expected a Dataset, an ibis table or a pandas DataFrame, got {type(obj).__name__}")
 
 
@@ -120,12 +117,6 @@ def _as_dates(table: ibis.Table, columns) -> ibis.Table:
     """Date columns a DataFrame brought in as datetime64 become DATE (they hold local dates)."""
     fix = {c: table[c].date() for c in columns if c in table.columns and table[c].type().is_timestamp()}
     return table.mutate(**fix) if fix else table
-
-
-def _trim(text: ibis.Value) -> ibis.Value:
-    """Strip surrounding white space. (ibis 12's ``strip()`` on Spark also strips the letters
-    'f' and 'v', because Spark reads the escapes in its ``TRIM(' \\t\\n\\r\\v\\f' ...)`` literally.)"""
-    return text.re_replace(r"^\s+|\s+$", "")
 
 
 def _scalar(expr):
@@ -370,7 +361,7 @@ def channel_conversion(data: Dataset) -> pd.DataFrame:
     _require_columns(customers, "customers", ["customer_id", "channel"])
     orders = data.table("orders")
     buyers = orders.select(_cid=orders.customer_id).distinct()
-    cust = customers.select("customer_id", _channel=_trim(customers.channel))
+    cust = customers.select("customer_id", _channel=engine.trim(customers.channel))
     joined = cust.left_join(buyers, cust.customer_id == buyers._cid)
     channel = ibis.ifelse(joined._channel.isnull() | (joined._channel == ""), "unknown", joined._channel)
     out = engine.execute(joined.group_by(channel=channel).agg(
