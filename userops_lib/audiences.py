@@ -404,7 +404,9 @@ def _add_model_features(df: pd.DataFrame, data, as_of) -> tuple[pd.DataFrame, di
 def _rfm_feature(data) -> pd.DataFrame:
     from .rfm import rfm_segments
 
-    seg = rfm_segments(data)
+    with warnings.catch_warnings():  # "few distinct scores" warnings are for the RFM report, not here
+        warnings.simplefilter("ignore", UserWarning)
+        seg = rfm_segments(data)
     return seg[["customer_id", "segment"]].rename(columns={"segment": "rfm_segment"})
 
 

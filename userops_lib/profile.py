@@ -11,7 +11,8 @@ import pandas as pd
 
 from . import engine
 from .data import Dataset
-from .kpis import _rate, _require_columns, _trim
+from .engine import trim as _trim
+from .kpis import _rate, _require_columns
 
 __all__ = ["AGE_BANDS", "UNKNOWN", "OTHER", "NO_TAGS", "NOT_A_MEMBER", "user_profile"]
 

@@ -1,0 +1,251 @@
+"""KPI review (考核): targets file, scorecard, progress milestones and agreement with period_kpis.
+
+Every expected value is counted by hand from the small tables in this file (the comment next to
+each assertion says how), except the "numbers agree" tests, whose reference is the stage-report
+function :func:`userops_lib.kpis.period_kpis` on the demo fixture.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+import pytest
+
+from userops_lib.data import load_dataset
+from userops_lib.exceptions import ParameterError
+from userops_lib.kpi_review import (EXAMPLE_TARGETS, KPI_REGISTRY, kpi_scorecard, kpi_trend, last_complete_period,
+                                    load_targets, parse_period, period_actuals, progress_status)
+from userops_lib.kpis import period_kpis
+
+# 10 orders of 5 customers. By quarter:
+#   2024-Q3: c1 100                                      -> GMV 100
+#   2025-Q2: c2 200, c4 40, c4 40                        -> GMV 280, 3 orders, buyers {c2, c4}
+#   2025-Q3: c1 50 + c1 30 (same day), c2 100, c3 60     -> GMV 240, 4 orders, buyers {c1, c2, c3}
+#   2025-Q4: c3 20 (Oct 1 = the day after c3's first order), c5 90 (Oct 2 = as-of date)
+ORDERS = pd.DataFrame(
+    [("o01", "c1", "2024-08-10 10:00", 100.0), ("o02", "c4", "2025-04-01 09:00", 40.0),
+     ("o03", "c4", "2025-04-02 09:00", 40.0), ("o04", "c2", "2025-05-05 12:00", 200.0),
+     ("o05", "c1", "2025-07-01 10:00", 50.0), ("o06", "c1", "2025-07-01 18:00", 30.0),
+     ("o07", "c2", "2025-08-20 11:00", 100.0), ("o08", "c3", "2025-09-30 23:00", 60.0),
+     ("o09", "c3", "2025-10-01 08:00", 20.0), ("o10", "c5", "2025-10-02 10:00", 90.0)],
+    columns=["order_id", "customer_id", "order_ts", "amount"],
+).assign(order_ts=lambda d: pd.to_datetime(d.order_ts))
+
+TARGETS = {"periods": {
+    "2025-Q3": {
+        "result": {"gmv": 240, "buyers": 4},
+        "process": {"repurchase_rate": 0.35, "churn_rate": 0.6, "aov": {"target": 100, "direction": "lower"}},
+        "progress": [{"name": "early one", "due": "2025-08-10", "done": "2025-08-01"},
+                     {"name": "on-time one", "due": dt.date(2025, 8, 31), "done": dt.date(2025, 8, 31)},
+                     {"name": "late one", "due": "2025-09-01", "done": "2025-09-15"},
+                     {"name": "open late", "due": "2025-09-20", "done": None},
+                     {"name": "open", "due": "2025-12-01"}]},
+    "2025": {"result": {"gmv": 700}, "process": {"repurchase_rate": 0.8}},
+}}
+
+
+@pytest.fixture(scope="module")
+def shop():
+    return load_dataset({"orders": ORDERS})
+
+
+@pytest.fixture(scope="module")
+def card(shop):
+    return kpi_scorecard(shop, load_targets(TARGETS), "2025-Q3").set_index("kpi")
+
+
+# ----------------------------------------------------------------------------- periods, targets
+def test_parse_period_and_last_complete_period():
+    assert parse_period("2025-Q4") == ("quarter", dt.date(2025, 10, 1), dt.date(2025, 12, 31))
+    assert parse_period(2024) == ("year", dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    # Oct 2 2025: Q3 ended Sep 30, 2024 is the last full year; Dec 31 completes the quarter and the year.
+    assert last_complete_period("2025-10-02", "quarter") == "2025-Q3"
+    assert last_complete_period("2025-10-02", "year") == "2024"
+    assert last_complete_period("2025-12-31", "quarter") == "2025-Q4"
+    assert last_complete_period("2025-12-31", "year") == "2025"
+
+
+def test_example_targets_file_loads_with_every_group():
+    targets = load_targets(EXAMPLE_TARGETS)
+    assert {"2025-Q3", "2025-Q4", "2025"} <= set(targets)
+    for period, spec in targets.items():
+        assert spec["result"] and spec["process"] and spec["progress"], period
+        values = [t["target"] for group in ("result", "process") for t in spec[group].values()]
+        assert all(v > 0 for v in values), period
+    # YAML dates become dates; an open milestone has done = None.
+    assert targets["2025-Q4"]["progress"][0]["due"] == dt.date(2025, 10, 15)
+    assert targets["2025-Q4"]["progress"][1]["done"] is None
+
+
+@pytest.mark.parametrize("periods, words", [
+    ({"2025-Q5": {"result": {"gmv": 1}}}, ["2025-Q5"]),
+    ({"Q4 2025": {"result": {"gmv": 1}}}, ["Q4 2025"]),
+    ({"2025-Q4": {"result": {"gmw": 1}}}, ["2025-Q4", "result.gmw", "unknown KPI"]),
+    ({"2025-Q4": {"process": {"aov": "high"}}}, ["2025-Q4", "process.aov", "number"]),
+    ({"2025-Q4": {"process": {"aov": True}}}, ["2025-Q4", "process.aov"]),
+    ({"2025-Q4": {"process": {"churn_rate": {"target": 0.5, "direction": "down"}}}}, ["2025-Q4", "churn_rate", "direction"]),
+    ({"2025-Q4": {"results": {"gmv": 1}}}, ["2025-Q4", "results"]),
+    ({"2025": {"progress": [{"name": "Launch", "done": "2025-01-02"}]}}, ["2025", "Launch", "due"]),
+    ({"2025": {"progress": [{"name": "Launch", "due": "next spring"}]}}, ["2025", "Launch", "due", "next spring"]),
+    ({"2025": {"progress": [{"due": "2025-01-02"}]}}, ["2025", "progress[0]", "name"]),
+])
+def test_bad_targets_name_the_period_and_the_key(periods, words):
+    with pytest.raises(ParameterError) as err:
+        load_targets({"periods": periods})
+    for word in words:
+        assert word in str(err.value)
+
+
+def test_bad_targets_file(tmp_path):
+    with pytest.raises(ParameterError, match="does not exist"):
+        load_targets(tmp_path / "nope.yaml")
+    (tmp_path / "t.yaml").write_text("targets:\n  gmv: 1\n")
+    with pytest.raises(ParameterError, match="periods"):
+        load_targets(tmp_path / "t.yaml")
+    (tmp_path / "u.yaml").write_text("periods:\n  2025-Q4:\n    result: {gmv: 12O0}\n")  # letter O typo
+    with pytest.raises(ParameterError, match=r"2025-Q4, result.gmv"):
+        load_targets(tmp_path / "u.yaml")
+
+
+# ---------------------------------------------------------------------------------- scorecard
+def test_quarter_actuals_counted_by_hand(card):
+    # 2025-Q3: GMV 50+30+100+60 = 240; buyers c1, c2, c3 = 3; only c1 has 2 orders -> 1/3.
+    assert card.at["gmv", "actual"] == pytest.approx(240.0)
+    assert card.at["buyers", "actual"] == 3
+    assert card.at["repurchase_rate", "actual"] == pytest.approx(1 / 3)
+    # AOV 240 / 4 orders = 60; churn: Q2 buyers {c2, c4}, c4 did not buy in Q3 -> 1/2.
+    assert card.at["aov", "actual"] == pytest.approx(60.0)
+    assert card.at["churn_rate", "actual"] == pytest.approx(0.5)
+
+
+def test_statuses_follow_the_thresholds(card):
+    # gmv 240/240 = 100 % -> met; buyers 3/4 = 75 % -> missed; repurchase (1/3)/0.35 = 95 % -> at risk.
+    assert card.at["gmv", "attainment"] == pytest.approx(1.0) and card.at["gmv", "status"] == "met"
+    assert card.at["buyers", "attainment"] == pytest.approx(0.75) and card.at["buyers", "status"] == "missed"
+    assert card.at["repurchase_rate", "attainment"] == pytest.approx((1 / 3) / 0.35)
+    assert card.at["repurchase_rate", "status"] == "at risk"
+    assert list(card["group"]) == ["result", "result", "process", "process", "process"]
+
+
+def test_stricter_thresholds_move_the_status(shop):
+    # With met at 120 % and at risk at 100 %, GMV at exactly 100 % is only "at risk".
+    strict = kpi_scorecard(shop, TARGETS, "2025-Q3", thresholds=(1.2, 1.0)).set_index("kpi")
+    assert strict.at["gmv", "status"] == "at risk"
+    with pytest.raises(ParameterError, match="thresholds"):
+        kpi_scorecard(shop, TARGETS, "2025-Q3", thresholds=(0.9, 1.0))
+
+
+def test_lower_is_better(card):
+    # churn_rate is lower-is-better in the registry: target 0.6 / actual 0.5 = 120 % -> met.
+    assert KPI_REGISTRY["churn_rate"].direction == "lower"
+    assert card.at["churn_rate", "direction"] == "lower"
+    assert card.at["churn_rate", "attainment"] == pytest.approx(1.2) and card.at["churn_rate", "status"] == "met"
+    # aov overridden to lower in the targets: 100 / 60 = 167 % -> met (as higher it would be 60 %, missed).
+    assert card.at["aov", "direction"] == "lower"
+    assert card.at["aov", "attainment"] == pytest.approx(100 / 60) and card.at["aov", "status"] == "met"
+
+
+def test_trend_vs_previous_period_and_last_year(card):
+    # Previous quarter 2025-Q2 GMV 280: (240-280)/280; same quarter last year 2024-Q3 GMV 100: +140 %.
+    assert card.at["gmv", "previous"] == pytest.approx(280.0)
+    assert card.at["gmv", "change_vs_previous"] == pytest.approx(-40 / 280)
+    assert card.at["gmv", "last_year"] == pytest.approx(100.0)
+    assert card.at["gmv", "change_vs_last_year"] == pytest.approx(1.4)
+    # Q2 repurchase: c4 has 2 orders of buyers {c2, c4} -> 1/2.
+    assert card.at["repurchase_rate", "previous"] == pytest.approx(0.5)
+
+
+def test_year_rates_are_recomputed_over_the_year(shop):
+    card = kpi_scorecard(shop, TARGETS, "2025").set_index("kpi")
+    # 2025 GMV: 40+40+200+50+30+100+60+20+90 = 630 -> 630/700 = 90 % -> at risk.
+    assert card.at["gmv", "actual"] == pytest.approx(630.0)
+    assert card.at["gmv", "status"] == "at risk"
+    # 2025 buyers c1..c5; c1, c2, c3, c4 each have 2 orders in the year -> 4/5 (no quarter has more than 1/2).
+    assert card.at["repurchase_rate", "actual"] == pytest.approx(0.8)
+    assert card.at["repurchase_rate", "status"] == "met"
+    # previous year 2024: GMV 100 (c1).
+    assert card.at["gmv", "previous"] == pytest.approx(100.0)
+    assert card.attrs["complete"] is False  # as-of Oct 2, 2025
+
+
+def test_year_churn_counts_only_complete_years():
+    # c1 (the only 2024 buyer) buys again in 2025 -> year churn 0 once 2025 is complete; NaN before.
+    full = period_actuals(load_dataset({"orders": ORDERS}, as_of="2025-12-31"), ["2025"], ["churn_rate", "new_buyers"])
+    assert full.set_index("kpi").at["churn_rate", "actual"] == 0.0
+    assert full.set_index("kpi").at["new_buyers", "actual"] == 4  # c2, c3, c4, c5 first bought in 2025
+    partial = period_actuals(load_dataset({"orders": ORDERS}), ["2025"], ["churn_rate"])
+    assert math.isnan(partial.at[0, "actual"])
+
+
+def test_retention_of_the_periods_new_buyers(shop):
+    # Q3 new buyers: c3 only (first order Sep 30); c3 buys on Oct 1 = day 1 -> D1 = 1/1.
+    # D7 needs day 7 (Oct 7) to be observed, after the as-of date Oct 2 -> not computable (NaN).
+    ret = period_actuals(shop, ["2025-Q3"], ["d1_retention", "d7_retention"]).set_index("kpi")
+    assert ret.at["d1_retention", "actual"] == 1.0
+    assert math.isnan(ret.at["d7_retention", "actual"])
+
+
+def test_kpis_needing_absent_tables_are_marked(shop):
+    out = period_actuals(shop, ["2025-Q3"], ["dau_mau", "channel_conversion", "gmv"]).set_index("kpi")
+    assert out.at["dau_mau", "note"] == "n/a: needs table events"
+    assert out.at["channel_conversion", "note"] == "n/a: needs table customers"
+    assert math.isnan(out.at["dau_mau", "actual"]) and out.at["gmv", "note"] == ""
+
+
+def test_period_without_targets_shows_actuals_only(shop):
+    card = kpi_scorecard(shop, TARGETS, "2025-Q2")
+    assert card.attrs["has_targets"] is False
+    assert set(card["kpi"]) == set(KPI_REGISTRY)
+    assert (card["status"] == "n/a").all()
+    assert card.set_index("kpi").at["gmv", "actual"] == pytest.approx(280.0)  # 200 + 40 + 40
+
+
+def test_accepts_a_plain_orders_dataframe():
+    orders = ORDERS.assign(order_date=ORDERS.order_ts.dt.date)
+    card = kpi_scorecard(orders, TARGETS, "2025-Q3").set_index("kpi")
+    assert card.at["gmv", "actual"] == pytest.approx(240.0)
+
+
+def test_kpi_trend(shop):
+    # GMV per quarter 2025-Q1..Q3: Q1 had no order (0), Q2 280, Q3 240.
+    trend = kpi_trend(shop, "gmv", ("2025-Q3", 3))
+    assert list(trend["period"]) == ["2025-Q1", "2025-Q2", "2025-Q3"]
+    assert list(trend["actual"]) == [0.0, 280.0, 240.0]
+    with pytest.raises(ParameterError, match="gmw"):
+        kpi_trend(shop, "gmw", ["2025-Q3"])
+
+
+# ----------------------------------------------------------------------------------- progress
+def test_progress_status_by_hand():
+    # Review date Oct 2, 2025: done Aug 1 < due Aug 10 -> early (-9 days); Aug 31 = due -> on time;
+    # Sep 15 > Sep 1 -> overdue (14); open, due Sep 20 -> open-overdue (12); due Dec 1 -> open.
+    out = progress_status(TARGETS, "2025-Q3", "2025-10-02").set_index("name")
+    assert list(out["status"]) == ["early", "on time", "overdue", "open-overdue", "open"]
+    assert list(out["days_late"].iloc[:4]) == [-9, 0, 14, 12] and math.isnan(out["days_late"].iloc[4])
+    assert progress_status(TARGETS, "2025-Q2", "2025-10-02").empty
+
+
+# --------------------------------------------------------------------------------- agreement
+def test_numbers_agree_with_period_kpis_on_demo(demo_data):
+    quarter = last_complete_period(demo_data.as_of, "quarter")
+    ref = period_kpis(demo_data, period="quarter").set_index("period").loc[quarter]
+    card = kpi_scorecard(demo_data, load_targets(), quarter).set_index("kpi")
+    actual = period_actuals(demo_data, [quarter], ["gmv", "aov", "repurchase_rate"]).set_index("kpi")["actual"]
+    for kpi in ("gmv", "aov", "repurchase_rate"):
+        assert actual[kpi] == pytest.approx(ref[kpi], rel=1e-12)
+        if kpi in card.index:
+            assert card.at[kpi, "actual"] == pytest.approx(ref[kpi], rel=1e-12)
+
+
+def test_year_sums_agree_with_quarters_on_demo(demo_data):
+    # A year's GMV, orders and new buyers (first purchase ever) are the sums of its quarters.
+    year = str(demo_data.as_of.year - 1)
+    quarters = period_kpis(demo_data, period="quarter")
+    quarters = quarters[quarters.period.str.startswith(year)]
+    got = period_actuals(demo_data, [year], ["gmv", "orders", "new_buyers", "aov"]).set_index("kpi")["actual"]
+    assert got["gmv"] == pytest.approx(quarters.gmv.sum())
+    assert got["orders"] == quarters.orders.sum()
+    assert got["new_buyers"] == quarters.new_buyers.sum()
+    assert got["aov"] == pytest.approx(quarters.gmv.sum() / quarters.orders.sum())
