@@ -520,6 +520,8 @@ class Audiences:
         ``clv`` (12-month CLV) or ``spend_12m`` (trailing-12-month spend) or ``monetary_total``.
     customers : int
         Customers the rules were evaluated on.
+    features : pandas.DataFrame
+        The feature table the rules were evaluated on.
     """
 
     members: pd.DataFrame
@@ -531,6 +533,7 @@ class Audiences:
     as_of: _dt.date | None
     value_measure: str
     customers: int
+    features: pd.DataFrame
     notes: dict = field(default_factory=dict)
 
 
@@ -617,7 +620,7 @@ def _assemble(members, evaluated, skipped, features, packs) -> Audiences:
     counts, shares = _overlap(members, names)
     skipped = pd.DataFrame(skipped, columns=["pack", "feature", "reason"])
     as_of = features.attrs.get("as_of")
-    return Audiences(members, table, shares, counts, skipped, packs, as_of, measure, len(features),
+    return Audiences(members, table, shares, counts, skipped, packs, as_of, measure, len(features), features,
                      {"absent_features": features.attrs.get("absent", {})})
 
 

@@ -122,7 +122,6 @@ def _per_customer(t: ibis.Table, windows: dict[str, tuple], end: _dt.date | None
         null_day_rows=daily.day_rows.sum(where=daily.day.isnull()),
         amount_rows=daily.day_orders.sum(where=daily.day.notnull()),
         after_end_rows=daily.day_orders.sum(where=daily.day > end) if end is not None else ibis.literal(0),
-        last_day=daily.day.max(where=purchase),
     )
     return engine.execute(daily.group_by("customer_id").aggregate(**stats))
 
@@ -224,7 +223,7 @@ def rfm_summary(orders, *, observation_end=None, time_unit: str = "D", customer_
     if end is None:
         if per.empty:
             raise ContractError("orders", None, "no order has a customer id, a date and an amount", 0)
-        end = pd.Timestamp(per.last_day.max()).date()
+        end = pd.Timestamp(per.last_purchase.max()).date()
     df = _summary_columns(per, end, unit).assign(customer_id=per.customer_id)
     return _finish(df[_SUMMARY_COLUMNS], excluded, end, time_unit)
 
@@ -279,7 +278,7 @@ def calibration_holdout_split(orders, calibration_end, observation_end=None, *, 
     windows = {"_cal": (None, cal_end), "_holdout": (cal_end, obs_end)}
     per, excluded = _count_exclusions(_per_customer(t, windows, obs_end))
     if obs_end is None:
-        obs_end = pd.Timestamp(per.last_day.max()).date()
+        obs_end = pd.Timestamp(per[["last_purchase_cal", "last_purchase_holdout"]].max().max()).date()
         if obs_end <= cal_end:
             raise ParameterError(f"calibration_end={cal_end} must be before the last order day {obs_end}")
     # customers first seen in the holdout have no calibration summary: count them and their orders
