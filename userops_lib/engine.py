@@ -87,9 +87,17 @@ def backend_of(expr):
         return None
 
 
-def execute(expr, backend=None) -> pd.DataFrame:
-    """Run ``expr`` and return a pandas frame (a one-column result stays a frame)."""
+def execute(expr, backend=None, *, via_arrow: bool = False) -> pd.DataFrame:
+    """Run ``expr`` and return a pandas frame (a one-column result stays a frame).
+
+    ``via_arrow=True`` converts the engine's Arrow result with pyarrow directly (dates become
+    ``datetime64[ms]``); on a million-row result this saves about a second of ibis' per-column
+    pandas conversion, so the per-customer summaries use it.
+    """
     backend = backend or backend_of(expr)
+    if via_arrow:
+        table = backend.to_pyarrow(expr) if backend is not None else expr.to_pyarrow()
+        return table.to_pandas(date_as_object=False)
     out = backend.execute(expr) if backend is not None else expr.to_pandas()
     if isinstance(out, pd.Series):
         out = out.to_frame()

@@ -123,7 +123,7 @@ def _per_customer(t: ibis.Table, windows: dict[str, tuple], end: _dt.date | None
         amount_rows=daily.day_orders.sum(where=daily.day.notnull()),
         after_end_rows=daily.day_orders.sum(where=daily.day > end) if end is not None else ibis.literal(0),
     )
-    return engine.execute(daily.group_by("customer_id").aggregate(**stats))
+    return engine.execute(daily.group_by("customer_id").aggregate(**stats), via_arrow=True)
 
 
 def _count_exclusions(per: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
