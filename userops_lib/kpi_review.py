@@ -10,11 +10,7 @@ reports:
 
 * GMV, orders, buyers, new buyers, AOV, repurchase rate (复购率), return-purchase rate (回购率),
   churn and growth rates: :func:`userops_lib.kpis.period_kpis` (``repeat_basis="orders"``).
-  ``period_kpis`` has no year period, so for years each order date is replaced by a stand-in date
-  whose day number is the year (1970-01-01 + year days) and ``period_kpis`` runs with
-  ``period="day"``: consecutive years become consecutive "days", so every definition (first
-  purchase ever, two orders in the window, churn from the previous window) is exactly the one of
-  ``period_kpis``, applied to the whole year.
+  ``period="quarter"`` or ``period="year"``.
 * D1/D7/D30 retention (on day N; ``*_within``: on any day 1..N):
   :func:`userops_lib.retention.n_day_retention` (first purchase, orders) on
   the period's new buyers only (customers whose first order falls in the period); users whose day N
@@ -289,31 +285,10 @@ def _as_dataset(data) -> Dataset:
     return Dataset({"orders": orders}, pd.DataFrame(), "UTC", pd.Timestamp(last).date(), source="table")
 
 
-def _year_stand_in(table: ibis.Table, column: str) -> ibis.Table:
-    """``column`` replaced by 1970-01-01 + (its year) days, so period="day" means "year"."""
-    days = table[column].year().cast("int32").as_interval("D")
-    return table.mutate(**{column: ibis.literal(_dt.date(1970, 1, 1)) + days})
-
-
 def _period_table(data: Dataset, kind: str) -> pd.DataFrame:
     """:func:`period_kpis` per quarter or per year, indexed by period label."""
     customers = data.table("customers") if data.has_column("customers", "signup_date") else None
-    if kind == "quarter":
-        out = period_kpis(data, "quarter", customers, as_of=data.as_of)
-        return out.set_index("period")
-    orders = _year_stand_in(data.table("orders"), "order_date")
-    if customers is not None:
-        customers = _year_stand_in(customers, "signup_date")
-    stand_in_as_of = _dt.date(1970, 1, 1) + _dt.timedelta(days=data.as_of.year)
-    out = period_kpis(orders, "day", customers, as_of=stand_in_as_of)
-    out.index = pd.Index([str((d - pd.Timestamp("1970-01-01")).days) for d in out.period_start], name="period")
-    # period="day" thinks the stand-in day of the as-of year is complete; the year may not be.
-    year_complete = pd.Series([parse_period(p)[2] <= data.as_of for p in out.index], index=out.index)
-    out["complete"] = year_complete
-    out["churn_rate"] = out["churn_rate"].where(year_complete)
-    out["churned_buyers"] = out["churned_buyers"].where(year_complete)
-    out["return_purchase_rate"] = out["return_purchase_rate"].where(year_complete.shift(-1, fill_value=False))
-    return out
+    return period_kpis(data, kind, customers, as_of=data.as_of).set_index("period")
 
 
 def _retention(data: Dataset, start: _dt.date, end: _dt.date) -> pd.Series:

@@ -33,7 +33,7 @@ from .exceptions import ContractError, ParameterError
 __all__ = ["PERIODS", "period_kpis", "active_users", "stickiness", "channel_conversion"]
 
 #: Period names accepted by the functions of this module and of :mod:`userops_lib.retention`.
-PERIODS = ("day", "week", "month", "quarter")
+PERIODS = ("day", "week", "month", "quarter", "year")
 _EPOCH = pd.Timestamp("1970-01-01")
 
 
@@ -53,6 +53,8 @@ def _period_index(date_col: ibis.Value, period: str) -> ibis.Value:
         return (date_col.epoch_days() + 3) // 7
     if period == "month":
         return date_col.year().cast("int64") * 12 + date_col.month().cast("int64") - 1
+    if period == "year":
+        return date_col.year().cast("int64")
     return date_col.year().cast("int64") * 4 + date_col.quarter().cast("int64") - 1
 
 
@@ -60,7 +62,7 @@ def _index_of(day: _dt.date, period: str) -> int:
     """Python twin of :func:`_period_index` for one date."""
     days = (pd.Timestamp(day) - _EPOCH).days
     return {"day": days, "week": (days + 3) // 7, "month": day.year * 12 + day.month - 1,
-            "quarter": day.year * 4 + (day.month - 1) // 3}[period]
+            "quarter": day.year * 4 + (day.month - 1) // 3, "year": day.year}[period]
 
 
 def _period_start(index, period: str) -> pd.Series:
@@ -70,7 +72,7 @@ def _period_start(index, period: str) -> pd.Series:
         return _EPOCH + pd.to_timedelta(idx, unit="D")
     if period == "week":
         return _EPOCH + pd.to_timedelta(idx * 7 - 3, unit="D")
-    months = idx if period == "month" else idx * 3
+    months = {"month": idx, "quarter": idx * 3, "year": idx * 12}[period]
     return pd.to_datetime(pd.DataFrame({"year": months // 12, "month": months % 12 + 1, "day": 1}))
 
 
@@ -79,6 +81,8 @@ def _period_label(start: pd.Series, period: str) -> pd.Series:
         return start.dt.strftime("%Y-%m")
     if period == "quarter":
         return start.dt.year.astype(str) + "-Q" + start.dt.quarter.astype(str)
+    if period == "year":
+        return start.dt.year.astype(str)
     return start.dt.strftime("%Y-%m-%d")
 
 

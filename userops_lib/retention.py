@@ -33,7 +33,7 @@ __all__ = ["cohort_retention", "n_day_retention", "AVERAGE_LABEL"]
 
 #: Label of the weighted-average row of a cohort table.
 AVERAGE_LABEL = "All cohorts (weighted)"
-_PREFIX = {"day": "D", "week": "W", "month": "M", "quarter": "Q"}
+_PREFIX = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 _ANCHORS = ("first_purchase", "signup", "first_event")
 
 
