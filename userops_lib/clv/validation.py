@@ -18,7 +18,7 @@ import pandas as pd
 
 from .. import engine
 from ..exceptions import ModelFitError, ParameterError
-from .base import PurchaseModel, summary_arrays, unit_length_days
+from .base import DAYS_PER_MONTH, PurchaseModel, summary_arrays, unit_length_days
 from .fitting import PURCHASE_MODELS, fit_purchase_model
 
 __all__ = [
@@ -234,12 +234,14 @@ def plot_frequency_recency_matrix(model: PurchaseModel, summary: pd.DataFrame, t
     """Expected purchases in the next ``t`` units (default one month) by frequency and recency, for a
     customer as old as the oldest in ``summary``."""
     freqs, recs, T = _grid(summary, max_frequency)
-    t = t if t is not None else 30.4375 / unit_length_days(model.time_unit)
+    month = DAYS_PER_MONTH / unit_length_days(model.time_unit)
+    t = t if t is not None else month
     fx, rx = np.meshgrid(freqs, recs, indexing="ij")
     rx = np.where(fx == 0, 0.0, rx)  # no repeat purchase: recency is 0 by definition
     values = model.conditional_expected_number_of_purchases_up_to_time(t, fx.ravel(), rx.ravel(), np.full(fx.size, T))
     return _heatmap(values.reshape(fx.shape), freqs, recs,
-                    f"{model.name}: expected purchases in the next {t:.3g} {model.time_unit}",
+                    f"{model.name}: expected purchases in the next {t:.3g} {model.time_unit}"
+                    + (" (one month)" if t == month else ""),
                     "expected purchases", model.time_unit, "viridis")
 
 

@@ -157,7 +157,8 @@ def clv_by_channel(values: pd.DataFrame, data) -> pd.DataFrame:
         ``channel, customers`` (acquired), ``buyers`` (valued customers), ``total_clv,
         clv_per_buyer, clv_per_customer, share_of_value`` and, with costs, ``acquisition_cost, cac,
         clv_to_cac`` (CAC = channel cost / customers acquired; CLV/CAC uses CLV per acquired customer,
-        non-buyers counting as 0). Customers without a channel are shown as ``(unknown)``.
+        non-buyers counting as 0; NaN for a channel without cost). Customers without a channel are
+        shown as ``(unknown)``.
     """
     if "customer_id" not in values.columns:
         raise ParameterError("clv_by_channel needs a 'customer_id' column in the value table")
@@ -177,7 +178,7 @@ def clv_by_channel(values: pd.DataFrame, data) -> pd.DataFrame:
             acquisition_cost=lambda t: t.cost.sum()))
         table = table.merge(costs, on="channel", how="left")
         table["cac"] = table["acquisition_cost"] / table["customers"]
-        table["clv_to_cac"] = table["clv_per_customer"] / table["cac"]
+        table["clv_to_cac"] = table["clv_per_customer"] / table["cac"].where(table["cac"] > 0)
     return table.sort_values("total_clv", ascending=False, ignore_index=True)
 
 
