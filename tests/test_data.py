@@ -141,7 +141,7 @@ def test_duckdb_file_source(tmp_path):
 
     path = tmp_path / "shop.duckdb"
     con = duckdb.connect(str(path))
-    frame = _orders().iloc[:3]
+    con.register("frame", _orders().iloc[:3])
     con.execute("CREATE TABLE orders AS SELECT * FROM frame")
     con.close()
     data = load_dataset(path)

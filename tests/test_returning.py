@@ -13,7 +13,6 @@ A, B, D, E; C bought once and F twice on one day.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from test_conversion import AS_OF, _customers, _items, _orders

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from . import engine
-from .exceptions import ModelFitError, ParameterError, UseropsError
+from .exceptions import ParameterError, UseropsError
 
 __all__ = [
     "FEATURES",

@@ -40,12 +40,7 @@ def _order_items_table(order_items) -> ibis.Table:
     """The order-lines table of a Dataset, an ibis table or a pandas DataFrame."""
     if hasattr(order_items, "table") and hasattr(order_items, "has"):  # a Dataset
         return order_items.table("order_items", needed_for="Associated purchases")
-    if isinstance(order_items, pd.DataFrame):  # engine.as_table passes name= that ibis 12's memtable rejects
-        return ibis.memtable(order_items)
-    if isinstance(order_items, ibis.Table):
-        return order_items
-    raise ParameterError(f"order_items: expected a Dataset, an ibis table or a pandas DataFrame, "
-                         f"got {type(order_items).__name__}")
+    return engine.as_table(order_items, "order_items")
 
 
 def _basket_lines(order_items, level: str) -> tuple[ibis.Table, int]:

@@ -41,12 +41,6 @@ _GROUPS = ("treatment", "control")
 
 
 # ------------------------------------------------------------------------------------ inputs
-def _as_table(obj, name: str) -> ibis.Table:
-    if isinstance(obj, pd.DataFrame):  # engine.as_table passes name= that ibis 12's memtable rejects
-        return ibis.memtable(obj)
-    if isinstance(obj, ibis.Table):
-        return obj
-    raise ParameterError(f"{name}: expected an ibis table or a pandas DataFrame, got {type(obj).__name__}")
 
 
 def _tables(data) -> dict[str, ibis.Table]:
@@ -55,7 +49,7 @@ def _tables(data) -> dict[str, ibis.Table]:
     if isinstance(data, Mapping):
         if "orders" not in data or "campaigns" not in data:
             raise ParameterError("campaign results need the 'orders' and 'campaigns' tables")
-        out = {n: _as_table(data[n], n) for n in names if n in data}
+        out = {n: engine.as_table(data[n], n) for n in names if n in data}
     else:
         out = {n: data.table(n, needed_for="Campaign results") for n in names if n in names[:2] or data.has(n)}
     o = out["orders"]

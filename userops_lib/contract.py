@@ -17,7 +17,7 @@ Column kinds
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = ["Column", "TableSpec", "CONTRACT", "REFUND_STATUSES", "table_spec"]
 

@@ -41,7 +41,7 @@ def _orders_input(data, as_of=None, needed_for: str = "") -> tuple[ibis.Table, _
     from .data import Dataset
 
     dataset = data if isinstance(data, Dataset) else None
-    orders = dataset.table("orders", needed_for) if dataset is not None else _as_table(data, "orders")
+    orders = dataset.table("orders", needed_for) if dataset is not None else engine.as_table(data, "orders")
     for col in ("customer_id", "amount"):
         if col not in orders.columns:
             raise ContractError("orders", col, f"column not found (columns present: {', '.join(orders.columns)})")
@@ -65,16 +65,6 @@ def _orders_input(data, as_of=None, needed_for: str = "") -> tuple[ibis.Table, _
         as_of = pd.Timestamp(last).date()
     orders = orders.filter(orders.order_date <= as_of)
     return orders, as_of, dataset
-
-
-def _as_table(obj, name: str) -> ibis.Table:
-    """An ibis table for a DataFrame or table. (``engine.as_table`` passes ``name=`` to
-    ``ibis.memtable``, which ibis 12 rejects, so DataFrames go to ``memtable`` directly.)"""
-    if isinstance(obj, pd.DataFrame):
-        return ibis.memtable(obj)
-    if isinstance(obj, ibis.Table):
-        return engine.as_table(obj)
-    raise ParameterError(f"{name}: expected a Dataset, an ibis table or a pandas DataFrame, got {type(obj).__name__}")
 
 
 def _first_orders(orders: ibis.Table) -> ibis.Table:

@@ -65,7 +65,7 @@ def spark_backend(session=None, shuffle_partitions: int = 4):
 
 
 def as_table(obj, name: str | None = None, backend=None) -> ibis.Table:
-    """An ibis table for ``obj`` (a pandas DataFrame or an ibis table).
+    """An ibis table for ``obj`` (a pandas DataFrame or an ibis table); ``name`` names it in errors.
 
     A DataFrame becomes a table of ``backend`` when one is given, else an in-memory table that runs
     on the default backend (DuckDB) or on the backend of whatever it is joined with.
@@ -76,7 +76,10 @@ def as_table(obj, name: str | None = None, backend=None) -> ibis.Table:
         if backend is not None:
             return backend.create_table(name or "_userops_tmp", obj, overwrite=True)
         return ibis.memtable(obj)
-    raise TypeError(f"expected a pandas DataFrame or an ibis table, got {type(obj).__name__}")
+    from .exceptions import ParameterError
+
+    raise ParameterError(f"{name or 'table'}: expected a Dataset, an ibis table or a pandas DataFrame, "
+                         f"got {type(obj).__name__}")
 
 
 def backend_of(expr):

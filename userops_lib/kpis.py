@@ -110,13 +110,6 @@ def _require_columns(table: ibis.Table, name: str, columns) -> None:
                             f"of the clean form; columns present: {', '.join(table.columns)})")
 
 
-def _to_table(obj, name: str) -> ibis.Table:
-    """An ibis table for a DataFrame or an ibis table (``name`` is only used in the error)."""
-    if isinstance(obj, (pd.DataFrame, ibis.Table)):
-        return engine.as_table(obj)
-    raise ParameterError(f"{name}: expected a Dataset, an ibis table or a pandas DataFrame, got {type(obj).__name__}")
-
-
 def _as_dates(table: ibis.Table, columns) -> ibis.Table:
     """Date columns a DataFrame brought in as datetime64 become DATE (they hold local dates)."""
     fix = {c: table[c].date() for c in columns if c in table.columns and table[c].type().is_timestamp()}
@@ -143,7 +136,7 @@ def _orders_input(data_or_orders, as_of=None, columns=("customer_id", "order_dat
         as_of = pd.Timestamp(as_of).date() if as_of is not None else data_or_orders.as_of
         _require_columns(orders, "orders", columns)
         return orders, data_or_orders, as_of
-    orders = _as_dates(_to_table(data_or_orders, "orders"), ["order_date"])
+    orders = _as_dates(engine.as_table(data_or_orders, "orders"), ["order_date"])
     _require_columns(orders, "orders", columns)
     return orders, None, _as_of_of(orders, "order_date", as_of)
 
@@ -157,7 +150,7 @@ def _activity_input(data, as_of=None) -> tuple[ibis.Table, str, _dt.date]:
             return ev.select("customer_id", _date=ev.event_date), "events", as_of
         orders = data.table("orders")
         return orders.select("customer_id", _date=orders.order_date), "orders", as_of
-    table = _as_dates(_to_table(data, "activity"), ["event_date", "order_date"])
+    table = _as_dates(engine.as_table(data, "activity"), ["event_date", "order_date"])
     for column, source in (("event_date", "events"), ("order_date", "orders")):
         if column in table.columns:
             _require_columns(table, source, ["customer_id"])
@@ -250,7 +243,7 @@ def period_kpis(data_or_orders, period: str = "month", customers=None, *, repeat
         customers = data.table("customers")
     signups, no_signup = None, 0
     if customers is not None:
-        customers = _as_dates(_to_table(customers, "customers"), ["signup_date"])
+        customers = _as_dates(engine.as_table(customers, "customers"), ["signup_date"])
         _require_columns(customers, "customers", ["customer_id", "signup_date"])
         signups, no_signup = _signups_per_period(customers, period)
 

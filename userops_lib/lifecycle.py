@@ -110,7 +110,7 @@ def _activity(data_or_orders, activity: str, period: str) -> tuple[ibis.Table, _
     if isinstance(data_or_orders, Dataset):
         t, as_of = data_or_orders.table(activity, "the lifecycle stages"), data_or_orders.as_of
     elif isinstance(data_or_orders, pd.DataFrame):
-        t = ibis.memtable(data_or_orders)  # engine.as_table passes a name ibis 12's memtable rejects
+        t = engine.as_table(data_or_orders)
     elif isinstance(data_or_orders, ibis.Table):
         t = data_or_orders
     else:

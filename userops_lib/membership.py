@@ -422,7 +422,7 @@ def time_to_join(data, tier_order=None) -> pd.DataFrame:
         customers=days.count(), median_days=days.quantile(0.5), p25_days=days.quantile(0.25),
         p75_days=days.quantile(0.75), before=(days <= 0).sum(), no_order=j.first_purchase.isnull().sum()))
     steps = engine.execute(_upgrade_steps(history, order))
-    first = join_stats.assign(step=f"first purchase → member").drop(columns=["before", "no_order"])
+    first = join_stats.assign(step="first purchase → member").drop(columns=["before", "no_order"])
     steps["step"] = steps["from_tier"] + " → " + steps["to_tier"]
     out = pd.concat([first, steps.drop(columns=["from_tier", "to_tier"])], ignore_index=True)
     out = out[["step", "customers", "median_days", "p25_days", "p75_days"]]

@@ -40,12 +40,6 @@ _MAX_DEPTH = 200
 
 
 # ------------------------------------------------------------------------------------ inputs
-def _as_table(obj, name: str) -> ibis.Table:
-    if isinstance(obj, pd.DataFrame):  # engine.as_table passes name= that ibis 12's memtable rejects
-        return ibis.memtable(obj)
-    if isinstance(obj, ibis.Table):
-        return obj
-    raise ParameterError(f"{name}: expected an ibis table or a pandas DataFrame, got {type(obj).__name__}")
 
 
 def _tables(data) -> tuple[ibis.Table, ibis.Table]:
@@ -54,7 +48,7 @@ def _tables(data) -> tuple[ibis.Table, ibis.Table]:
         missing = [n for n in ("customers", "orders") if n not in data]
         if missing:
             raise ParameterError(f"referral analysis needs tables 'customers' and 'orders'; missing {missing}")
-        customers, orders = _as_table(data["customers"], "customers"), _as_table(data["orders"], "orders")
+        customers, orders = engine.as_table(data["customers"], "customers"), engine.as_table(data["orders"], "orders")
     else:
         customers = data.table("customers", needed_for="Referral analysis")
         orders = data.table("orders", needed_for="Referral analysis")

@@ -27,7 +27,7 @@ from . import engine
 from .data import Dataset
 from .exceptions import ContractError, ParameterError
 from .kpis import (_as_dates, _check_period, _index_of, _last_complete_index, _period_index, _period_label,
-                   _period_start, _rate, _require_columns, _scalar, _to_table)
+                   _period_start, _rate, _require_columns, _scalar)
 
 __all__ = ["cohort_retention", "n_day_retention", "AVERAGE_LABEL"]
 
@@ -53,7 +53,7 @@ def _inputs(data_or_orders, anchor: str, activity: str, as_of):
         if anchor != "first_purchase" or activity != "orders":
             raise ParameterError(f"anchor={anchor!r} / activity={activity!r} need a Dataset (with customers or "
                                  "events); a plain table can only be an orders table")
-        orders = _as_dates(_to_table(data_or_orders, "orders"), ["order_date"])
+        orders = _as_dates(engine.as_table(data_or_orders, "orders"), ["order_date"])
         _require_columns(orders, "orders", ["customer_id", "order_date"])
         tables = {"orders": lambda: orders}
         if as_of is None:

@@ -44,10 +44,7 @@ def _orders_table(orders) -> tuple[ibis.Table, _dt.date | None]:
 
     if isinstance(orders, Dataset):
         return orders.table("orders", "the purchase summary"), orders.as_of
-    if isinstance(orders, pd.DataFrame):
-        # ibis 12's memtable takes no table name, which engine.as_table passes: call it directly
-        return ibis.memtable(orders), None
-    if isinstance(orders, ibis.Table):
+    if isinstance(orders, (pd.DataFrame, ibis.Table)):
         return engine.as_table(orders), None
     raise ParameterError(
         f"orders must be a Dataset, an ibis table or a pandas DataFrame, not {type(orders).__name__}")

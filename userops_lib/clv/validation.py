@@ -154,9 +154,7 @@ def best_model(comparison: pd.DataFrame) -> str:
 def _orders_table(orders) -> ibis.Table:
     if hasattr(orders, "table") and hasattr(orders, "has"):
         return orders.table("orders")
-    if isinstance(orders, pd.DataFrame):  # engine.as_table passes name= to ibis.memtable, which ibis 12 rejects
-        return ibis.memtable(orders)
-    return engine.as_table(orders)
+    return engine.as_table(orders, "orders")
 
 
 def cumulative_repeat_purchases(model: PurchaseModel, orders, calibration_end, observation_end=None) -> pd.DataFrame:
