@@ -168,3 +168,16 @@ def test_any_sql_database_by_url(tmp_path):
     data = load_dataset(f"sqlite:///{path}")
     assert sorted(data.orders.to_pandas().order_id) == ["o1", "o2", "o3"]
     assert _quality(data)[("orders", "null customer_id")] == 1
+
+
+def test_every_timestamp_column_gets_its_local_date():
+    # shipped_ts -> shipped_date; tickets' ts -> ts_date (hand-named by the rule in data._date_column)
+    orders = _orders().iloc[:2].assign(shipped_ts=pd.to_datetime(["2024-01-02 23:30:00", None]))
+    tickets = pd.DataFrame({"customer_id": ["a", None], "ts": pd.to_datetime(["2024-01-03 08:00:00"] * 2),
+                            "resolved_ts": pd.to_datetime(["2024-01-04 09:00:00", None])})
+    data = load_dataset({"orders": orders, "tickets": tickets})
+    shipped = data.orders.to_pandas().set_index("order_id").shipped_date
+    assert shipped["o1"] == pd.Timestamp("2024-01-02") and pd.isna(shipped["o2"])
+    t = data.table("tickets").to_pandas()
+    assert list(t.ts_date) == [pd.Timestamp("2024-01-03")] and list(t.resolved_date) == [pd.Timestamp("2024-01-04")]
+    assert _quality(data)[("tickets", "null customer_id")] == 1

@@ -362,11 +362,12 @@ def _clean_orders(t, total, now_local, as_of, checker):
     clean = _dedupe(clean, "orders", total, ["order_id"], ["order_ts", "customer_id", "amount"], checker)
     n_zero = int(_scalar((clean.amount == 0).sum()) or 0)
     checker.count("orders", total, "zero amount", "amount", n_zero, action="kept (flagged)")
-    extra = {"order_date": clean.order_ts.date()}
+    clean = _with_local_dates(clean, CONTRACT["orders"])
+    extra = {}
     if "coupon" in clean.columns:
         code = engine.trim(clean.coupon).lower()
         extra["used_coupon"] = code.notnull() & ~code.isin(list(_FALSE) + ["none", "null", "nan"])
-    return clean.mutate(**extra)
+    return clean.mutate(**extra) if extra else clean
 
 
 def _clean_events_like(name, t, total, now_local, as_of, ts_col, id_cols, checker):
@@ -377,7 +378,7 @@ def _clean_events_like(name, t, total, now_local, as_of, ts_col, id_cols, checke
         ("after the as-of date", ts_col, t[ts_col].date() > as_of, False),
     ]
     clean = _exclude(t, name, total, rules, checker)
-    return clean.mutate(**{_TIMESTAMP_COLUMNS[ts_col]: clean[ts_col].date()})
+    return _with_local_dates(clean, CONTRACT[name])
 
 
 def _clean_customers(t, total, now_local, as_of, checker):
@@ -388,15 +389,15 @@ def _clean_customers(t, total, now_local, as_of, checker):
     order = ["signup_ts"] if "signup_ts" in clean.columns else ["customer_id"]
     clean = _dedupe(clean, "customers", total, ["customer_id"], order, checker)
     extra = {}
-    if "signup_ts" in clean.columns:
-        extra["signup_date"] = clean.signup_ts.date()
+    clean = _with_local_dates(clean, CONTRACT["customers"])
     if "birth_year" in clean.columns:
         from_birth = as_of.year - clean.birth_year
         extra["age"] = from_birth.fill_null(clean.age) if "age" in clean.columns else from_birth
     if "referrer_id" in clean.columns:
         extra["referrer_id"] = ibis.ifelse(engine.trim(clean.referrer_id) == "", ibis.null("string"), clean.referrer_id)
-    if "member_tier" in clean.columns:
-        extra["member_tier"] = ibis.ifelse(engine.trim(clean.member_tier) == "", ibis.null("string"), clean.member_tier)
+    for col in ("member_tier", "community_role"):
+        if col in clean.columns:
+            extra[col] = ibis.ifelse(engine.trim(clean[col]) == "", ibis.null("string"), clean[col])
     return clean.mutate(**extra) if extra else clean
 
 
@@ -430,9 +431,22 @@ def _clean_simple(name, t, total, checker):
     if name == "campaign_assignments":
         clean = clean.mutate(group=engine.trim(clean.group).lower())
     if name == "tier_history":
-        clean = clean.mutate(valid_from_date=clean.valid_from.date(),
-                             tier=ibis.ifelse(engine.trim(clean.tier) == "", ibis.null("string"), clean.tier))
-    return clean
+        clean = clean.mutate(tier=ibis.ifelse(engine.trim(clean.tier) == "", ibis.null("string"), clean.tier))
+    return _with_local_dates(clean, spec)
+
+
+def _date_column(ts_column: str) -> str:
+    """Name of the local-date column derived from a timestamp column (``shipped_ts`` -> ``shipped_date``)."""
+    if ts_column in _TIMESTAMP_COLUMNS:
+        return _TIMESTAMP_COLUMNS[ts_column]
+    return ts_column[:-3] + "_date" if ts_column.endswith("_ts") else ts_column + "_date"
+
+
+def _with_local_dates(t: ibis.Table, spec: TableSpec) -> ibis.Table:
+    """Add the local date of every timestamp column that has none yet."""
+    extra = {_date_column(c): t[c].date() for c in spec.names
+             if c in t.columns and spec.kind(c) == "timestamp" and _date_column(c) not in t.columns}
+    return t.mutate(**extra) if extra else t
 
 
 # ---------------------------------------------------------------------------------------- entry
@@ -515,6 +529,8 @@ def load_dataset(
         elif name == "events":
             clean[name] = _clean_events_like("events", t, n, now_local, as_of, "event_ts",
                                              ["customer_id", "event_name"], checker)
+        elif name == "tickets":
+            clean[name] = _clean_events_like("tickets", t, n, now_local, as_of, "ts", ["customer_id"], checker)
         elif name == "order_items":
             clean[name] = _clean_order_items(t, n, clean["orders"], checker)
         else:
