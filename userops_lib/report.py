@@ -65,8 +65,12 @@ def show(df: pd.DataFrame, caption: str | None = None, percent: Iterable[str] = 
     fmt.update({c: "{:,.2f}" for c in money if c in df.columns})
     for c in df.columns:
         if c not in fmt and pd.api.types.is_float_dtype(df[c]):
-            fmt[c] = "{:,.2f}"
+            values = df[c].dropna()
+            whole = len(values) > 0 and bool((values == values.round()).all())  # counts with gaps
+            fmt[c] = "{:,.0f}" if whole else "{:,.2f}"
     styler = df.head(max_rows).style.format(fmt, na_rep="–")
+    if isinstance(df.index, pd.RangeIndex):  # a row number means nothing to a reader
+        styler = styler.hide(axis="index")
     if caption:
         styler = styler.set_caption(caption)
     try:
