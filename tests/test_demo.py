@@ -2,18 +2,56 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from userops_lib.contract import CONTRACT
-from userops_lib.demo import CAMPAIGN_PLANS, DIRTY_ROWS, TIERS, generate_demo, main, write_demo
+from userops_lib.demo import (
+    CAMPAIGN_PLANS,
+    DIRTY_ROWS,
+    FULFILMENT_COLUMNS,
+    SHIPPING_PROMISE_HOURS,
+    TIERS,
+    WHY_ANSWERS,
+    generate_demo,
+    main,
+    write_demo,
+)
 from userops_lib.exceptions import ParameterError
 
 N = 2_000
 START = pd.Timestamp("2024-01-01")
 END = START + pd.Timedelta(days=730)  # first instant after the default window
 FUNNEL = ["visit", "product_view", "add_to_cart", "checkout", "purchase"]
+COMMUNITY = ["post", "review", "answer", "like", "comment", "share"]
+
+# Row digests of the tables as generated (n_customers=2000, seed=7, dirty) BEFORE the experience /
+# community / survey / ticket data was added, recorded with ``_digest`` on the previous demo.py.
+# orders and customers: their previous columns; events: every row except share and review (new
+# community shares and reviews are mixed in; 445 share/review rows existed before).
+_DIGESTS_BEFORE_EXPERIENCE = {
+    "orders": "9e55e7432abd6776",
+    "order_items": "f575f846b249ac14",
+    "customers": "daff0300adf8670e",
+    "events": "7c677fda0561c193",
+    "campaigns": "b54bc8bb64c9a98e",
+    "campaign_assignments": "e84019cea69706fd",
+    "tier_history": "f577beefded3e88e",
+    "channel_costs": "c2ff78dc2d9ff31a",
+}
+_OLD_COLUMNS = {
+    "orders": ["order_id", "customer_id", "order_ts", "amount", "status", "is_refund", "channel", "campaign_id", "coupon"],
+    "customers": ["customer_id", "signup_ts", "channel", "gender", "birth_year", "age", "city", "member_tier",
+                  "referrer_id", "interest_tags"],
+}  # fmt: skip
+
+
+def _digest(df: pd.DataFrame) -> str:
+    """Order-sensitive digest of a frame's rows (index ignored)."""
+    return hashlib.sha1(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes()).hexdigest()[:16]
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +98,15 @@ def test_dirty_and_events_flags_leave_the_other_tables_unchanged(shop, clean):
     no_log = generate_demo(n_customers=N, seed=7, events=False)
     assert "events" not in no_log
     _assert_same(no_log, {k: v for k, v in shop.items() if k != "events"})
+
+
+def test_tables_that_existed_before_the_experience_data_are_unchanged(shop):
+    for name, expected in _DIGESTS_BEFORE_EXPERIENCE.items():
+        table = shop[name][_OLD_COLUMNS[name]] if name in _OLD_COLUMNS else shop[name]
+        if name == "events":
+            table = table[~table["event_name"].isin(COMMUNITY + ["share", "review"])]
+        assert _digest(table) == expected, name
+    assert shop["events"]["event_name"].isin(["share", "review"]).sum() > 445  # old ones + community ones
 
 
 # --- contract ----------------------------------------------------------------------------------
@@ -323,6 +370,160 @@ def test_customer_profile_columns(clean):
     assert customers["city"].value_counts(normalize=True).iloc[0] > 0.1  # skewed towards the big cities
     tags = customers["interest_tags"].dropna().str.split("|").explode()
     assert set(tags) <= set(clean["order_items"]["category"])
+
+
+# --- experience: fulfilment, community, surveys, tickets -----------------------------------------
+
+
+def _shipping_hours(orders: pd.DataFrame) -> pd.Series:
+    return (orders["shipped_ts"] - orders["paid_ts"]) / pd.Timedelta(hours=1)
+
+
+def test_fulfilment_steps_happen_in_order_inside_the_window(clean):
+    orders = clean["orders"]
+    steps = ["order_ts", *FULFILMENT_COLUMNS]
+    for before, after in zip(steps, steps[1:]):
+        both = orders[[before, after]].dropna()
+        assert len(both) > 0, after
+        assert (both[after] >= both[before]).all(), (before, after)
+        assert orders[after].isna().sum() >= orders[before].isna().sum()  # a missing step stays missing
+    assert (orders[list(FULFILMENT_COLUMNS)].stack().dropna() < END).all()
+    assert ((orders["paid_ts"] - orders["order_ts"]) < pd.Timedelta(hours=1)).mean() > 0.99
+    delivery = (orders["delivered_ts"] - orders["shipped_ts"]).dropna()
+    assert delivery.between(pd.Timedelta(days=1), pd.Timedelta(days=5)).all()
+    assert orders["shipped_ts"].notna().mean() > 0.95  # only the last days' orders are not shipped yet
+
+
+def test_most_orders_ship_within_the_promise_with_a_late_tail_worse_at_double_11(big_clean):
+    orders = big_clean["orders"].dropna(subset=["shipped_ts"])
+    late = _shipping_hours(orders) > SHIPPING_PROMISE_HOURS
+    assert 0.70 <= 1 - late.mean() <= 0.97
+    double_11 = (orders["order_ts"].dt.month == 11) & (orders["order_ts"].dt.day <= 15)
+    assert late[double_11].mean() > 2 * late[~double_11].mean()
+
+
+def test_after_sales_share_and_open_cases(big_clean):
+    orders = big_clean["orders"]
+    requested = orders["aftersales_request_ts"].notna()
+    assert 0.04 <= requested.mean() <= 0.10
+    still_open = requested & orders["aftersales_closed_ts"].isna()
+    assert 0 < still_open.sum() < 0.2 * requested.sum()
+    days = (orders["aftersales_closed_ts"] - orders["aftersales_request_ts"]).dropna()
+    assert days.between(pd.Timedelta(days=1), pd.Timedelta(days=10)).all()
+
+
+def test_refund_and_future_rows_have_no_fulfilment(shop):
+    orders = shop["orders"]
+    bad = orders["is_refund"] | (orders["order_ts"] >= END)
+    assert bad.sum() == sum(shop["orders"].attrs["dirty_rows"][k] for k in ("refund_rows", "future_order_ts"))
+    assert orders.loc[bad, list(FULFILMENT_COLUMNS)].isna().all().all()
+
+
+def test_buyers_whose_first_order_went_badly_repurchase_less(big_clean):
+    orders = big_clean["orders"].sort_values("order_ts")
+    first = orders.drop_duplicates("customer_id")
+    first = first[first["order_ts"] < END - pd.Timedelta(days=90)]  # time left to come back
+    repeated = first["customer_id"].map(orders["customer_id"].value_counts()) > 1
+    bad = (_shipping_hours(first) > SHIPPING_PROMISE_HOURS) | first["aftersales_request_ts"].notna()
+    assert bad.sum() >= 100
+    assert repeated[bad].mean() < repeated[~bad].mean() - 0.1
+
+
+def test_community_roles_are_rare_and_given_to_buyers(big_clean):
+    customers = big_clean["customers"]
+    shares = customers["community_role"].value_counts(normalize=True)
+    assert set(shares.index) == {"", "kol", "expert"}
+    assert 0.001 <= shares["kol"] <= 0.004 and 0.005 <= shares["expert"] <= 0.02
+    assert customers.loc[customers["community_role"] != "", "customer_id"].isin(big_clean["orders"]["customer_id"]).all()
+
+
+def test_five_layer_community_pyramid_is_populated(shop):
+    # Layers from the top, each customer in the highest one that fits: kol, expert, contributors
+    # (post / review / answer), active (>= 3 likes / comments / shares), ordinary.
+    customers, events = shop["customers"].set_index("customer_id"), shop["events"]
+    role = customers["community_role"]
+    contributors = set(events.loc[events["event_name"].isin(["post", "review", "answer"]), "customer_id"])
+    interactions = events[events["event_name"].isin(["like", "comment", "share"])].groupby("customer_id").size()
+    kol, expert = set(role.index[role == "kol"]), set(role.index[role == "expert"])
+    contributors -= kol | expert
+    active = set(interactions.index[interactions >= 3]) - kol - expert - contributors
+    ordinary = set(customers.index) - kol - expert - contributors - active
+    layers = [kol, expert, contributors, active, ordinary]
+    assert all(layers), [len(x) for x in layers]
+    assert len(kol) < len(expert) < len(contributors) < len(ordinary)
+    posts = events[events["event_name"].isin(["post", "answer"])].groupby("customer_id").size()
+    leaders = posts.reindex(sorted(kol | expert), fill_value=0)
+    assert leaders.mean() > 20 * posts.reindex(sorted(contributors | active), fill_value=0).mean()
+
+
+def test_community_reviews_follow_a_delivery(shop):
+    events, orders = shop["events"], shop["orders"]
+    reviews = events[events["event_name"] == "review"]
+    first_delivery = orders.groupby("customer_id")["delivered_ts"].min()
+    after = reviews["event_ts"].to_numpy() > first_delivery.reindex(reviews["customer_id"]).to_numpy()
+    assert after.mean() > 0.8
+
+
+def test_nps_waves_scores_and_response_rate(shop):
+    surveys = shop["surveys"]
+    nps = surveys[surveys["question"] == "nps"]
+    waves = sorted(nps["survey_id"].unique())
+    assert waves == ["nps-2025-h1", "nps-2025-h2"]
+    assert not nps.duplicated(["customer_id", "survey_id"]).any()
+    scores = nps["score"].dropna()
+    assert scores.between(0, 10).all() and (scores == scores.round()).all()
+    for wave in waves:
+        assert 0.15 <= nps.loc[nps["survey_id"] == wave, "score"].notna().mean() <= 0.35, wave
+    assert nps["answer"].isna().all()
+    why = surveys[surveys["question"] == "why"]
+    assert set(why["answer"]) <= set(WHY_ANSWERS) and why["score"].isna().all()
+    answered = nps.dropna(subset=["score"])[["customer_id", "survey_id"]]
+    assert why[["customer_id", "survey_id"]].merge(answered).shape[0] == len(why)  # only respondents say why
+
+
+def test_nps_invitees_are_recent_buyers(shop):
+    surveys, orders = shop["surveys"], shop["orders"]
+    nps = surveys[surveys["question"] == "nps"]
+    assert nps["customer_id"].isin(orders["customer_id"]).all()
+    assert nps["ts"].between(START, END, inclusive="left").all()
+
+
+def test_late_delivery_customers_give_lower_nps(big_clean):
+    surveys, orders = big_clean["surveys"], big_clean["orders"]
+    scores = surveys[(surveys["question"] == "nps") & surveys["score"].notna()]
+    late = set(orders.loc[_shipping_hours(orders) > SHIPPING_PROMISE_HOURS, "customer_id"])
+    had_late = scores["customer_id"].isin(late)
+    assert had_late.sum() >= 50
+    assert scores.loc[had_late, "score"].mean() < scores.loc[~had_late, "score"].mean() - 1
+
+
+def test_csat_follows_closed_after_sales_cases(shop):
+    surveys, orders = shop["surveys"], shop["orders"]
+    csat = surveys[surveys["question"] == "csat"]
+    assert len(csat) > 0 and csat["survey_id"].str.startswith("csat-O").all()
+    assert csat["score"].dropna().between(1, 5).all() and 0.2 < csat["score"].notna().mean() < 0.7
+    cases = orders.dropna(subset=["aftersales_closed_ts"]).set_index("order_id")
+    closed = cases["aftersales_closed_ts"].reindex(csat["survey_id"].str.removeprefix("csat-"))
+    assert (csat["ts"].to_numpy() > closed.to_numpy()).all()  # also fails on NaT: every case exists
+
+
+def test_tickets_are_resolved_after_they_open(shop):
+    tickets = shop["tickets"]
+    assert set(tickets["type"]) == {"complaint", "question", "return"}
+    resolved = tickets.dropna(subset=["resolved_ts"])
+    assert (resolved["resolved_ts"] > resolved["ts"]).all()
+    assert 0 < tickets["resolved_ts"].isna().sum() < 0.15 * len(tickets)
+    assert tickets["ts"].between(START, END, inclusive="left").all() and (resolved["resolved_ts"] < END).all()
+    assert tickets["ticket_id"].is_unique and tickets["ts"].is_monotonic_increasing
+    assert tickets["customer_id"].isin(shop["customers"]["customer_id"]).all()
+
+
+def test_late_deliveries_bring_complaints(big_clean):
+    tickets, orders = big_clean["tickets"], big_clean["orders"]
+    late = set(orders.loc[_shipping_hours(orders) > SHIPPING_PROMISE_HOURS, "customer_id"])
+    buyers = orders["customer_id"].drop_duplicates()
+    complained = buyers.isin(tickets.loc[tickets["type"] == "complaint", "customer_id"])
+    assert complained[buyers.isin(late)].mean() > 3 * complained[~buyers.isin(late)].mean()
 
 
 # --- files and command line --------------------------------------------------------------------

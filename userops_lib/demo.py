@@ -22,6 +22,24 @@ The data tells the story of a plausible online shop in China (amounts in CNY):
 * **events**: a behaviour log with a visit > product_view > add_to_cart > checkout > purchase funnel
   (every order has its purchase event), browsing-only sessions, and share / review / invite events;
 * **channel_costs**: acquisition spend per channel (organic is free);
+* **fulfilment** (``orders.paid_ts`` .. ``aftersales_closed_ts``): paid minutes after the order,
+  shipped mostly within the 48 h promise (:data:`SHIPPING_PROMISE_HOURS`) with a late tail that
+  swells in the Double 11 fortnight and the Spring Festival week, delivered 1-5 days later; ~7% of
+  orders get an after-sales request days after delivery, closed 1-10 days later (5% still open).
+  Steps after the window end are empty, as are refund and future rows. The orders exist before
+  their experience, so the experience -> churn link is planted backwards: the order after which a
+  buyer never came back (with 60+ days left) is late / in after-sales :data:`LOST_BUYER_FACTOR`
+  times more often, which gives the correlation an analyst sees in real data (not a causal effect);
+* **community**: ``customers.community_role`` 'kol' (~0.2%) or 'expert' (~1%), picked among heavy
+  buyers, '' otherwise; ``events`` gains post / answer / like / comment / share rows (kol and experts
+  post and answer far more, other buyers like and comment by engagement) and reviews after delivery;
+* **surveys**: two NPS waves (mid-June and mid-December, ``nps-YYYY-h1/h2``) sent to the buyers of
+  the last 180 days, ~22% answering (score 0-10, lower after a late shipment or after-sales), 70% of
+  them also answering ``why`` (:data:`WHY_ANSWERS`); a ``csat`` question (1-5) after every closed
+  after-sales case (``survey_id`` ``csat-<order_id>``, slower cases score lower). Invitations without
+  response are rows with neither answer nor score;
+* **tickets**: complaints / questions chasing late parcels, returns / complaints for after-sales
+  cases (resolved when the case closes), everyday questions; resolved hours to days later, a few open;
 * ``dirty=True`` plants a documented handful of bad order rows (:data:`DIRTY_ROWS`).
 
 Time runs in *days since the window start* inside the module; all timestamps are naive,
@@ -63,6 +81,10 @@ __all__ = [
     "TIERS",
     "CAMPAIGN_PLANS",
     "DIRTY_ROWS",
+    "SHIPPING_PROMISE_HOURS",
+    "COMMUNITY_ROLES",
+    "WHY_ANSWERS",
+    "FULFILMENT_COLUMNS",
     "ChannelProfile",
     "CampaignPlan",
 ]
@@ -275,11 +297,35 @@ DIRTY_ROWS: dict[str, float] = {
     "future_order_ts": 3,  # orders with a mistyped year (20xx -> 29xx): in the future whenever the demo is run
 }
 
-_STREAMS = ("customers", "orders", "campaigns", "referrals", "items", "platforms", "events", "dirty")
+#: Fulfilment: the shipping promise (hours after payment), the share of orders shipped later than
+#: that on ordinary days and in peaks (Double 11 fortnight, Spring Festival week), and the share of
+#: orders with an after-sales request (x3 after a late shipment).
+SHIPPING_PROMISE_HOURS = 48
+LATE_SHIPMENT_SHARE = 0.06
+PEAK_LATE_SHIPMENT_SHARE = 0.30
+AFTERSALES_SHARE = 0.035
+#: The order after which a buyer never came back is this much more often late / in after-sales.
+LOST_BUYER_FACTOR = 2.5
 
-# Event names in funnel order, then the social events.
-EVENT_NAMES = ("visit", "product_view", "add_to_cart", "checkout", "purchase", "share", "review", "invite")
-_VISIT, _VIEW, _CART, _CHECKOUT, _PURCHASE, _SHARE, _REVIEW, _INVITE = range(8)
+#: Share of customers with a community role (picked among buyers, heavy buyers first).
+COMMUNITY_ROLES: dict[str, float] = {"kol": 0.002, "expert": 0.01}
+
+#: Answer categories of the NPS 'why' question, and their shares for promoters, passives, detractors.
+WHY_ANSWERS = ("fast delivery", "price", "product quality", "customer service", "late delivery", "product range")
+_WHY_SHARE = np.array([
+    [0.35, 0.20, 0.30, 0.10, 0.00, 0.05],
+    [0.15, 0.35, 0.25, 0.05, 0.10, 0.10],
+    [0.00, 0.30, 0.35, 0.15, 0.15, 0.05],
+])  # fmt: skip
+
+# New streams go at the end: a stream's number seeds its generator, so the earlier tables stay put.
+_STREAMS = ("customers", "orders", "campaigns", "referrals", "items", "platforms", "events", "dirty",
+            "fulfilment", "community", "community_events", "surveys", "tickets")  # fmt: skip
+
+# Event names in funnel order, then the social events, then the community events.
+EVENT_NAMES = ("visit", "product_view", "add_to_cart", "checkout", "purchase", "share", "review", "invite",
+               "post", "answer", "like", "comment")  # fmt: skip
+_VISIT, _VIEW, _CART, _CHECKOUT, _PURCHASE, _SHARE, _REVIEW, _INVITE, _POST, _ANSWER, _LIKE, _COMMENT = range(12)
 _SECOND = 1 / 86_400
 
 
@@ -320,9 +366,13 @@ def _text(values: np.ndarray) -> pd.Series:
 
 
 def _timestamps(start: pd.Timestamp, t: np.ndarray) -> np.ndarray:
-    """Days since ``start`` -> naive timestamps, to the second."""
-    seconds = np.floor(np.asarray(t) * 86_400).astype("int64").astype("timedelta64[s]")
-    return (np.datetime64(start, "s") + seconds).astype("datetime64[us]")
+    """Days since ``start`` -> naive timestamps, to the second (NaN -> NaT)."""
+    t = np.asarray(t, dtype=float)
+    missing = np.isnan(t)
+    seconds = np.floor(np.where(missing, 0, t) * 86_400).astype("int64").astype("timedelta64[s]")
+    stamps = (np.datetime64(start, "s") + seconds).astype("datetime64[us]")
+    stamps[missing] = np.datetime64("NaT")
+    return stamps
 
 
 def _first_per_group(group: np.ndarray) -> np.ndarray:
@@ -841,6 +891,230 @@ def _events(cust, orders, lines, referrer, cal, rng) -> pd.DataFrame:
     return events.iloc[order].reset_index(drop=True)
 
 
+# --- experience: fulfilment, community, voice of the customer -----------------------------
+
+
+def _peak_days(cal: _ShopCalendar) -> np.ndarray:
+    """Days on which couriers are overwhelmed: the Double 11 fortnight and the Spring Festival week."""
+    dates = cal.dates
+    peak = np.asarray((dates.month == 11) & (dates.day <= 15))
+    for new_year in pd.to_datetime(list(_SPRING_FESTIVAL)):
+        peak |= np.abs(np.arange(cal.days) - (new_year - dates[0]).days) <= 3
+    return peak
+
+
+def _fulfilment(orders: pd.DataFrame, n_customers: int, cal: _ShopCalendar, rng: np.random.Generator) -> pd.DataFrame:
+    """Payment, shipping, delivery and after-sales times of each order (days; NaN = none or not yet).
+
+    The orders are drawn before their experience, so the link between a bad experience and churn is
+    planted the other way round: the order after which a buyer never came back (with 60+ days of
+    window left to do so) is shipped late and needs after-sales more often. The observed correlation
+    is what an analyst would see in real data; it is not a causal effect.
+    """
+    t, who = orders["t"].to_numpy(), orders["cust"].to_numpy()
+    n = len(t)
+    last = np.full(n_customers, -np.inf)
+    np.maximum.at(last, who, t)
+    lost = (t == last[who]) & (t < cal.days - 60)
+    peak = _peak_days(cal)[np.floor(t).astype(int)]
+    p_late = np.where(peak, PEAK_LATE_SHIPMENT_SHARE, LATE_SHIPMENT_SHARE) * np.where(lost, LOST_BUYER_FACTOR, 1.0)
+    late = rng.random(n) < p_late
+    paid = t + (0.5 + rng.exponential(3, n)) / 1440
+    hours = np.where(
+        late,
+        SHIPPING_PROMISE_HOURS + rng.exponential(30, n),
+        3 + rng.lognormal(np.log(16), 0.45, n) + 6 * peak,  # busy warehouses are a bit slower
+    )
+    shipped = paid + hours / 24
+    delivered = shipped + 1 + 4 * rng.beta(1.5, 2.5, n)
+    late = hours > SHIPPING_PROMISE_HOURS
+    p_aftersales = AFTERSALES_SHARE * np.where(late, 3.0, 1.0) * np.where(lost, LOST_BUYER_FACTOR, 1.0)
+    requested = np.where(rng.random(n) < p_aftersales, delivered + 0.5 + rng.exponential(4, n), np.nan)
+    still_open = rng.random(n) < 0.05
+    closed = np.where(still_open, np.nan, requested + rng.uniform(1, 10, n))
+    frame = pd.DataFrame({"paid": paid, "shipped": shipped, "delivered": delivered,
+                          "requested": requested, "closed": closed})  # fmt: skip
+    frame = frame.where(frame < cal.days)  # a step after the export has not happened yet
+    frame["late"] = late & frame["shipped"].notna().to_numpy()
+    return frame
+
+
+def _community_roles(cust: pd.DataFrame, orders: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """Community role code per customer: 0 kol, 1 expert, -1 none; picked among buyers, heavy buyers first."""
+    n = len(cust)
+    n_orders = np.bincount(orders["cust"].to_numpy(), minlength=n)
+    buyers = np.flatnonzero(n_orders > 0)
+    n_kol = max(1, round(COMMUNITY_ROLES["kol"] * n))
+    n_expert = max(2, round(COMMUNITY_ROLES["expert"] * n))
+    weight = n_orders[buyers] ** 1.5
+    chosen = rng.choice(buyers, size=min(n_kol + n_expert, len(buyers)), replace=False, p=weight / weight.sum())
+    role = np.full(n, -1)
+    role[chosen[:n_kol]] = 0
+    role[chosen[n_kol:]] = 1
+    return role
+
+
+# Community actions per day of community life: (kol, expert, other buyer per unit of engagement).
+_COMMUNITY_RATES = {
+    _POST: (0.25, 0.10, 0.0005),
+    _ANSWER: (0.10, 0.20, 0.0003),
+    _LIKE: (0.40, 0.30, 0.040),
+    _COMMENT: (0.20, 0.15, 0.010),
+    _SHARE: (0.10, 0.05, 0.002),
+}
+
+
+def _community_events(cust, orders, lines, fulfil, role, cal, rng) -> pd.DataFrame:
+    """Posts, answers, likes, comments and shares in the community, and reviews after delivery.
+
+    A buyer takes part from the first order until a while after the last one; kol and experts post
+    and answer far more; other buyers like and comment in proportion to a personal engagement level.
+    """
+    n = len(cust)
+    t, who = orders["t"].to_numpy(), orders["cust"].to_numpy()
+    n_orders = np.bincount(who, minlength=n)
+    first, last = np.full(n, np.inf), np.full(n, -np.inf)
+    np.minimum.at(first, who, t)
+    np.maximum.at(last, who, t)
+    buyer = n_orders > 0
+    until = np.minimum(last + 60 + rng.exponential(60, n), cal.days)
+    span = np.where(buyer, np.maximum(until - first, 0), 0.0)
+    engagement = rng.gamma(0.8, 1.0, n) * np.minimum(n_orders, 4)
+    parts = []
+    for event, (kol, expert, other) in _COMMUNITY_RATES.items():
+        rate = np.select([role == 0, role == 1], [kol, expert], other * engagement)
+        owner = np.repeat(np.arange(n), rng.poisson(rate * span))
+        when = first[owner] + rng.random(len(owner)) * span[owner]
+        parts.append((owner, _at_time_of_day(when, first[owner], rng), np.full(len(owner), event)))
+    delivered = fulfil["delivered"].to_numpy()
+    p_review = np.where(role[who] >= 0, 0.5, 0.05)
+    reviewed = np.flatnonzero(~np.isnan(delivered) & (rng.random(len(t)) < p_review))
+    parts.append((who[reviewed], delivered[reviewed] + rng.exponential(3, len(reviewed)),
+                  np.full(len(reviewed), _REVIEW)))  # fmt: skip
+    owner = np.concatenate([p[0] for p in parts])
+    event = np.concatenate([p[2] for p in parts])
+    order_product = np.full(len(t), -1)
+    order_product[lines["order"].to_numpy()[::-1]] = lines["product"].to_numpy()[::-1]  # first line of each order
+    product = np.full(len(owner), -1)
+    is_review = event == _REVIEW
+    product[is_review] = order_product[reviewed]
+    is_post = event == _POST
+    product[is_post] = np.where(rng.random(is_post.sum()) < 0.6, _pick_products(owner[is_post], cust, rng), -1)
+    rows = pd.DataFrame({
+        "cust": owner, "t": np.concatenate([p[1] for p in parts]), "event": event,
+        "platform": cust["platform"].to_numpy()[owner], "product": product,
+    })  # fmt: skip
+    return rows[rows["t"] < cal.days]
+
+
+def _nps_waves(cal: _ShopCalendar) -> list[tuple[str, float]]:
+    """(survey_id, invitation day) of the two NPS waves: the last mid-June and mid-December in the window."""
+    days = [(pd.Timestamp(y, m, 15) - cal.dates[0]).days
+            for y in range(cal.dates[0].year, cal.dates[-1].year + 1) for m in (6, 12)]  # fmt: skip
+    days = [d for d in days if 60 <= d < cal.days - 15][-2:]
+    if len(days) == 2:
+        return [(f"nps-{cal.dates[d].year}-h{1 if cal.dates[d].month <= 6 else 2}", d + 10 / 24) for d in days]
+    days = [int(cal.days * 0.5), int(cal.days * 0.9)]  # short window: two waves named by month
+    return [(f"nps-{cal.dates[d]:%Y-%m}", d + 10 / 24) for d in days]
+
+
+def _why_answers(score, late, aftersales, rng) -> np.ndarray:
+    """The 'why' category of each respondent: driven by the score band and what happened."""
+    band = np.where(score >= 9, 0, np.where(score >= 7, 1, 2))  # promoter, passive, detractor
+    answer = np.empty(len(score), dtype=object)
+    for b in range(3):
+        mine = band == b
+        answer[mine] = rng.choice(WHY_ANSWERS, mine.sum(), p=_WHY_SHARE[b])
+    unhappy = band == 2
+    answer[unhappy & late & (rng.random(len(score)) < 0.6)] = "late delivery"
+    answer[unhappy & aftersales & (rng.random(len(score)) < 0.5)] = "customer service"
+    return answer
+
+
+def _nps_wave(survey_id, day, cust, orders, fulfil, role, mood, cal, rng) -> pd.DataFrame:
+    """One NPS wave: every buyer of the last 180 days is invited; a quarter answers."""
+    n = len(cust)
+    t, who = orders["t"].to_numpy(), orders["cust"].to_numpy()
+    recent = (t >= day - 180) & (t < day)
+    n_recent = np.bincount(who[recent], minlength=n)
+    seen = lambda ts: np.bincount(who[recent & (fulfil[ts].to_numpy() < day)], minlength=n) > 0  # noqa: E731
+    late = np.bincount(who[recent & fulfil["late"].to_numpy() & (fulfil["shipped"].to_numpy() < day)], minlength=n) > 0
+    aftersales = seen("requested")
+    invited = np.flatnonzero(n_recent > 0)
+    p_answer = 0.20 + 0.15 * (role[invited] >= 0) + 0.03 * np.minimum(n_recent[invited] - 1, 3)
+    answered = rng.random(len(invited)) < p_answer
+    answer_t = day + rng.exponential(1.5, len(invited))
+    answered &= answer_t < cal.days
+    latent = 8.4 + mood[invited] + rng.normal(0, 0.8, len(invited)) - 3.0 * late[invited] - 2.5 * aftersales[invited]
+    score = np.clip(np.round(latent), 0, 10)
+    why = answered & (rng.random(len(invited)) < 0.7)
+    why_answer = _why_answers(score[why], late[invited][why], aftersales[invited][why], rng)
+    return pd.DataFrame({
+        "cust": np.concatenate([invited, invited[why]]),
+        "survey": survey_id,
+        "question": np.repeat(["nps", "why"], [len(invited), why.sum()]),
+        "answer": np.concatenate([np.full(len(invited), None, dtype=object), why_answer]),
+        "score": np.concatenate([np.where(answered, score, np.nan), np.full(why.sum(), np.nan)]),
+        "t": np.concatenate([np.where(answered, answer_t, day), answer_t[why]]),
+    })  # fmt: skip
+
+
+def _csat(orders, fulfil, order_id, cal, rng) -> pd.DataFrame:
+    """A CSAT question after every closed after-sales case; slow cases score lower."""
+    closed, requested = fulfil["closed"].to_numpy(), fulfil["requested"].to_numpy()
+    case = np.flatnonzero(~np.isnan(closed))
+    invite_t = closed[case] + 2 / 24
+    case, invite_t = case[invite_t < cal.days], invite_t[invite_t < cal.days]
+    answer_t = invite_t + rng.exponential(1, len(case))
+    answered = (rng.random(len(case)) < 0.45) & (answer_t < cal.days)
+    latent = 5.0 - 0.3 * (closed[case] - requested[case]) + rng.normal(0, 0.7, len(case))
+    return pd.DataFrame({
+        "cust": orders["cust"].to_numpy()[case],
+        "survey": np.strings.add("csat-", order_id[case].astype(np.dtypes.StringDType())).astype(object),
+        "question": "csat",
+        "answer": None,
+        "score": np.where(answered, np.clip(np.round(latent), 1, 5), np.nan),
+        "t": np.where(answered, answer_t, invite_t),
+    })  # fmt: skip
+
+
+def _surveys(cust, orders, fulfil, role, order_id, cal, rng) -> pd.DataFrame:
+    """Two NPS waves with a 'why' question, and CSAT after after-sales cases."""
+    mood = rng.normal(0, 1.5, len(cust))  # a customer's lasting satisfaction, the same in every wave
+    parts = [_nps_wave(sid, day, cust, orders, fulfil, role, mood, cal, rng) for sid, day in _nps_waves(cal)]
+    parts.append(_csat(orders, fulfil, order_id, cal, rng))
+    surveys = pd.concat(parts, ignore_index=True)
+    return surveys.iloc[np.lexsort((surveys["cust"].to_numpy(), surveys["t"].to_numpy()))]
+
+
+def _tickets(orders, fulfil, cal, rng) -> pd.DataFrame:
+    """Service tickets: chasers of late parcels, after-sales cases, and everyday questions."""
+    who = orders["cust"].to_numpy()
+    paid, shipped = fulfil["paid"].to_numpy(), fulfil["shipped"].to_numpy()
+    requested, closed = fulfil["requested"].to_numpy(), fulfil["closed"].to_numpy()
+    n = len(who)
+    chased = np.flatnonzero(fulfil["late"].to_numpy() & (rng.random(n) < 0.35))
+    chase_t = paid[chased] + 2 + rng.random(len(chased)) * (shipped[chased] - paid[chased] - 2)
+    case = np.flatnonzero(~np.isnan(requested) & (rng.random(n) < 0.7))
+    asked = np.flatnonzero(~np.isnan(paid) & (rng.random(n) < 0.03))
+    ask_t = paid[asked] + rng.exponential(1, len(asked))
+    kind = np.concatenate([
+        np.where(rng.random(len(chased)) < 0.6, "complaint", "question"),
+        np.where(rng.random(len(case)) < 0.6, "return", "complaint"),
+        np.full(len(asked), "question"),
+    ]).astype(object)  # fmt: skip
+    opened = np.concatenate([chase_t, requested[case], ask_t])
+    hours = np.where(kind == "question", rng.lognormal(np.log(4), 1.0, len(kind)), rng.lognormal(np.log(30), 0.8, len(kind)))
+    resolved = opened + hours / 24
+    resolved[len(chased) : len(chased) + len(case)] = closed[case]  # the after-sales case's own closing
+    resolved[rng.random(len(kind)) < 0.03] = np.nan  # forgotten tickets
+    resolved[resolved >= cal.days] = np.nan
+    tickets = pd.DataFrame({"cust": who[np.concatenate([chased, case, asked])], "t": opened,
+                            "type": kind, "resolved": resolved})  # fmt: skip
+    tickets = tickets[tickets["t"] < cal.days]
+    return tickets.iloc[np.lexsort((tickets["cust"].to_numpy(), tickets["t"].to_numpy()))].reset_index(drop=True)
+
+
 # --- dirty rows -----------------------------------------------------------------------------
 
 
@@ -862,6 +1136,8 @@ def _inject_dirty_rows(orders: pd.DataFrame, end: pd.Timestamp, rng: np.random.G
     orders.loc[null, "customer_id"] = np.nan
     # a typo in the century, not "one year ahead": the rows must stay in the future on any run date
     orders.loc[future, "order_ts"] = orders.loc[future, "order_ts"] + pd.DateOffset(years=900)
+    fulfilment = [c for c in FULFILMENT_COLUMNS if c in orders.columns]
+    orders.loc[future, fulfilment] = pd.NaT  # a mistyped row has no trustworthy fulfilment either
     refunded = orders.iloc[np.sort(rng.choice(refundable, min(n_refund, len(refundable)), replace=False))]
     delay = pd.to_timedelta(np.floor((1 / 24 + rng.exponential(4, len(refunded))) * 86_400), unit="s")
     refunds = refunded.assign(
@@ -872,11 +1148,13 @@ def _inject_dirty_rows(orders: pd.DataFrame, end: pd.Timestamp, rng: np.random.G
         is_refund=True,
         campaign_id=None,
         coupon="",
+        **dict.fromkeys(fulfilment, pd.NaT),  # a refund row is not shipped again
     )
     orders = pd.concat([orders, orders.iloc[duplicated], refunds], ignore_index=True)
     orders = orders.sort_values("order_ts", kind="stable", ignore_index=True)
     text = ["order_id", "customer_id", "status", "channel", "campaign_id", "coupon"]
     orders[text] = orders[text].astype("str")
+    orders[fulfilment] = orders[fulfilment].astype("datetime64[us]")
     counts = {
         "refund_rows": len(refunds),
         "duplicated_rows": len(duplicated),
@@ -902,8 +1180,13 @@ def _tag_text() -> np.ndarray:
     return np.array([t or None for t in tags], dtype=object)
 
 
-def _orders_table(orders, order_id, customer_id, start) -> pd.DataFrame:
-    return pd.DataFrame({
+#: Fulfilment columns of ``orders`` and the internal column each comes from.
+FULFILMENT_COLUMNS = {"paid_ts": "paid", "shipped_ts": "shipped", "delivered_ts": "delivered",
+                      "aftersales_request_ts": "requested", "aftersales_closed_ts": "closed"}  # fmt: skip
+
+
+def _orders_table(orders, fulfil, order_id, customer_id, start) -> pd.DataFrame:
+    table = pd.DataFrame({
         "order_id": _text(order_id),
         "customer_id": _labels(customer_id, orders["cust"].to_numpy()),
         "order_ts": _timestamps(start, orders["t"].to_numpy()),
@@ -914,6 +1197,9 @@ def _orders_table(orders, order_id, customer_id, start) -> pd.DataFrame:
         "campaign_id": _labels([p.campaign_id for p in CAMPAIGN_PLANS], orders["campaign"].to_numpy()),
         "coupon": _text(orders["coupon"].to_numpy()),
     })  # fmt: skip
+    for column, source in FULFILMENT_COLUMNS.items():
+        table[column] = _timestamps(start, fulfil[source].to_numpy())
+    return table
 
 
 def _order_items_table(lines, order_id) -> pd.DataFrame:
@@ -928,7 +1214,7 @@ def _order_items_table(lines, order_id) -> pd.DataFrame:
     })  # fmt: skip
 
 
-def _customers_table(cust, customer_id, referrer, member_tier, start) -> pd.DataFrame:
+def _customers_table(cust, customer_id, referrer, member_tier, role, start) -> pd.DataFrame:
     return pd.DataFrame({
         "customer_id": _text(customer_id),
         "signup_ts": _timestamps(start, cust["signup"].to_numpy()),
@@ -940,6 +1226,7 @@ def _customers_table(cust, customer_id, referrer, member_tier, start) -> pd.Data
         "member_tier": _labels(list(TIERS), member_tier),
         "referrer_id": _labels(customer_id, referrer),
         "interest_tags": _text(_tag_text()[cust["tags"].to_numpy()]),
+        "community_role": _text(np.array([*COMMUNITY_ROLES, ""], dtype=object)[role]),  # -1 -> ""
     })  # fmt: skip
 
 
@@ -977,6 +1264,27 @@ def _tier_history_table(tiers, customer_id, start) -> pd.DataFrame:
         "customer_id": _labels(customer_id, tiers["cust"].to_numpy(int)),
         "valid_from": _timestamps(start, tiers["day"].to_numpy(float)),
         "tier": _labels(list(TIERS), tiers["tier"].to_numpy(int)),
+    })  # fmt: skip
+
+
+def _surveys_table(surveys, customer_id, start) -> pd.DataFrame:
+    return pd.DataFrame({
+        "customer_id": _labels(customer_id, surveys["cust"].to_numpy()),
+        "survey_id": _text(surveys["survey"].to_numpy()),
+        "question": _text(surveys["question"].to_numpy()),
+        "answer": _text(surveys["answer"].to_numpy()),
+        "score": surveys["score"].to_numpy(dtype=float),
+        "ts": _timestamps(start, surveys["t"].to_numpy()),
+    })  # fmt: skip
+
+
+def _tickets_table(tickets, customer_id, start) -> pd.DataFrame:
+    return pd.DataFrame({
+        "customer_id": _labels(customer_id, tickets["cust"].to_numpy()),
+        "ts": _timestamps(start, tickets["t"].to_numpy()),
+        "type": _text(tickets["type"].to_numpy()),
+        "resolved_ts": _timestamps(start, tickets["resolved"].to_numpy()),
+        "ticket_id": _text(_ids("T", np.arange(1, len(tickets) + 1), max(7, len(str(len(tickets)))))),
     })  # fmt: skip
 
 
@@ -1028,14 +1336,15 @@ def generate_demo(
         Plant the bad order rows of :data:`DIRTY_ROWS` (refunds, duplicates, missing customer ids,
         future timestamps). The counts are in ``tables["orders"].attrs["dirty_rows"]``.
     events : bool, default True
-        Generate the behaviour log (the largest table, ~27 rows per customer). Leave it out for very
+        Generate the behaviour log (the largest table, ~38 rows per customer). Leave it out for very
         large shops; the other tables do not change.
 
     Returns
     -------
     dict of str to DataFrame
         ``orders``, ``order_items``, ``customers``, ``events`` (if ``events``), ``campaigns``,
-        ``campaign_assignments``, ``tier_history``, ``channel_costs``, with the contract's columns
+        ``campaign_assignments``, ``tier_history``, ``surveys``, ``tickets``, ``channel_costs``,
+        with the contract's columns
         (``order_items`` also has ``product_name``). Ids are text, timestamps naive.
 
     Raises
@@ -1053,19 +1362,28 @@ def generate_demo(
     orders["amount"] = _order_amounts(lines, len(orders))
     orders["platform"] = _order_platforms(orders, cust, _rng(seed, "platforms"))
     tiers, member_tier = _tier_history(orders, n_customers, cal)
+    fulfil = _fulfilment(orders, n_customers, cal, _rng(seed, "fulfilment"))
+    role = _community_roles(cust, orders, _rng(seed, "community"))
 
     customer_id = _ids("C", np.arange(1, n_customers + 1), max(6, len(str(n_customers))))
     order_id = _ids("O", np.arange(1, len(orders) + 1), max(7, len(str(len(orders)))))
     tables = {
-        "orders": _orders_table(orders, order_id, customer_id, start),
+        "orders": _orders_table(orders, fulfil, order_id, customer_id, start),
         "order_items": _order_items_table(lines, order_id),
-        "customers": _customers_table(cust, customer_id, referrer, member_tier, start),
+        "customers": _customers_table(cust, customer_id, referrer, member_tier, role, start),
     }
     if events:
         log = _events(cust, orders, lines, referrer, cal, _rng(seed, "events"))
+        community = _community_events(cust, orders, lines, fulfil, role, cal, _rng(seed, "community_events"))
+        log = pd.concat([log, community[log.columns]], ignore_index=True)
+        # np.lexsort is stable: the older events keep their order among themselves.
+        log = log.iloc[np.lexsort((log["event"].to_numpy(), log["cust"].to_numpy(), log["t"].to_numpy()))]
         tables["events"] = _events_table(log, customer_id, start)
     tables["campaigns"], tables["campaign_assignments"] = _campaign_tables(campaigns, assignments, customer_id, start)
     tables["tier_history"] = _tier_history_table(tiers, customer_id, start)
+    surveys = _surveys(cust, orders, fulfil, role, order_id, cal, _rng(seed, "surveys"))
+    tables["surveys"] = _surveys_table(surveys, customer_id, start)
+    tables["tickets"] = _tickets_table(_tickets(orders, fulfil, cal, _rng(seed, "tickets")), customer_id, start)
     tables["channel_costs"] = _channel_costs_table(cust)
 
     counts = dict.fromkeys(DIRTY_ROWS, 0)
@@ -1102,12 +1420,21 @@ def _readme(tables: dict[str, pd.DataFrame], params: dict) -> str:
         "  - campaigns with a random control group and a real lift: "
         + ", ".join(p.campaign_id for p in CAMPAIGN_PLANS if p.audience)
         + "; without control group: " + ", ".join(p.campaign_id for p in CAMPAIGN_PLANS if not p.audience),
+        f"  - fulfilment: shipping promise {SHIPPING_PROMISE_HOURS} h, late tail worse around Double 11 and"
+        " the Spring Festival; ~7% of orders with an after-sales case",
+        f"  - the order after which a buyer never came back is late / in after-sales {LOST_BUYER_FACTOR}x"
+        " more often (planted correlation, not causal)",
+        "  - community roles kol / expert; community events post, answer, like, comment, share, review",
+        "  - surveys: two NPS waves (lower after late shipment / after-sales), 'why' answers, CSAT"
+        " (survey_id csat-<order_id>) after after-sales; rows without answer and score = no response",
+        "  - tickets: late-parcel chasers, after-sales returns / complaints, everyday questions; a few open",
         "Bad order rows injected (dirty=True): "
         + (", ".join(f"{k}={v}" for k, v in counts.items()) if any(counts.values()) else "none"),
         "  refund_rows: status 'refunded', is_refund, negative amount of an earlier order; order_id R...",
         "  duplicated_rows: exact copies of orders (same order_id)",
         "  null_customer_id: orders without customer_id",
         "  future_order_ts: orders with a mistyped year (900 years ahead), in the future",
+        "  refund and future rows have empty fulfilment timestamps",
         "",
     ])  # fmt: skip
 
@@ -1142,7 +1469,7 @@ def write_demo(
     params["start"] = str(pd.Timestamp(start).date())
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("orders", "order_items", "customers", "events", "campaigns", "campaign_assignments",
-                 "tier_history", "channel_costs"):  # fmt: skip
+                 "tier_history", "surveys", "tickets", "channel_costs"):  # fmt: skip
         path = folder / f"{name}.parquet"
         if name in tables:
             tables[name].to_parquet(path, index=False)
