@@ -6,7 +6,11 @@ import pandas as pd
 import pytest
 
 from userops_lib.data import load_dataset
-from userops_lib.engagement import activity_by_segment, activity_index, stickiness_distribution
+from userops_lib.engagement import (
+    activity_by_segment,
+    activity_index,
+    stickiness_distribution,
+)
 from userops_lib.exceptions import ParameterError
 
 

@@ -19,8 +19,13 @@ from . import engine
 from .data import Dataset
 from .exceptions import ContractError, ParameterError
 
-__all__ = ["ACTIVITY_COMPONENTS", "DEFAULT_WEIGHTS", "stickiness_distribution", "activity_index",
-           "activity_by_segment"]
+__all__ = [
+    "ACTIVITY_COMPONENTS",
+    "DEFAULT_WEIGHTS",
+    "activity_by_segment",
+    "activity_index",
+    "stickiness_distribution",
+]
 
 #: Event names of each activity-index component (purchases come from ``orders``).
 ACTIVITY_COMPONENTS = {

@@ -28,6 +28,7 @@ group comes back.
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import re
 
 import ibis
@@ -38,8 +39,15 @@ from . import engine
 from .data import Dataset
 from .exceptions import ContractError, MissingTableError, ParameterError
 
-__all__ = ["DEFAULT_STEPS", "FUNNEL_ORDERS", "funnel", "time_to_convert", "campaign_funnel", "parse_window",
-           "format_duration"]
+__all__ = [
+    "DEFAULT_STEPS",
+    "FUNNEL_ORDERS",
+    "campaign_funnel",
+    "format_duration",
+    "funnel",
+    "parse_window",
+    "time_to_convert",
+]
 
 #: The default e-commerce purchase funnel.
 DEFAULT_STEPS = ("visit", "product_view", "add_to_cart", "checkout", "purchase")
@@ -374,7 +382,7 @@ def time_to_convert(events, steps=DEFAULT_STEPS, window="7d", order: str = "sequ
     conv = users.filter(seconds.notnull())
     per = engine.execute(conv.group_by(_b=bucket).agg(converted_users=conv.count()))
     stats = engine.execute(users.agg(entering=users.count(), med=seconds.median(), p80=seconds.quantile(0.8)))
-    labels = [f"≤ {_label(edges[0])}"] + [f"{_label(a)}–{_label(b)}" for a, b in zip(edges, edges[1:])]
+    labels = [f"≤ {_label(edges[0])}"] + [f"{_label(a)}–{_label(b)}" for a, b in itertools.pairwise(edges)]
     out = pd.DataFrame({"_b": range(len(edges)), "bucket": labels, "upper": pd.to_timedelta(edges, unit="s")})
     out = out.merge(per, on="_b", how="left").drop(columns="_b")
     out["converted_users"] = out["converted_users"].fillna(0).astype("int64")
