@@ -6,7 +6,11 @@ import pytest
 
 from userops_lib.data import load_dataset
 from userops_lib.exceptions import ContractError, ParameterError
-from userops_lib.experience import parse_duration, repurchase_by_experience, step_durations
+from userops_lib.experience import (
+    parse_duration,
+    repurchase_by_experience,
+    step_durations,
+)
 
 T = pd.Timestamp
 N = None

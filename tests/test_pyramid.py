@@ -6,7 +6,13 @@ import pytest
 
 from userops_lib.data import load_dataset
 from userops_lib.exceptions import ParameterError
-from userops_lib.pyramid import LAYERS, customer_layers, layer_value, pyramid_flows, pyramid_layers
+from userops_lib.pyramid import (
+    LAYERS,
+    customer_layers,
+    layer_value,
+    pyramid_flows,
+    pyramid_layers,
+)
 
 
 def _ev(customer, names_days, month):

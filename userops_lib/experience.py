@@ -25,7 +25,7 @@ import pandas as pd
 from . import engine
 from .exceptions import ContractError, ParameterError
 
-__all__ = ["STEPS", "parse_duration", "step_durations", "repurchase_by_experience"]
+__all__ = ["STEPS", "parse_duration", "repurchase_by_experience", "step_durations"]
 
 #: Fulfilment steps in order: (step, start column, end column).
 STEPS: tuple[tuple[str, str, str], ...] = (

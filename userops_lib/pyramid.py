@@ -23,9 +23,15 @@ import pandas as pd
 
 from . import engine
 from .exceptions import ContractError, ParameterError
-from .kpis import _check_period, _index_of, _last_complete_index, _period_frame, _period_index
+from .kpis import (
+    _check_period,
+    _index_of,
+    _last_complete_index,
+    _period_frame,
+    _period_index,
+)
 
-__all__ = ["LAYERS", "ABSENT", "DEFAULT_RULES", "customer_layers", "pyramid_layers", "pyramid_flows", "layer_value"]
+__all__ = ["ABSENT", "DEFAULT_RULES", "LAYERS", "customer_layers", "layer_value", "pyramid_flows", "pyramid_layers"]
 
 #: Layers, top down.
 LAYERS: tuple[str, ...] = ("kol", "expert", "contributor", "active", "ordinary")

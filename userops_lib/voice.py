@@ -23,7 +23,7 @@ from . import engine
 from .exceptions import ContractError, ParameterError
 from .kpis import _check_period, _period_frame, _period_index
 
-__all__ = ["nps", "csat", "top_answers", "complaint_rate"]
+__all__ = ["complaint_rate", "csat", "nps", "top_answers"]
 
 
 
@@ -90,9 +90,9 @@ def _segmented(data, pairs: ibis.Table, by, segment_column, missing: str) -> tup
 
 
 def _base_counts(p: ibis.Table) -> dict:
-    return dict(invited=p.count(), respondents=p.responded.sum(), scored=p.score.count(),
-                unscored=(p.responded.cast("bool") & p.score.isnull()).cast("int64").sum(),
-                duplicate_scores=ibis.greatest(p.n_scores - 1, 0).sum())
+    return {"invited": p.count(), "respondents": p.responded.sum(), "scored": p.score.count(),
+            "unscored": (p.responded.cast("bool") & p.score.isnull()).cast("int64").sum(),
+            "duplicate_scores": ibis.greatest(p.n_scores - 1, 0).sum()}
 
 
 def _finish(df: pd.DataFrame, name: str | None) -> pd.DataFrame:
