@@ -29,78 +29,9 @@ import pandas as pd
 from . import engine
 from .data import Dataset
 from .exceptions import ContractError, ParameterError
+from .periods import PERIODS, check_period, index_of, last_complete_index, period_frame, period_index
 
 __all__ = ["PERIODS", "period_kpis", "active_users", "stickiness", "channel_conversion"]
-
-#: Period names accepted by the functions of this module and of :mod:`userops_lib.retention`.
-PERIODS = ("day", "week", "month", "quarter", "year")
-_EPOCH = pd.Timestamp("1970-01-01")
-
-
-# ------------------------------------------------------------------------------ shared helpers
-def _check_period(period: str, allowed=PERIODS) -> str:
-    if period not in allowed:
-        raise ParameterError(f"period must be one of {', '.join(allowed)}; got {period!r}")
-    return period
-
-
-def _period_index(date_col: ibis.Value, period: str) -> ibis.Value:
-    """Integer index of the period a local DATE falls in (consecutive periods differ by 1)."""
-    if period == "day":
-        return date_col.epoch_days()
-    if period == "week":
-        # 1970-01-01 was a Thursday: shifting by 3 days makes every index start on a Monday.
-        return (date_col.epoch_days() + 3) // 7
-    if period == "month":
-        return date_col.year().cast("int64") * 12 + date_col.month().cast("int64") - 1
-    if period == "year":
-        return date_col.year().cast("int64")
-    return date_col.year().cast("int64") * 4 + date_col.quarter().cast("int64") - 1
-
-
-def _index_of(day: _dt.date, period: str) -> int:
-    """Python twin of :func:`_period_index` for one date."""
-    days = (pd.Timestamp(day) - _EPOCH).days
-    return {"day": days, "week": (days + 3) // 7, "month": day.year * 12 + day.month - 1,
-            "quarter": day.year * 4 + (day.month - 1) // 3, "year": day.year}[period]
-
-
-def _period_start(index, period: str) -> pd.Series:
-    """Start dates (datetime64) of period indexes."""
-    idx = pd.Series(np.asarray(index, dtype="int64"))
-    if period == "day":
-        return _EPOCH + pd.to_timedelta(idx, unit="D")
-    if period == "week":
-        return _EPOCH + pd.to_timedelta(idx * 7 - 3, unit="D")
-    months = {"month": idx, "quarter": idx * 3, "year": idx * 12}[period]
-    return pd.to_datetime(pd.DataFrame({"year": months // 12, "month": months % 12 + 1, "day": 1}))
-
-
-def _period_label(start: pd.Series, period: str) -> pd.Series:
-    if period == "month":
-        return start.dt.strftime("%Y-%m")
-    if period == "quarter":
-        return start.dt.year.astype(str) + "-Q" + start.dt.quarter.astype(str)
-    if period == "year":
-        return start.dt.year.astype(str)
-    return start.dt.strftime("%Y-%m-%d")
-
-
-def _last_complete_index(as_of: _dt.date, period: str) -> int:
-    """Index of the last period that ends on or before ``as_of``."""
-    idx = _index_of(as_of, period)
-    next_start = _period_start([idx + 1], period).iloc[0].date()
-    return idx if next_start - _dt.timedelta(days=1) <= as_of else idx - 1
-
-
-def _period_frame(indexes, period: str, as_of: _dt.date) -> pd.DataFrame:
-    """``period_start, period_end, period, complete`` for a range of period indexes."""
-    idx = np.asarray(indexes, dtype="int64")
-    start = _period_start(idx, period)
-    end = _period_start(idx + 1, period) - pd.Timedelta(days=1)
-    return pd.DataFrame({"_p": idx, "period_start": start, "period_end": end,
-                         "period": _period_label(start, period),
-                         "complete": idx <= _last_complete_index(as_of, period)})
 
 
 def _require_columns(table: ibis.Table, name: str, columns) -> None:
@@ -176,7 +107,7 @@ def _growth(values: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------------- period KPIs
 def _buyer_periods(orders: ibis.Table, period: str, repeat_basis: str) -> ibis.Table:
     """One row per buyer and period, with first-purchase period and 'bought again in t+1'."""
-    o = orders.mutate(_p=_period_index(orders.order_date, period))
+    o = orders.mutate(_p=period_index(orders.order_date, period))
     first = o.group_by("customer_id").agg(_first=o._p.min())
     n_repeat = o.count() if repeat_basis == "orders" else o.order_date.nunique()
     cp = o.group_by(["customer_id", "_p"]).agg(_orders=o.count(), _gmv=o.amount.sum(), _n=n_repeat)
@@ -189,7 +120,7 @@ def _buyer_periods(orders: ibis.Table, period: str, repeat_basis: str) -> ibis.T
 
 def _signups_per_period(customers: ibis.Table, period: str) -> tuple[pd.DataFrame, int]:
     """Sign-ups per period and the number of customers without a sign-up date."""
-    c = customers.mutate(_p=_period_index(customers.signup_date, period))
+    c = customers.mutate(_p=period_index(customers.signup_date, period))
     dated = c.filter(c.signup_date.notnull())
     per = engine.execute(dated.group_by("_p").agg(new_signups=dated.count()))
     missing = int(_scalar(customers.signup_date.isnull().sum()) or 0)
@@ -229,7 +160,7 @@ def period_kpis(data_or_orders, period: str = "month", customers=None, *, repeat
         complete), and with sign-up dates ``new_signups, signup_growth_rate``.
         ``attrs["customers_without_signup_date"]`` counts customers left out of ``new_signups``.
     """
-    _check_period(period)
+    check_period(period)
     if repeat_basis not in ("orders", "days"):
         raise ParameterError(f"repeat_basis must be 'orders' or 'days'; got {repeat_basis!r}")
     orders, data, as_of = _orders_input(data_or_orders, as_of, ("customer_id", "order_date", "amount"))
@@ -248,8 +179,8 @@ def period_kpis(data_or_orders, period: str = "month", customers=None, *, repeat
         signups, no_signup = _signups_per_period(customers, period)
 
     first = [per._p.min()] + ([signups._p.min()] if signups is not None and len(signups) else [])
-    first = int(min(x for x in first if pd.notna(x))) if any(pd.notna(x) for x in first) else _index_of(as_of, period)
-    out = _period_frame(range(first, _index_of(as_of, period) + 1), period, as_of)
+    first = int(min(x for x in first if pd.notna(x))) if any(pd.notna(x) for x in first) else index_of(as_of, period)
+    out = period_frame(range(first, index_of(as_of, period) + 1), period, as_of)
     out = out.merge(per, on="_p", how="left")
     counts = ["orders", "buyers", "new_buyers", "repeat_buyers", "buyers_back_next_period"]
     out[counts] = out[counts].fillna(0).astype("int64")
@@ -257,7 +188,7 @@ def period_kpis(data_or_orders, period: str = "month", customers=None, *, repeat
     out["returning_buyers"] = out["buyers"] - out["new_buyers"]
     out["aov"] = _rate(out["gmv"], out["orders"])
     out["repurchase_rate"] = _rate(out["repeat_buyers"], out["buyers"])
-    next_complete = out["_p"] + 1 <= _last_complete_index(as_of, period)
+    next_complete = out["_p"] + 1 <= last_complete_index(as_of, period)
     out["return_purchase_rate"] = _rate(out["buyers_back_next_period"], out["buyers"]).where(next_complete)
     out["buyer_growth_rate"] = _growth(out["buyers"])
     out["gmv_growth_rate"] = _growth(out["gmv"])
@@ -295,12 +226,12 @@ def active_users(data, period: str = "day", *, as_of=None) -> pd.DataFrame:
         ``period_start, period_end, period, complete, active_users, source``; one row per period
         from the first activity to the as-of date (zero when nobody was active).
     """
-    _check_period(period, ("day", "week", "month"))
+    check_period(period, ("day", "week", "month"))
     act, source, as_of = _activity_input(data, as_of)
-    act = act.mutate(_p=_period_index(act._date, period))
+    act = act.mutate(_p=period_index(act._date, period))
     per = engine.execute(act.group_by("_p").agg(active_users=act.customer_id.nunique()))
-    first = int(per._p.min()) if len(per) else _index_of(as_of, period)
-    out = _period_frame(range(first, _index_of(as_of, period) + 1), period, as_of).merge(per, on="_p", how="left")
+    first = int(per._p.min()) if len(per) else index_of(as_of, period)
+    out = period_frame(range(first, index_of(as_of, period) + 1), period, as_of).merge(per, on="_p", how="left")
     out["active_users"] = out["active_users"].fillna(0).astype("int64")
     out["source"] = source
     return out.drop(columns="_p")

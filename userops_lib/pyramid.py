@@ -23,13 +23,7 @@ import pandas as pd
 
 from . import engine
 from .exceptions import ContractError, ParameterError
-from .kpis import (
-    _check_period,
-    _index_of,
-    _last_complete_index,
-    _period_frame,
-    _period_index,
-)
+from .periods import check_period, index_of, last_complete_index, period_frame, period_index
 
 __all__ = ["ABSENT", "DEFAULT_RULES", "LAYERS", "customer_layers", "layer_value", "pyramid_flows", "pyramid_layers"]
 
@@ -78,7 +72,7 @@ def _layered(events: ibis.Table, roles: ibis.Table | None, period: str, rules: d
         if col not in events.columns:
             raise ContractError("events", col, f"missing column (columns present: {', '.join(events.columns)})")
     name = engine.trim(events.event_name).lower()
-    e = events.mutate(_p=_period_index(events.event_date, period),
+    e = events.mutate(_p=period_index(events.event_date, period),
                       _contrib=name.isin(list(rules["contribution_events"])).cast("int64"),
                       _interact=name.isin(list(rules["interaction_events"])).cast("int64"))
     per = e.group_by(["customer_id", "_p"]).aggregate(contributions=e._contrib.sum(),
@@ -101,7 +95,7 @@ def _layered(events: ibis.Table, roles: ibis.Table | None, period: str, rules: d
 
 def _period_of(value, name: str, period: str) -> int:
     try:
-        return _index_of(pd.Timestamp(value).date(), period)
+        return index_of(pd.Timestamp(value).date(), period)
     except Exception as err:
         raise ParameterError(f"{name} must be a date 'YYYY-MM-DD' (any day of the period), got {value!r}") from err
 
@@ -125,14 +119,14 @@ def customer_layers(data, at=None, period: str = "month", rules: dict | None = N
     pandas.DataFrame
         ``customer_id, layer, contributions, interactions, active_days``, sorted by customer.
     """
-    _check_period(period)
+    check_period(period)
     events, roles, as_of = _inputs(data)
-    k = _last_complete_index(as_of, period) if at is None else _period_of(at, "at", period)
+    k = last_complete_index(as_of, period) if at is None else _period_of(at, "at", period)
     t = _layered(events, roles, period, _rules(rules))
     df = engine.execute(t.filter(t._p == k).drop("_p"))
     df["layer"] = pd.Categorical(df["layer"], categories=list(LAYERS), ordered=True)
     df = df.sort_values("customer_id", ignore_index=True)
-    df.attrs.update(period=period, period_start=_period_frame([k], period, as_of)["period_start"].iloc[0].date().isoformat())
+    df.attrs.update(period=period, period_start=period_frame([k], period, as_of)["period_start"].iloc[0].date().isoformat())
     return df[["customer_id", "layer", "contributions", "interactions", "active_days"]]
 
 
@@ -154,14 +148,14 @@ def pyramid_layers(data, period: str = "month", rules: dict | None = None) -> pd
         ``complete`` (the period ended on or before the as-of date), one column per layer in
         :data:`LAYERS` (members), and ``members`` (customers seen in the period).
     """
-    _check_period(period)
+    check_period(period)
     events, roles, as_of = _inputs(data)
     t = _layered(events, roles, period, _rules(rules))
     counts = engine.execute(t.group_by(["_p", "layer"]).aggregate(n=t.count()))
     wide = counts.pivot(index="_p", columns="layer", values="n").reindex(columns=list(LAYERS)).fillna(0).astype("int64")
     wide = wide.sort_index().reset_index()
     wide["members"] = wide[list(LAYERS)].sum(axis=1)
-    frame = _period_frame(wide["_p"], period, as_of)
+    frame = period_frame(wide["_p"], period, as_of)
     out = frame.merge(wide, on="_p").drop(columns="_p")
     out.columns.name = None
     return out[["period", "period_start", "period_end", "complete", *LAYERS, "members"]]
@@ -187,7 +181,7 @@ def pyramid_flows(data, from_period, to_period, period: str = "month", rules: di
         absent -> absent, in pyramid order: ``customers`` and ``share`` (of the ``from_layer``
         row's customers; for ``absent`` the row is the customers who entered).
     """
-    _check_period(period)
+    check_period(period)
     k0, k1 = _period_of(from_period, "from_period", period), _period_of(to_period, "to_period", period)
     events, roles, _ = _inputs(data)
     t = _layered(events, roles, period, _rules(rules))
@@ -227,13 +221,13 @@ def layer_value(data, at=None, period: str = "month", rules: dict | None = None)
         ``buyer_share`` (buyers / members), ``orders``, ``gmv``, ``gmv_per_member``,
         ``gmv_per_buyer``.
     """
-    _check_period(period)
+    check_period(period)
     events, roles, as_of = _inputs(data)
     orders = data.table("orders")
-    k = _last_complete_index(as_of, period) if at is None else _period_of(at, "at", period)
+    k = last_complete_index(as_of, period) if at is None else _period_of(at, "at", period)
     t = _layered(events, roles, period, _rules(rules))
     members = t.filter(t._p == k).select("customer_id", "layer")
-    o = orders.filter(_period_index(orders.order_date, period) == k)
+    o = orders.filter(period_index(orders.order_date, period) == k)
     spend = o.group_by("customer_id").aggregate(orders=o.count(), gmv=o.amount.sum())
     j = members.outer_join(spend, members.customer_id == spend.customer_id)
     j = j.select(layer=j.layer.fill_null(_NO_ACTIVITY), member=j.layer.notnull().cast("int64"),
@@ -250,5 +244,5 @@ def layer_value(data, at=None, period: str = "month", rules: dict | None = None)
     df["gmv_per_member"] = df["gmv"] / members_n
     df["gmv_per_buyer"] = df["gmv"] / df["buyers"].where(df["buyers"] > 0)
     df.loc[df["layer"] == _NO_ACTIVITY, "members"] = pd.NA
-    df.attrs.update(period=period, period_start=_period_frame([k], period, as_of)["period_start"].iloc[0].date().isoformat())
+    df.attrs.update(period=period, period_start=period_frame([k], period, as_of)["period_start"].iloc[0].date().isoformat())
     return df[["layer", "members", "buyers", "buyer_share", "orders", "gmv", "gmv_per_member", "gmv_per_buyer"]]

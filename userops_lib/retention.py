@@ -26,8 +26,8 @@ import pandas as pd
 from . import engine
 from .data import Dataset
 from .exceptions import ContractError, ParameterError
-from .kpis import (_as_dates, _check_period, _index_of, _last_complete_index, _period_index, _period_label,
-                   _period_start, _rate, _require_columns, _scalar)
+from .kpis import _as_dates, _rate, _require_columns, _scalar
+from .periods import check_period, index_of, last_complete_index, period_index, period_label, period_start
 
 __all__ = ["cohort_retention", "n_day_retention", "AVERAGE_LABEL"]
 
@@ -81,9 +81,9 @@ def _inputs(data_or_orders, anchor: str, activity: str, as_of):
 
 def _cohort_activity(anchors: ibis.Table, act: ibis.Table, period: str) -> ibis.Table:
     """Distinct (customer, cohort index, offset) of activity at or after the anchor period."""
-    a = anchors.mutate(_c=_period_index(anchors._anchor, period))
+    a = anchors.mutate(_c=period_index(anchors._anchor, period))
     j = act.join(a, "customer_id")
-    j = j.mutate(_o=_period_index(j._date, period) - j._c)
+    j = j.mutate(_o=period_index(j._date, period) - j._c)
     return j.filter(j._o >= 0).select("customer_id", "_c", "_o").distinct()
 
 
@@ -183,19 +183,19 @@ def cohort_retention(data_or_orders, period: str = "month", anchor: str = "first
         ``active_customers_without_anchor`` (and ``customers_without_signup_date`` for sign-up
         anchors).
     """
-    _check_period(period)
+    check_period(period)
     if as_frame not in ("wide", "long"):
         raise ParameterError(f"as_frame must be 'wide' or 'long'; got {as_frame!r}")
     if isinstance(criterion, str) and criterion not in ("on", "on_or_after"):
         raise ParameterError(f"criterion must be 'on', 'on_or_after' or a list of (first, last) offsets; got {criterion!r}")
     anchors, act, as_of, notes = _inputs(data_or_orders, anchor, activity, as_of)
-    a = anchors.mutate(_c=_period_index(anchors._anchor, period))
+    a = anchors.mutate(_c=period_index(anchors._anchor, period))
     sizes = engine.execute(a.group_by("_c").agg(cohort_size=a.count())).sort_values("_c")
     if sizes.empty:
         raise ContractError("orders" if anchor == "first_purchase" else "customers", None,
                             f"no customer has a {anchor.replace('_', ' ')} date, so there is no cohort", 0)
-    last_complete = _last_complete_index(as_of, period)
-    n_offsets = _index_of(as_of, period) - int(sizes._c.min()) + 1
+    last_complete = last_complete_index(as_of, period)
+    n_offsets = index_of(as_of, period) - int(sizes._c.min()) + 1
     if max_offset is not None:
         n_offsets = min(n_offsets, int(max_offset) + 1)
     columns = _columns_for(criterion, n_offsets, _PREFIX[period])
@@ -207,8 +207,8 @@ def cohort_retention(data_or_orders, period: str = "month", anchor: str = "first
     needed = long["_c"] + long["offset_to"].fillna(long["offset_from"])
     long.loc[needed > last_complete, "active_users"] = np.nan
     long["retention"] = _rate(long["active_users"], long["cohort_size"])
-    long["cohort_start"] = _period_start(long["_c"], period).to_numpy()
-    long["cohort"] = _period_label(pd.Series(long["cohort_start"]), period).to_numpy()
+    long["cohort_start"] = period_start(long["_c"], period).to_numpy()
+    long["cohort"] = period_label(pd.Series(long["cohort_start"]), period).to_numpy()
     long["offset_to"] = long["offset_to"].astype("Int64")
     long = long.drop(columns="_c")
     long = pd.concat([long, _weighted_average(long)], ignore_index=True)

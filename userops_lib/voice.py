@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import engine
 from .exceptions import ContractError, ParameterError
-from .kpis import _check_period, _period_frame, _period_index
+from .periods import check_period, period_frame, period_index
 
 __all__ = ["complaint_rate", "csat", "nps", "top_answers"]
 
@@ -255,12 +255,12 @@ def complaint_rate(data, period: str = "month", complaint_types=("complaint",)) 
         period: ``resolved``, ``open`` (no resolution time yet), ``inconsistent`` (resolved
         before opened), ``median_resolution_hours``, ``p80_resolution_hours`` (resolved only).
     """
-    _check_period(period)
+    check_period(period)
     types = [str(x).strip().lower() for x in complaint_types]
     orders, t = data.table("orders"), _tickets(data)
-    o = orders.mutate(_p=_period_index(orders.order_date, period))
+    o = orders.mutate(_p=period_index(orders.order_date, period))
     per_orders = o.group_by("_p").aggregate(orders=o.count(), buyers=o.customer_id.nunique())
-    t = t.mutate(_p=_period_index(t.ts_date, period), _c=_norm(t.type).isin(types).fill_null(False))
+    t = t.mutate(_p=period_index(t.ts_date, period), _c=_norm(t.type).isin(types).fill_null(False))
     if "resolved_ts" in t.columns:
         hours = (t.resolved_ts.epoch_seconds() - t.ts.epoch_seconds()).cast("float64") / 3600.0
     else:
@@ -281,7 +281,7 @@ def complaint_rate(data, period: str = "month", complaint_types=("complaint",)) 
         df[["resolved", "open", "inconsistent"]] = pd.NA
     df["complaints_per_1000_orders"] = 1000 * df["complaints"] / df["orders"].where(df["orders"] > 0)
     df["complaints_per_buyer"] = df["complaints"] / df["buyers"].where(df["buyers"] > 0)
-    frame = _period_frame(df["_p"], period, data.as_of)[["_p", "period", "period_start", "complete"]]
+    frame = period_frame(df["_p"], period, data.as_of)[["_p", "period", "period_start", "complete"]]
     df = frame.merge(df, on="_p").drop(columns="_p")
     return df[["period", "period_start", "complete", *counts[:5], "complaints_per_1000_orders", "complaints_per_buyer",
                "resolved", "open", "inconsistent", "median_resolution_hours", "p80_resolution_hours"]]
