@@ -27,3 +27,26 @@ def cdnow_data():
     from userops_lib.data import load_dataset
 
     return load_dataset("cdnow")
+
+
+@pytest.fixture(scope="session")
+def engines(demo_dir, tmp_path_factory):
+    """The small demo loaded on DuckDB and on one local Spark session, for every parity test.
+
+    The session's warehouse (where the clean tables are stored) is a temporary folder, not
+    ``./spark-warehouse`` in the working tree.
+    """
+    from pyspark.sql import SparkSession
+
+    from userops_lib.data import load_dataset
+    from userops_lib.engine import spark_backend
+
+    session = (SparkSession.builder.master("local[2]").appName("userops-parity")
+               .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
+               .config("spark.sql.shuffle.partitions", "2")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               .config("spark.ui.enabled", "false")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield load_dataset(demo_dir), load_dataset(demo_dir, backend=spark_backend(session))
+    session.stop()

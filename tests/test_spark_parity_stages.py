@@ -8,18 +8,14 @@ kept in ``DataFrame.attrs`` (excluded-row counts and the like).
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import math
-import shutil
 
-import numpy as np
 import pandas as pd
 import pytest
+from parity import SPARK_MARKS, assert_same_value
 
 from userops_lib.basket import association_rules
 from userops_lib.campaigns import campaign_results
 from userops_lib.conversion import second_purchase_conversion
-from userops_lib.data import load_dataset
 from userops_lib.engagement import stickiness_distribution
 from userops_lib.experience import step_durations
 from userops_lib.funnel import funnel
@@ -31,11 +27,7 @@ from userops_lib.rfm import rfm_segments
 from userops_lib.summary import calibration_holdout_split, rfm_summary
 from userops_lib.voice import nps
 
-pytestmark = [
-    pytest.mark.spark,
-    pytest.mark.skipif(importlib.util.find_spec("pyspark") is None, reason="pyspark is not installed"),
-    pytest.mark.skipif(shutil.which("java") is None, reason="java is not on the PATH"),
-]
+pytestmark = SPARK_MARKS
 
 RTOL = 1e-9
 
@@ -73,66 +65,6 @@ METRICS = {
 KNOWN_DIFFERENCES: dict[str, str] = {}
 
 
-@pytest.fixture(scope="module")
-def engines(demo_dir, tmp_path_factory):
-    """The demo loaded once on DuckDB and once on a local Spark session, for the whole module.
-
-    The session's warehouse is a temporary folder, not ``./spark-warehouse`` in the working tree.
-    """
-    from pyspark.sql import SparkSession
-
-    from userops_lib.engine import spark_backend
-
-    session = (SparkSession.builder.master("local[2]").appName("userops-parity-stages")
-               .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse-stages")))
-               .config("spark.sql.shuffle.partitions", "2")
-               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-               .config("spark.ui.enabled", "false")
-               .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield load_dataset(demo_dir), load_dataset(demo_dir, backend=spark_backend(session))
-    session.stop()
-
-
-def _normalise(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.reset_index()
-    out.columns = [str(c) for c in out.columns]
-    for col in out.columns:
-        s = out[col]
-        if pd.api.types.is_datetime64_any_dtype(s):
-            out[col] = s.astype("datetime64[ns]")
-        elif pd.api.types.is_bool_dtype(s):
-            out[col] = s.astype(bool)
-        elif pd.api.types.is_numeric_dtype(s):
-            out[col] = s.astype("float64")
-        else:
-            out[col] = s.astype(object).where(s.notna(), None)
-    # Sort on every column: some stage tables have ties in their first few columns.
-    return out.sort_values(list(out.columns), ignore_index=True, na_position="last")
-
-
-def _assert_same_value(got, expected, where: str) -> None:
-    """Recursive comparison of attrs values: frames as frames, floats to RTOL, the rest exactly."""
-    if isinstance(expected, pd.DataFrame):
-        pd.testing.assert_frame_equal(_normalise(got), _normalise(expected), check_exact=False,
-                                      rtol=RTOL, atol=RTOL, obj=where)
-    elif isinstance(expected, pd.Series):
-        _assert_same_value(got.to_frame(), expected.to_frame(), where)
-    elif isinstance(expected, dict):
-        assert isinstance(got, dict) and set(got) == set(expected), f"{where}: keys {set(got)} != {set(expected)}"
-        for key in expected:
-            _assert_same_value(got[key], expected[key], f"{where}[{key!r}]")
-    elif isinstance(expected, (list, tuple)):
-        assert len(got) == len(expected), f"{where}: length {len(got)} != {len(expected)}"
-        for i, (g, e) in enumerate(zip(got, expected)):
-            _assert_same_value(g, e, f"{where}[{i}]")
-    elif isinstance(expected, (float, np.floating)) and not isinstance(expected, bool):
-        assert (math.isnan(expected) and math.isnan(got)) or math.isclose(got, expected, rel_tol=RTOL, abs_tol=RTOL), \
-            f"{where}: {got} != {expected}"
-    else:
-        assert got == expected, f"{where}: {got!r} != {expected!r}"
-
-
 def _cases():
     for name in METRICS:
         marks = [pytest.mark.xfail(strict=True, reason=KNOWN_DIFFERENCES[name])] if name in KNOWN_DIFFERENCES else []
@@ -147,5 +79,5 @@ def test_stage_metric_same_on_duckdb_and_spark(engines, metric):
     got_frames = got if isinstance(got, dict) else {metric: got}
     assert sum(len(df) for df in expected_frames.values()) > 0, "the demo gives an empty table: nothing compared"
     for name, frame in expected_frames.items():
-        _assert_same_value(got_frames[name], frame, name)
-        _assert_same_value(got_frames[name].attrs, frame.attrs, f"{name}.attrs")
+        assert_same_value(got_frames[name], frame, name, RTOL)
+        assert_same_value(got_frames[name].attrs, frame.attrs, f"{name}.attrs", RTOL)
