@@ -50,3 +50,17 @@ def test_environment_yml_installs_the_pyproject_dependencies():
 def test_generated_data_and_reports_are_not_committed():
     ignore = (ROOT / ".gitignore").read_text().splitlines()
     assert "/data/demo/" in ignore and "/reports/*" in ignore
+
+
+def test_papermill_sees_every_parameter():
+    # papermill skips (with only a warning) any parameters-cell line holding more than one '=',
+    # e.g. "as_of = None  # None = last order": the runner would then not know the parameter.
+    import papermill
+
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = json.loads(path.read_text())
+        cell = next(c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
+        assigned = [ln.split("=")[0].strip() for ln in "".join(cell["source"]).splitlines()
+                    if "=" in ln and not ln.lstrip().startswith("#") and not ln.startswith(" ")]
+        seen = papermill.inspect_notebook(str(path))
+        assert [a for a in assigned if a not in seen] == [], path.name
