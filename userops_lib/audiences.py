@@ -39,6 +39,7 @@ import pandas as pd
 
 from . import engine
 from .exceptions import ParameterError, UseropsError
+from .yamlfile import read_yaml
 
 __all__ = [
     "FEATURES",
@@ -107,15 +108,7 @@ def load_audience_spec(spec=None) -> dict:
     if spec is None:
         spec = example_spec_path()
     if isinstance(spec, (str, Path)):
-        import yaml
-
-        path = Path(spec).expanduser()
-        if not path.is_file():
-            raise ParameterError(f"audience_spec: no file {path}")
-        try:
-            spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as err:
-            raise ParameterError(f"audience_spec: {path} is not valid YAML: {err}") from err
+        spec = read_yaml(spec, "audience spec")
     if isinstance(spec, list):
         spec = {"packs": spec}
     if not isinstance(spec, dict) or not isinstance(spec.get("packs"), list) or not spec["packs"]:

@@ -42,6 +42,7 @@ from .data import Dataset
 from .exceptions import ContractError, ParameterError
 from .kpis import channel_conversion, period_kpis, stickiness
 from .retention import n_day_retention
+from .yamlfile import read_yaml
 
 __all__ = ["KPI_REGISTRY", "KpiSpec", "GROUPS", "EXAMPLE_TARGETS", "load_targets", "parse_period",
            "last_complete_period", "period_actuals", "kpi_scorecard", "progress_status", "kpi_trend"]
@@ -239,15 +240,7 @@ def load_targets(path=None) -> dict:
     if isinstance(path, dict):
         raw = path
     else:
-        import yaml
-
-        path = Path(path) if path is not None else EXAMPLE_TARGETS
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ParameterError(f"targets file {str(path)!r} does not exist") from None
-        except yaml.YAMLError as err:
-            raise ParameterError(f"targets file {str(path)!r} is not valid YAML: {err}") from None
+        raw = read_yaml(path if path is not None else EXAMPLE_TARGETS, "targets file")
     if not isinstance(raw, dict) or not isinstance(raw.get("periods"), dict):
         raise ParameterError("targets: the file needs a top-level 'periods:' mapping of period to targets")
     targets = {}

@@ -24,9 +24,9 @@ from typing import Any
 
 import nbformat
 import papermill
-import yaml
 
 from .exceptions import ParameterError
+from .yamlfile import read_yaml
 
 __all__ = [
     "DATA_KEYWORDS",
@@ -172,12 +172,7 @@ def load_params_file(path: str | Path | None) -> tuple[dict[str, Any], dict[str,
     if path is None:
         return {}, {}
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ParameterError(f"parameter file '{path}' does not exist") from None
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"parameter file '{path}' is not valid YAML: {exc}") from None
+    data = read_yaml(path, "parameter file")
     data = {} if data is None else data
     if not isinstance(data, dict):
         raise ParameterError(f"parameter file '{path}' must be a mapping of name: value, "

@@ -41,6 +41,7 @@ import pandas as pd
 
 from . import engine
 from .exceptions import ContractError, ParameterError
+from .yamlfile import read_yaml
 
 __all__ = [
     "CN8_SEGMENTS",
@@ -280,9 +281,7 @@ def _read_rules(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise ParameterError(f"rule table '{path}' does not exist (scheme must be 'cn8', 'classic' or a file)")
     if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path, "rule table")
         data = data.get("rules", data) if isinstance(data, dict) else data
         return pd.DataFrame(data)
     return pd.read_csv(path)
