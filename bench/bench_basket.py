@@ -127,7 +127,7 @@ def run_size(lines: int, min_support: float, min_confidence: float, max_len: int
     kwargs = {"path": str(path), "min_support": min_support, "min_confidence": min_confidence, "max_len": max_len}
     contenders = [
         {"name": "userops (DuckDB)", "target": "bench.bench_basket:run_userops", "kwargs": kwargs,
-         "imports": ["userops_lib.basket", "ibis", "duckdb"]},
+         "imports": ["userops_lib.basket", "ibis", "duckdb", "ibis.backends.duckdb"]},
         {"name": "mlxtend sparse one-hot", "target": "bench.bench_basket:run_mlxtend",
          "kwargs": {**kwargs, "sparse": True}, "imports": ["mlxtend.frequent_patterns", "pandas"]},
     ]

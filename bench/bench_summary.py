@@ -110,10 +110,10 @@ def run_pandas(path: str):
 
 CONTENDERS = [
     {"name": "userops rfm_summary (DuckDB)", "target": "bench.bench_summary:run_userops",
-     "imports": ["userops_lib.summary", "userops_lib.engine"]},
+     "imports": ["userops_lib.summary", "userops_lib.engine", "ibis.backends.duckdb"]},
     {"name": "lifetimes", "target": "bench.bench_summary:run_lifetimes",
-     "imports": ["pandas", "lifetimes.utils"]},
-    {"name": "pandas groupby", "target": "bench.bench_summary:run_pandas", "imports": ["pandas"]},
+     "imports": ["pandas", "pyarrow.parquet", "lifetimes.utils"]},
+    {"name": "pandas groupby", "target": "bench.bench_summary:run_pandas", "imports": ["pandas", "pyarrow.parquet"]},
 ]
 
 

@@ -64,3 +64,27 @@ def test_papermill_sees_every_parameter():
                     if "=" in ln and not ln.lstrip().startswith("#") and not ln.startswith(" ")]
         seen = papermill.inspect_notebook(str(path))
         assert [a for a in assigned if a not in seen] == [], path.name
+
+
+def test_every_public_name_resolves():
+    import importlib
+
+    import userops_lib
+
+    for module in set(userops_lib._EXPORTS.values()):  # as in a session that used them all
+        importlib.import_module(f"userops_lib.{module}")
+    for name in userops_lib.__all__:
+        obj = getattr(userops_lib, name)
+        assert obj.__name__ == name, name
+    assert set(userops_lib.__all__) <= set(dir(userops_lib))
+
+
+def test_importing_the_package_does_not_load_the_plotting_and_model_libraries():
+    """The re-exports are lazy, so a summary or the CLI does not pay for matplotlib/scipy/lifetimes."""
+    import subprocess
+    import sys
+
+    code = ("import sys, userops_lib, userops_lib.summary; "
+            "print(sorted({'matplotlib', 'scipy', 'lifetimes'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -2,54 +2,68 @@
 
 The functions an analyst calls most are re-exported here; each lives in the module of its metric
 family (``userops_lib.kpis``, ``userops_lib.retention``, ...), where the rest of that family is.
+
+The names are imported on first use (PEP 562 ``__getattr__``): ``import userops_lib.summary`` or
+the ``userops`` command does not load matplotlib, scipy and lifetimes (about 80 MB) unless
+something that needs them is used.
 """
 
-from .audiences import build_audiences, customer_features, export_audiences
-from .basket import association_rules, cross_sell_table
-from .campaigns import campaign_results
-from .clv import customer_lifetime_value, fit_purchase_model, fit_spend_model
-from .conversion import repurchase_cycle, second_purchase_conversion
-from .data import Dataset, load_cdnow, load_dataset
-from .demo import generate_demo, write_demo
-from .engagement import activity_index, stickiness_distribution
-from .experience import repurchase_by_experience, step_durations
-from .exceptions import ContractError, MissingTableError, ModelFitError, ParameterError, UseropsError
-from .funnel import campaign_funnel, funnel, time_to_convert
-from .kpi_review import kpi_scorecard, load_targets
-from .kpis import active_users, channel_conversion, period_kpis, stickiness
-from .lifecycle import customer_stage, lifecycle_stages, stage_transitions
-from .membership import members_vs_nonmembers, tier_distribution, tier_migration
-from .profile import user_profile
-from .pyramid import layer_value, pyramid_flows, pyramid_layers
-from .referral import referral_overview, top_inviters
-from .retention import cohort_retention, n_day_retention
-from .returning import returning_buyers
-from .rfm import rfm_segments, segment_profile
-from .summary import calibration_holdout_split, rfm_summary
-from .voice import complaint_rate, csat, nps, top_answers
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
+#: public name -> the module of ``userops_lib`` that defines it
+_EXPORTS = {
     # data
-    "Dataset", "load_dataset", "load_cdnow", "generate_demo", "write_demo",
+    "Dataset": "data", "load_dataset": "data", "load_cdnow": "data", "generate_demo": "demo",
+    "write_demo": "demo",
     # foundation
-    "period_kpis", "active_users", "stickiness", "channel_conversion", "cohort_retention",
-    "n_day_retention", "user_profile", "funnel", "time_to_convert", "stickiness_distribution",
+    "period_kpis": "kpis", "active_users": "kpis", "stickiness": "kpis",
+    "channel_conversion": "kpis", "cohort_retention": "retention",
+    "n_day_retention": "retention", "user_profile": "profile", "funnel": "funnel",
+    "time_to_convert": "funnel", "stickiness_distribution": "engagement",
     # strategy experiments
-    "second_purchase_conversion", "repurchase_cycle", "returning_buyers", "rfm_segments",
-    "segment_profile", "association_rules", "cross_sell_table", "referral_overview", "top_inviters",
-    "campaign_results", "campaign_funnel",
+    "second_purchase_conversion": "conversion", "repurchase_cycle": "conversion",
+    "returning_buyers": "returning", "rfm_segments": "rfm",
+    "segment_profile": "rfm", "association_rules": "basket", "cross_sell_table": "basket",
+    "referral_overview": "referral", "top_inviters": "referral",
+    "campaign_results": "campaigns", "campaign_funnel": "funnel",
     # value uplift
-    "tier_distribution", "tier_migration", "members_vs_nonmembers", "customer_features",
-    "build_audiences", "export_audiences",
+    "tier_distribution": "membership", "tier_migration": "membership",
+    "members_vs_nonmembers": "membership", "customer_features": "audiences",
+    "build_audiences": "audiences", "export_audiences": "audiences",
     # loyalty
-    "rfm_summary", "calibration_holdout_split", "fit_purchase_model", "fit_spend_model",
-    "customer_lifetime_value", "lifecycle_stages", "customer_stage", "stage_transitions",
-    "step_durations", "repurchase_by_experience", "activity_index", "pyramid_layers", "pyramid_flows",
-    "layer_value", "nps", "csat", "top_answers", "complaint_rate",
+    "rfm_summary": "summary", "calibration_holdout_split": "summary", "fit_purchase_model": "clv",
+    "fit_spend_model": "clv",
+    "customer_lifetime_value": "clv", "lifecycle_stages": "lifecycle",
+    "customer_stage": "lifecycle", "stage_transitions": "lifecycle",
+    "step_durations": "experience", "repurchase_by_experience": "experience",
+    "activity_index": "engagement", "pyramid_layers": "pyramid", "pyramid_flows": "pyramid",
+    "layer_value": "pyramid", "nps": "voice", "csat": "voice", "top_answers": "voice",
+    "complaint_rate": "voice",
     # KPI review
-    "load_targets", "kpi_scorecard",
+    "load_targets": "kpi_review", "kpi_scorecard": "kpi_review",
     # errors
-    "UseropsError", "ContractError", "MissingTableError", "ModelFitError", "ParameterError",
-]
+    "UseropsError": "exceptions", "ContractError": "exceptions", "MissingTableError": "exceptions",
+    "ModelFitError": "exceptions", "ParameterError": "exceptions",
+}
+
+__all__ = list(_EXPORTS)
+
+# ``funnel`` names both a function and its module: bind the function now, or importing the module
+# ``userops_lib.funnel`` anywhere would leave the module object under the package's ``funnel``
+from .funnel import funnel  # noqa: E402
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -18,9 +18,17 @@ import tempfile
 from typing import Any
 
 import ibis
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-__all__ = ["duckdb_backend", "spark_backend", "as_table", "execute", "backend_of", "trim"]
+__all__ = ["duckdb_backend", "spark_backend", "as_table", "execute", "execute_scalar", "backend_of", "trim"]
+
+# pandas 3's default string dtype is Arrow-backed: wrapping the Arrow strings directly is about 20x
+# faster than pyarrow's default conversion (1M customer ids: 0.01 s instead of 0.19 s), same dtype
+_ARROW_STRINGS = ({pa.string(): pd.StringDtype("pyarrow", na_value=np.nan),
+                   pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan)}
+                  if int(pd.__version__.split(".")[0]) >= 3 else {})
 
 
 def duckdb_backend(database: str = ":memory:", threads: int | None = None, **kwargs: Any):
@@ -100,11 +108,17 @@ def execute(expr, backend=None, *, via_arrow: bool = False) -> pd.DataFrame:
     backend = backend or backend_of(expr)
     if via_arrow:
         table = backend.to_pyarrow(expr) if backend is not None else expr.to_pyarrow()
-        return table.to_pandas(date_as_object=False)
+        return table.to_pandas(date_as_object=False, types_mapper=_ARROW_STRINGS.get)
     out = backend.execute(expr) if backend is not None else expr.to_pandas()
     if isinstance(out, pd.Series):
         out = out.to_frame()
     return out
+
+
+def execute_scalar(expr, backend=None):
+    """Run a scalar expression (a count, a maximum) and return the Python value."""
+    backend = backend or backend_of(expr)
+    return backend.execute(expr) if backend is not None else expr.execute()
 
 
 def trim(text):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as _dt
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from . import engine
@@ -77,85 +78,96 @@ def _standard_columns(t: ibis.Table, customer_id_col: str, date_col: str, amount
                     amount=t[amount_col].cast("float64"))
 
 
+def _valid_rows(t: ibis.Table, end: _dt.date | None) -> ibis.Table:
+    """The rows the summary uses: customer, day and amount present, day not after ``end``."""
+    keep = t.customer_id.notnull() & t.day.notnull() & t.amount.notnull()
+    return t.filter(keep & (t.day <= end) if end is not None else keep)
+
+
 def _daily_totals(t: ibis.Table) -> ibis.Table:
-    """One row per customer and day: spend, orders with an amount, and all rows.
-
-    Rows with null values stay in (as their own groups) so that the same single pass over the
-    order log also counts them.
-    """
-    return t.group_by(["customer_id", "day"]).aggregate(
-        day_total=t.amount.sum(), day_orders=t.amount.count(), day_rows=t.count())
+    """One row per customer and day: the day's spend and number of orders."""
+    return t.group_by(["customer_id", "day"]).aggregate(day_total=t.amount.sum(), day_orders=t.count())
 
 
-def _window_stats(daily: ibis.Table, in_window: ibis.Value, suffix: str = "") -> dict[str, ibis.Value]:
-    """Per-customer reductions over the purchase days selected by ``in_window``."""
+def _window_stats(daily: ibis.Table, in_window: ibis.Value | None, suffix: str = "") -> dict[str, ibis.Value]:
+    """Per-customer reductions over the purchase days selected by ``in_window`` (None: all days)."""
     return {
         f"first_purchase{suffix}": daily.day.min(where=in_window),
         f"last_purchase{suffix}": daily.day.max(where=in_window),
         f"purchase_days{suffix}": daily.count(where=in_window),
         f"orders{suffix}": daily.day_orders.sum(where=in_window),
         f"total_amount{suffix}": daily.day_total.sum(where=in_window),
-        # the first purchase day's total: one value per (customer, day), so argmin has no ties
+        # the first purchase day's total: one value per (customer, day), so there are no ties
         f"first_day_total{suffix}": daily.day_total.argmin(daily.day, where=in_window),
     }
 
 
 def _per_customer(t: ibis.Table, windows: dict[str, tuple], end: _dt.date | None) -> pd.DataFrame:
-    """ONE aggregation of the order log: daily totals, then per customer one set of window stats
-    per ``windows`` entry (suffix -> (first day exclusive or None, last day inclusive or None)),
-    plus the counts of rows left out (null values, days after ``end``)."""
-    daily = _daily_totals(t)
-    purchase = daily.day.notnull() & (daily.day_orders > 0)
+    """Daily totals, then per customer one set of window stats per ``windows`` entry
+    (suffix -> (first day exclusive or None, last day inclusive or None)), sorted by customer.
+
+    Invalid rows and rows after ``end`` are filtered out *before* the (customer, day) grouping,
+    the most expensive step; :func:`_excluded_rows` counts them.
+    """
+    daily = _daily_totals(_valid_rows(t, end))
     stats = {}
     for suffix, (after, until) in windows.items():
-        cond = purchase
-        if after is not None:
-            cond = cond & (daily.day > after)
-        if until is not None:
-            cond = cond & (daily.day <= until)
-        stats.update(_window_stats(daily, cond, suffix))
-    stats.update(
-        rows=daily.day_rows.sum(),
-        null_day_rows=daily.day_rows.sum(where=daily.day.isnull()),
-        amount_rows=daily.day_orders.sum(where=daily.day.notnull()),
-        after_end_rows=daily.day_orders.sum(where=daily.day > end) if end is not None else ibis.literal(0),
-    )
-    return engine.execute(daily.group_by("customer_id").aggregate(**stats), via_arrow=True)
+        conds = ([daily.day > after] if after is not None else []) + ([daily.day <= until] if until is not None else [])
+        stats.update(_window_stats(daily, ibis.and_(*conds) if conds else None, suffix))
+    per = daily.group_by("customer_id").aggregate(**stats).order_by("customer_id")
+    return engine.execute(per, via_arrow=True)
 
 
-def _count_exclusions(per: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Split off the null-customer group and count every left-out row by reason (first reason wins)."""
-    null_id = per.customer_id.isna()
-    per = per.fillna({c: 0 for c in ("rows", "null_day_rows", "amount_rows", "after_end_rows")})
-    counts = {
-        "null customer_id": int(per.loc[null_id, "rows"].sum()),
-        "null order date": int(per.loc[~null_id, "null_day_rows"].sum()),
-        "null amount": int((per.rows - per.null_day_rows - per.amount_rows)[~null_id].sum()),
-        "after the observation end": int(per.loc[~null_id, "after_end_rows"].sum()),
+def _excluded_rows(t: ibis.Table, end: _dt.date | None, kept: int) -> dict[str, int]:
+    """Rows of ``t`` left out of the summary, by reason (first reason wins).
+
+    Counting all rows is cheap (Parquet metadata, a DuckDB table's row count), so the per-reason
+    scan only runs when some rows were left out.
+    """
+    total = int(engine.execute_scalar(t.count()))
+    if total == kept:
+        return {}
+    has_id = t.customer_id.notnull()
+    has_day = has_id & t.day.notnull()
+    has_amount = has_day & t.amount.notnull()
+    reasons = {
+        "null customer_id": t.count(where=~has_id),
+        "null order date": t.count(where=has_id & t.day.isnull()),
+        "null amount": t.count(where=has_day & t.amount.isnull()),
     }
-    return per[~null_id], {k: v for k, v in counts.items() if v}
+    if end is not None:
+        reasons["after the observation end"] = t.count(where=has_amount & (t.day > end))
+    counts = engine.execute(t.aggregate(**reasons)).iloc[0]
+    return {reason: int(n) for reason, n in counts.items() if n}
 
 
 def _summary_columns(per: pd.DataFrame, end: _dt.date, unit_days: float, suffix: str = "") -> pd.DataFrame:
-    """The lifetimes columns from the window stats of ``suffix`` (customers with a purchase day)."""
-    g = lambda name: per[f"{name}{suffix}"]  # noqa: E731
+    """The lifetimes columns from the window stats of ``suffix`` (customers with a purchase day).
+
+    Works on the NumPy arrays: building the frame from index-aligned Series took 0.2 s per
+    million customers, more than all the arithmetic.
+    """
+    g = lambda name: per[f"{name}{suffix}"].to_numpy()  # noqa: E731
     frequency = g("purchase_days").astype("int64") - 1
-    first, last = pd.to_datetime(g("first_purchase")), pd.to_datetime(g("last_purchase"))
-    repeat_spend = g("total_amount") - g("first_day_total")
+    first = g("first_purchase").astype("datetime64[D]")
+    last = g("last_purchase").astype("datetime64[D]")
+    total = g("total_amount").astype("float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        monetary = np.where(frequency > 0, (total - g("first_day_total")) / frequency, 0.0)
     return pd.DataFrame({
         "frequency": frequency,
-        "recency": (last - first).dt.days / unit_days,
-        "T": (pd.Timestamp(end) - first).dt.days / unit_days,
-        "monetary_value": (repeat_spend / frequency.where(frequency > 0)).fillna(0.0),
-        "first_purchase": first,
-        "last_purchase": last,
+        "recency": (last - first).astype("int64") / unit_days,
+        "T": (np.datetime64(end, "D") - first).astype("int64") / unit_days,
+        "monetary_value": monetary,
+        "first_purchase": first.astype("datetime64[ms]"),
+        "last_purchase": last.astype("datetime64[ms]"),
         "orders": g("orders").astype("int64"),
-        "total_amount": g("total_amount").astype("float64"),
-    }, index=per.index)
+        "total_amount": total,
+    }, index=per.index, copy=False)
 
 
 def _finish(df: pd.DataFrame, excluded: dict[str, int], end: _dt.date, time_unit: str) -> pd.DataFrame:
-    df = df.sort_values("customer_id", ignore_index=True)
+    df = df.reset_index(drop=True)  # already sorted by customer_id in the engine
     # attrs hold JSON types only, so df.to_parquet() keeps working
     df.attrs.update(excluded_rows=sum(excluded.values()), excluded_by_reason=excluded,
                     observation_end=end.isoformat(), time_unit=time_unit)
@@ -215,14 +227,15 @@ def rfm_summary(orders, *, observation_end=None, time_unit: str = "D", customer_
     table, as_of = _orders_table(orders)
     end = _check_end(observation_end, as_of, "observation_end")
     t = _standard_columns(table, customer_id_col, date_col, amount_col)
-    per, excluded = _count_exclusions(_per_customer(t, {"": (None, end)}, end))
-    per = per[per.purchase_days > 0]  # customers whose orders are all after the end (counted above)
+    per = _per_customer(t, {"": (None, None)}, end)
+    excluded = _excluded_rows(t, end, kept=int(per.orders.sum()))
     if end is None:
         if per.empty:
             raise ContractError("orders", None, "no order has a customer id, a date and an amount", 0)
         end = pd.Timestamp(per.last_purchase.max()).date()
-    df = _summary_columns(per, end, unit).assign(customer_id=per.customer_id)
-    return _finish(df[_SUMMARY_COLUMNS], excluded, end, time_unit)
+    df = _summary_columns(per, end, unit)
+    df.insert(0, "customer_id", per.customer_id)
+    return _finish(df, excluded, end, time_unit)
 
 
 def calibration_holdout_split(orders, calibration_end, observation_end=None, *, time_unit: str = "D",
@@ -272,8 +285,8 @@ def calibration_holdout_split(orders, calibration_end, observation_end=None, *, 
     if obs_end is not None and obs_end <= cal_end:
         raise ParameterError(f"calibration_end={cal_end} must be before observation_end={obs_end}")
     t = _standard_columns(table, customer_id_col, date_col, amount_col)
-    windows = {"_cal": (None, cal_end), "_holdout": (cal_end, obs_end)}
-    per, excluded = _count_exclusions(_per_customer(t, windows, obs_end))
+    per = _per_customer(t, {"_cal": (None, cal_end), "_holdout": (cal_end, None)}, obs_end)
+    excluded = _excluded_rows(t, obs_end, kept=int(per.orders_cal.sum() + per.orders_holdout.sum()))
     if obs_end is None:
         obs_end = pd.Timestamp(per[["last_purchase_cal", "last_purchase_holdout"]].max().max()).date()
         if obs_end <= cal_end:
