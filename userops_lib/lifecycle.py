@@ -25,7 +25,7 @@ import datetime as _dt
 import ibis
 import pandas as pd
 
-from . import engine
+from . import engine, periods
 from .exceptions import ContractError, ParameterError
 
 __all__ = ["lifecycle_stages", "customer_stage", "stage_transitions", "STAGES", "PERIODS"]
@@ -34,61 +34,20 @@ __all__ = ["lifecycle_stages", "customer_stage", "stage_transitions", "STAGES", 
 STAGES = ["new", "returning", "resurrected", "dormant", "churned"]
 #: Label of customers whose first activity is after the period asked about.
 NOT_YET = "not yet a customer"
-#: Period names and the ibis truncation unit of each.
-PERIODS = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+#: Period names (weeks start on Monday).
+PERIODS = periods.PERIODS
 _ACTIVITY = {"orders": "order_date", "events": "event_date"}
-_EPOCH = _dt.date(1970, 1, 1)
-_MONDAY = _dt.date(1970, 1, 5)  # weeks start on Monday, as ibis/DuckDB truncate("W") does
 
 
 # ------------------------------------------------------------------------------ period numbers
-def _check_period(period: str) -> str:
-    if period not in PERIODS:
-        raise ParameterError(f"period={period!r}: use one of {', '.join(PERIODS)}")
-    return period
-
-
-def _period_number(day: ibis.Value, period: str) -> ibis.Value:
-    """Consecutive integer of the period containing ``day`` (so 'previous period' is k - 1)."""
-    if period == "day":
-        return day.delta(ibis.literal(_EPOCH), unit="day")
-    if period == "week":
-        return day.truncate("W").delta(ibis.literal(_MONDAY), unit="day") // 7
-    if period == "month":
-        return day.year() * 12 + day.month() - 1
-    if period == "quarter":
-        return day.year() * 4 + (day.month() - 1) // 3
-    return day.year()
-
-
-def _number_of(day: _dt.date, period: str) -> int:
-    """Python twin of :func:`_period_number` for one date."""
-    if period == "day":
-        return (day - _EPOCH).days
-    if period == "week":
-        return (day - _MONDAY).days // 7
-    if period == "month":
-        return day.year * 12 + day.month - 1
-    if period == "quarter":
-        return day.year * 4 + (day.month - 1) // 3
-    return day.year
-
-
 def _start_of(k: int, period: str) -> _dt.date:
     """First day of period number ``k``."""
-    if period == "day":
-        return _EPOCH + _dt.timedelta(days=k)
-    if period == "week":
-        return _MONDAY + _dt.timedelta(days=7 * k)
-    if period == "month":
-        return _dt.date(k // 12, k % 12 + 1, 1)
-    if period == "quarter":
-        return _dt.date(k // 4, (k % 4) * 3 + 1, 1)
-    return _dt.date(k, 1, 1)
+    return periods.period_start([k], period).iloc[0].date()
 
 
-def _is_complete(k: int, period: str, as_of: _dt.date) -> bool:
-    return _start_of(k + 1, period) - _dt.timedelta(days=1) <= as_of
+def _starts(ks, period: str) -> pd.Series:
+    """First days (datetime64) of period numbers ``ks``."""
+    return periods.period_start(ks, period).to_numpy()
 
 
 def _as_date(value, name: str) -> _dt.date:
@@ -121,7 +80,7 @@ def _activity(data_or_orders, activity: str, period: str) -> tuple[ibis.Table, _
             raise ContractError(activity, col, f"column not found (columns present: {', '.join(t.columns)})")
     day = t[date_col].date() if t[date_col].type().is_timestamp() else t[date_col]
     t = t.filter(t.customer_id.notnull() & day.notnull())
-    active = t.select(customer_id=t.customer_id.cast("string"), k=_period_number(day, period)).distinct()
+    active = t.select(customer_id=t.customer_id.cast("string"), k=periods.period_index(day, period)).distinct()
     if as_of is None:
         last = engine.execute(t.aggregate(last=day.max()))["last"].iloc[0]
         if pd.isna(last):
@@ -170,11 +129,11 @@ def lifecycle_stages(data_or_orders, period: str = "month", activity: str = "ord
         ((new + resurrected) / dormant, NaN when nobody went dormant) and ``complete`` (False for
         a period that ends after the as-of date: its counts are partial).
     """
-    _check_period(period)
+    periods.check_period(period)
     if int(churn_after) < 1 or int(lookback) < 0:
         raise ParameterError(f"churn_after={churn_after} must be >= 1 and lookback={lookback} >= 0")
     active, as_of = _activity(data_or_orders, activity, period)
-    last_k = _number_of(as_of, period)
+    last_k = periods.index_of(as_of, period)
     rows = _with_neighbours(active)
     stage = ibis.cases((rows.k == rows.first_k, "new"), (rows.prev_k == rows.k - 1, "returning"),
                        else_="resurrected")
@@ -195,8 +154,8 @@ def lifecycle_stages(data_or_orders, period: str = "month", activity: str = "ord
     out = wide.astype("int64").rename_axis(columns=None).reset_index()
     out["active"] = out[["new", "returning", "resurrected"]].sum(axis=1)
     out["quick_ratio"] = (out.new + out.resurrected) / out.dormant.where(out.dormant > 0)
-    out["complete"] = [_is_complete(k, period, as_of) for k in out.k]
-    out.insert(0, "period", pd.to_datetime([_start_of(k, period) for k in out.pop("k")]))
+    out["complete"] = out.k <= periods.last_complete_index(as_of, period)
+    out.insert(0, "period", _starts(out.pop("k"), period))
     out.attrs.update(period=period, activity=activity, churn_after=churn_after, as_of=as_of.isoformat())
     return out
 
@@ -215,12 +174,6 @@ def _stage_at(active: ibis.Table, at_k: int, churn_after: int) -> ibis.Table:
         else_="dormant",
     )
     return per.select("customer_id", "first_k", "last_k", stage=stage, inactive_periods=gap)
-
-
-def _default_at(as_of: _dt.date, period: str) -> int:
-    """Number of the last complete period at ``as_of``."""
-    k = _number_of(as_of, period)
-    return k if _is_complete(k, period, as_of) else k - 1
 
 
 def customer_stage(data_or_orders, at=None, period: str = "month", churn_after: int = 3,
@@ -252,13 +205,14 @@ def customer_stage(data_or_orders, at=None, period: str = "month", churn_after: 
     Per customer, *dormant* covers every inactive period before churn; :func:`lifecycle_stages`
     counts a customer as dormant only in the first inactive period (the PostHog convention).
     """
-    _check_period(period)
+    periods.check_period(period)
     active, as_of = _activity(data_or_orders, activity, period)
-    at_k = _default_at(as_of, period) if at is None else _number_of(_as_date(at, "at"), period)
+    at_k = (periods.last_complete_index(as_of, period) if at is None
+            else periods.index_of(_as_date(at, "at"), period))
     df = engine.execute(_stage_at(active, at_k, churn_after))
     df = df.sort_values("customer_id", ignore_index=True)
-    df["first_active"] = pd.to_datetime([_start_of(int(k), period) for k in df.pop("first_k")])
-    df["last_active"] = pd.to_datetime([_start_of(int(k), period) for k in df.pop("last_k")])
+    df["first_active"] = _starts(df.pop("first_k"), period)
+    df["last_active"] = _starts(df.pop("last_k"), period)
     df["stage"] = pd.Categorical(df["stage"], categories=STAGES)
     df.attrs.update(period=period, period_start=_start_of(at_k, period).isoformat(), churn_after=churn_after)
     return df[["customer_id", "stage", "inactive_periods", "first_active", "last_active"]]
@@ -287,9 +241,9 @@ def stage_transitions(data_or_orders, from_period, to_period, period: str = "mon
         ``"not yet a customer"``. ``df.pivot(index="from_stage", columns="to_stage",
         values="share")`` gives the transition matrix.
     """
-    _check_period(period)
-    k0 = _number_of(_as_date(from_period, "from_period"), period)
-    k1 = _number_of(_as_date(to_period, "to_period"), period)
+    periods.check_period(period)
+    k0 = periods.index_of(_as_date(from_period, "from_period"), period)
+    k1 = periods.index_of(_as_date(to_period, "to_period"), period)
     if k1 <= k0:
         raise ParameterError(f"to_period={to_period!r} must be a later {period} than from_period={from_period!r}")
     active, _ = _activity(data_or_orders, activity, period)
