@@ -29,16 +29,20 @@ def generate(path: Path, customers: int, seed: int = 0) -> dict:
     """Write a daily customer summary (frequency, recency, T in whole days, monetary_value) to Parquet.
 
     Customers are drawn from the BG/NBD model above: T uniform over 1..730 days, a gamma purchase
-    rate and a beta drop-out probability; recency is the latest of the purchase days.
+    rate and a beta drop-out probability; recency is the day of the last repeat purchase.
     """
     rng = np.random.default_rng(seed)
     T = rng.integers(1, 731, customers).astype(float)
     lam = rng.gamma(BG_PARAMS["r"], 1 / BG_PARAMS["alpha"], customers)
     p = rng.beta(BG_PARAMS["a"], BG_PARAMS["b"], customers)
-    x = np.minimum(rng.poisson(lam * T), rng.geometric(p) - 1)
-    x = np.minimum(x, T).astype(float)
-    tx = np.where(x > 0, np.floor(T * rng.random(customers) ** (1 / np.maximum(x, 1))), 0.0)
-    tx = np.where(x > 0, np.maximum(tx, 1.0), 0.0)
+    # repeat purchases in (0, T] are a Poisson process; the customer drops out right after the
+    # J-th repeat purchase, J ~ Geometric(p) on 1, 2, ... (Fader, Hardie & Lee 2005, section 2)
+    arrivals = rng.poisson(lam * T)
+    x = np.minimum(arrivals, rng.geometric(p))
+    # the x-th of n uniform arrival times on (0, T] is T * Beta(x, n - x + 1); whole days, as a daily summary has
+    tx = np.where(x > 0, T * rng.beta(np.maximum(x, 1), np.maximum(arrivals - x + 1, 1)), 0.0)
+    tx = np.where(x > 0, np.clip(np.floor(tx), 1.0, T), 0.0)
+    x = np.minimum(x, tx).astype(float)  # at most one purchase a day in a daily summary
     m = np.where(x > 0, np.round(rng.gamma(6.25, 35.0 / 6.25, customers), 2), 0.0)
     df = pd.DataFrame({"customer_id": np.char.zfill(np.arange(customers).astype(str), 8),
                        "frequency": x, "recency": tx, "T": T, "monetary_value": m})
