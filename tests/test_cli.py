@@ -13,7 +13,9 @@ import io
 import json
 import subprocess
 import sys
+import threading
 import types
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -21,10 +23,10 @@ import pytest
 
 from userops_lib import cli
 from userops_lib.exceptions import ParameterError
-from userops_lib.execute import Outcome, publish
-from userops_lib.parameterize import (NotebookSpec, find_notebooks, load_params_file, resolve_datasets,
-                                      resolve_parameters, select_notebooks)
-from userops_lib.report_index import build_index
+from userops_lib.execute import Outcome, public_parameters, publish
+from userops_lib.parameterize import (NotebookSpec, declared_defaults, find_notebooks, load_params_file,
+                                      resolve_datasets, resolve_parameters, select_notebooks)
+from userops_lib.report_index import build_index, collect_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 NB_DIR = ROOT / "tests" / "notebooks"
@@ -92,6 +94,19 @@ def test_parameters_reach_the_notebook_typed_from_yaml(ok_run):
     assert "data_source=cdnow" in printed
     assert status_of(out / DAY / "cdnow", "ok_minimal")["parameters"] == {
         "data_source": "cdnow", "customer_code": "0012", "top_n": 7, "ratio": 2.0}
+
+
+@kernel
+def test_status_and_index_record_the_effective_parameters(ok_run):
+    *_, out = ok_run
+    entry = status_of(out / DAY / "cdnow", "ok_minimal")
+    # passed: data_source (--data) and the three YAML keys; title keeps ok_minimal's default
+    assert entry["effective_parameters"] == {"data_source": "cdnow", "customer_code": "0012", "top_n": 7,
+                                             "ratio": 2.0, "title": "Minimal report"}
+    assert entry["default_parameters"] == ["title"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'title="notebook default">title = "Minimal report"</span>' in index
+    assert '<span class="param-passed">top_n = 7</span>' in index
 
 
 # -- failures ---------------------------------------------------------------------------------
@@ -308,3 +323,100 @@ def test_index_lists_runs_newest_first_and_escapes_text(tmp_path):
     assert index.index("Run 2024-02-01") < index.index("Run 2024-01-01")
     assert "ValueError: &lt;b&gt;x&lt;/b&gt;" in index and "<b>x</b>" not in index
     assert "1 min 15 s" in index and 'period = "week"' in index
+
+
+def test_effective_parameters_overlay_passed_values_on_notebook_defaults(tmp_path):
+    spec = next(nb for nb in find_notebooks(NB_DIR) if nb.name == "declares_defaults")
+    # read by hand from the parameters cell of tests/notebooks/declares_defaults.ipynb, in cell order;
+    # papermill cannot parse the as_of and start lines, the cell's own parse supplies them
+    defaults = declared_defaults(spec)
+    assert list(defaults.items()) == [("data_source", "demo"), ("as_of", None), ("time_zone", "UTC"),
+                                      ("windows", [30, 60, 90]), ("id_salt", None), ("start", "dict(year=2024)")]
+    dest = tmp_path / DAY / "demo"
+    passed = {"data_source": "demo", "time_zone": "Asia/Shanghai", "id_salt": "pepper-9c1e"}
+    publish(Outcome("declares_defaults", "ok", passed, "t", 1.0), dest, defaults=defaults,
+            run_info={"run_date": DAY, "dataset": "demo", "data_source": "demo"})
+    entry = status_of(dest, "declares_defaults")
+    assert entry["effective_parameters"] == {"data_source": "demo", "as_of": None, "time_zone": "Asia/Shanghai",
+                                             "windows": [30, 60, 90], "id_salt": "***", "start": "dict(year=2024)"}
+    assert entry["default_parameters"] == ["as_of", "windows", "start"]
+    assert entry["parameters"] == {"data_source": "demo", "time_zone": "Asia/Shanghai", "id_salt": "***"}
+    index = build_index(tmp_path).read_text(encoding="utf-8")
+    assert "pepper" not in index and "pepper" not in (dest / "status.json").read_text(encoding="utf-8")
+    # the passed ones first, then the notebook's defaults (greyed), each group in cell order
+    shown = [index.index(f">{k} = ") for k in ("data_source", "time_zone", "id_salt", "as_of", "windows", "start")]
+    assert shown == sorted(shown)
+    assert '<span class="param-passed">time_zone = "Asia/Shanghai"</span>' in index
+    assert '<span class="param-default" title="notebook default">as_of = null</span>' in index
+
+
+def test_secrets_are_masked_before_publishing():
+    got = public_parameters({"data_source": "postgresql://ana:s3cret@db:5432/shop", "api_token": "abc",
+                             "id_salt": None, "paths": ["mysql://u:pw@h/d", "plain"], "top_n": 3})
+    assert got == {"data_source": "postgresql://ana:***@db:5432/shop", "api_token": "***", "id_salt": None,
+                   "paths": ["mysql://u:***@h/d", "plain"], "top_n": 3}
+
+
+def test_concurrent_publishers_into_one_folder_keep_every_entry(tmp_path):
+    dest = tmp_path / DAY / "demo"
+    workers, per_worker = 8, 25
+    start = threading.Barrier(workers)
+
+    def publisher(worker: int) -> None:
+        start.wait()  # all read-modify-write at once
+        for i in range(per_worker):
+            publish(Outcome(f"nb{worker}_{i}", "ok", {"worker": worker}, "t", 0.1), dest,
+                    run_info={"run_date": DAY, "dataset": "demo", "data_source": "demo"})
+
+    with ThreadPoolExecutor(workers) as pool:
+        for future in [pool.submit(publisher, w) for w in range(workers)]:
+            future.result()  # re-raises an error of the publisher thread
+    data = json.loads((dest / "status.json").read_text(encoding="utf-8"))
+    assert sorted(data) == sorted(f"nb{w}_{i}" for w in range(workers) for i in range(per_worker))
+    assert not [p.name for p in dest.iterdir() if p.name.endswith(".tmp")]  # no temp file left
+
+
+def test_unreadable_status_file_is_shown_in_the_index_not_fatal(tmp_path):
+    good = {"notebook": "01_foundation", "status": "ok", "error": None, "parameters": {"period": "week"},
+            "started_at": DAY, "duration_s": 3.0, "html": "01_foundation.html", "ipynb": None, "last_good_html": None}
+    for day, dataset, text in (
+            (DAY, "cdnow", json.dumps({"01_foundation": good})),
+            (DAY, "demo", json.dumps({"01_foundation": good})[:60]),  # a write cut short
+            ("2024-06-29", "demo", json.dumps({"x": {"notebook": "x", "status": ["ok"], "parameters": [1],
+                                                     "html": 5}}))):  # valid JSON, wrong shape
+        (tmp_path / day / dataset).mkdir(parents=True)
+        (tmp_path / day / dataset / "status.json").write_text(text, encoding="utf-8")
+    runs = collect_runs(tmp_path)
+    assert [r["run_date"] for r in runs] == [DAY, "2024-06-29"]
+    assert [d["dataset"] for d in runs[0]["datasets"]] == ["cdnow", "demo"]
+    assert runs[0]["counts"] == {"ok": 1, "unreadable": 1}
+    assert runs[0]["datasets"][1]["reports"] == [] and "JSON" in runs[0]["datasets"][1]["unreadable"]
+    assert [(r["notebook"], r["status"], r["href"]) for r in runs[1]["datasets"][0]["reports"]] == [
+        ("x", "unreadable", None)]
+    index = build_index(tmp_path).read_text(encoding="utf-8")
+    assert index.count("status unreadable") == 1 and f"{DAY}/demo/status.json" in index
+    assert f'href="{DAY}/cdnow/01_foundation.html"' in index  # the readable folder is still listed
+
+
+def test_failed_write_keeps_the_old_status_and_a_corrupt_one_is_kept_aside(tmp_path, monkeypatch):
+    from userops_lib import execute
+
+    dest = tmp_path / DAY / "demo"
+    publish(Outcome("a", "ok", {}, "t", 0.1), dest)
+    before = (dest / "status.json").read_bytes()
+
+    def disk_full(*args):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(execute.os, "replace", disk_full)
+        with pytest.raises(OSError, match="No space"):
+            publish(Outcome("b", "ok", {}, "t", 0.1), dest)
+    assert (dest / "status.json").read_bytes() == before  # whole, and still the old content
+    assert not [p.name for p in dest.iterdir() if p.name.endswith(".tmp")]
+
+    (dest / "status.json").write_bytes(before[:25])  # cut short by something else
+    publish(Outcome("c", "ok", {}, "t", 0.1), dest)
+    assert list(json.loads((dest / "status.json").read_text(encoding="utf-8"))) == ["c"]
+    kept = list(dest.glob("status.json.unreadable-*"))
+    assert len(kept) == 1 and kept[0].read_bytes() == before[:25]  # not silently dropped

@@ -30,8 +30,8 @@ from pathlib import Path
 
 from .exceptions import ParameterError, UseropsError
 from .execute import Outcome, publish, run_notebook
-from .parameterize import (find_notebooks, load_params_file, resolve_datasets, resolve_parameters,
-                           select_notebooks)
+from .parameterize import (declared_defaults, find_notebooks, load_params_file, resolve_datasets,
+                           resolve_parameters, select_notebooks)
 from .report_index import build_index
 
 __all__ = ["main", "build_parser", "project_root", "demo_dir"]
@@ -111,6 +111,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     selected = select_notebooks(notebooks, args.stage)
     common, per_stage = load_params_file(args.params)
     params = resolve_parameters(selected, common, per_stage, notebooks)
+    defaults = {nb.name: declared_defaults(nb) for nb in selected}
     datasets = resolve_datasets(args.data)
     run_date = args.run_date or dt.date.today().isoformat()
     out = Path(args.out).resolve()
@@ -141,7 +142,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                         outcome = run_notebook(nb.path, scratch, parameters,
                                                timeout=args.timeout or None,
                                                title=f"{nb.name} · {ds.name} · {run_date}")
-                publish(outcome, out / run_date / ds.name,
+                publish(outcome, out / run_date / ds.name, defaults=defaults[nb.name],
                         run_info={"run_date": run_date, "dataset": ds.name, "data_source": ds.source})
                 counts[outcome.status] = counts.get(outcome.status, 0) + 1
                 label = {"ok": "ok", "timeout": "TIMEOUT"}.get(outcome.status, "FAILED")

@@ -4,16 +4,26 @@ A run writes into a scratch folder under ``<out>/`` and only moves finished file
 ``<out>/<run-date>/<dataset>/`` with :func:`os.replace` (same file system, so each move is
 atomic). A failed notebook is published as ``<name>.FAILED.ipynb`` / ``<name>.FAILED.html``
 and never overwrites ``<name>.html`` from an earlier good run.
+
+``status.json`` is updated under an exclusive :func:`fcntl.flock` on ``.status.json.lock`` in
+the same folder, so runs publishing into the same ``<out>/<run-date>/<dataset>/`` at once
+(two ``userops run``, or threads) all keep their entries; the new content is written to a
+temporary file there and moved over ``status.json``, so a reader or a crash never sees half a
+file. Where :mod:`fcntl` does not exist (Windows) there is no lock: concurrent runs into one
+folder may then lose entries (each write is still whole).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import json
 import logging
 import os
+import re
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,9 +37,18 @@ from traitlets.config import Config
 
 from .exceptions import RunnerError
 
-__all__ = ["Outcome", "run_notebook", "export_html", "publish", "STATUS_FILE"]
+try:
+    import fcntl
+except ImportError:  # Windows: no lock, see the module docstring
+    fcntl = None
+
+__all__ = ["Outcome", "run_notebook", "export_html", "publish", "public_parameters", "STATUS_FILE"]
 
 STATUS_FILE = "status.json"
+#: Parameters whose names match this never have their value published (status.json, index, banner).
+SECRET_NAMES = re.compile(r"salt|secret|passw|token|api_?key|credential", re.IGNORECASE)
+_URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.-]*://[^/@:\s]*:)[^/@\s]+(?=@)", re.IGNORECASE)
+_log = logging.getLogger("userops.runner")
 BANNER_TAG = "userops-error-banner"
 #: Cells with one of these tags are left out of the HTML report.
 REMOVE_TAGS = ("remove-cell", "remove_cell")
@@ -163,16 +182,33 @@ def export_html(nb: nbformat.NotebookNode, path: Path, title: str | None = None)
     return Path(path)
 
 
-def publish(outcome: Outcome, dest: Path, *, run_info: dict[str, Any] | None = None) -> dict[str, Any]:
+def publish(outcome: Outcome, dest: Path, *, run_info: dict[str, Any] | None = None,
+            defaults: dict[str, Any] | None = None) -> dict[str, Any]:
     """Move the outcome's files into ``dest`` and merge its entry into ``dest/status.json``.
 
     A good run replaces ``<name>.ipynb``/``.html`` and removes a stale ``<name>.FAILED.*``; a
     failed run only writes ``<name>.FAILED.*`` and leaves the last good report in place.
 
     ``status.json`` maps each notebook name to its latest entry: ``status`` (ok / failed /
-    timeout), ``parameters``, ``started_at``, ``duration_s``, ``error``, ``html``, ``ipynb``,
+    timeout), ``parameters`` (the values passed: YAML and ``data_source``),
+    ``effective_parameters`` (what the notebook ran with: its ``defaults`` overlaid with the
+    passed values, in cell order), ``default_parameters`` (names that took the notebook's
+    default), ``started_at``, ``duration_s``, ``error``, ``html``, ``ipynb``,
     ``last_good_html`` (file names in ``dest``), the ``run_info`` keys (``run_date``,
-    ``dataset``, ``data_source``) and ``history`` (earlier attempts, oldest first).
+    ``dataset``, ``data_source``) and ``history`` (earlier attempts, oldest first). Values of
+    secret-looking parameters and passwords in URLs are masked (:func:`public_parameters`).
+
+    Parameters
+    ----------
+    outcome : Outcome
+        The run to publish.
+    dest : Path
+        ``<out>/<run-date>/<dataset>``.
+    run_info : dict, optional
+        Extra keys for the entry.
+    defaults : dict, optional
+        The notebook's declared defaults (:func:`userops_lib.parameterize.declared_defaults`);
+        without them the effective parameters are the passed ones.
 
     Returns
     -------
@@ -195,7 +231,9 @@ def publish(outcome: Outcome, dest: Path, *, run_info: dict[str, Any] | None = N
     entry = {
         "notebook": name,
         "status": outcome.status,
-        "parameters": outcome.parameters,
+        "parameters": public_parameters(outcome.parameters),
+        "effective_parameters": public_parameters({**(defaults or {}), **outcome.parameters}),
+        "default_parameters": [k for k in (defaults or {}) if k not in outcome.parameters],
         "started_at": outcome.started_at,
         "duration_s": outcome.duration_s,
         "error": outcome.error,
@@ -207,7 +245,28 @@ def publish(outcome: Outcome, dest: Path, *, run_info: dict[str, Any] | None = N
     return entry
 
 
+def public_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
+    """``parameters`` fit to publish: secrets replaced by ``"***"``.
+
+    A value is masked when its name looks secret (``id_salt``, ``api_token``, ``password``...,
+    see ``SECRET_NAMES``) and it is set; the password of a ``scheme://user:password@host`` URL
+    is masked wherever it appears (in lists and mappings too).
+    """
+    return {k: "***" if SECRET_NAMES.search(str(k)) and v not in (None, "") else _mask_urls(v)
+            for k, v in parameters.items()}
+
+
 # -- helpers -------------------------------------------------------------------------------
+
+def _mask_urls(value: Any) -> Any:
+    if isinstance(value, str):
+        return _URL_PASSWORD.sub(r"\g<head>***", value)
+    if isinstance(value, dict):
+        return {k: _mask_urls(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_mask_urls(v) for v in value]
+    return value
+
 
 def _kernel_config() -> Config:
     """Let jupyter_client give the kernel CurveZMQ keys when it can (ipykernel 7 warns on plain TCP)."""
@@ -260,7 +319,7 @@ def _add_banner(nb: nbformat.NotebookNode, status: str, error: str, parameters: 
     """Put a red note at the top: papermill adds none for time-outs, and managers read the top."""
     nb.cells = [c for c in nb.cells if BANNER_TAG not in c.get("metadata", {}).get("tags", [])]
     what = "timed out" if status == "timeout" else "failed"
-    params = ", ".join(f"{k}={v!r}" for k, v in parameters.items())
+    params = ", ".join(f"{k}={v!r}" for k, v in public_parameters(parameters).items())
     text = (
         '<div style="border:2px solid #c62828;background:#fdecea;color:#8e0000;padding:12px 16px;'
         'border-radius:6px;font-family:sans-serif">'
@@ -275,18 +334,64 @@ def _add_banner(nb: nbformat.NotebookNode, status: str, error: str, parameters: 
 
 
 def _merge_status(path: Path, entry: dict, run_info: dict) -> None:
-    """``status.json`` maps notebook name -> latest entry; earlier attempts go to its ``history``."""
+    """``status.json`` maps notebook name -> latest entry; earlier attempts go to its ``history``.
+
+    Read, merge and write happen under the folder's lock, so concurrent publishers each add
+    their entry; the write goes to a temporary file that replaces ``status.json`` whole.
+    """
+    with _locked(path.with_name(f".{path.name}.lock")):
+        data = _read_status(path)
+        previous = data.get(entry["notebook"]) if isinstance(data.get(entry["notebook"]), dict) else {}
+        history = list(previous.get("history") or [])
+        if previous:
+            history.append({k: previous.get(k) for k in ("status", "started_at", "duration_s", "error")})
+        data[entry["notebook"]] = {**entry, **run_info, "history": history[-50:]}
+        _write_whole(path, json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@contextlib.contextmanager
+def _locked(lock_path: Path):
+    """Hold an exclusive lock on ``lock_path`` while the block runs (no lock without fcntl).
+
+    ``flock`` (not ``lockf``): its lock belongs to the open file, so it also keeps apart two
+    threads of one process, not only two processes.
+    """
+    if fcntl is None:
+        yield
+        return
+    with open(lock_path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _read_status(path: Path) -> dict:
+    """The current ``status.json``; an unreadable one is kept aside as ``status.json.unreadable-<time>``."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            data = {}
-    except (FileNotFoundError, ValueError):
-        data = {}
-    previous = data.get(entry["notebook"]) if isinstance(data.get(entry["notebook"]), dict) else {}
-    history = list(previous.get("history") or [])
-    if previous:
-        history.append({k: previous.get(k) for k in ("status", "started_at", "duration_s", "error")})
-    data[entry["notebook"]] = {**entry, **run_info, "history": history[-50:]}
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+    except FileNotFoundError:
+        return {}
+    except ValueError:  # truncated or not JSON (UnicodeDecodeError is a ValueError too)
+        data = None
+    if isinstance(data, dict):
+        return data
+    kept = path.with_name(f"{path.name}.unreadable-{dt.datetime.now():%Y%m%dT%H%M%S%f}")
+    os.replace(path, kept)
+    _log.warning("%s was unreadable; kept it as %s and started a new one", path, kept.name)
+    return {}
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old or the new file, never a part."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")  # unique per writer, same folder
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())  # the data is on disk before the rename makes it visible
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

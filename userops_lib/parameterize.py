@@ -36,6 +36,7 @@ __all__ = [
     "find_notebooks",
     "select_notebooks",
     "declared_parameters",
+    "declared_defaults",
     "load_params_file",
     "resolve_parameters",
     "resolve_datasets",
@@ -141,11 +142,12 @@ def declared_parameters(path: Path) -> dict[str, dict]:
 
     Uses :func:`papermill.inspect_notebook`; assignments papermill's line pattern misses
     (``x: int | None = 3``, ``d = dict(a=1)``) are added from a parse of the cell, with an
-    unknown type.
+    unknown type. The result is in the cell's order.
     """
     params = papermill.inspect_notebook(str(path))
     nb = nbformat.read(str(path), as_version=4)
     cell = next((c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+    order: list[str] = []
     if cell is not None:
         try:
             tree = ast.parse(cell.source)
@@ -154,11 +156,26 @@ def declared_parameters(path: Path) -> dict[str, dict]:
         for node in tree.body if tree else []:
             target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else (
                 node.target if isinstance(node, ast.AnnAssign) and node.value is not None else None)
-            if isinstance(target, ast.Name) and target.id not in params:
+            if not isinstance(target, ast.Name):
+                continue
+            order.append(target.id)
+            if target.id not in params:
                 params[target.id] = {"name": target.id, "inferred_type_name": "None",
                                      "default": ast.get_source_segment(cell.source, node.value) or "",
                                      "help": ""}
-    return params
+    # papermill lists the lines it parsed first; reports list parameters as the cell does
+    return {**{k: params[k] for k in order if k in params}, **params}
+
+
+def declared_defaults(nb: NotebookSpec) -> dict[str, Any]:
+    """The value each declared parameter takes when the run does not pass it, in cell order.
+
+    papermill gives defaults as source text (``'"demo"'``, ``'None'``, ``'[30, 60]'``). Each
+    is read with :func:`ast.literal_eval` (never ``eval``: the text comes from a notebook
+    file); a default that is not a literal (``dict(a=1)``, ``dt.date(2024, 1, 1)``) is kept
+    as its source text.
+    """
+    return {name: _literal(param.get("default", "")) for name, param in nb.params.items()}
 
 
 def load_params_file(path: str | Path | None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
@@ -279,6 +296,14 @@ def _known(notebooks: list[NotebookSpec]) -> str:
     parts = [f"{nb.name}: {', '.join(sorted(k for k in nb.params if k not in RESERVED)) or '(none)'}"
              for nb in notebooks]
     return "; ".join(parts)
+
+
+def _literal(source: str) -> Any:
+    """``source`` as a Python literal, or ``source`` itself when it is not one."""
+    try:
+        return ast.literal_eval(source)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return source
 
 
 def _check_reserved(key: str) -> None:

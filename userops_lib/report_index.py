@@ -2,7 +2,8 @@
 
 The index is read from the ``<out>/<run-date>/<dataset>/status.json`` files the runner writes,
 so it can be rebuilt at any time (``userops index``). It is one self-contained HTML file:
-inline CSS, no JavaScript, relative links.
+inline CSS, no JavaScript, relative links. A status file that cannot be read (cut short, not
+JSON) shows as "status unreadable" for its folder instead of stopping the index.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import datetime as dt
 import json
 import os
 import re
+import uuid
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from .execute import STATUS_FILE
+from .execute import STATUS_FILE, public_parameters
 
 __all__ = ["collect_runs", "build_index"]
 
@@ -31,9 +33,12 @@ def collect_runs(out: Path) -> list[dict[str, Any]]:
     -------
     list of dict
         One item per run date, newest first: ``{"run_date", "datasets": [{"dataset",
-        "data_source", "reports": [entry, ...]}], "counts": {status: n}}``. Each report entry is
-        a ``status.json`` value plus links relative to ``out`` (``href``, ``ipynb_href``,
-        ``last_good_href``).
+        "data_source", "reports": [entry, ...], "unreadable"}], "counts": {status: n}}``. Each
+        report entry is a ``status.json`` value plus links relative to ``out`` (``href``,
+        ``ipynb_href``, ``last_good_href``) and ``parameter_list`` (``(name, value, passed)``,
+        the passed parameters first). ``unreadable`` is ``None``, or why the folder's
+        ``status.json`` could not be read (then ``reports`` is empty and the folder counts as
+        one ``unreadable`` run). An entry of the wrong shape gets the status ``unreadable``.
     """
     out = Path(out)
     runs = []
@@ -42,26 +47,16 @@ def collect_runs(out: Path) -> list[dict[str, Any]]:
     for run_dir in run_dirs:
         datasets, counts = [], {}
         for status_file in sorted(run_dir.glob(f"*/{STATUS_FILE}")):
-            try:
-                data = json.loads(status_file.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
             folder = status_file.parent
-            reports = []
-            entries = [e for e in data.values() if isinstance(e, dict) and "status" in e] if isinstance(data, dict) else []
-            for entry in sorted(entries, key=lambda e: str(e.get("notebook", ""))):
-                entry = dict(entry)
-                entry["href"] = _link(out, folder, entry.get("html"))
-                entry["ipynb_href"] = _link(out, folder, entry.get("ipynb"))
-                good = entry.get("last_good_html")
-                entry["last_good_href"] = _link(out, folder, good) if good and good != entry.get("html") else None
-                entry["duration"] = _duration(entry.get("duration_s"))
-                counts[entry.get("status", "?")] = counts.get(entry.get("status", "?"), 0) + 1
-                reports.append(entry)
-            sources = {e.get("data_source") for e in reports if e.get("data_source")}
+            data, problem = _read_status(status_file)
+            reports = [_report(out, folder, name, raw) for name, raw in sorted(data.items(), key=lambda kv: str(kv[0]))]
+            for status in [r["status"] for r in reports] or (["unreadable"] if problem else []):
+                counts[status] = counts.get(status, 0) + 1
+            sources = {e.get("data_source") for e in reports if isinstance(e.get("data_source"), str)}
             datasets.append({"dataset": folder.name,
                              "data_source": sources.pop() if len(sources) == 1 else folder.name,
-                             "reports": reports})
+                             "reports": reports, "unreadable": problem,
+                             "status_href": _link(out, folder, STATUS_FILE)})
         if datasets:
             runs.append({"run_date": run_dir.name, "datasets": datasets, "counts": counts})
     return runs
@@ -78,14 +73,63 @@ def build_index(out: Path) -> Path:
         generated_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     )
     target = out / "index.html"
-    tmp = out / f".index.html.{os.getpid()}.tmp"
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, target)
+    tmp = out / f".index.html.{uuid.uuid4().hex}.tmp"
+    try:
+        tmp.write_text(page, encoding="utf-8")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
     return target
 
 
-def _link(out: Path, folder: Path, name: str | None) -> str | None:
-    if not name:
+def _read_status(path: Path) -> tuple[dict, str | None]:
+    """``(notebook -> entry, None)``, or ``({}, why it cannot be read)``."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        return {}, f"cannot be read: {exc.strerror or exc}"
+    except UnicodeDecodeError:
+        return {}, "not UTF-8 text"
+    except ValueError as exc:
+        return {}, f"not valid JSON (cut short?): {exc}"
+    if not isinstance(data, dict):
+        return {}, f"holds a JSON {type(data).__name__}, not a mapping of notebook -> entry"
+    return data, None
+
+
+def _report(out: Path, folder: Path, name: Any, raw: Any) -> dict[str, Any]:
+    """One index row from a ``status.json`` entry; fields of the wrong type are left out."""
+    entry = dict(raw) if isinstance(raw, dict) else {}
+    status = entry.get("status")
+    if not isinstance(status, str):
+        entry["status"] = "unreadable"
+        entry["error"] = f"the entry for '{name}' in {STATUS_FILE} has no status text"
+    entry["notebook"] = entry["notebook"] if isinstance(entry.get("notebook"), str) else str(name)
+    entry["href"] = _link(out, folder, entry.get("html"))
+    entry["ipynb_href"] = _link(out, folder, entry.get("ipynb"))
+    good = entry.get("last_good_html")
+    entry["last_good_href"] = _link(out, folder, good) if good != entry.get("html") else None
+    entry["duration"] = _duration(entry.get("duration_s"))
+    entry["parameter_list"] = _parameter_list(entry)
+    return entry
+
+
+def _parameter_list(entry: dict) -> list[tuple[str, Any, bool]]:
+    """``(name, value, passed)``: the passed parameters, then the notebook defaults, each in cell order.
+
+    Entries written before effective parameters were recorded only have the passed ones.
+    """
+    passed = entry.get("parameters") if isinstance(entry.get("parameters"), dict) else {}
+    effective = entry.get("effective_parameters")
+    effective = {**effective, **passed} if isinstance(effective, dict) else passed
+    shown = public_parameters(effective)  # also for status files written before masking existed
+    rows = [(str(k), v, k in passed) for k, v in shown.items()]
+    return [r for r in rows if r[2]] + [r for r in rows if not r[2]]
+
+
+def _link(out: Path, folder: Path, name: Any) -> str | None:
+    """Link to a file of ``folder``; anything but a plain file name gives none."""
+    if not isinstance(name, str) or name in ("", ".", "..") or Path(name).name != name:
         return None
     return (folder / name).relative_to(out).as_posix()
 
