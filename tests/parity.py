@@ -57,3 +57,13 @@ def assert_same_value(got, expected, where: str, rtol: float = 1e-9) -> None:
             f"{where}: {got} != {expected}"
     else:
         assert got == expected, f"{where}: {got!r} != {expected!r}"
+
+
+def assert_same_frames(expected, got, name: str, rtol: float = 1e-9) -> None:
+    """A result (a frame, or a dict of frames) equal on both engines, ``attrs`` included."""
+    expected_frames = expected if isinstance(expected, dict) else {name: expected}
+    got_frames = got if isinstance(got, dict) else {name: got}
+    assert sum(len(df) for df in expected_frames.values()) > 0, "the demo gives an empty table: nothing compared"
+    for key, frame in expected_frames.items():
+        assert_same_value(got_frames[key], frame, key, rtol)
+        assert_same_value(got_frames[key].attrs, frame.attrs, f"{key}.attrs", rtol)
