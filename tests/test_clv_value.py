@@ -122,6 +122,18 @@ def test_clv_by_channel_with_costs_hand_counted():
     assert np.isnan(table.loc["(unknown)", "cac"])
 
 
+def test_clv_by_channel_falls_back_to_the_first_orders_channel_with_ties_broken_by_name():
+    # no customers table: a's first order (2024-01-01 09:00) has two orders at that moment, "web" and
+    # "app" -> "app" (first by name), not the later "ads"; b's only order is "web"
+    orders = pd.DataFrame({"order_id": ["o1", "o2", "o3", "o4"], "customer_id": ["a", "a", "a", "b"],
+                           "order_ts": pd.to_datetime(["2024-01-01 09:00", "2024-01-01 09:00", "2024-01-05 09:00",
+                                                       "2024-01-02 09:00"]),
+                           "amount": [10.0, 20.0, 5.0, 7.0], "channel": ["web", "app", "ads", "web"]})
+    values = pd.DataFrame({"customer_id": ["a", "b"], "clv": [100.0, 30.0]})
+    table = clv_by_channel(values, load_dataset({"orders": orders})).set_index("channel")
+    assert table["total_clv"].to_dict() == {"app": 100.0, "web": 30.0}
+
+
 def test_at_risk_high_value_hand_counted():
     # value_if_active 10..100; 80th percentile = 82 → high value: i (90), j (100);
     # of those P(alive) < 0.5: j only (0.2) → value at risk 100 · 0.8 = 80

@@ -50,8 +50,9 @@ def duckdb_backend(database: str = ":memory:", threads: int | None = None, **kwa
 def spark_backend(session=None, shuffle_partitions: int = 4):
     """Connect ibis to Spark; starts a local session (all cores) when none is given.
 
-    Arrow transfer is switched on (moving pandas frames is about 3x slower without it) and the
-    number of shuffle partitions kept small, which suits a laptop or a CI runner.
+    Arrow transfer is switched on, also on a given session (moving pandas frames is about 3x slower
+    without it, and missing text would arrive as 'NaN'), and the number of shuffle partitions of a
+    new session is kept small, which suits a laptop or a CI runner.
     """
     try:
         from pyspark.sql import SparkSession
@@ -69,6 +70,9 @@ def spark_backend(session=None, shuffle_partitions: int = 4):
             .getOrCreate()
         )
         session.sparkContext.setLogLevel("ERROR")
+    # also on a session the caller made: without Arrow, Spark stores a missing text value of a pandas
+    # frame as the string 'NaN', not NULL, and every null check on text columns would go wrong
+    session.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
     return ibis.pyspark.connect(session)
 
 

@@ -136,7 +136,10 @@ def _channel_of_customers(data) -> ibis.Table:
         return data.table("customers").select("customer_id", "channel")
     if data.has_column("orders", "channel"):
         orders = data.table("orders")
-        return orders.group_by("customer_id").aggregate(channel=orders.channel.argmin(orders.order_ts))
+        first_ts = orders.group_by("customer_id").aggregate(first_ts=orders.order_ts.min())
+        first = orders.join(first_ts, ["customer_id", orders.order_ts == first_ts.first_ts])
+        # several first orders at the same moment: take the first channel by name, the same on every engine
+        return first.group_by("customer_id").aggregate(channel=first.channel.min())
     raise MissingTableError("customers", "CLV by channel (a 'channel' column in customers or orders)")
 
 
