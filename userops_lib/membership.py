@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import ibis
 import pandas as pd
 
-from . import engine
+from . import engine, periods
 from .exceptions import MissingTableError, ParameterError
 
 __all__ = [
@@ -40,7 +40,7 @@ __all__ = [
 NON_MEMBER = "non-member"
 #: Tier order (lowest first) of the demo shop, used when the data's tiers all belong to it.
 DEFAULT_TIER_ORDER: tuple[str, ...] = ("silver", "gold", "platinum")
-_PERIODS = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+_PERIODS = ("week", "month", "quarter", "year")
 NOT_CAUSAL = ("Members and non-members differ before they join (tiers are usually earned by spending), "
               "so these gaps describe the two groups; they are not the effect of membership.")
 
@@ -170,9 +170,9 @@ def current_tiers(data) -> pd.DataFrame:
 # -------------------------------------------------------------------------------- distribution
 def _period_ends(first: _dt.date, last: _dt.date, period: str) -> list[_dt.date]:
     """Last day of every period from ``first`` to ``last``; the running period ends at ``last``."""
-    freq = {"W": "W-SUN", "M": "ME", "Q": "QE", "Y": "YE"}[_PERIODS[period]]
-    ends = [d.date() for d in pd.date_range(first, last, freq=freq)]
-    return ends + [last] if not ends or ends[-1] < last else ends
+    indexes = range(periods.index_of(first, period), periods.index_of(last, period) + 1)
+    next_starts = periods.period_start([k + 1 for k in indexes], period)
+    return [min(start.date() - _dt.timedelta(days=1), last) for start in next_starts]
 
 
 def _population_on(data, days: ibis.Table) -> ibis.Table | None:
@@ -208,8 +208,7 @@ def tier_distribution(data, period: str = "month", tier_order=None) -> pd.DataFr
         ``share`` (of all customers counted at that date), ``member_share`` (of members; NaN for
         non-members).
     """
-    if period not in _PERIODS:
-        raise ParameterError(f"period must be one of {list(_PERIODS)}, got {period!r}")
+    periods.check_period(period, _PERIODS)
     history = _history(data)
     order = tier_order_of(_distinct_tiers(history), tier_order)
     first = _date(engine.execute(history.valid_from_date.min().name("d").as_table()).iloc[0, 0], "valid_from_date")
