@@ -11,7 +11,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from parity import SPARK_MARKS, assert_same_frames
+from parity import SPARK_MARKS, assert_same_frames, parity_cases
 
 from userops_lib.basket import association_rules
 from userops_lib.campaigns import campaign_results
@@ -65,13 +65,7 @@ METRICS = {
 KNOWN_DIFFERENCES: dict[str, str] = {}
 
 
-def _cases():
-    for name in METRICS:
-        marks = [pytest.mark.xfail(strict=True, reason=KNOWN_DIFFERENCES[name])] if name in KNOWN_DIFFERENCES else []
-        yield pytest.param(name, marks=marks, id=name)
-
-
-@pytest.mark.parametrize("metric", list(_cases()))
+@pytest.mark.parametrize("metric", parity_cases(METRICS, KNOWN_DIFFERENCES))
 def test_stage_metric_same_on_duckdb_and_spark(engines, metric):
     duck, spark = engines
     assert_same_frames(METRICS[metric](duck), METRICS[metric](spark), metric, RTOL)

@@ -13,7 +13,7 @@ import warnings
 
 import pandas as pd
 import pytest
-from parity import SPARK_MARKS, assert_same_frames
+from parity import SPARK_MARKS, assert_same_frames, parity_cases
 
 from userops_lib import clv
 from userops_lib.audiences import build_audiences, customer_features, example_spec_path, load_audience_spec
@@ -77,13 +77,7 @@ METRICS = {
 KNOWN_DIFFERENCES: dict[str, str] = {}
 
 
-def _cases():
-    for name in METRICS:
-        marks = [pytest.mark.xfail(strict=True, reason=KNOWN_DIFFERENCES[name])] if name in KNOWN_DIFFERENCES else []
-        yield pytest.param(name, marks=marks, id=name)
-
-
-@pytest.mark.parametrize("metric", list(_cases()))
+@pytest.mark.parametrize("metric", parity_cases(METRICS, KNOWN_DIFFERENCES))
 def test_value_metric_same_on_duckdb_and_spark(engines, metric):
     duck, spark = engines
     assert_same_frames(METRICS[metric](duck), METRICS[metric](spark), metric, RTOL)
