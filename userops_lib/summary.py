@@ -13,9 +13,10 @@ monetary_value_col=...)`` exactly:
 * ``monetary_value`` = mean of the daily totals of the repeat purchase days (the first purchase
   day is left out), 0 for a customer without repeat purchases.
 
-Everything is one ibis aggregation (daily totals per customer and day, then per customer; the same
-pass counts the rows left out), so it runs in DuckDB by default and unchanged on Spark; only the
-per-customer result comes back to pandas, where the durations and means are derived from it.
+The summary is one ibis query (daily totals per customer and day, then per customer, then the
+durations and means), so it runs in DuckDB by default and unchanged on Spark; only the finished
+per-customer table comes back to pandas. Rows left out (null values, days after the end) are
+counted by reason in a second, cheap query that only runs when the row counts show some missing.
 """
 
 from __future__ import annotations
