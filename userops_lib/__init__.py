@@ -54,7 +54,7 @@ __all__ = list(_EXPORTS)
 
 # ``funnel`` names both a function and its module: bind the function now, or importing the module
 # ``userops_lib.funnel`` anywhere would leave the module object under the package's ``funnel``
-from .funnel import funnel  # noqa: E402
+from .funnel import funnel  # noqa: E402, F401
 
 
 def __getattr__(name: str):

@@ -282,7 +282,7 @@ def _typed(raw: ibis.Table, spec: TableSpec, time_zone: str, backend_name: str,
     raw = raw.rename({c.strip().lower(): c for c in raw.columns if c != c.strip().lower()})
     missing = [c for c in spec.required if c not in raw.columns]
     if missing:
-        total = int(_scalar(raw.count()))
+        total = int(engine.execute_scalar(raw.count()))
         raise ContractError(spec.name, missing[0],
                             f"missing required column (columns present: {', '.join(raw.columns)})", total)
     present = [c for c in spec.names if c in raw.columns]
@@ -310,9 +310,6 @@ def _typed(raw: ibis.Table, spec: TableSpec, time_zone: str, backend_name: str,
     return typed, total
 
 
-def _scalar(expr) -> Any:
-    return engine.execute(expr.name("v").as_table()).iloc[0, 0]
-
 
 def _exclude(t: ibis.Table, table: str, total: int, rules: list, checker: _Checker) -> ibis.Table:
     """Tag each row with the first rule it breaks, count rows by rule, keep the rows breaking none.
@@ -334,7 +331,7 @@ def _dedupe(t: ibis.Table, table: str, total: int, key: list[str], order: list[s
     """Keep one row per ``key`` (the first by ``order``); count the others as duplicates."""
     rank = ibis.row_number().over(group_by=[t[k] for k in key], order_by=[t[c] for c in order])
     ranked = t.mutate(_copy=rank)
-    n_dup = int(_scalar((ranked._copy > 0).sum()) or 0)
+    n_dup = int(engine.execute_scalar((ranked._copy > 0).sum()) or 0)
     checker.count(table, total, f"duplicate {' + '.join(key)}", key[0], n_dup)
     return ranked.filter(ranked._copy == 0).drop("_copy") if n_dup else t
 
@@ -360,7 +357,7 @@ def _clean_orders(t, total, now_local, as_of, checker):
     ]
     clean = _exclude(t, "orders", total, rules, checker)
     clean = _dedupe(clean, "orders", total, ["order_id"], ["order_ts", "customer_id", "amount"], checker)
-    n_zero = int(_scalar((clean.amount == 0).sum()) or 0)
+    n_zero = int(engine.execute_scalar((clean.amount == 0).sum()) or 0)
     checker.count("orders", total, "zero amount", "amount", n_zero, action="kept (flagged)")
     clean = _with_local_dates(clean, CONTRACT["orders"])
     extra = {}
@@ -410,7 +407,7 @@ def _clean_order_items(t, total, orders, checker):
         rules.append(("quantity not positive", "quantity", t.quantity <= 0, True))
     clean = _exclude(t, "order_items", total, rules, checker)
     kept = clean.semi_join(orders, clean.order_id == orders.order_id)
-    n_orphan = int(_scalar(clean.count())) - int(_scalar(kept.count()))
+    n_orphan = int(engine.execute_scalar(clean.count())) - int(engine.execute_scalar(kept.count()))
     checker.count("order_items", total, "order excluded or unknown", "order_id", n_orphan, raises=False)
     if "quantity" not in kept.columns:
         kept = kept.mutate(quantity=ibis.literal(1, "int64"))
@@ -514,7 +511,7 @@ def load_dataset(
 
     orders, n_orders = typed["orders"]
     if as_of is None:
-        last = _scalar(orders.filter(orders.order_ts <= now_local).order_ts.max())
+        last = engine.execute_scalar(orders.filter(orders.order_ts <= now_local).order_ts.max())
         if last is None or pd.isna(last):
             raise ContractError("orders", "order_ts", "no order has a valid timestamp", n_orders)
         as_of = pd.Timestamp(last).date()
@@ -539,6 +536,6 @@ def load_dataset(
     if materialize:
         clean = {name: backend.create_table(f"clean_{name}", t, overwrite=True) for name, t in clean.items()}
     quality = checker.frame()
-    kept = {name: int(_scalar(t.count())) for name, t in clean.items()}
+    kept = {name: int(engine.execute_scalar(t.count())) for name, t in clean.items()}
     facts.update(rows_kept=kept, rows_read={n: c for n, (_, c) in typed.items()})
     return Dataset(clean, quality, time_zone, as_of, label, backend, facts)

@@ -39,9 +39,6 @@ _UNKNOWN = "unknown"
 
 
 # ------------------------------------------------------------------------------------ inputs
-def _scalar(expr):
-    return engine.execute(expr.name("v").as_table()).iloc[0, 0]
-
 
 def _date_column(table: ibis.Table, date: str, ts: str):
     column = table[date] if date in table.columns else table[ts]
@@ -80,7 +77,7 @@ def _end_date(end, as_of, days: ibis.Table) -> _dt.date:
         return pd.Timestamp(end).date()
     if as_of is not None:
         return as_of
-    last = _scalar(days._date.max())
+    last = engine.execute_scalar(days._date.max())
     if last is None or pd.isna(last):
         raise ContractError("activity", "event_date", "no row has a date, so there is no end date", 0)
     return pd.Timestamp(last).date()

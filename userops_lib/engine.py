@@ -120,9 +120,8 @@ def execute(expr, backend=None, *, via_arrow: bool = False) -> pd.DataFrame:
 
 
 def execute_scalar(expr, backend=None):
-    """Run a scalar expression (a count, a maximum) and return the Python value."""
-    backend = backend or backend_of(expr)
-    return backend.execute(expr) if backend is not None else expr.execute()
+    """Run a scalar expression (a count, a maximum) and return its value."""
+    return execute(expr.name("v").as_table(), backend).iloc[0, 0]
 
 
 def trim(text):

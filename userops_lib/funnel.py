@@ -100,9 +100,6 @@ def _events_input(events, customers=None):
     return table, customers, None
 
 
-def _scalar(expr):
-    return engine.execute(expr.name("v").as_table()).iloc[0, 0]
-
 
 # ------------------------------------------------------------------------------- per-user steps
 def _entries(ev: ibis.Table, first_step: str, start, end, by_event: str | None) -> ibis.Table:
@@ -173,7 +170,7 @@ def _group_table(by, customers, columns) -> tuple[ibis.Table | None, str | None,
     if "customer_id" not in table.columns or len(others) != 1:
         raise ParameterError("by as a table needs exactly two columns, customer_id and the group; "
                              f"got {', '.join(table.columns)}")
-    dupes = int(_scalar(table.count() - table.customer_id.nunique()))
+    dupes = int(engine.execute_scalar(table.count() - table.customer_id.nunique()))
     if dupes:
         raise ContractError("by", "customer_id", "a customer appears more than once in the grouping table", dupes)
     return table.select("customer_id", _g=table[others[0]].cast("string")), None, others[0]
@@ -191,7 +188,7 @@ def _user_steps(events, steps, window, order, by, customers, start, end):
     if date.type().is_timestamp():
         date = date.date()
     usable = raw.customer_id.notnull() & raw.event_ts.notnull() & raw.event_name.notnull()
-    excluded = int(_scalar((~usable).sum())) if data is None else 0  # a Dataset is clean already
+    excluded = int(engine.execute_scalar((~usable).sum())) if data is None else 0  # a Dataset is clean already
     keep = {"customer_id": raw.customer_id.cast("string"), "_ts": raw.event_ts, "_name": raw.event_name, "_date": date}
     if by_event:
         keep[by_event] = raw[by_event]

@@ -47,14 +47,11 @@ def _as_dates(table: ibis.Table, columns) -> ibis.Table:
     return table.mutate(**fix) if fix else table
 
 
-def _scalar(expr):
-    return engine.execute(expr.name("v").as_table()).iloc[0, 0]
-
 
 def _as_of_of(table: ibis.Table, date_column: str, as_of) -> _dt.date:
     if as_of is not None:
         return pd.Timestamp(as_of).date()
-    last = _scalar(table[date_column].max())
+    last = engine.execute_scalar(table[date_column].max())
     if last is None or pd.isna(last):
         raise ContractError("orders", date_column, "no row has a date, so there is no as-of date", 0)
     return pd.Timestamp(last).date()
@@ -123,7 +120,7 @@ def _signups_per_period(customers: ibis.Table, period: str) -> tuple[pd.DataFram
     c = customers.mutate(_p=period_index(customers.signup_date, period))
     dated = c.filter(c.signup_date.notnull())
     per = engine.execute(dated.group_by("_p").agg(new_signups=dated.count()))
-    missing = int(_scalar(customers.signup_date.isnull().sum()) or 0)
+    missing = int(engine.execute_scalar(customers.signup_date.isnull().sum()) or 0)
     return per, missing
 
 
@@ -296,7 +293,7 @@ def channel_conversion(data: Dataset) -> pd.DataFrame:
         acquired_users=joined.count(), converted_users=joined._cid.notnull().sum()))
     out["converted_users"] = out["converted_users"].astype("int64")
     out["conversion_rate"] = _rate(out["converted_users"], out["acquired_users"])
-    orphans = int(_scalar(buyers.anti_join(customers, buyers._cid == customers.customer_id).count()))
+    orphans = int(engine.execute_scalar(buyers.anti_join(customers, buyers._cid == customers.customer_id).count()))
     if data.has("channel_costs"):
         costs = engine.execute(data.table("channel_costs").select("channel", "cost"))
         costs = costs.groupby(costs["channel"].str.strip(), as_index=False)["cost"].sum()

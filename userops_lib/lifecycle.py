@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as _dt
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from . import engine, periods
@@ -45,7 +46,7 @@ def _start_of(k: int, period: str) -> _dt.date:
     return periods.period_start([k], period).iloc[0].date()
 
 
-def _starts(ks, period: str) -> pd.Series:
+def _starts(ks, period: str) -> np.ndarray:
     """First days (datetime64) of period numbers ``ks``."""
     return periods.period_start(ks, period).to_numpy()
 

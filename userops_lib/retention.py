@@ -26,7 +26,7 @@ import pandas as pd
 from . import engine
 from .data import Dataset
 from .exceptions import ContractError, ParameterError
-from .kpis import _as_dates, _rate, _require_columns, _scalar
+from .kpis import _as_dates, _rate, _require_columns
 from .periods import check_period, index_of, last_complete_index, period_index, period_label, period_start
 
 __all__ = ["cohort_retention", "n_day_retention", "AVERAGE_LABEL"]
@@ -57,7 +57,7 @@ def _inputs(data_or_orders, anchor: str, activity: str, as_of):
         _require_columns(orders, "orders", ["customer_id", "order_date"])
         tables = {"orders": lambda: orders}
         if as_of is None:
-            as_of = pd.Timestamp(_scalar(orders.order_date.max())).date()
+            as_of = pd.Timestamp(engine.execute_scalar(orders.order_date.max())).date()
         as_of = pd.Timestamp(as_of).date()
 
     if activity == "orders":
@@ -70,7 +70,7 @@ def _inputs(data_or_orders, anchor: str, activity: str, as_of):
     if anchor == "signup":
         c = tables["customers"]()
         _require_columns(c, "customers", ["customer_id", "signup_date"])
-        notes["customers_without_signup_date"] = int(_scalar(c.signup_date.isnull().sum()) or 0)
+        notes["customers_without_signup_date"] = int(engine.execute_scalar(c.signup_date.isnull().sum()) or 0)
         anchors = c.filter(c.signup_date.notnull()).select("customer_id", _anchor=c.signup_date)
     else:
         src = tables["orders"]() if anchor == "first_purchase" else tables["events"]()
@@ -90,7 +90,7 @@ def _cohort_activity(anchors: ibis.Table, act: ibis.Table, period: str) -> ibis.
 def _count_unanchored(anchors: ibis.Table, act: ibis.Table) -> int:
     """Active customers that have no anchor date (e.g. buyers without a sign-up row)."""
     active = act.select("customer_id").distinct()
-    return int(_scalar(active.anti_join(anchors, "customer_id").count()))
+    return int(engine.execute_scalar(active.anti_join(anchors, "customer_id").count()))
 
 
 # ------------------------------------------------------------------------------ criterion counts
