@@ -27,7 +27,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Measurement", "measure", "measure_all", "peak_rss_bytes", "print_table", "fmt_bytes", "scratch_dir"]
+__all__ = ["Measurement", "measure", "measure_all", "paired_ratio", "peak_rss_bytes", "print_table", "fmt_bytes",
+           "scratch_dir"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,6 +83,15 @@ def _run_once(target: str, kwargs: dict, imports: list[str], out_path: str, time
     return report["seconds"], int(peak)
 
 
+def _result_path(out_dir: str, name: str) -> str:
+    return str(Path(out_dir) / f"{name.replace(' ', '_').replace('/', '_')}.parquet")
+
+
+def _summarise(name: str, out_path: str, runs: list) -> Measurement:
+    return Measurement(name, statistics.median(r[0] for r in runs), int(statistics.median(r[1] for r in runs)),
+                       out_path, runs)
+
+
 def measure(name: str, target: str, kwargs: dict, out_dir: str, imports: list[str] = (), repeat: int = 1,
             timeout: float = 1800) -> Measurement:
     """Run ``target`` ``repeat`` times, each in a fresh process; median time and median peak RSS.
@@ -99,20 +109,38 @@ def measure(name: str, target: str, kwargs: dict, out_dir: str, imports: list[st
     imports : list of str
         Modules imported before the clock starts.
     """
-    out_path = str(Path(out_dir) / f"{name.replace(' ', '_').replace('/', '_')}.parquet")
+    out_path = _result_path(out_dir, name)
     runs = [_run_once(target, kwargs, list(imports), out_path, timeout) for _ in range(repeat)]
-    return Measurement(name, statistics.median(r[0] for r in runs), int(statistics.median(r[1] for r in runs)),
-                       out_path, runs)
+    return _summarise(name, out_path, runs)
 
 
-def measure_all(contenders: list[dict], out_dir: str, repeat: int = 1) -> list[Measurement]:
-    """Measure several contenders (dicts of :func:`measure` arguments) one after the other."""
-    results = []
-    for c in contenders:
-        m = measure(out_dir=out_dir, repeat=repeat, **c)
-        print(f"  {m.name:<34} {m.seconds:8.2f} s  {fmt_bytes(m.peak_bytes):>9}", flush=True)
-        results.append(m)
-    return results
+def measure_all(contenders: list[dict], out_dir: str, repeat: int = 1, timeout: float = 1800) -> list[Measurement]:
+    """Measure several contenders (dicts of :func:`measure` arguments) in interleaved rounds.
+
+    Round ``i`` runs every contender once, in order, before round ``i + 1`` starts. The speed of a
+    shared machine drifts over minutes; interleaving spreads that drift over all contenders
+    instead of charging it to whichever one happened to run during a slow spell.
+    """
+    runs: list[list] = [[] for _ in contenders]
+    for round_ in range(repeat):
+        for c, done in zip(contenders, runs):
+            done.append(_run_once(c["target"], c["kwargs"], list(c.get("imports", ())),
+                                  _result_path(out_dir, c["name"]), timeout))
+            if round_ == repeat - 1:
+                m = _summarise(c["name"], _result_path(out_dir, c["name"]), done)
+                print(f"  {m.name:<34} {m.seconds:8.2f} s  {fmt_bytes(m.peak_bytes):>9}", flush=True)
+    return [_summarise(c["name"], _result_path(out_dir, c["name"]), done) for c, done in zip(contenders, runs)]
+
+
+def paired_ratio(slow: Measurement, fast: Measurement, index: int = 0) -> float:
+    """Median over the rounds of ``slow``'s time (``index`` 0) or peak memory (1) divided by
+    ``fast``'s in the same round of :func:`measure_all`.
+
+    Contenders of one round ran minutes apart at most, so a round's ratio is little affected by a
+    change in the machine's speed that would move a ratio of two medians taken at different times.
+    """
+    ratios = [a[index] / b[index] for a, b in zip(slow.runs, fast.runs)]
+    return statistics.median(ratios)
 
 
 def print_table(results: list[Measurement], baseline: str) -> None:

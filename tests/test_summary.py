@@ -68,7 +68,7 @@ def test_hand_counted_summary():
     out = rfm_summary(_hand_orders(), observation_end="2024-01-31").set_index("customer_id")
     # Hand count, observation end 2024-01-31 (f's only order is after it, e loses one order):
     # a: days 01-01 (10+5), 01-03 (20), 01-10 (30+10) -> frequency 2, recency 9, T 30,
-    #    monetary (20 + 40) / 2 = 30, 5 orders, total 75 (first day included)
+    #    monetary (20 + 40) / 2 = 30, total 75 (first day included)
     # b: one day 01-05 -> 0, 0, T 26, monetary 0
     # c: three orders on 01-02 -> one purchase day: frequency 0, monetary 0 (first day excluded)
     # d: 01-15, 01-20 ($0), 01-31 -> frequency 2, recency 16, T 16, monetary (0 + 6) / 2 = 3
@@ -78,7 +78,6 @@ def test_hand_counted_summary():
     assert out.recency.tolist() == [9, 0, 0, 16, 0]
     assert out["T"].tolist() == [30, 26, 29, 16, 6]
     assert out.monetary_value.tolist() == pytest.approx([30.0, 0.0, 0.0, 3.0, 0.0])
-    assert out.orders.tolist() == [5, 1, 3, 3, 1]
     assert out.total_amount.tolist() == pytest.approx([75.0, 8.0, 200.0, 18.0, 9.0])
     assert out.loc["a", "first_purchase"] == pd.Timestamp("2024-01-01")
     assert out.loc["d", "last_purchase"] == pd.Timestamp("2024-01-31")
@@ -141,6 +140,20 @@ def test_null_values_are_counted_not_dropped_silently():
     assert "b" not in set(out.customer_id)
     assert out.set_index("customer_id").loc["a", "total_amount"] == pytest.approx(65.0)
 
+
+
+def test_default_end_is_the_last_day_with_a_usable_order():
+    # hand count: the last order (e, 2024-02-03) has no amount, so the end is f's 2024-02-02;
+    # e keeps one purchase day 01-25 (T 8) and the 02-03 row is counted, not dropped
+    df = _hand_orders()
+    df.loc[df.order_date == "2024-02-03", "amount"] = np.nan
+    out = rfm_summary(df)
+    assert out.attrs["observation_end"] == "2024-02-02"
+    assert out.attrs["excluded_by_reason"] == {"null amount": 1}
+    e = out.set_index("customer_id").loc["e"]
+    assert (e.frequency, e["T"]) == (0, 8)
+    with pytest.raises(ContractError, match="no order has a customer id, a date and an amount"):
+        rfm_summary(df.assign(amount=np.nan))
 
 # ------------------------------------------------------------------------------ against lifetimes
 @pytest.mark.parametrize("seed,end", [(1, None), (2, "2023-06-30"), (3, "2023-08-15"), (4, "2023-04-10")])
@@ -229,10 +242,12 @@ def test_calibration_holdout_matches_lifetimes(seed, cal, end):
 
 
 def test_demo_shop_every_kept_order_is_summarised(demo_data):
-    # invariant, not a hand count: each clean order belongs to exactly one customer row
+    # invariant, not a hand count: each clean order belongs to exactly one customer and purchase day
     out = rfm_summary(demo_data)
     orders = demo_data.orders
-    assert out.orders.sum() == orders.count().to_pyarrow().as_py()
+    purchase_days = orders.select("customer_id", "order_date").distinct().count().to_pyarrow().as_py()
+    assert (out.frequency + 1).sum() == purchase_days
+    assert out.total_amount.sum() == pytest.approx(orders.amount.sum().to_pyarrow().as_py(), rel=1e-12)
     assert len(out) == orders.customer_id.nunique().to_pyarrow().as_py()
     assert out.attrs["excluded_rows"] == 0  # the Dataset's as-of date is the default end
     assert (out.recency <= out["T"]).all() and (out.frequency >= 0).all()
