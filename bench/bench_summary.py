@@ -190,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench summary", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, TARGET_ROWS],
                         help="transaction counts to measure (default: 1M and 10M)")
-    parser.add_argument("--repeat", type=int, default=1, help="rounds (each contender once per round); medians are reported")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="rounds (each contender once per round); medians are reported (default 5)")
     parser.add_argument("--workdir", help="folder for the generated Parquet files (default: a temp dir)")
     args = parser.parse_args(argv)
     with scratch_dir() as tmp:

@@ -23,7 +23,7 @@ import pytest
 
 from userops_lib import cli
 from userops_lib.exceptions import ParameterError
-from userops_lib.execute import Outcome, public_parameters, publish
+from userops_lib.execute import Outcome, public_parameters, publish, run_notebook
 from userops_lib.parameterize import (NotebookSpec, declared_defaults, find_notebooks, load_params_file,
                                       resolve_datasets, resolve_parameters, select_notebooks)
 from userops_lib.report_index import build_index, collect_runs
@@ -356,6 +356,23 @@ def test_secrets_are_masked_before_publishing():
     assert got == {"data_source": "postgresql://ana:***@db:5432/shop", "api_token": "***", "id_salt": None,
                    "paths": ["mysql://u:***@h/d", "plain"], "top_n": 3}
 
+
+
+@kernel
+@pytest.mark.parametrize("fail", [False, True])
+def test_kept_notebooks_do_not_hold_secrets_in_clear_text(tmp_path, fail):
+    # the notebook runs with the real salt; the .ipynb kept beside the HTML shows it masked
+    outcome = run_notebook(NB_DIR / "raises_value_error.ipynb", tmp_path,
+                           {"fail": fail, "id_salt": "pepper-9c1e", "data_source": "postgresql://ana:s3cret@db/shop"})
+    assert outcome.status == ("failed" if fail else "ok")
+    kept = outcome.files["ipynb"]
+    assert kept.name == ("raises_value_error.FAILED.ipynb" if fail else "raises_value_error.ipynb")
+    text = kept.read_text(encoding="utf-8")
+    assert "pepper-9c1e" not in text and "s3cret" not in text
+    injected = [c for c in nbformat.reads(text, as_version=4).cells
+                if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and 'id_salt = "***"' in injected[0].source
+    assert 'data_source = "postgresql://ana:***@db/shop"' in injected[0].source
 
 def test_concurrent_publishers_into_one_folder_keep_every_entry(tmp_path):
     dest = tmp_path / DAY / "demo"

@@ -33,6 +33,7 @@ import papermill
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 from papermill.exceptions import PapermillExecutionError
+from papermill.translators import translate_parameters
 from traitlets.config import Config
 
 from .exceptions import RunnerError
@@ -143,6 +144,8 @@ def run_notebook(
         status, error = "failed", _one_line(type(exc).__name__, str(exc))
 
     nb = _read(out_nb) if out_nb.exists() else nbformat.v4.new_notebook()
+    if _mask_injected_parameters(nb, parameters, kernel_name) and status == "ok":
+        nbformat.write(nb, str(out_nb))
     files: dict[str, Path] = {}
     if status == "ok":
         files["ipynb"] = out_nb
@@ -313,6 +316,26 @@ def _timeout_message(out_nb: Path, timeout: int | None, exc: BaseException) -> s
     if "IOPub" in str(exc):
         return f"timed out waiting for kernel output in {where}"
     return f"timed out after {timeout} s (--timeout) in {where}"
+
+
+def _mask_injected_parameters(nb: nbformat.NotebookNode, parameters: dict, kernel_name: str) -> bool:
+    """Rewrite papermill's ``injected-parameters`` cell and its record in the metadata with secrets
+    masked (see :func:`public_parameters`), so a kept ``.ipynb`` does not hold the salt in clear text.
+    Returns whether the cell changed. (The HTML never shows code cells.)"""
+    public = public_parameters(parameters)
+    if public == parameters:
+        return False
+    language = nb.metadata.get("kernelspec", {}).get("language", "python")
+    changed = False
+    recorded = nb.metadata.get("papermill", {})
+    if "parameters" in recorded:  # papermill also records the values in the notebook's metadata
+        recorded["parameters"] = public_parameters(recorded["parameters"])
+        changed = True
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell.source = translate_parameters(kernel_name, language, public, "Parameters (secrets masked)")
+            changed = True
+    return changed
 
 
 def _add_banner(nb: nbformat.NotebookNode, status: str, error: str, parameters: dict) -> None:
