@@ -393,6 +393,33 @@ def test_concurrent_publishers_into_one_folder_keep_every_entry(tmp_path):
     assert not [p.name for p in dest.iterdir() if p.name.endswith(".tmp")]  # no temp file left
 
 
+
+def test_an_older_run_finishing_last_does_not_replace_the_newer_report(tmp_path):
+    dest = tmp_path / DAY / "demo"
+
+    def outcome(run: str, status: str, started: str) -> Outcome:
+        work = tmp_path / run
+        work.mkdir()
+        stem = "r" if status == "ok" else "r.FAILED"
+        files = {kind: work / f"{stem}.{kind}" for kind in ("ipynb", "html")}
+        for path in files.values():
+            path.write_text(run, encoding="utf-8")
+        return Outcome("r", status, {"run": run}, started, 1.0, None if status == "ok" else "boom", files)
+
+    publish(outcome("newer", "ok", "2024-06-30T10:05:00+08:00"), dest)
+    publish(outcome("older", "failed", "2024-06-30T10:00:00+08:00"), dest)  # finished last
+    assert (dest / "r.html").read_text(encoding="utf-8") == "newer"
+    assert not (dest / "r.FAILED.html").exists()
+    entry = status_of(dest, "r")
+    assert (entry["status"], entry["parameters"]) == ("ok", {"run": "newer"})
+    assert [(h["status"], h["started_at"]) for h in entry["history"]] == [("failed", "2024-06-30T10:00:00+08:00")]
+    # a still newer failure is published as usual and keeps the last good report
+    publish(outcome("newest", "failed", "2024-06-30T03:00:00+00:00"), dest)  # 11:00 at +08:00
+    entry = status_of(dest, "r")
+    assert (entry["status"], entry["html"], entry["last_good_html"]) == ("failed", "r.FAILED.html", "r.html")
+    assert (dest / "r.html").read_text(encoding="utf-8") == "newer"
+    assert [h["status"] for h in entry["history"]] == ["failed", "ok"]
+
 def test_unreadable_status_file_is_shown_in_the_index_not_fatal(tmp_path):
     good = {"notebook": "01_foundation", "status": "ok", "error": None, "parameters": {"period": "week"},
             "started_at": DAY, "duration_s": 3.0, "html": "01_foundation.html", "ipynb": None, "last_good_html": None}

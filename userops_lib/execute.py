@@ -190,7 +190,9 @@ def publish(outcome: Outcome, dest: Path, *, run_info: dict[str, Any] | None = N
     """Move the outcome's files into ``dest`` and merge its entry into ``dest/status.json``.
 
     A good run replaces ``<name>.ipynb``/``.html`` and removes a stale ``<name>.FAILED.*``; a
-    failed run only writes ``<name>.FAILED.*`` and leaves the last good report in place.
+    failed run only writes ``<name>.FAILED.*`` and leaves the last good report in place. A run
+    that started before the one already published for this notebook (two runs into one folder
+    at once) moves no files and is only added to that entry's ``history``: the newest run wins.
 
     ``status.json`` maps each notebook name to its latest entry: ``status`` (ok / failed /
     timeout), ``parameters`` (the values passed: YAML and ``data_source``),
@@ -220,7 +222,26 @@ def publish(outcome: Outcome, dest: Path, *, run_info: dict[str, Any] | None = N
     """
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    name = outcome.notebook
+    status_path = dest / STATUS_FILE
+    # files and status change together under the folder's lock, so two runs of one notebook
+    # into one folder cannot leave one run's HTML beside the other's status
+    with _locked(status_path.with_name(f".{status_path.name}.lock")):
+        data = _read_status(status_path)
+        current = data.get(outcome.notebook)
+        superseded = isinstance(current, dict) and _started(current) > _started({"started_at": outcome.started_at})
+        moved = {"ipynb": None, "html": None} if superseded else _move_files(outcome, dest)
+        entry = _status_entry(outcome, dest, moved, defaults)
+        if superseded:  # a newer run already published: this one only joins its history
+            current.setdefault("history", []).append(_history_item(entry))
+            current["history"] = sorted(current["history"][-50:], key=_started)
+            entry = current
+        else:
+            data[outcome.notebook] = _with_history(entry, current, run_info or {})
+        _write_whole(status_path, json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    return entry
+
+
+def _move_files(outcome: Outcome, dest: Path) -> dict[str, str | None]:
     moved: dict[str, str | None] = {"ipynb": None, "html": None}
     for kind in ("ipynb", "html"):  # the .ipynb first: an .html is never newer than its notebook
         src = outcome.files.get(kind)
@@ -229,10 +250,14 @@ def publish(outcome: Outcome, dest: Path, *, run_info: dict[str, Any] | None = N
             moved[kind] = Path(src).name
     if outcome.ok:
         for suffix in (".FAILED.ipynb", ".FAILED.html"):
-            (dest / f"{name}{suffix}").unlink(missing_ok=True)
-    good_html = dest / f"{name}.html"
-    entry = {
-        "notebook": name,
+            (dest / f"{outcome.notebook}{suffix}").unlink(missing_ok=True)
+    return moved
+
+
+def _status_entry(outcome: Outcome, dest: Path, moved: dict, defaults: dict | None) -> dict[str, Any]:
+    good_html = dest / f"{outcome.notebook}.html"
+    return {
+        "notebook": outcome.notebook,
         "status": outcome.status,
         "parameters": public_parameters(outcome.parameters),
         "effective_parameters": public_parameters({**(defaults or {}), **outcome.parameters}),
@@ -244,8 +269,28 @@ def publish(outcome: Outcome, dest: Path, *, run_info: dict[str, Any] | None = N
         "ipynb": moved["ipynb"],
         "last_good_html": good_html.name if good_html.exists() else None,
     }
-    _merge_status(dest / STATUS_FILE, entry, run_info or {})
-    return entry
+
+
+def _history_item(entry: dict) -> dict:
+    return {k: entry.get(k) for k in ("status", "started_at", "duration_s", "error")}
+
+
+def _with_history(entry: dict, previous, run_info: dict) -> dict:
+    """``entry`` as the notebook's latest, the previous latest appended to its ``history``."""
+    previous = previous if isinstance(previous, dict) else {}
+    history = list(previous.get("history") or [])
+    if previous:
+        history.append(_history_item(previous))
+    return {**entry, **run_info, "history": history[-50:]}
+
+
+def _started(entry: dict) -> dt.datetime:
+    """When a run started, for ordering runs (an entry without a readable time is the oldest)."""
+    try:
+        when = dt.datetime.fromisoformat(str(entry.get("started_at")))
+    except ValueError:
+        return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
 
 
 def public_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
@@ -354,22 +399,6 @@ def _add_banner(nb: nbformat.NotebookNode, status: str, error: str, parameters: 
     cell = nbformat.v4.new_markdown_cell(text)
     cell.metadata["tags"] = [BANNER_TAG]
     nb.cells.insert(0, cell)
-
-
-def _merge_status(path: Path, entry: dict, run_info: dict) -> None:
-    """``status.json`` maps notebook name -> latest entry; earlier attempts go to its ``history``.
-
-    Read, merge and write happen under the folder's lock, so concurrent publishers each add
-    their entry; the write goes to a temporary file that replaces ``status.json`` whole.
-    """
-    with _locked(path.with_name(f".{path.name}.lock")):
-        data = _read_status(path)
-        previous = data.get(entry["notebook"]) if isinstance(data.get(entry["notebook"]), dict) else {}
-        history = list(previous.get("history") or [])
-        if previous:
-            history.append({k: previous.get(k) for k in ("status", "started_at", "duration_s", "error")})
-        data[entry["notebook"]] = {**entry, **run_info, "history": history[-50:]}
-        _write_whole(path, json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
 @contextlib.contextmanager
