@@ -82,12 +82,56 @@ def show(df: pd.DataFrame, caption: str | None = None, percent: Iterable[str] = 
     return styler
 
 
+#: Fonts with Chinese glyphs, tried in order after DejaVu Sans (matplotlib falls back per glyph).
+CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+             "Microsoft YaHei", "PingFang SC", "Heiti SC", "SimHei", "Arial Unicode MS"]
+NO_CJK_FONT_NOTE = ("**Note:** this machine has no Chinese (CJK) font, so Chinese text in the charts shows as empty "
+                    "boxes (tables are not affected). Install one, e.g. `apt install fonts-noto-cjk` or Noto Sans "
+                    "CJK SC from Google Fonts, and run the report again.")
+
+
 def setup_charts() -> None:
-    """One chart style for every report (seaborn whitegrid, readable sizes, CJK-capable fonts)."""
+    """One chart style for every report (seaborn whitegrid, readable sizes, CJK-capable fonts).
+
+    Without any font of ``CJK_FONTS`` installed, matplotlib would warn once per missing glyph
+    and chart; instead the report gets :data:`NO_CJK_FONT_NOTE` once, the first time a chart
+    needs a Chinese glyph (reports without Chinese labels get no note).
+    """
     import matplotlib.pyplot as plt
     import seaborn as sns
 
     sns.set_theme(style="whitegrid", context="notebook")
     plt.rcParams.update({"figure.figsize": (9, 4), "figure.dpi": 100, "axes.titleweight": "bold",
-                         "font.sans-serif": ["DejaVu Sans", "Noto Sans CJK SC", "SimHei", "Arial Unicode MS"],
-                         "axes.unicode_minus": False})
+                         "font.sans-serif": ["DejaVu Sans", *CJK_FONTS], "axes.unicode_minus": False})
+    if not cjk_font_available():
+        _note_missing_glyphs_once()
+
+
+def cjk_font_available() -> bool:
+    """Whether matplotlib knows one of ``CJK_FONTS``."""
+    from matplotlib import font_manager
+
+    return bool({f.name for f in font_manager.fontManager.ttflist} & set(CJK_FONTS))
+
+
+def _note_missing_glyphs_once() -> None:
+    """Route matplotlib's "Glyph ... missing from font(s)" warnings to one note per session."""
+    import warnings
+
+    previous = warnings.showwarning
+    if getattr(previous, "_userops_glyph_note", False):
+        return  # already installed (setup_charts called twice)
+    shown = False
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        nonlocal shown
+        if "missing from font" not in str(message):
+            return previous(message, category, filename, lineno, file, line)
+        if not shown:
+            shown = True
+            say(NO_CJK_FONT_NOTE)
+
+    showwarning._userops_glyph_note = True
+    warnings.showwarning = showwarning
+    # the default filter shows a warning once per place; glyphs are all raised from one place
+    warnings.filterwarnings("always", message=r"Glyph \d+ .*missing from font")
