@@ -350,6 +350,24 @@ def test_effective_parameters_overlay_passed_values_on_notebook_defaults(tmp_pat
     assert '<span class="param-default" title="notebook default">as_of = null</span>' in index
 
 
+
+@kernel
+def test_a_default_the_notebook_resolves_is_recorded_and_indexed(tmp_path):
+    # declares_defaults.ipynb resolves as_of = None to "2024-06-30" with record_resolved()
+    spec = next(nb for nb in find_notebooks(NB_DIR) if nb.name == "declares_defaults")
+    (tmp_path / "work").mkdir()
+    outcome = run_notebook(spec.path, tmp_path / "work", {"data_source": "demo"})
+    assert outcome.status == "ok" and outcome.resolved == {"as_of": "2024-06-30"}
+    html = outcome.files["html"].read_text(encoding="utf-8")
+    assert "vnd.userops" not in html and "2024-06-30" not in html  # invisible in the report itself
+    dest = tmp_path / DAY / "demo"
+    publish(outcome, dest, defaults=declared_defaults(spec), run_info={"run_date": DAY, "dataset": "demo"})
+    entry = status_of(dest, "declares_defaults")
+    assert entry["effective_parameters"]["as_of"] is None and entry["resolved_parameters"] == {"as_of": "2024-06-30"}
+    index = build_index(tmp_path).read_text(encoding="utf-8")
+    assert ('<span class="param-default" title="notebook default">as_of = null</span> '
+            '<span class="param-resolved" title="what the notebook resolved it to">→ "2024-06-30"</span>') in index
+
 def test_secrets_are_masked_before_publishing():
     got = public_parameters({"data_source": "postgresql://ana:s3cret@db:5432/shop", "api_token": "abc",
                              "id_salt": None, "paths": ["mysql://u:pw@h/d", "plain"], "top_n": 3})

@@ -78,6 +78,9 @@ class Outcome:
     files : dict
         ``{"ipynb": Path, "html": Path}`` in the scratch folder (html may be missing if
         rendering failed).
+    resolved : dict
+        What parameters left to the notebook resolved to, as the notebook recorded them with
+        :func:`userops_lib.report.record_resolved` (e.g. ``{"as_of": "2024-06-30"}``).
     """
 
     notebook: str
@@ -87,6 +90,7 @@ class Outcome:
     duration_s: float
     error: str | None = None
     files: dict[str, Path] = field(default_factory=dict)
+    resolved: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -166,7 +170,20 @@ def run_notebook(
         except Exception as exc:  # keep the .ipynb at least
             error = f"{error} (HTML export also failed: {type(exc).__name__}: {exc})"
     return Outcome(name, status, dict(parameters), started.isoformat(timespec="seconds"),
-                   round(time.perf_counter() - t0, 2), error, files)
+                   round(time.perf_counter() - t0, 2), error, files, _resolved_parameters(nb))
+
+
+def _resolved_parameters(nb: nbformat.NotebookNode) -> dict[str, Any]:
+    """The values the notebook recorded with ``record_resolved`` (later records win)."""
+    from .report import RESOLVED_MIMETYPE
+
+    resolved: dict[str, Any] = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            values = output.get("data", {}).get(RESOLVED_MIMETYPE)
+            if isinstance(values, dict):
+                resolved.update(values)
+    return resolved
 
 
 def export_html(nb: nbformat.NotebookNode, path: Path, title: str | None = None) -> Path:
@@ -198,7 +215,8 @@ def publish(outcome: Outcome, dest: Path, *, run_info: dict[str, Any] | None = N
     timeout), ``parameters`` (the values passed: YAML and ``data_source``),
     ``effective_parameters`` (what the notebook ran with: its ``defaults`` overlaid with the
     passed values, in cell order), ``default_parameters`` (names that took the notebook's
-    default), ``started_at``, ``duration_s``, ``error``, ``html``, ``ipynb``,
+    default), ``resolved_parameters`` (what the notebook recorded that those resolved to, e.g.
+    ``as_of`` = the last order date), ``started_at``, ``duration_s``, ``error``, ``html``, ``ipynb``,
     ``last_good_html`` (file names in ``dest``), the ``run_info`` keys (``run_date``,
     ``dataset``, ``data_source``) and ``history`` (earlier attempts, oldest first). Values of
     secret-looking parameters and passwords in URLs are masked (:func:`public_parameters`).
@@ -262,6 +280,7 @@ def _status_entry(outcome: Outcome, dest: Path, moved: dict, defaults: dict | No
         "parameters": public_parameters(outcome.parameters),
         "effective_parameters": public_parameters({**(defaults or {}), **outcome.parameters}),
         "default_parameters": [k for k in (defaults or {}) if k not in outcome.parameters],
+        "resolved_parameters": public_parameters(outcome.resolved),
         "started_at": outcome.started_at,
         "duration_s": outcome.duration_s,
         "error": outcome.error,

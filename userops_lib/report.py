@@ -45,6 +45,25 @@ def say(markdown: str) -> None:
         print(markdown)
 
 
+
+#: Output type that carries :func:`record_resolved` values to the runner (not shown in the HTML).
+RESOLVED_MIMETYPE = "application/vnd.userops.resolved-parameters+json"
+
+
+def record_resolved(**values) -> None:
+    """Tell the runner what parameters left to the notebook resolved to (``as_of=None`` becomes
+    the date of the last order), so ``status.json`` and the report index show the real value.
+
+    The values travel as an output of a type the HTML export does not render; dates and other
+    values are stored as text.
+    """
+    try:
+        from IPython.display import display
+    except ImportError:  # pragma: no cover
+        return
+    display({RESOLVED_MIMETYPE: {k: None if v is None else v if isinstance(v, (bool, int, float)) else str(v)
+                                 for k, v in values.items()}}, raw=True)
+
 def skip_note(data, table: str, section: str) -> bool:
     """Say that ``section`` is skipped when ``data`` lacks ``table``; returns True when skipped."""
     if data.has(table):

@@ -114,16 +114,19 @@ def _report(out: Path, folder: Path, name: Any, raw: Any) -> dict[str, Any]:
     return entry
 
 
-def _parameter_list(entry: dict) -> list[tuple[str, Any, bool]]:
-    """``(name, value, passed)``: the passed parameters, then the notebook defaults, each in cell order.
+def _parameter_list(entry: dict) -> list[tuple[str, Any, bool, Any]]:
+    """``(name, value, passed, resolved)``: the passed parameters, then the notebook defaults, each
+    in cell order; ``resolved`` is what the notebook recorded the value resolved to (or None).
 
     Entries written before effective parameters were recorded only have the passed ones.
     """
     passed = entry.get("parameters") if isinstance(entry.get("parameters"), dict) else {}
     effective = entry.get("effective_parameters")
     effective = {**effective, **passed} if isinstance(effective, dict) else passed
+    resolved = entry.get("resolved_parameters") if isinstance(entry.get("resolved_parameters"), dict) else {}
     shown = public_parameters(effective)  # also for status files written before masking existed
-    rows = [(str(k), v, k in passed) for k, v in shown.items()]
+    resolved = public_parameters(resolved)
+    rows = [(str(k), v, k in passed, resolved.get(k) if resolved.get(k) != v else None) for k, v in shown.items()]
     return [r for r in rows if r[2]] + [r for r in rows if not r[2]]
 
 
