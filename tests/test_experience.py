@@ -115,3 +115,27 @@ def test_repurchase_window(data):
     df = repurchase_by_experience(data, window_days=28)
     assert df.attrs["too_recent"] == 1
     assert df[df["experience"] == "delivery"]["customers"].sum() == 4
+
+
+def test_durations_across_daylight_saving_changes_are_elapsed_hours():
+    # Europe/Berlin: clocks go 02:00 -> 03:00 on 2024-03-31 and 03:00 -> 02:00 on 2024-10-27.
+    # Hand count of elapsed time, from the UTC instants the rows are given in:
+    #   s1 paid 00:30Z (01:30 CET), shipped 01:30Z (03:30 CEST): 1 h (wall clock says 2)
+    #   s2 paid 23:00Z 03-30 (00:00 CET), shipped 02:00Z (04:00 CEST): 3 h (wall clock 4)
+    #   f1 paid 00:30Z 10-27 (02:30 CEST, first 02:30), shipped 02:30Z (03:30 CET): 2 h (wall clock 1)
+    #   n1 no change in between: 10:00Z -> 12:00Z on 06-01: 2 h
+    utc = lambda text: pd.Timestamp(text, tz="UTC")  # noqa: E731
+    rows = [("s1", "2024-03-31 00:00", "2024-03-31 00:30", "2024-03-31 01:30"),
+            ("s2", "2024-03-30 22:00", "2024-03-30 23:00", "2024-03-31 02:00"),
+            ("f1", "2024-10-27 00:00", "2024-10-27 00:30", "2024-10-27 02:30"),
+            ("n1", "2024-06-01 09:00", "2024-06-01 10:00", "2024-06-01 12:00")]
+    orders = pd.DataFrame([(o, "c" + o, utc(a), utc(b), utc(c), 10.0) for o, a, b, c in rows],
+                          columns=["order_id", "customer_id", "order_ts", "paid_ts", "shipped_ts", "amount"])
+    berlin = step_durations(load_dataset({"orders": orders}, time_zone="Europe/Berlin"))
+    shipped = berlin.set_index("step").loc["paid_to_shipped"]
+    assert (shipped.reached, shipped.inconsistent) == (4, 0)
+    assert shipped.mean_hours == pytest.approx((1 + 3 + 2 + 2) / 4)
+    assert shipped.median_hours == pytest.approx(2.0)
+    # the same instants in a zone without daylight saving give the same elapsed hours
+    shanghai = step_durations(load_dataset({"orders": orders}, time_zone="Asia/Shanghai"))
+    assert shanghai.set_index("step").loc["paid_to_shipped", "mean_hours"] == pytest.approx(2.0)

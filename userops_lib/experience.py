@@ -9,7 +9,9 @@ Steps (each needs both of its timestamp columns in ``orders``; absent columns dr
     delivered_to_aftersales   delivered_ts           -> aftersales_request_ts
     aftersales_to_closed      aftersales_request_ts  -> aftersales_closed_ts
 
-Durations are hours between the two business-local timestamps, computed in the engine. Every
+Durations are elapsed hours between the two business-local timestamps, computed in the engine;
+a daylight-saving change of the Dataset's time zone between them is taken out (a parcel shipped
+at 01:00 and delivered at 04:00 on the night the clocks go forward took 2 hours, not 3). Every
 order is counted in every step, as exactly one of: *reached* (both timestamps, end not before
 start), *not reached* (a timestamp is missing: not yet paid/shipped/..., or no after-sales case)
 or *inconsistent* (end before start). Only reached orders enter the duration statistics.
@@ -17,9 +19,11 @@ or *inconsistent* (end before start). Only reached orders enter the duration sta
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from . import engine
@@ -60,9 +64,42 @@ def _orders(data) -> ibis.Table:
     return engine.as_table(data, "orders")
 
 
-def _hours(start: ibis.Value, end: ibis.Value) -> ibis.Value:
-    # wall-clock hours between two naive local timestamps (no time-zone arithmetic involved)
-    return (end.epoch_seconds() - start.epoch_seconds()).cast("float64") / 3600.0
+def _hours(start: ibis.Value, end: ibis.Value, shifts: list[tuple[_dt.datetime, float]] = ()) -> ibis.Value:
+    """Elapsed hours between two naive local timestamps: wall-clock hours minus the clock shifts
+    (``_clock_shifts``) passed between them."""
+    wall = (end.epoch_seconds() - start.epoch_seconds()).cast("float64") / 3600.0
+    for at, shift in shifts:
+        moment = ibis.literal(at, "timestamp")
+        wall = wall - ibis.ifelse((start < moment) & (end >= moment), shift, 0.0)
+    return wall
+
+
+def _clock_shifts(data, orders: ibis.Table, columns: list[str]) -> list[tuple[_dt.datetime, float]]:
+    """Daylight-saving changes of the Dataset's time zone within the data: ``(local time, hours)``.
+
+    The local time is the later of the two wall-clock readings at the change (03:00 both when
+    clocks jump from 02:00 to 03:00 and when they fall back from 03:00 to 02:00), so a timestamp
+    at or after it is on the far side; an hour that occurs twice counts as its first occurrence.
+    Plain tables carry no time zone and get no correction.
+    """
+    zone = getattr(data, "time_zone", None)
+    if zone is None or zone.upper() == "UTC":
+        return []
+    bounds = engine.execute(orders.aggregate(
+        lo=ibis.least(*[orders[c].min() for c in columns]), hi=ibis.greatest(*[orders[c].max() for c in columns])))
+    lo, hi = bounds.iloc[0]
+    if pd.isna(lo) or pd.isna(hi):
+        return []
+    instants = pd.date_range(pd.Timestamp(lo) - pd.Timedelta(days=2), pd.Timestamp(hi) + pd.Timedelta(days=2),
+                             freq="15min", tz="UTC")
+    offsets = (instants.tz_convert(zone).tz_localize(None) - instants.tz_localize(None)).to_numpy()
+    changes = np.flatnonzero(offsets[1:] != offsets[:-1]) + 1
+    shifts = []
+    for i in changes:
+        old, new = offsets[i - 1], offsets[i]
+        at = instants[i].tz_localize(None) + pd.Timedelta(max(old, new))
+        shifts.append((at.to_pydatetime(), (new - old) / np.timedelta64(1, "h")))
+    return shifts
 
 
 def _available_steps(orders: ibis.Table) -> list[tuple[str, str, str]]:
@@ -112,9 +149,10 @@ def step_durations(data, promises: dict | None = None) -> pd.DataFrame:
     orders = _orders(data)
     steps = _available_steps(orders)
     promise = _promise_hours(promises, steps)
+    shifts = _clock_shifts(data, orders, sorted({c for _, a, b in steps for c in (a, b)}))
     parts = []
     for name, start, end in steps:
-        hours = _hours(orders[start], orders[end])
+        hours = _hours(orders[start], orders[end], shifts)
         parts.append(orders.select(step=ibis.literal(name), hours=hours,
                                    promise_h=ibis.literal(promise.get(name), "float64")))
     long = ibis.union(*parts) if len(parts) > 1 else parts[0]
@@ -204,7 +242,7 @@ def repurchase_by_experience(data, delivery_promise="5d", window_days: int | Non
         repeat = cust._next_day.notnull() & (cust._next_day.delta(cust.order_date, unit="day") <= int(window_days))
     groups = {}
     if has_delivery:
-        hours = _hours(cust.order_ts, cust.delivered_ts)
+        hours = _hours(cust.order_ts, cust.delivered_ts, _clock_shifts(data, orders, ["order_ts", "delivered_ts"]))
         groups["delivery"] = ibis.cases((hours.isnull(), "not delivered"), (hours < 0, "inconsistent"),
                                         (hours <= limit, "on time"), else_="late")
     if has_aftersales:
