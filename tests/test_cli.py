@@ -177,6 +177,31 @@ def test_missing_required_column_is_a_one_line_contract_error(tmp_path):
     assert "ContractError: table &#39;orders&#39;, column &#39;amount&#39;" in index
 
 
+
+@kernel
+def test_a_database_url_is_a_data_source_and_its_password_is_never_shown(tmp_path):
+    import duckdb
+
+    db = tmp_path / "shop.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.sql("CREATE TABLE orders AS SELECT 'o1' AS order_id, 'a' AS customer_id, "
+                "TIMESTAMP '2024-01-01 10:00' AS order_ts, 10.0 AS amount")
+    out = tmp_path / "reports"
+    code, stdout, _ = run_cli(out, "--stage", "loads_data", "--data", f"duckdb://{db}")
+    assert code == 0, stdout
+    assert status_of(out / DAY / "duckdb_shop", "loads_data")["status"] == "ok"
+    # a URL with a password: the folder is named after the database, the password is masked
+    # everywhere the runner writes (the connection fails: nothing listens there)
+    url = "postgresql://ana:s3cret@127.0.0.1:9/shop"
+    assert [(d.name, d.source) for d in resolve_datasets([url])] == [("postgresql_shop", url)]
+    code, stdout, _ = run_cli(out, "--stage", "loads_data", "--data", url)
+    assert code == 1 and "s3cret" not in stdout
+    folder = out / DAY / "postgresql_shop"
+    entry = status_of(folder, "loads_data")
+    assert entry["data_source"] == entry["parameters"]["data_source"] == "postgresql://ana:***@127.0.0.1:9/shop"
+    for path in [folder / "status.json", out / "index.html", *folder.glob("loads_data.FAILED.*")]:
+        assert "s3cret" not in path.read_text(encoding="utf-8"), path.name
+
 # -- parameter and usage errors: exit 2 before any kernel starts -------------------------------
 
 def test_unknown_yaml_key_exits_2_naming_the_key(tmp_path):

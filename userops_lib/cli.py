@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from .exceptions import ParameterError, UseropsError
-from .execute import Outcome, publish, run_notebook
+from .execute import Outcome, public_parameters, publish, run_notebook
 from .parameterize import (declared_defaults, find_notebooks, load_params_file, resolve_datasets,
                            resolve_parameters, select_notebooks)
 from .report_index import build_index
@@ -60,8 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Run stage notebooks with papermill, render code-free HTML, rebuild the index.")
     run.add_argument("--stage", action="append", metavar="NAME",
                      help="01, foundation or 01_foundation; repeatable (default: every notebook)")
-    run.add_argument("--data", action="append", metavar="demo|cdnow|PATH",
-                     help="dataset to run on; repeatable (default: demo)")
+    run.add_argument("--data", action="append", metavar="demo|cdnow|PATH|URL",
+                     help="dataset to run on: demo, cdnow, a folder of CSV/Parquet files, a .duckdb file or a "
+                          "database URL (its password is never shown); repeatable (default: demo)")
     run.add_argument("--params", metavar="FILE.yaml", help="YAML parameters (top-level keys and stages: overrides)")
     run.add_argument("--out", default=str(root / "reports"), metavar="DIR", help="report folder (default: reports)")
     run.add_argument("--timeout", type=_seconds, default=900, metavar="SECONDS",
@@ -146,7 +147,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                         run_info={"run_date": run_date, "dataset": ds.name, "data_source": ds.source})
                 counts[outcome.status] = counts.get(outcome.status, 0) + 1
                 label = {"ok": "ok", "timeout": "TIMEOUT"}.get(outcome.status, "FAILED")
-                detail = f"{outcome.duration_s:.1f} s" if outcome.ok else outcome.error
+                detail = f"{outcome.duration_s:.1f} s" if outcome.ok else public_parameters({"e": outcome.error})["e"]
                 _say(f"{label} ({detail})")
     except KeyboardInterrupt:
         _say("\ninterrupted: finished reports were kept, the one running was discarded")

@@ -88,7 +88,8 @@ CONTRACT: dict[str, TableSpec] = {
            ("signup_ts", "timestamp", False, "registration time"),
            ("channel", "text", False, "acquisition channel"),
            ("gender", "text", False, "gender"),
-           ("birth_year", "int", False, "year of birth (age is derived at the as-of date)"),
+           ("birth_year", "int", False, "year of birth (age = as-of year - birth year: the age reached in that "
+                                         "calendar year, 1 above the exact age before the birthday)"),
            ("age", "int", False, "age, when no birth year is known"),
            ("city", "text", False, "city"),
            ("member_tier", "text", False, "current membership tier (empty = not a member)"),

@@ -254,7 +254,7 @@ def publish(outcome: Outcome, dest: Path, *, run_info: dict[str, Any] | None = N
             current["history"] = sorted(current["history"][-50:], key=_started)
             entry = current
         else:
-            data[outcome.notebook] = _with_history(entry, current, run_info or {})
+            data[outcome.notebook] = _with_history(entry, current, public_parameters(run_info or {}))
         _write_whole(status_path, json.dumps(data, indent=2, ensure_ascii=False, default=str))
     return entry
 
@@ -283,7 +283,7 @@ def _status_entry(outcome: Outcome, dest: Path, moved: dict, defaults: dict | No
         "resolved_parameters": public_parameters(outcome.resolved),
         "started_at": outcome.started_at,
         "duration_s": outcome.duration_s,
-        "error": outcome.error,
+        "error": _mask_urls(outcome.error),
         "html": moved["html"],
         "ipynb": moved["ipynb"],
         "last_good_html": good_html.name if good_html.exists() else None,
@@ -411,7 +411,7 @@ def _add_banner(nb: nbformat.NotebookNode, status: str, error: str, parameters: 
         '<div style="border:2px solid #c62828;background:#fdecea;color:#8e0000;padding:12px 16px;'
         'border-radius:6px;font-family:sans-serif">'
         f"<strong>This report {what} and is incomplete.</strong><br>"
-        f"<code>{html.escape(error)}</code><br>"
+        f"<code>{html.escape(_mask_urls(error))}</code><br>"
         f"<small>Parameters: {html.escape(params)}. The output below stops where the run stopped; "
         "the last good report (if any) was left in place.</small></div>"
     )

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import nbformat
 import papermill
@@ -44,6 +45,8 @@ __all__ = [
 
 #: ``--data`` values that name a built-in dataset rather than a path.
 DATA_KEYWORDS = ("demo", "cdnow", "cdnow_sample")
+#: A ``--data`` value that is a database URL (``postgresql://user:pw@host/db``, ``duckdb:///shop.duckdb``).
+DATABASE_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 #: Parameters set by the runner itself; a YAML file may not set them.
 RESERVED = ("data_source",)
 
@@ -265,7 +268,8 @@ def resolve_parameters(
 
 
 def resolve_datasets(values: list[str] | None) -> list[Dataset]:
-    """Turn ``--data`` values (``demo``, ``cdnow`` or a path) into datasets, duplicates removed.
+    """Turn ``--data`` values (``demo``, ``cdnow``, a path or a database URL) into datasets,
+    duplicates removed. A URL's report folder is ``<scheme>_<database>`` (``postgresql_shop``).
 
     Raises
     ------
@@ -276,6 +280,10 @@ def resolve_datasets(values: list[str] | None) -> list[Dataset]:
     for value in values or ["demo"]:
         if value in DATA_KEYWORDS:
             ds = Dataset(value, value)
+        elif DATABASE_URL.match(value):  # checked when the notebook connects; the password is never shown
+            url = urlsplit(value)
+            where = Path(url.path).stem or url.hostname or "db"
+            ds = Dataset(re.sub(r"[^\w.-]+", "_", f"{url.scheme}_{where}"), value)
         else:
             path = Path(value).expanduser().resolve()
             if not path.exists():
