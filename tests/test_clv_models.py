@@ -20,6 +20,7 @@ from userops_lib.clv import (
     fit_purchase_model,
     fit_spend_model,
 )
+from userops_lib.clv.base import PurchaseModel
 from userops_lib.exceptions import ModelFitError, ParameterError
 
 
@@ -122,6 +123,17 @@ def test_standard_errors_match_lifetimes(cdnow_weeks, bgnbd):
     assert list(table["parameter"]) == ["r", "alpha", "a", "b"]
     assert (table["lower_95"] < table["estimate"]).all()
 
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "mbgnbd"])
+def test_standard_errors_from_lifetimes_hessian_equal_the_numerical_ones(cdnow_weeks, model, monkeypatch):
+    # the fit reuses the exact Hessian lifetimes computed (scaled from its mean to our total
+    # log-likelihood); a central-difference Hessian of our own likelihood must agree
+    exact = fit_purchase_model(cdnow_weeks, model)
+    monkeypatch.setattr(PurchaseModel, "_fitter_hessian", lambda self, weights: None)
+    numerical = fit_purchase_model(cdnow_weeks, model)
+    for name in exact.param_names:
+        assert exact.standard_errors_[name] == pytest.approx(numerical.standard_errors_[name], rel=1e-4)
 
 def test_pareto_nbd_has_standard_errors(pnbd):
     # lifetimes gives none for Pareto/NBD; ours come from the numerical Hessian

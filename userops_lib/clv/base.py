@@ -218,8 +218,9 @@ class FittedModel:
         """Total log-likelihood of compressed ``data`` at ``params`` (natural scale, model units)."""
         raise NotImplementedError
 
-    def _finish_fit(self, params: dict[str, float], data: tuple) -> None:
-        """Store parameters, check convergence, compute the log-likelihood and standard errors."""
+    def _finish_fit(self, params: dict[str, float], data: tuple, hessian: np.ndarray | None = None) -> None:
+        """Store parameters, check convergence, compute the log-likelihood and standard errors
+        (from ``hessian`` of the negative log-likelihood in log-parameters, else a numerical one)."""
         values = np.array([params[k] for k in self.param_names], dtype=float)
         if not np.all(np.isfinite(values)) or np.any(values <= 0):
             raise ModelFitError(f"the {self.name} fit did not converge: parameters {params} are not all finite and positive")
@@ -228,7 +229,7 @@ class FittedModel:
         with _quiet():
             self.log_likelihood_ = float(-nll(np.log(values)))
             grad = numerical_gradient(nll, np.log(values))
-            hess = numerical_hessian(nll, np.log(values))
+            hess = numerical_hessian(nll, np.log(values)) if hessian is None else hessian
         if not np.isfinite(self.log_likelihood_):
             raise ModelFitError(f"the {self.name} log-likelihood is not finite at the fitted parameters {self.params_}")
         scaled = np.abs(grad) / max(self.n_customers_, 1)
@@ -304,8 +305,20 @@ class PurchaseModel(FittedModel):
                 reason = f"{type(err).__name__}: {str(err).strip()}"
                 raise ModelFitError(f"the {self.name} fit failed on {len(x):,} customers ({repeaters:,} repeat buyers): "
                                     f"{reason}{' | ' + detail[0] if detail else ''}") from err
-        self._finish_fit(dict(self._fitter.params_), data)
+        self._finish_fit(dict(self._fitter.params_), data, self._fitter_hessian(data[3]))
         return self
+
+    def _fitter_hessian(self, weights: np.ndarray) -> np.ndarray | None:
+        """The Hessian lifetimes computed (autograd, exact) at its optimum, for the total negative
+        log-likelihood in log-parameters; None when the fitter has none (Pareto/NBD).
+
+        lifetimes differentiates the *mean* over the weights, hence the factor; its rescaling of
+        time shifts log(alpha) by a constant, which leaves second derivatives unchanged.
+        """
+        hess = getattr(self._fitter, "_hessian_", None)
+        if hess is None or list(self._fitter.params_.index) != list(self.param_names):
+            return None
+        return np.asarray(hess, dtype=float) * float(weights.sum())
 
     def _run_fitter(self, frequency, recency, T, weights):
         raise NotImplementedError
