@@ -206,9 +206,8 @@ def rfm_summary(orders, *, observation_end=None, time_unit: str = "D", customer_
 
         ``customer_id`` (str), ``frequency`` (int, repeat purchase days), ``recency`` and ``T``
         (float, in ``time_unit``), ``monetary_value`` (mean daily spend over the repeat purchase
-        days, 0 when ``frequency`` is 0), ``first_purchase``, ``last_purchase`` (dates),
-        ``orders`` (number of orders, same-day ones included), ``total_amount`` (all spend,
-        first day included).
+        days, 0 when ``frequency`` is 0), ``first_purchase``, ``last_purchase`` (dates) and
+        ``total_amount`` (all spend, first day included).
 
         ``df.attrs``: ``excluded_rows`` (rows left out), ``excluded_by_reason`` (dict),
         ``observation_end`` ("YYYY-MM-DD"), ``time_unit``.
