@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import types
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -381,10 +382,14 @@ def test_a_default_the_notebook_resolves_is_recorded_and_indexed(tmp_path):
     # declares_defaults.ipynb resolves as_of = None to "2024-06-30" with record_resolved()
     spec = next(nb for nb in find_notebooks(NB_DIR) if nb.name == "declares_defaults")
     (tmp_path / "work").mkdir()
-    outcome = run_notebook(spec.path, tmp_path / "work", {"data_source": "demo"})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        outcome = run_notebook(spec.path, tmp_path / "work", {"data_source": "demo"})
+    assert not [w for w in caught if "not able to be represented" in str(w.message)]  # nbconvert's complaint
     assert outcome.status == "ok" and outcome.resolved == {"as_of": "2024-06-30"}
     html = outcome.files["html"].read_text(encoding="utf-8")
     assert "vnd.userops" not in html and "2024-06-30" not in html  # invisible in the report itself
+    assert "vnd.userops" not in outcome.files["ipynb"].read_text(encoding="utf-8")  # and taken out of the notebook
     dest = tmp_path / DAY / "demo"
     publish(outcome, dest, defaults=declared_defaults(spec), run_info={"run_date": DAY, "dataset": "demo"})
     entry = status_of(dest, "declares_defaults")

@@ -148,7 +148,8 @@ def run_notebook(
         status, error = "failed", _one_line(type(exc).__name__, str(exc))
 
     nb = _read(out_nb) if out_nb.exists() else nbformat.v4.new_notebook()
-    if _mask_injected_parameters(nb, parameters, kernel_name) and status == "ok":
+    resolved = _pop_resolved_parameters(nb)
+    if (_mask_injected_parameters(nb, parameters, kernel_name) or resolved) and status == "ok":
         nbformat.write(nb, str(out_nb))
     files: dict[str, Path] = {}
     if status == "ok":
@@ -170,19 +171,26 @@ def run_notebook(
         except Exception as exc:  # keep the .ipynb at least
             error = f"{error} (HTML export also failed: {type(exc).__name__}: {exc})"
     return Outcome(name, status, dict(parameters), started.isoformat(timespec="seconds"),
-                   round(time.perf_counter() - t0, 2), error, files, _resolved_parameters(nb))
+                   round(time.perf_counter() - t0, 2), error, files, resolved)
 
 
-def _resolved_parameters(nb: nbformat.NotebookNode) -> dict[str, Any]:
-    """The values the notebook recorded with ``record_resolved`` (later records win)."""
+def _pop_resolved_parameters(nb: nbformat.NotebookNode) -> dict[str, Any]:
+    """The values the notebook recorded with ``record_resolved`` (later records win); their
+    outputs are removed from ``nb``, so the saved notebook and the HTML carry no invisible cells."""
     from .report import RESOLVED_MIMETYPE
 
     resolved: dict[str, Any] = {}
     for cell in nb.cells:
-        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
             values = output.get("data", {}).get(RESOLVED_MIMETYPE)
             if isinstance(values, dict):
                 resolved.update(values)
+            else:
+                kept.append(output)
+        cell.outputs = kept
     return resolved
 
 
