@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from .exceptions import ParameterError, UseropsError
-from .execute import Outcome, public_parameters, publish, run_notebook
+from .execute import Outcome, mask_urls, publish, run_notebook
 from .parameterize import (declared_defaults, find_notebooks, load_params_file, resolve_datasets,
                            resolve_parameters, select_notebooks)
 from .report_index import build_index
@@ -147,7 +147,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                         run_info={"run_date": run_date, "dataset": ds.name, "data_source": ds.source})
                 counts[outcome.status] = counts.get(outcome.status, 0) + 1
                 label = {"ok": "ok", "timeout": "TIMEOUT"}.get(outcome.status, "FAILED")
-                detail = f"{outcome.duration_s:.1f} s" if outcome.ok else public_parameters({"e": outcome.error})["e"]
+                detail = f"{outcome.duration_s:.1f} s" if outcome.ok else mask_urls(outcome.error)
                 _say(f"{label} ({detail})")
     except KeyboardInterrupt:
         _say("\ninterrupted: finished reports were kept, the one running was discarded")

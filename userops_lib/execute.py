@@ -291,7 +291,7 @@ def _status_entry(outcome: Outcome, dest: Path, moved: dict, defaults: dict | No
         "resolved_parameters": public_parameters(outcome.resolved),
         "started_at": outcome.started_at,
         "duration_s": outcome.duration_s,
-        "error": _mask_urls(outcome.error),
+        "error": mask_urls(outcome.error),
         "html": moved["html"],
         "ipynb": moved["ipynb"],
         "last_good_html": good_html.name if good_html.exists() else None,
@@ -327,19 +327,21 @@ def public_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
     see ``SECRET_NAMES``) and it is set; the password of a ``scheme://user:password@host`` URL
     is masked wherever it appears (in lists and mappings too).
     """
-    return {k: "***" if SECRET_NAMES.search(str(k)) and v not in (None, "") else _mask_urls(v)
+    return {k: "***" if SECRET_NAMES.search(str(k)) and v not in (None, "") else mask_urls(v)
             for k, v in parameters.items()}
 
 
 # -- helpers -------------------------------------------------------------------------------
 
-def _mask_urls(value: Any) -> Any:
+def mask_urls(value: Any) -> Any:
+    """``value`` with the password of every ``scheme://user:password@host`` URL in it shown as
+    ``***`` (text, or the texts inside lists and mappings)."""
     if isinstance(value, str):
         return _URL_PASSWORD.sub(r"\g<head>***", value)
     if isinstance(value, dict):
-        return {k: _mask_urls(v) for k, v in value.items()}
+        return {k: mask_urls(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_mask_urls(v) for v in value]
+        return [mask_urls(v) for v in value]
     return value
 
 
@@ -419,7 +421,7 @@ def _add_banner(nb: nbformat.NotebookNode, status: str, error: str, parameters: 
         '<div style="border:2px solid #c62828;background:#fdecea;color:#8e0000;padding:12px 16px;'
         'border-radius:6px;font-family:sans-serif">'
         f"<strong>This report {what} and is incomplete.</strong><br>"
-        f"<code>{html.escape(_mask_urls(error))}</code><br>"
+        f"<code>{html.escape(mask_urls(error))}</code><br>"
         f"<small>Parameters: {html.escape(params)}. The output below stops where the run stopped; "
         "the last good report (if any) was left in place.</small></div>"
     )
