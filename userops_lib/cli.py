@@ -22,6 +22,7 @@ import datetime as dt
 import logging
 import os
 import re
+import secrets
 import shutil
 import sys
 import tempfile
@@ -32,6 +33,7 @@ from .exceptions import ParameterError, UseropsError
 from .execute import Outcome, mask_urls, publish, run_notebook
 from .parameterize import (declared_defaults, find_notebooks, load_params_file, resolve_datasets,
                            resolve_parameters, select_notebooks)
+from .report import MASK_KEY_ENV
 from .report_index import build_index
 
 __all__ = ["main", "build_parser", "project_root", "demo_dir"]
@@ -120,10 +122,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     _remove_stale_scratch(out)
 
     total, step, counts = len(selected) * len(datasets), 0, {"ok": 0, "failed": 0, "timeout": 0}
+    mask_key = os.environ.get(MASK_KEY_ENV) or secrets.token_hex(16)
     work = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=out))
     try:
         for ds in datasets:
-            problem, env = None, {}
+            # one masking key per run: masked ids match across the run's reports, not across runs
+            problem, env = None, {MASK_KEY_ENV: mask_key}
             if ds.source == "demo":
                 try:
                     env["USEROPS_DEMO_DIR"] = str(_ensure_demo(args.demo_customers))

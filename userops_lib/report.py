@@ -6,22 +6,45 @@ Notebooks stay thin: they call the library for numbers and these helpers to show
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
+import secrets
 from typing import Iterable
 
 import pandas as pd
 
-__all__ = ["mask_id", "mask_ids", "say", "skip_note", "show", "setup_charts", "pct"]
+__all__ = ["MASK_KEY_ENV", "cjk_font_available", "mask_id", "mask_ids", "pct", "record_resolved", "say", "setup_charts",
+           "show", "skip_note"]
 
 
-def mask_id(value, keep: int = 2) -> str:
-    """Mask an identifier for a report: first ``keep`` characters, then a short stable hash.
+#: Environment variable with the key of :func:`mask_id`; ``userops run`` sets a fresh random one
+#: per run unless you set it (set it yourself to get the same masks in every run).
+MASK_KEY_ENV = "USEROPS_MASK_KEY"
+_process_key: bytes | None = None
 
-    The same id always gives the same mask, so rows can still be told apart and matched across
-    tables of one report, but the id cannot be read back.
+
+def _mask_key() -> bytes:
+    global _process_key
+    key = os.environ.get(MASK_KEY_ENV)
+    if key:
+        return key.encode("utf-8")
+    if _process_key is None:  # outside the runner: one random key for this session
+        _process_key = secrets.token_bytes(16)
+    return _process_key
+
+
+def mask_id(value, keep: int = 0) -> str:
+    """Mask an identifier for a report: ``ID-`` and 8 hex characters of a keyed hash.
+
+    The same id gives the same mask under one key (every report of one ``userops run``, or one
+    notebook session), so rows can be told apart and matched across tables. The key is secret
+    and random unless ``USEROPS_MASK_KEY`` is set, so the id cannot be recovered by hashing
+    candidate ids: a plain hash of a short numeric id is reversed in a second. ``keep`` > 0
+    also shows the first characters in clear (off by default: they leak part of the id).
     """
     text = "" if value is None else str(value)
-    digest = hashlib.sha256(text.encode()).hexdigest()[:6]
-    return f"{text[:keep]}***{digest}"
+    digest = hmac.new(_mask_key(), text.encode("utf-8"), hashlib.sha256).hexdigest()[:8]
+    return f"{text[:keep]}{'*' if keep else ''}ID-{digest}"
 
 
 def mask_ids(df: pd.DataFrame, columns: Iterable[str] = ("customer_id",), enabled: bool = True) -> pd.DataFrame:
