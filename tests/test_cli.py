@@ -397,6 +397,7 @@ def test_a_default_the_notebook_resolves_is_recorded_and_indexed(tmp_path):
     index = build_index(tmp_path).read_text(encoding="utf-8")
     assert ('<span class="param-default" title="notebook default">as_of = null</span> '
             '<span class="param-resolved" title="what the notebook resolved it to">→ "2024-06-30"</span>') in index
+    assert '<div class="muted">data up to 2024-06-30</div>' in index  # what the report covers, under its name
 
 def test_secrets_are_masked_before_publishing():
     got = public_parameters({"data_source": "postgresql://ana:s3cret@db:5432/shop", "api_token": "abc",

@@ -19,7 +19,7 @@ from typing import Any
 
 import jinja2
 
-from .execute import STATUS_FILE, public_parameters
+from .execute import STATUS_FILE, mask_urls, public_parameters
 
 __all__ = ["collect_runs", "build_index"]
 
@@ -54,7 +54,7 @@ def collect_runs(out: Path) -> list[dict[str, Any]]:
                 counts[status] = counts.get(status, 0) + 1
             sources = {e.get("data_source") for e in reports if isinstance(e.get("data_source"), str)}
             datasets.append({"dataset": folder.name,
-                             "data_source": sources.pop() if len(sources) == 1 else folder.name,
+                             "data_source": mask_urls(sources.pop()) if len(sources) == 1 else folder.name,
                              "reports": reports, "unreadable": problem,
                              "status_href": _link(out, folder, STATUS_FILE)})
         if datasets:
@@ -111,7 +111,22 @@ def _report(out: Path, folder: Path, name: Any, raw: Any) -> dict[str, Any]:
     entry["last_good_href"] = _link(out, folder, good) if good != entry.get("html") else None
     entry["duration"] = _duration(entry.get("duration_s"))
     entry["parameter_list"] = _parameter_list(entry)
+    entry["covers"] = _covers(entry)
     return entry
+
+
+#: Parameters that say what a report covers, with the words the index uses for them.
+COVERS = {"as_of": "data up to", "period": "KPI period", "calibration_end": "models fitted up to"}
+
+
+def _covers(entry: dict) -> str:
+    """One line of what the report covers, from the values it ran with (resolved ones included),
+    e.g. "data up to 2025-12-30 · KPI period 2025-Q3"."""
+    values = {}
+    for source in ("effective_parameters", "parameters", "resolved_parameters"):  # later wins
+        if isinstance(entry.get(source), dict):
+            values.update({k: v for k, v in entry[source].items() if v is not None})
+    return " · ".join(f"{words} {values[k]}" for k, words in COVERS.items() if isinstance(values.get(k), (str, int)))
 
 
 def _parameter_list(entry: dict) -> list[tuple[str, Any, bool, Any]]:
