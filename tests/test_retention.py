@@ -117,3 +117,26 @@ def test_n_day_retention_on_day_and_within():
     # D30 eligible: first day <= Jan 1 -> a, b; on day 30 (Jan 31): a.
     assert r.loc["D30", ["eligible_users", "retained_on_day", "retained_within"]].tolist() == [2, 1, 2]
     assert (r.new_users == 5).all()
+
+
+def test_n_day_usage_retention_from_signup_on_events():
+    # Usage retention (次日/7日/30日留存): day 0 is the sign-up day, any event counts, buying is not needed.
+    customers = pd.DataFrame({"customer_id": ["p", "q", "r", "s"],
+                              "signup_ts": pd.to_datetime(["2024-03-01 22:00", "2024-03-01 09:00",
+                                                           "2024-03-05 10:00", "2024-03-30 10:00"])})
+    events = pd.DataFrame([
+        ("p", "2024-03-01 22:05", "visit"), ("p", "2024-03-02 00:30", "visit"),   # p: day 0, day 1
+        ("q", "2024-03-01 09:01", "visit"), ("q", "2024-03-08 12:00", "product_view"),  # q: day 0, day 7
+        ("r", "2024-03-06 08:00", "visit"), ("r", "2024-03-20 08:00", "visit"),   # r: day 1, day 15
+        ("s", "2024-03-31 08:00", "visit"),                                       # s: day 1
+        ("x", "2024-03-02 08:00", "visit"),                                       # x: no sign-up row
+    ], columns=["customer_id", "event_ts", "event_name"]).assign(event_ts=lambda d: pd.to_datetime(d.event_ts))
+    data = load_dataset({"orders": ORDERS, "customers": customers, "events": events}, as_of="2024-03-31")
+    r = n_day_retention(data, days=(1, 7, 30), anchor="signup", activity="events").set_index("label")
+    # D1 eligible (sign-up <= Mar 30): p, q, r, s; active on day 1: p, r, s -> 3/4 (q only on day 0 and 7).
+    assert r.loc["D1", ["eligible_users", "retained_on_day"]].tolist() == [4, 3]
+    # D7 eligible (sign-up <= Mar 24): p, q, r; on day 7: q; within 7 days: p (d1), q (d7), r (d1) -> 3/3.
+    assert r.loc["D7", ["eligible_users", "retained_on_day", "retained_within"]].tolist() == [3, 1, 3]
+    # D30 eligible (sign-up <= Mar 1): p, q; within 30 days: both; s waits for its day 30.
+    assert r.loc["D30", ["eligible_users", "not_yet_observable", "retained_within"]].tolist() == [2, 2, 2]
+    assert (r.new_users == 4).all()  # x has events but no sign-up: not a new user of any day
