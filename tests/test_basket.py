@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from userops_lib.basket import association_rules, basket_overview, cross_sell_table, frequent_itemsets
+from userops_lib.basket import (association_rules, basket_overview, cross_sell_table, default_level,
+                                frequent_itemsets, product_categories, with_categories)
 from userops_lib.exceptions import ContractError, ParameterError
 
 # 10 baskets (orders). Basket o10 has milk on two lines: it counts once.
@@ -116,6 +117,32 @@ def test_cross_sell_table_picks_best_companions():
     # (10/7 vs milk 0.95); milk's is bread (0.95) over butter (1/3 / 0.4 = 0.83)
     assert table["product"].tolist() == ["bread", "milk"]
     assert table["companion"].tolist() == ["butter", "bread"]
+
+
+def test_product_categories_and_labels():
+    # jam: 2 lines "sweet", 1 line "spread" -> sweet (most lines); tea: one "drink", one "leaf" ->
+    # tie, alphabetical -> drink; a line without a category is not counted (jam's None).
+    lines = pd.concat([_lines(), pd.DataFrame({
+        "order_id": ["o1", "o2", "o3", "o4", "o5", "o6"], "product_id": ["jam", "jam", "jam", "tea", "tea", "jam"],
+        "category": ["sweet", "sweet", "spread", "leaf", "drink", None]})])
+    cats = product_categories(lines)
+    assert cats.to_dict() == {"bread": "bakery", "butter": "dairy", "eggs": "fresh", "jam": "sweet", "milk": "dairy",
+                              "tea": "drink"}
+    rules = association_rules(_lines(), min_support=0.3, min_confidence=0.1)
+    labelled = with_categories(rules, cats)
+    r = labelled[(labelled.antecedent == ("bread",)) & (labelled.consequent == ("butter",))].iloc[0]
+    assert r.rule == "bread (bakery) → butter (dairy)"
+    assert labelled.lift.tolist() == rules.lift.tolist()  # numbers untouched
+    cross = with_categories(cross_sell_table(rules, top_products=1, companions=1), cats.drop("butter"))
+    assert cross[["product", "companion"]].values.tolist() == [["bread (bakery)", "butter"]]  # unknown: bare id
+
+
+def test_default_level_prefers_products():
+    assert default_level(_lines()) == "product" and default_level(_lines(), "auto") == "product"
+    assert default_level(_lines().drop(columns="product_id")) == "category"
+    assert default_level(_lines(), "category") == "category"
+    with pytest.raises(ContractError, match="category"):
+        default_level(_lines().drop(columns="category"), "category")
 
 
 def test_parameter_errors():

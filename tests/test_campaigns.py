@@ -60,6 +60,15 @@ def test_randomised_campaign_counts(results):
     assert k1.roi == pytest.approx((140 - 100) / 100)
 
 
+def test_roi_range_is_the_roi_formula_at_the_ends_of_the_gmv_interval(results):
+    k1 = results.loc["K1"]
+    # ROI = (GMV-per-user uplift x 6 treated - cost 100) / 100, applied to the Welch interval ends
+    # (the interval itself is checked against scipy below)
+    assert k1.roi_low == pytest.approx((k1.gmv_uplift_low * 6 - 100) / 100)
+    assert k1.roi_high == pytest.approx((k1.gmv_uplift_high * 6 - 100) / 100)
+    assert k1.roi_low < k1.roi < k1.roi_high
+
+
 def test_conversion_interval_is_the_normal_approximation(results):
     k1 = results.loc["K1"]
     z = stats.norm.ppf(0.975)
@@ -88,6 +97,18 @@ def test_without_control_group_the_label_says_not_causal(results):
     assert (k2.n_treatment, k2.n_control) == (2, 7)
     assert k2.conversion_treatment == 1.0 and k2.conversion_control == pytest.approx(1 / 7)
     assert k2.gmv_per_user_treatment == pytest.approx(50.0) and k2.gmv_per_user_control == pytest.approx(25 / 7)
+
+
+def test_without_control_group_only_the_descriptive_comparison_is_given(results):
+    k2 = results.loc["K2"]
+    # plain differences stay: 2/2 - 1/7 converted; 50 - 25/7 GMV per user (hand counts above)
+    assert k2.conversion_uplift == pytest.approx(1 - 1 / 7)
+    assert k2.gmv_uplift == pytest.approx(50 - 25 / 7)
+    # K2 has a cost (50), yet no interval, incremental GMV or ROI: they would read as causal
+    for col in ("conversion_uplift_low", "conversion_uplift_high", "gmv_uplift_low", "gmv_uplift_high",
+                "incremental_gmv", "roi", "roi_low", "roi_high"):
+        assert math.isnan(k2[col]), col
+    assert k2.cost == 50.0
 
 
 def test_campaign_without_window_is_reported_not_dropped(results):

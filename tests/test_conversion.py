@@ -129,8 +129,29 @@ def test_bad_parameters_are_named():
         second_purchase_conversion(_orders(), by="first_category")
 
 
-def test_repurchase_cycle_distribution_and_key_days(shop):
+def test_repurchase_cycle_with_full_follow_up(shop):
     dist = repurchase_cycle(shop, max_days=60)
+    a = dist.attrs
+    # followed 60+ days (first purchase on or before 03-01): A, B, C, D, F; E (20 days) left out.
+    # Their second purchases within 60 days: A 20, D 30; B's 70 is after day 60.
+    assert (a["basis"], a["basis_buyers"], a["left_out_recent"]) == ("full follow-up", 5, 1)
+    assert (a["first_buyers"], a["repeat_buyers"]) == (6, 4)  # all buyers, E included
+    assert a["basis_repeat"] == 2 and a["beyond_max_days"] == 1
+    assert a["median_days"] == 25.0 and a["p50_day"] == 20 and a["p80_day"] == 30  # 1.6 of 2 needs D's 30
+    assert dist.buyers.sum() == 2 and dist.cumulative_share.iloc[-1] == pytest.approx(1.0)
+    # E's quick 2-day return, seen only because E is recent, is not in the distribution
+    assert dist.set_index("days").loc[2, "buyers"] == 0
+
+
+def test_repurchase_cycle_falls_back_to_all_buyers_on_short_data(shop):
+    # nobody has 200 days of follow-up (the data span 120 days): all buyers are used, and said so
+    a = repurchase_cycle(shop, max_days=200).attrs
+    assert (a["basis"], a["basis_buyers"], a["basis_repeat"]) == ("all buyers", 6, 4)
+    assert a["median_days"] == 25.0 and a["p80_day"] == 70
+
+
+def test_repurchase_cycle_distribution_and_key_days(shop):
+    dist = repurchase_cycle(shop, max_days=60, full_follow_up=False)
     a = dist.attrs
     # gaps: E 2, A 20, D 30, B 70; C and F never came back
     assert (a["first_buyers"], a["repeat_buyers"]) == (6, 4)

@@ -86,7 +86,7 @@ def test_top_inviters(data):
 def test_referral_vs_channels(data):
     out = referral_vs_channels(data, horizon_days=10).set_index("acquisition")
     # invited: c2, c3, c4, c5, c6, c9, c10, c11 (8), buyers c2, c3, c5, c6, c9, c11 (6).
-    # 10-day window complete by 2024-02-01 when the first purchase is on or before 2024-01-23:
+    # 10-day window complete by 2024-02-01 when the first purchase is on or before 2024-01-22:
     # all but c11 (01-25) -> 5; only c5 buys twice within 10 days (01-20, 01-28) -> 1/5;
     # spend in window: c2 30, c3 40, c5 40, c6 10, c9 5 -> 125 / 5 = 25.
     inv = out.loc[INVITED_LABEL]
@@ -101,6 +101,46 @@ def test_referral_vs_channels(data):
     soc = out.loc["social"]
     assert (soc.customers, soc.buyers, soc.conversion) == (2, 0, 0.0) and math.isnan(soc.repurchase_rate)
     assert out.customers.sum() == 12  # every customer in exactly one group
+
+
+def _repeat_data():
+    """Five buyers, no invites, as-of 2024-03-30, for the 10-day repurchase definition."""
+    orders = pd.DataFrame({
+        "order_id": [f"o{i}" for i in range(1, 9)],
+        "customer_id": ["a", "a", "b", "b", "c", "c", "d", "e"],
+        "order_ts": pd.to_datetime(["2024-03-01 09:00", "2024-03-01 18:00", "2024-03-01 00:00", "2024-03-11 00:00",
+                                    "2024-03-01 00:00", "2024-03-12 00:00", "2024-03-20 00:00", "2024-03-21 00:00"]),
+        "amount": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0],
+    })
+    customers = pd.DataFrame({"customer_id": list("abcde"), "referrer_id": pd.Series([None] * 5, dtype="string"), "channel": ["web"] * 5})
+    return load_dataset({"customers": customers, "orders": orders}, as_of="2024-03-30")
+
+
+def test_repurchase_is_a_later_purchase_day_within_the_horizon():
+    web = referral_vs_channels(_repeat_data(), horizon_days=10).set_index("acquisition").loc["web"]
+    # a: two orders on day 0 -> one purchase day, no repurchase; b: day 10 -> repurchase (edge counts);
+    # c: day 11 -> too late; d: first 03-20, exactly 10 days before as-of -> eligible, no repurchase;
+    # e: first 03-21 -> window not complete, left out. So 1 of 4.
+    assert (web.buyers, web.buyers_full_horizon) == (5, 4)
+    assert web.repurchase_rate == pytest.approx(0.25)
+    # spend in days 0-10 of a, b, c, d: 30 + 70 + 50 + 70 = 220 over 4
+    assert web.spend_per_buyer == pytest.approx(55.0)
+
+
+def test_repurchase_rate_agrees_with_second_purchase_conversion(demo_data):
+    from userops_lib.conversion import second_purchase_conversion
+
+    # peer function of this project: with no invites, each channel's rate must be rate_90d
+    customers = demo_data.table("customers").to_pandas()
+    customers["referrer_id"] = pd.Series(pd.NA, index=customers.index, dtype="string")
+    plain = load_dataset({"customers": customers, "orders": demo_data.table("orders").to_pandas()},
+                         as_of=str(demo_data.as_of))
+    ours = referral_vs_channels(plain, horizon_days=90).set_index("acquisition")
+    peer = second_purchase_conversion(demo_data, windows=[90], by="channel").set_index("group")
+    common = ours.index.intersection(peer.index)
+    assert len(common) >= 3
+    assert ours.loc[common, "buyers_full_horizon"].tolist() == peer.loc[common, "eligible_90d"].tolist()
+    assert ours.loc[common, "repurchase_rate"].to_numpy() == pytest.approx(peer.loc[common, "rate_90d"].to_numpy())
 
 
 def test_missing_referrer_column_and_bad_parameters(data):

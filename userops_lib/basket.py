@@ -28,7 +28,8 @@ import pandas as pd
 from . import engine
 from .exceptions import ContractError, ParameterError
 
-__all__ = ["association_rules", "cross_sell_table", "basket_overview", "frequent_itemsets"]
+__all__ = ["association_rules", "cross_sell_table", "basket_overview", "frequent_itemsets", "product_categories",
+           "with_categories", "default_level"]
 
 _LEVELS = {"product": "product_id", "category": "category"}
 _RULE_COLUMNS = ["antecedent", "consequent", "rule", "antecedent_support", "consequent_support", "support",
@@ -306,6 +307,81 @@ def cross_sell_table(rules: pd.DataFrame, top_products: int = 10, companions: in
     best = best.groupby("product", sort=False).head(companions)
     best = best.assign(rank=best.groupby("product").cumcount() + 1)
     return best[cols].reset_index(drop=True)
+
+
+def default_level(order_items, requested: str | None = None) -> str:
+    """The basket level to use: ``requested`` if given, else ``"product"`` when ``order_items`` has
+    ``product_id`` (pairs bought together inside one category only show at product level), else
+    ``"category"``.
+
+    Parameters
+    ----------
+    order_items : Dataset, ibis.Table or pandas.DataFrame
+        Order lines.
+    requested : {"product", "category", "auto"}, optional
+        The level asked for, checked against the columns present; None or ``"auto"`` chooses.
+    """
+    columns = _order_items_table(order_items).columns
+    if requested not in (None, "auto"):
+        if requested not in _LEVELS:
+            raise ParameterError(f"level must be one of {sorted(_LEVELS)}, got {requested!r}")
+        if _LEVELS[requested] not in columns:
+            raise ContractError("order_items", _LEVELS[requested], f"column needed for level={requested!r} is missing")
+        return requested
+    for level in ("product", "category"):
+        if _LEVELS[level] in columns:
+            return level
+    raise ContractError("order_items", "product_id", "neither product_id nor category is present")
+
+
+def product_categories(order_items) -> pd.Series:
+    """Category of each product: the category on most of its order lines (ties: alphabetical).
+
+    Parameters
+    ----------
+    order_items : Dataset, ibis.Table or pandas.DataFrame
+        Order lines with ``product_id`` and ``category``.
+
+    Returns
+    -------
+    pandas.Series
+        Category indexed by product id (as text); empty when there is no ``category`` column.
+        Lines without a category are not counted.
+    """
+    t = _order_items_table(order_items)
+    if "category" not in t.columns or "product_id" not in t.columns:
+        return pd.Series(dtype=object, name="category")
+    lines = t.filter(t.product_id.notnull() & t.category.notnull())
+    counts = lines.group_by([lines.product_id.cast("string").name("product_id"),
+                             lines.category.cast("string").name("category")]).agg(n=lines.count())
+    rank = ibis.row_number().over(group_by=counts.product_id, order_by=[ibis.desc(counts.n), counts.category])
+    top = counts.mutate(_r=rank)
+    top = engine.execute(top.filter(top._r == 0).select("product_id", "category"))
+    return top.set_index("product_id")["category"].sort_index()
+
+
+def with_categories(table: pd.DataFrame, categories: pd.Series, columns=("product", "companion")) -> pd.DataFrame:
+    """A copy of a rules or cross-sell table whose product ids read ``"P0061 (baby)"``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`association_rules` (its ``rule`` text is rebuilt from ``antecedent`` and
+        ``consequent``) or of :func:`cross_sell_table`.
+    categories : pandas.Series
+        Output of :func:`product_categories`; products not in it are shown without a category.
+    columns : sequence of str
+        Columns of single product ids to label as well (those present are relabelled).
+    """
+    name = lambda p: f"{p} ({categories[p]})" if p in categories.index else str(p)
+    out = table.copy()
+    if {"antecedent", "consequent", "rule"} <= set(out.columns):
+        out["rule"] = [" + ".join(map(name, a)) + " → " + " + ".join(map(name, c))
+                       for a, c in zip(out["antecedent"], out["consequent"])]
+    for col in columns:
+        if col in out.columns:
+            out[col] = out[col].map(name)
+    return out
 
 
 def basket_overview(order_items, level: str = "product") -> pd.DataFrame:

@@ -18,7 +18,13 @@ group size (members without an order count as 0).
 Statistics: the conversion uplift's interval is the normal (Wald) approximation for a difference
 of two independent proportions, unpooled; the GMV-per-user interval is Welch's t interval (unequal
 variances). Incremental GMV = GMV-per-user uplift × treatment size; ROI = (incremental GMV − cost)
-/ cost.
+/ cost, i.e. ROI = (GMV-per-user uplift × treatment size − cost) / cost. ROI is linear in the
+GMV-per-user uplift, so its 95% range (``roi_low``/``roi_high``) is that formula applied to the
+ends of the uplift's Welch interval.
+
+Without a control group only the plain comparison is returned (rates, GMV per user and their
+differences, labelled descriptive): the intervals, incremental GMV and ROI are left empty, since
+they would present a selection effect as a campaign effect.
 """
 
 from __future__ import annotations
@@ -173,14 +179,24 @@ def _result_row(camp: pd.Series, g: pd.DataFrame, confidence: float) -> dict:
         d, lo, hi = _welch_diff(t.gmv_mean, t.gmv_var, t.n, c.gmv_mean, c.gmv_var, c.n, confidence)
         row.update(gmv_uplift=d, gmv_uplift_low=lo, gmv_uplift_high=hi, incremental_gmv=d * t.n)
         if camp.cost and camp.cost > 0:
-            row["roi"] = (d * t.n - camp.cost) / camp.cost
+            roi = lambda uplift: (uplift * t.n - camp.cost) / camp.cost
+            row.update(roi=roi(d), roi_low=roi(lo), roi_high=roi(hi))
+    if camp.design != RANDOMISED:  # a selection effect, not an uplift: keep only the plain comparison
+        for col in _CAUSAL_ONLY:
+            row.pop(col, None)
     return row
+
+
+#: Columns left empty for campaigns without a control group (not causal).
+_CAUSAL_ONLY = ("conversion_uplift_low", "conversion_uplift_high", "gmv_uplift_low", "gmv_uplift_high",
+                "incremental_gmv", "roi", "roi_low", "roi_high")
 
 
 _COLUMNS = ["campaign_id", "name", "start", "end", "design", "n_treatment", "n_control", "conversion_treatment",
             "conversion_control", "conversion_uplift", "conversion_uplift_low", "conversion_uplift_high",
             "gmv_per_user_treatment", "gmv_per_user_control", "gmv_uplift", "gmv_uplift_low", "gmv_uplift_high",
-            "incremental_gmv", "cost", "roi", "excluded_in_both_groups", "excluded_unknown_group", "note"]
+            "incremental_gmv", "cost", "roi", "roi_low", "roi_high", "excluded_in_both_groups", "excluded_unknown_group",
+            "note"]
 
 
 def campaign_results(data, campaign_ids=None, confidence: float = 0.95, *, lookback_days: int = 90) -> pd.DataFrame:
@@ -206,7 +222,11 @@ def campaign_results(data, campaign_ids=None, confidence: float = 0.95, *, lookb
         docs), ``n_treatment``, ``n_control``, ``conversion_treatment``, ``conversion_control``,
         ``conversion_uplift`` with ``_low``/``_high`` (normal approximation), ``gmv_per_user_treatment``,
         ``gmv_per_user_control``, ``gmv_uplift`` with ``_low``/``_high`` (Welch), ``incremental_gmv``,
-        ``cost``, ``roi`` (NaN without a positive cost), ``excluded_in_both_groups`` and
+        ``cost``, ``roi`` = (``gmv_uplift`` × ``n_treatment`` − ``cost``) / ``cost`` with ``roi_low``/
+        ``roi_high`` (the same formula at the ends of the GMV-uplift interval; NaN without a positive
+        cost). For campaigns without a control group (``design`` = NOT causal) the intervals,
+        ``incremental_gmv`` and the ROI columns are NaN: ``conversion_uplift`` and ``gmv_uplift``
+        are then plain participant − non-participant differences. ``excluded_in_both_groups`` and
         ``excluded_unknown_group`` (assignment rows left out), ``note`` (why a row has no result).
     """
     if not 0 < confidence < 1:

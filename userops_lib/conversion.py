@@ -205,7 +205,7 @@ def second_purchase_conversion(data, windows=(30, 60, 90), by: str | None = None
     return df
 
 
-def repurchase_cycle(data, max_days: int = 365, *, as_of=None) -> pd.DataFrame:
+def repurchase_cycle(data, max_days: int = 365, *, as_of=None, full_follow_up: bool = True) -> pd.DataFrame:
     """Days from the first to the second purchase day (回购周期): distribution and key days.
 
     Parameters
@@ -213,44 +213,59 @@ def repurchase_cycle(data, max_days: int = 365, *, as_of=None) -> pd.DataFrame:
     data : Dataset, ibis.Table or pandas.DataFrame
         Clean orders.
     max_days : int
-        Last day shown in the distribution; later second purchases are counted in
-        ``attrs["beyond_max_days"]`` and still enter the median and the p50/p80 days.
+        Last day of the distribution and, with ``full_follow_up``, the follow-up every buyer in it
+        must have.
     as_of : str or date, optional
         Last day observed (default: the Dataset's as-of date, else the last order date).
+    full_follow_up : bool
+        True (default): the distribution and key days use only buyers whose first purchase is at
+        least ``max_days`` days before as-of, and their second purchases within ``max_days`` days,
+        so recent buyers (who can only have come back quickly so far) do not pull the cycle early.
+        When none of them came back (data shorter than ``max_days``), all buyers are used and
+        ``attrs["basis"]`` says so. False: all buyers and all observed second purchases (later
+        ones enter the key days but not the distribution).
 
     Returns
     -------
     pandas.DataFrame
         One row per day 1..``max_days``: ``days`` (from first to second purchase day),
-        ``buyers`` (second purchases on that day), ``share`` (of all eventual second purchases)
-        and ``cumulative_share``. ``attrs``: ``first_buyers``, ``repeat_buyers``,
-        ``repeat_share`` (repeat / first buyers, observed up to as-of, so recent buyers lower it),
-        ``median_days``, ``p50_day`` and ``p80_day`` (first day by which 50% / 80% of the eventual
-        second purchases had happened; NaN without repeat buyers), ``beyond_max_days``, ``as_of``.
-
-    Notes
-    -----
-    The eventual second purchases are those observed up to as-of; a buyer who has not come back
-    yet may still do so, so the cycle of recent cohorts is under-represented (right-censoring).
+        ``buyers`` (second purchases on that day), ``share`` (of ``basis_repeat``) and
+        ``cumulative_share``. ``attrs``: ``first_buyers``, ``repeat_buyers`` and ``repeat_share``
+        (all buyers, observed up to as-of); ``basis`` (``"full follow-up"`` or ``"all buyers"``),
+        ``basis_buyers`` (first buyers in the basis), ``left_out_recent`` (buyers left out for a
+        follow-up shorter than ``max_days``), ``basis_repeat`` (second purchases behind the key
+        days), ``median_days``, ``p50_day`` and ``p80_day`` (first day by which 50% / 80% of those
+        second purchases had happened; NaN without any), ``beyond_max_days`` (buyers of the basis
+        whose second purchase came after ``max_days``), ``max_days``, ``as_of``.
     """
     if isinstance(max_days, bool) or not isinstance(max_days, (int, np.integer)) or max_days < 1:
         raise ParameterError(f"max_days={max_days!r}: give a whole number of days, at least 1")
     orders, as_of, _ = _orders_input(data, as_of, "Repurchase cycle")
     buyers = _first_orders(orders)
-    counts = engine.execute(buyers.group_by("gap_days").aggregate(buyers=buyers.count()))
+    followed = ibis.literal(as_of, type="date").delta(buyers.first_date, unit="day") >= max_days
+    counts = engine.execute(buyers.group_by(["gap_days", followed.name("followed")]).aggregate(buyers=buyers.count()))
+    counts["followed"] = counts["followed"].fillna(False).astype(bool)
     first_buyers = int(counts["buyers"].sum())
     gaps = counts.dropna(subset=["gap_days"]).astype({"gap_days": "int64", "buyers": "int64"})
-    gaps = gaps.sort_values("gap_days", ignore_index=True)
     repeat = int(gaps["buyers"].sum())
-    full = gaps.set_index("gap_days")["buyers"]
+    basis = "all buyers"
+    in_basis, gaps_basis = counts, gaps
+    if full_follow_up and (gaps["followed"] & (gaps["gap_days"] <= max_days)).any():
+        basis, in_basis = "full follow-up", counts[counts["followed"]]
+        gaps_basis = gaps[gaps["followed"]]
+    per_day = gaps_basis.groupby("gap_days")["buyers"].sum().sort_index()  # at most one row per day
+    beyond = int(per_day[per_day.index > max_days].sum())
+    keyed = per_day[per_day.index <= max_days] if basis == "full follow-up" else per_day
+    total = int(keyed.sum())
     dist = pd.DataFrame({"days": np.arange(1, max_days + 1, dtype="int64")})
-    dist["buyers"] = dist["days"].map(full).fillna(0).astype("int64")
-    dist["share"] = dist["buyers"] / repeat if repeat else np.nan
-    dist["cumulative_share"] = dist["share"].cumsum() if repeat else np.nan
+    dist["buyers"] = dist["days"].map(keyed).fillna(0).astype("int64")
+    dist["share"] = dist["buyers"] / total if total else np.nan
+    dist["cumulative_share"] = dist["share"].cumsum() if total else np.nan
+    basis_buyers = int(in_basis["buyers"].sum())
     dist.attrs.update(first_buyers=first_buyers, repeat_buyers=repeat,
-                      repeat_share=repeat / first_buyers if first_buyers else np.nan,
-                      beyond_max_days=int(full[full.index > max_days].sum()), as_of=as_of,
-                      **_key_days(full, repeat))
+                      repeat_share=repeat / first_buyers if first_buyers else np.nan, basis=basis,
+                      basis_buyers=basis_buyers, left_out_recent=first_buyers - basis_buyers, basis_repeat=total,
+                      beyond_max_days=beyond, max_days=max_days, as_of=as_of, **_key_days(keyed, total))
     return dist
 
 

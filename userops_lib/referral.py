@@ -163,9 +163,12 @@ def referral_vs_channels(data, horizon_days: int = 90) -> pd.DataFrame:
         Needs ``customers.referrer_id`` and ``orders`` (``customers.channel`` for the channels;
         without it the comparison is invited vs not invited).
     horizon_days : int
-        Window after each buyer's first purchase (days 0 … horizon_days - 1) for repurchase and
-        spend. Buyers whose window is not complete by the as-of date are left out of those two
-        columns and counted in ``buyers_full_horizon``'s complement.
+        Window after each buyer's first purchase day (days 0 … horizon_days) for repurchase and
+        spend, as in :func:`userops_lib.conversion.second_purchase_conversion`: a buyer repurchases
+        with an order on a later day within ``horizon_days`` days (several orders on the first day
+        are one purchase). Buyers whose first purchase is less than ``horizon_days`` days before the
+        as-of date are left out of those two columns and counted in ``buyers_full_horizon``'s
+        complement.
 
     Returns
     -------
@@ -173,7 +176,8 @@ def referral_vs_channels(data, horizon_days: int = 90) -> pd.DataFrame:
         One row per acquisition group (``referral (invited)`` = customers with a valid referrer;
         others by ``channel``), most customers first: ``acquisition``, ``customers``, ``buyers``,
         ``conversion`` (buyers / customers), ``buyers_full_horizon``, ``repurchase_rate`` (full-
-        horizon buyers with ≥ 2 orders in the window / full-horizon buyers), ``spend_per_buyer``
+        horizon buyers with a later purchase day in the window / full-horizon buyers; equal to
+        ``second_purchase_conversion``'s ``rate_<horizon_days>d``), ``spend_per_buyer``
         (mean GMV in the window per full-horizon buyer).
     """
     if not isinstance(horizon_days, (int, np.integer)) or horizon_days < 1:
@@ -188,16 +192,16 @@ def referral_vs_channels(data, horizon_days: int = 90) -> pd.DataFrame:
     c = c.select("customer_id", acquisition=ibis.ifelse(c.inviter_id.notnull(), INVITED_LABEL, c.channel))
     first = _first_purchases(orders)
     o = orders.join(first, "customer_id")
-    o = o.filter(o.order_date.delta(o.first_date, unit="day") < horizon_days)
-    window = o.group_by("customer_id").agg(first_date=o.first_date.min(), window_orders=o.count(),
-                                           window_gmv=o.amount.sum())
-    full = ibis.literal(as_of).delta(window.first_date, unit="day") >= horizon_days - 1
+    o = o.filter(o.order_date.delta(o.first_date, unit="day") <= horizon_days)
+    window = o.group_by("customer_id").agg(first_date=o.first_date.min(),
+                                           later_days=(o.order_date > o.first_date).sum(), window_gmv=o.amount.sum())
+    full = ibis.literal(as_of).delta(window.first_date, unit="day") >= horizon_days
     window = window.mutate(full=full)
     j = c.left_join(window, "customer_id")
     full_buyer = j.full.fill_null(False)
     out = engine.execute(j.group_by("acquisition").agg(
         customers=j.count(), buyers=j.first_date.notnull().sum(), buyers_full_horizon=full_buyer.sum(),
-        repeaters=(full_buyer & (j.window_orders >= 2)).sum(),
+        repeaters=(full_buyer & (j.later_days > 0)).sum(),
         window_gmv=ibis.ifelse(full_buyer, j.window_gmv, 0.0).sum()))
     out = out.astype({"customers": "int64", "buyers": "int64", "buyers_full_horizon": "int64"})
     full_n = out["buyers_full_horizon"].where(out["buyers_full_horizon"] > 0)
