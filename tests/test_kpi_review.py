@@ -10,13 +10,30 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import chi2_contingency
 
 from userops_lib.data import load_dataset
 from userops_lib.exceptions import ParameterError
-from userops_lib.kpi_review import (EXAMPLE_TARGETS, KPI_REGISTRY, kpi_scorecard, kpi_trend, last_complete_period,
-                                    load_targets, parse_period, period_actuals, progress_status)
+from userops_lib.kpi_review import (
+    EXAMPLE_TARGETS,
+    KPI_REGISTRY,
+    _change,
+    _two_proportion_p,
+    change_text,
+    kpi_scorecard,
+    kpi_trend,
+    last_complete_period,
+    load_targets,
+    moves_sentence,
+    notable_moves,
+    parse_period,
+    period_actuals,
+    progress_sentence,
+    progress_status,
+)
 from userops_lib.kpis import period_kpis
 
 # 10 orders of 5 customers. By quarter:
@@ -153,8 +170,47 @@ def test_trend_vs_previous_period_and_last_year(card):
     assert card.at["gmv", "change_vs_previous"] == pytest.approx(-40 / 280)
     assert card.at["gmv", "last_year"] == pytest.approx(100.0)
     assert card.at["gmv", "change_vs_last_year"] == pytest.approx(1.4)
-    # Q2 repurchase: c4 has 2 orders of buyers {c2, c4} -> 1/2.
+    # Q2 repurchase: c4 has 2 orders of buyers {c2, c4} -> 1/2. A rate moves in percentage points:
+    # 1/3 - 1/2 = -16.67 pp, and has no relative change column.
     assert card.at["repurchase_rate", "previous"] == pytest.approx(0.5)
+    assert card.at["repurchase_rate", "change_vs_previous_pp"] == pytest.approx(100 * (1 / 3 - 1 / 2))
+    assert math.isnan(card.at["repurchase_rate", "change_vs_previous"])
+    assert math.isnan(card.at["gmv", "change_vs_previous_pp"])
+    assert change_text(np.nan, card.at["repurchase_rate", "change_vs_previous_pp"]) == "-16.7 pp"
+    assert change_text(card.at["gmv", "change_vs_previous"], np.nan) == "-14.3%"  # -40 / 280
+
+
+# Shrinking shop: buyers 5 -> 4 -> 2 and GMV 500 -> 400 -> 100 in 2025-Q1..Q3, so both growth rates are
+# negative in Q2 (-20 %, -20 %) and fall further in Q3 (buyers -50 %, GMV -75 %).
+SHRINKING = pd.DataFrame(
+    [(f"s{i}", c, ts, 100.0) for i, (c, ts) in enumerate(
+        [("a", "2025-01-05"), ("b", "2025-01-06"), ("c", "2025-01-07"), ("d", "2025-01-08"), ("e", "2025-01-09"),
+         ("a", "2025-04-05"), ("b", "2025-04-06"), ("c", "2025-04-07"), ("d", "2025-04-08")])]
+    + [("s9", "a", "2025-07-05", 60.0), ("s10", "b", "2025-07-06", 40.0)],
+    columns=["order_id", "customer_id", "order_ts", "amount"],
+).assign(order_ts=lambda d: pd.to_datetime(d.order_ts))
+
+
+def test_growth_rates_from_a_negative_base_keep_the_sign_of_the_move():
+    card = kpi_scorecard(load_dataset({"orders": SHRINKING}, as_of="2025-09-30"), {"periods": {}}, "2025-Q3")
+    card = card.set_index("kpi")
+    # Buyer growth: Q2 (4-5)/5 = -20 %, Q3 (2-4)/4 = -50 % -> -30 pp (worse), not +150 % as (-0.5+0.2)/-0.2.
+    assert card.at["buyer_growth_rate", "previous"] == pytest.approx(-0.2)
+    assert card.at["buyer_growth_rate", "actual"] == pytest.approx(-0.5)
+    assert card.at["buyer_growth_rate", "change_vs_previous_pp"] == pytest.approx(-30.0)
+    # GMV growth: Q2 (400-500)/500 = -20 %, Q3 (100-400)/400 = -75 % -> -55 pp.
+    assert card.at["gmv_growth_rate", "change_vs_previous_pp"] == pytest.approx(-55.0)
+    # GMV itself 400 -> 100: -75 %.
+    assert card.at["gmv", "change_vs_previous"] == pytest.approx(-0.75)
+
+
+def test_relative_change_divides_by_the_size_of_a_negative_base():
+    # From -12.6 to -18.8: (-18.8 + 12.6) / 12.6 = -49.2 % (a fall); from -77.2 to -13.1: +83.0 % (a rise).
+    got = _change(pd.Series([-18.8, -13.1, 5.0, 1.0]), pd.Series([-12.6, -77.2, 4.0, 0.0]))
+    assert got.iloc[0] == pytest.approx(-6.2 / 12.6)
+    assert got.iloc[1] == pytest.approx(64.1 / 77.2)
+    assert got.iloc[2] == pytest.approx(0.25)
+    assert math.isnan(got.iloc[3])  # no relative change from 0
 
 
 def test_year_rates_are_recomputed_over_the_year(shop):
@@ -187,6 +243,72 @@ def test_retention_of_the_periods_new_buyers(shop):
     assert math.isnan(ret.at["d7_retention", "actual"])
 
 
+def test_every_missing_actual_says_why(shop):
+    quarters = ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+    out = period_actuals(shop, quarters).set_index(["period", "kpi"])
+    assert (out.note[out.actual.isna()] != "").all()
+    assert (out.note[out.actual.notna()] == "").all()
+    # 2025-Q1 has no order: no new buyers for retention, no buyers for repurchase, no orders for AOV.
+    assert out.at[("2025-Q1", "d7_retention_within"), "note"] == "no new buyers in the period"
+    assert out.at[("2025-Q1", "repurchase_rate"), "note"] == "no buyers in the period"
+    assert out.at[("2025-Q1", "aov"), "note"] == "no orders in the period"
+    # Q2 churn and growth compare with Q1's 0 buyers.
+    assert out.at[("2025-Q2", "churn_rate"), "note"] == "no buyers in the previous quarter"
+    assert "no previous quarter" in out.at[("2025-Q2", "buyer_growth_rate"), "note"]
+    # Q3 return purchase needs Q4 complete (as-of Oct 2); c3's day 7 (Oct 7) is after Oct 2.
+    assert out.at[("2025-Q3", "return_purchase_rate"), "note"] == "needs the following quarter to be complete"
+    assert "day 7" in out.at[("2025-Q3", "d7_retention"), "note"]
+    assert out.at[("2025-Q4", "churn_rate"), "note"] == "needs the complete quarter"
+
+
+def test_bases_are_the_customers_behind_each_value(shop):
+    out = period_actuals(shop, ["2025-Q3"], ["repurchase_rate", "churn_rate", "d1_retention", "gmv"])
+    base = out.set_index("kpi")["base"]
+    # Q3 buyers c1, c2, c3 = 3; churn rests on Q2's buyers c2, c4 = 2; D1 on the one new buyer c3.
+    assert base["repurchase_rate"] == 3 and base["gmv"] == 3
+    assert base["churn_rate"] == 2 and base["d1_retention"] == 1
+
+
+def test_two_proportion_p_value_matches_the_chi_square_test(card):
+    # Reviewer's D7 case: 16/1507 vs 17/1299; the pooled z-test is the uncorrected 2x2 chi-square test.
+    p = _two_proportion_p(pd.Series([16 / 1507]), pd.Series([1507]), pd.Series([17 / 1299]), pd.Series([1299]))
+    ref = chi2_contingency([[16, 1507 - 16], [17, 1299 - 17]], correction=False)[1]
+    assert p.iloc[0] == pytest.approx(ref, rel=1e-9) and p.iloc[0] > 0.5
+    # Scorecard: Q3 repurchase 1 of 3 vs Q2 1 of 2.
+    ref = chi2_contingency([[1, 2], [1, 1]], correction=False)[1]
+    assert card.at["repurchase_rate", "p_value_vs_previous"] == pytest.approx(ref, rel=1e-9)
+    assert math.isnan(card.at["gmv", "p_value_vs_previous"])  # GMV is not a share of customers
+
+
+# A scorecard by hand: GMV +20 %; churn (lower is better) 50 % -> 60 % of 200 buyers (p = 0.044, hand z =
+# 2.01); repurchase 20 % -> 30 % of 1,000 buyers; AOV halves on 20 buyers; D7 16/1507 vs 17/1299 (p = 0.55).
+HAND_CARD = pd.DataFrame({
+    "kpi": ["gmv", "churn_rate", "repurchase_rate", "aov", "d7_retention"],
+    "label": ["GMV", "Buyer churn rate", "Repurchase rate", "AOV", "D7"],
+    "actual": [120.0, 0.6, 0.3, 50.0, 16 / 1507], "previous": [100.0, 0.5, 0.2, 100.0, 17 / 1299],
+    "direction": ["higher", "lower", "higher", "higher", "higher"],
+    "change_vs_previous": [0.2, np.nan, np.nan, -0.5, np.nan],
+    "change_vs_previous_pp": [np.nan, 10.0, 10.0, np.nan, 100 * (16 / 1507 - 17 / 1299)],
+    "base": [40, 200, 1000, 20, 1507], "base_previous": [40, 200, 1000, 25, 1299],
+    "p_value_vs_previous": [np.nan, 0.044, 1e-6, np.nan, 0.545]})
+
+
+def test_moves_are_ranked_by_improvement_and_noise_is_not_called_out():
+    moves = notable_moves(HAND_CARD).set_index("kpi")
+    # Gains: GMV +0.20, repurchase +0.10 (10 pp), D7 -0.0025, churn -0.10 (up is bad), AOV -0.50.
+    assert list(moves.index) == ["gmv", "repurchase_rate", "d7_retention", "churn_rate", "aov"]
+    assert moves.at["churn_rate", "gain"] == pytest.approx(-0.10)
+    assert moves.at["aov", "reason"] == "fewer than 30 customers in one of the periods"
+    assert moves.at["d7_retention", "reason"].startswith("not significant")
+    assert moves.at["gmv", "reason"] == "" and moves.at["churn_rate", "reason"] == ""
+    text = moves_sentence(notable_moves(HAND_CARD), "quarter")
+    assert "largest improvement was **GMV** (+20.0%)" in text
+    assert "largest deterioration was **Buyer churn rate** (+10.0 pp)" in text
+    assert "AOV (-50.0%, fewer than 30 customers" in text and "D7 (-0.2 pp, not significant" in text
+    # Nothing to rank against: say so.
+    assert "no previous quarter" in moves_sentence(notable_moves(HAND_CARD.iloc[:0]), "quarter")
+
+
 def test_kpis_needing_absent_tables_are_marked(shop):
     out = period_actuals(shop, ["2025-Q3"], ["dau_mau", "channel_conversion", "gmv"]).set_index("kpi")
     assert out.at["dau_mau", "note"] == "n/a: needs table events"
@@ -213,6 +335,11 @@ def test_kpi_trend(shop):
     trend = kpi_trend(shop, "gmv", ("2025-Q3", 3))
     assert list(trend["period"]) == ["2025-Q1", "2025-Q2", "2025-Q3"]
     assert list(trend["actual"]) == [0.0, 280.0, 240.0]
+    # A rate of a period without buyers is missing (NaN, with a note), never 0; several KPIs: long form.
+    both = kpi_trend(shop, ["gmv", "repurchase_rate"], ("2025-Q3", 3)).set_index(["period", "kpi"])
+    assert math.isnan(both.at[("2025-Q1", "repurchase_rate"), "actual"])
+    assert both.at[("2025-Q1", "repurchase_rate"), "note"] == "no buyers in the period"
+    assert both.at[("2025-Q2", "repurchase_rate"), "actual"] == 0.5
     with pytest.raises(ParameterError, match="gmw"):
         kpi_trend(shop, "gmw", ["2025-Q3"])
 
@@ -225,6 +352,26 @@ def test_progress_status_by_hand():
     assert list(out["status"]) == ["early", "on time", "overdue", "open-overdue", "open"]
     assert list(out["days_late"].iloc[:4]) == [-9, 0, 14, 12] and math.isnan(out["days_late"].iloc[4])
     assert progress_status(TARGETS, "2025-Q2", "2025-10-02").empty
+
+
+def test_progress_sentence_singular_and_plural():
+    # One each of early / on time / overdue / open-overdue: singular verbs.
+    out = progress_status(TARGETS, "2025-Q3", "2025-10-02")
+    assert progress_sentence(out) == ("Of 5 milestones, 1 was done early, 1 on time, 1 late, and 1 is still open "
+                                      "past its due date.")
+    two = pd.concat([out.iloc[:1], out.iloc[:1]])
+    assert progress_sentence(two) == ("Of 2 milestones, 2 were done early, 0 on time, 0 late, and 0 are still "
+                                      "open past their due date.")
+
+
+def test_retention_labels_and_example_targets_use_the_seed_definition():
+    # Seed 003: 7日留存 = bought again *within* 7 days; on-day KPIs say "on day N".
+    assert "on day 7" in KPI_REGISTRY["d7_retention"].label
+    assert "within 7 days" in KPI_REGISTRY["d7_retention_within"].label
+    targets = load_targets()
+    targeted = {k for spec in targets.values() for k in spec["process"]}
+    assert {"d7_retention_within", "d30_retention_within"} <= targeted
+    assert not targeted & {"d1_retention", "d7_retention", "d30_retention"}
 
 
 # --------------------------------------------------------------------------------- agreement

@@ -22,6 +22,13 @@ reports:
 
 Attainment is ``actual / target`` for higher-is-better KPIs and ``target / actual`` for
 lower-is-better ones (churn), so 100 % always means "on target" and more is always better.
+
+Changes between periods: percent KPIs move in percentage points (``*_pp`` columns), the others by
+their relative change over the size of the earlier value. Seed 003's 7日留存 is "bought again
+within 7 days" (``d7_retention_within``); ``d7_retention`` is the narrower "bought again on day 7".
+:func:`notable_moves` ranks moves by improvement (using each KPI's direction) and holds back moves
+resting on fewer than 30 customers or, for shares of customers, not significant in a two-proportion
+z-test.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from pathlib import Path
 import ibis
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from . import engine
 from .data import Dataset
@@ -45,7 +53,8 @@ from .retention import n_day_retention
 from .yamlfile import read_yaml
 
 __all__ = ["KPI_REGISTRY", "KpiSpec", "GROUPS", "EXAMPLE_TARGETS", "load_targets", "parse_period",
-           "last_complete_period", "period_actuals", "kpi_scorecard", "progress_status", "kpi_trend"]
+           "last_complete_period", "period_actuals", "kpi_scorecard", "change_text", "notable_moves",
+           "moves_sentence", "progress_status", "progress_sentence", "kpi_trend"]
 
 #: KPI groups of a targets file, in report order.
 GROUPS = ("result", "process", "progress")
@@ -76,6 +85,9 @@ class KpiSpec:
         Tables besides ``orders`` the KPI needs.
     label : str
         Name for a manager.
+    proportion : bool
+        True when the KPI is a share of customers (its ``base``), so a change between two periods
+        can be tested with a two-proportion z-test.
     """
 
     group: str
@@ -85,10 +97,15 @@ class KpiSpec:
     column: str
     needs: tuple = ()
     label: str = ""
+    proportion: bool = False
 
 
-def _period_kpi(column, label, group="result", fmt="count", direction="higher", needs=()):
-    return KpiSpec(group, direction, fmt, "period", column, tuple(needs), label)
+def _period_kpi(column, label, group="result", fmt="count", direction="higher", needs=(), proportion=False):
+    return KpiSpec(group, direction, fmt, "period", column, tuple(needs), label, proportion)
+
+
+def _retention_kpi(column, label):
+    return KpiSpec("process", "higher", "percent", "retention", column, (), label, True)
 
 
 #: Every KPI a targets file may name: group, direction, format and where the actual comes from.
@@ -100,21 +117,21 @@ KPI_REGISTRY: dict[str, KpiSpec] = {
     "returning_buyers": _period_kpi("returning_buyers", "Returning buyers"),
     "new_signups": _period_kpi("new_signups", "New sign-ups", needs=("customers",)),
     "aov": _period_kpi("aov", "AOV (客单价)", "process", "money"),
-    "repurchase_rate": _period_kpi("repurchase_rate", "Repurchase rate (复购率)", "process", "percent"),
+    "repurchase_rate": _period_kpi("repurchase_rate", "Repurchase rate (复购率)", "process", "percent",
+                                   proportion=True),
     "return_purchase_rate": _period_kpi("return_purchase_rate", "Return-purchase rate (回购率)", "process",
-                                        "percent"),
-    "churn_rate": _period_kpi("churn_rate", "Buyer churn rate", "process", "percent", "lower"),
+                                        "percent", proportion=True),
+    "churn_rate": _period_kpi("churn_rate", "Buyer churn rate", "process", "percent", "lower", proportion=True),
     "buyer_growth_rate": _period_kpi("buyer_growth_rate", "Buyer growth rate", "process", "percent"),
     "gmv_growth_rate": _period_kpi("gmv_growth_rate", "GMV growth rate", "process", "percent"),
-    "d1_retention": KpiSpec("process", "higher", "percent", "retention", "on_day:1", (), "D1 retention"),
-    "d7_retention": KpiSpec("process", "higher", "percent", "retention", "on_day:7", (), "D7 retention"),
-    "d30_retention": KpiSpec("process", "higher", "percent", "retention", "on_day:30", (), "D30 retention"),
-    "d7_retention_within": KpiSpec("process", "higher", "percent", "retention", "within:7", (),
-                                   "Bought again within 7 days"),
-    "d30_retention_within": KpiSpec("process", "higher", "percent", "retention", "within:30", (),
-                                    "Bought again within 30 days"),
+    # On day N is the narrow DN figure; seed 003's 7日留存 ("within 7 days") is d7_retention_within.
+    "d1_retention": _retention_kpi("on_day:1", "Bought again on day 1 (D1)"),
+    "d7_retention": _retention_kpi("on_day:7", "Bought again on day 7 (D7)"),
+    "d30_retention": _retention_kpi("on_day:30", "Bought again on day 30 (D30)"),
+    "d7_retention_within": _retention_kpi("within:7", "Bought again within 7 days (7日留存)"),
+    "d30_retention_within": _retention_kpi("within:30", "Bought again within 30 days (30日留存)"),
     "channel_conversion": KpiSpec("process", "higher", "percent", "conversion", "conversion_rate",
-                                  ("customers",), "Channel conversion"),
+                                  ("customers",), "Channel conversion", True),
     "dau_mau": KpiSpec("process", "higher", "percent", "stickiness", "stickiness", ("events",), "DAU/MAU"),
 }
 
@@ -279,37 +296,75 @@ def _as_dataset(data) -> Dataset:
 
 
 def _period_table(data: Dataset, kind: str) -> pd.DataFrame:
-    """:func:`period_kpis` per quarter or per year, indexed by period label."""
+    """:func:`period_kpis` per quarter or per year, indexed by period label, plus ``previous_buyers``."""
     customers = data.table("customers") if data.has_column("customers", "signup_date") else None
-    return period_kpis(data, kind, customers, as_of=data.as_of).set_index("period")
+    table = period_kpis(data, kind, customers, as_of=data.as_of)
+    return table.assign(previous_buyers=table["buyers"].shift(1)).set_index("period")
 
 
-def _retention(data: Dataset, start: _dt.date, end: _dt.date) -> pd.Series:
+#: The customers each period KPI rests on (a column of the period table): its denominator for rates.
+_PERIOD_BASE = {"new_buyers": "new_buyers", "returning_buyers": "returning_buyers", "new_signups": "new_signups",
+                "churn_rate": "previous_buyers", "buyer_growth_rate": "previous_buyers",
+                "gmv_growth_rate": "previous_buyers"}
+
+
+def _period_value(table: pd.DataFrame, label: str, name: str, spec: KpiSpec, kind: str) -> tuple:
+    """(actual, base, note) of a period_kpis KPI; the note says why a missing actual is missing."""
+    row = table.loc[label]
+    value = row.get(spec.column, np.nan)
+    base = row.get(_PERIOD_BASE.get(name, "buyers"), np.nan)
+    if pd.notna(value):
+        return value, base, ""
+    if name == "return_purchase_rate":
+        note = "no buyers in the period" if row["buyers"] == 0 else f"needs the following {kind} to be complete"
+    elif name == "churn_rate":
+        note = (f"needs the complete {kind}" if not row["complete"] else f"no buyers in the previous {kind}")
+    elif name.endswith("_growth_rate"):
+        note = f"no previous {kind} with a value to compare with"
+    elif name == "aov":
+        note = "no orders in the period"
+    elif row["buyers"] == 0:
+        note = "no buyers in the period"
+    else:
+        note = "not computable for this period"
+    return value, base, note
+
+
+def _retention(data: Dataset, start: _dt.date, end: _dt.date) -> pd.DataFrame:
     """D1/D7/D30 retention (first purchase, orders) of the period's new buyers.
 
-    Indexed ``on_day:N`` (bought on day N, the usual DN retention) and ``within:N`` (on any day 1..N).
+    Indexed ``on_day:N`` (bought on day N, the usual DN retention) and ``within:N`` (on any day 1..N);
+    columns ``actual, base`` (new buyers whose day N is observed), ``note``.
     """
     orders = data.table("orders")
     first = orders.group_by("customer_id").agg(_first=orders.order_date.min())
     cohort = first.filter((first._first >= start) & (first._first <= end)).select("customer_id")
     out = n_day_retention(orders.semi_join(cohort, "customer_id"), days=(1, 7, 30), as_of=data.as_of)
-    on_day = out.set_index("on_day:" + out["day"].astype(str))["retention_on_day"]
-    within = out.set_index("within:" + out["day"].astype(str))["retention_within"]
-    return pd.concat([on_day, within])
+    note = np.where(out["new_users"] == 0, "no new buyers in the period",
+                    np.where(out["eligible_users"] == 0,
+                             "day " + out["day"].astype(str) + " after a first order is after the data's end "
+                             "(needs the following period)", ""))
+    frames = [pd.DataFrame({"actual": out[f"retention_{kind}"].to_numpy(), "base": out["eligible_users"].to_numpy(),
+                            "note": note}, index=f"{prefix}:" + out["day"].astype(str))
+              for kind, prefix in (("on_day", "on_day"), ("within", "within"))]
+    return pd.concat(frames)
 
 
-def _conversion(data: Dataset, start: _dt.date, end: _dt.date) -> float:
-    """Converted / acquired users over the customers who signed up in the period."""
+def _conversion(data: Dataset, start: _dt.date, end: _dt.date) -> tuple:
+    """(converted / acquired users, acquired users) over the customers who signed up in the period."""
     customers = data.table("customers")
     signed = customers.filter((customers.signup_date >= start) & (customers.signup_date <= end))
     per_channel = channel_conversion(dataclasses.replace(data, tables={**data.tables, "customers": signed}))
     acquired = per_channel["acquired_users"].sum()
-    return float(per_channel["converted_users"].sum() / acquired) if acquired else np.nan
+    return (float(per_channel["converted_users"].sum() / acquired) if acquired else np.nan), acquired
 
 
-def _stickiness(monthly: pd.DataFrame, start: _dt.date, end: _dt.date) -> float:
+def _stickiness(monthly: pd.DataFrame, start: _dt.date, end: _dt.date) -> tuple:
+    """(mean monthly DAU/MAU, mean MAU) of the months in the period."""
     inside = monthly[(monthly.period_start >= pd.Timestamp(start)) & (monthly.period_start <= pd.Timestamp(end))]
-    return float(inside["stickiness"].mean()) if len(inside) else np.nan
+    if not len(inside):
+        return np.nan, np.nan
+    return float(inside["stickiness"].mean()), float(inside["mau"].mean())
 
 
 def _missing_tables(data: Dataset, spec: KpiSpec, name: str) -> list[str]:
@@ -319,6 +374,29 @@ def _missing_tables(data: Dataset, spec: KpiSpec, name: str) -> list[str]:
     if spec.source == "conversion" and not missing and not data.has_column("customers", "channel"):
         missing = ["customers.channel"]
     return missing
+
+
+def _actual(data: Dataset, table: pd.DataFrame, cache: dict, name: str, label: str, kind: str,
+            start: _dt.date, end: _dt.date) -> tuple:
+    """(actual, base, note) of one KPI in one period."""
+    spec = KPI_REGISTRY[name]
+    if missing := _missing_tables(data, spec, name):
+        return np.nan, np.nan, f"n/a: needs table {', '.join(missing)}"
+    if label not in table.index:
+        return np.nan, np.nan, "no data for the period"
+    if spec.source == "period":
+        return _period_value(table, label, name, spec, kind)
+    if spec.source == "retention":
+        if ("retention", label) not in cache:
+            cache["retention", label] = _retention(data, start, end)
+        return tuple(cache["retention", label].loc[spec.column])
+    if spec.source == "conversion":
+        value, base = _conversion(data, start, end)
+        return value, base, "" if pd.notna(value) else "no sign-ups in the period"
+    if "stickiness" not in cache:
+        cache["stickiness"] = stickiness(data, as_of=data.as_of)
+    value, base = _stickiness(cache["stickiness"], start, end)
+    return value, base, "" if pd.notna(value) else "no activity in the events table in the period"
 
 
 def period_actuals(data, periods, kpis=None) -> pd.DataFrame:
@@ -336,10 +414,14 @@ def period_actuals(data, periods, kpis=None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Long form: ``period, kpi, actual, complete`` (False while the as-of date is before the
-        period's end, or the period is outside the data), ``note`` (``"n/a: needs table X"`` when
-        the dataset lacks a table the KPI needs, ``"no data for the period"`` when the period lies
-        outside the data, else empty).
+        Long form: ``period, kpi, actual, base`` (the customers the value rests on: the denominator
+        of a rate, e.g. the period's buyers, the previous period's buyers for churn and growth, the
+        new buyers whose day N is observed for retention, the sign-ups for conversion, the mean MAU
+        for DAU/MAU; the buyers for GMV, orders and AOV), ``complete`` (False while the as-of date is
+        before the period's end, or the period is outside the data) and ``note``: empty when
+        ``actual`` has a value, else why not (``"n/a: needs table X"``, ``"no data for the
+        period"``, ``"no new buyers in the period"``, ``"needs the following quarter to be
+        complete"``, ...).
     """
     data = _as_dataset(data)
     kpis = list(KPI_REGISTRY) if kpis is None else list(kpis)
@@ -350,36 +432,17 @@ def period_actuals(data, periods, kpis=None) -> pd.DataFrame:
     kinds = {kind for kind, _, _ in parsed.values()}
     if len(kinds) > 1:
         raise ParameterError(f"periods must all be quarters or all years; got {list(periods)!r}")
-    labels = {p: _label(kind, start) for p, (kind, start, _) in parsed.items()}
-    table = _period_table(data, kinds.pop()) if parsed else pd.DataFrame()
+    table = _period_table(data, next(iter(kinds))) if parsed else pd.DataFrame()
     cache: dict = {}
     rows = []
-    for p, (kind, start, end) in parsed.items():
-        label = labels[p]
-        in_data = label in table.index
+    for kind, start, end in parsed.values():
+        label = _label(kind, start)
         for name in kpis:
-            spec = KPI_REGISTRY[name]
-            missing = _missing_tables(data, spec, name)
-            value, note = np.nan, ""
-            if missing:
-                note = f"n/a: needs table {', '.join(missing)}"
-            elif not in_data:
-                note = "no data for the period"
-            elif spec.source == "period":
-                value = table.at[label, spec.column] if spec.column in table.columns else np.nan
-            elif spec.source == "retention":
-                if ("retention", label) not in cache:
-                    cache["retention", label] = _retention(data, start, end)
-                value = cache["retention", label].get(spec.column, np.nan)
-            elif spec.source == "conversion":
-                value = _conversion(data, start, end)
-            else:
-                if "stickiness" not in cache:
-                    cache["stickiness"] = stickiness(data, as_of=data.as_of)
-                value = _stickiness(cache["stickiness"], start, end)
+            value, base, note = _actual(data, table, cache, name, label, kind, start, end)
             rows.append({"period": label, "kpi": name, "actual": float(value) if pd.notna(value) else np.nan,
-                         "complete": bool(in_data and end <= data.as_of), "note": note})
-    return pd.DataFrame(rows, columns=["period", "kpi", "actual", "complete", "note"])
+                         "base": float(base) if pd.notna(base) else np.nan,
+                         "complete": bool(label in table.index and end <= data.as_of), "note": note})
+    return pd.DataFrame(rows, columns=["period", "kpi", "actual", "base", "complete", "note"])
 
 
 # ---------------------------------------------------------------------------------- scorecard
@@ -408,7 +471,26 @@ def _status(attainment: pd.Series, met: float, at_risk: float) -> pd.Series:
 
 
 def _change(now: pd.Series, before: pd.Series) -> pd.Series:
-    return (now - before) / before.where(before != 0)
+    """Relative change; divided by ``|before|`` so a fall always shows as a fall, even from a negative base."""
+    return (now - before) / before.abs().where(before != 0)
+
+
+def _changes(card: pd.DataFrame, before: str, suffix: str) -> None:
+    """Add ``change_vs_<suffix>`` (relative; non-percent KPIs) and ``change_vs_<suffix>_pp`` (percent KPIs)."""
+    percent = card["format"] == "percent"
+    card[f"change_vs_{suffix}"] = _change(card["actual"], card[before]).where(~percent)
+    card[f"change_vs_{suffix}_pp"] = (100 * (card["actual"] - card[before])).where(percent)
+
+
+def _two_proportion_p(p1: pd.Series, n1: pd.Series, p2: pd.Series, n2: pd.Series) -> pd.Series:
+    """Two-sided p-value of the pooled two-proportion z-test (NaN when a base is 0 or unknown)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+        z = (p1 - p2) / se.where(se > 0)
+    p = pd.Series(2 * norm.sf(np.abs(z)), index=p1.index)
+    # Identical proportions with zero variance (both 0 % or both 100 %): no difference at all.
+    return p.where(se > 0, np.where((p1 == p2) & (n1 > 0) & (n2 > 0), 1.0, np.nan))
 
 
 def kpi_scorecard(data, targets, period: str | None = None, thresholds=(1.0, 0.9)) -> pd.DataFrame:
@@ -431,8 +513,14 @@ def kpi_scorecard(data, targets, period: str | None = None, thresholds=(1.0, 0.9
         One row per KPI with a target (in the file's order, result first), or when the period has
         no targets one row per registry KPI with ``target`` NaN: ``group, kpi, label, target,
         actual, attainment, status`` (met / at risk / missed / n/a), ``previous`` (previous period),
-        ``change_vs_previous`` (relative), ``last_year`` (same period a year before; for a year
-        period the previous year), ``change_vs_last_year``, ``direction, format, note``.
+        ``change_vs_previous`` (relative, (actual - previous) / |previous|, so a fall is negative
+        even from a negative base; NaN for percent KPIs), ``change_vs_previous_pp`` (percent KPIs
+        only: actual - previous in percentage points, 27.6 % -> 28.2 % is +0.6), ``last_year`` (same
+        period a year before; for a year period the previous year), ``change_vs_last_year``,
+        ``change_vs_last_year_pp``, ``base`` and ``base_previous`` (customers the value rests on, see
+        :func:`period_actuals`), ``p_value_vs_previous`` (two-sided pooled two-proportion z-test of
+        actual vs previous, for KPIs that are shares of customers; else NaN), ``direction, format,
+        note`` (why the actual is missing, else empty).
         ``attrs``: ``period, has_targets, complete`` (the period has ended by the as-of date).
     """
     met, at_risk = _check_thresholds(thresholds)
@@ -451,21 +539,105 @@ def kpi_scorecard(data, targets, period: str | None = None, thresholds=(1.0, 0.9
     previous, last_year = _shift(period, -1), _shift(period, -4 if kind == "quarter" else -1)
     actuals = period_actuals(data, list(dict.fromkeys([period, previous, last_year])), card["kpi"].unique())
     wide = actuals.pivot(index="kpi", columns="period", values="actual")
+    bases = actuals.pivot(index="kpi", columns="period", values="base")
     notes = actuals[actuals.period == period].set_index("kpi")["note"]
     card["label"] = card["kpi"].map(lambda k: KPI_REGISTRY[k].label)
+    card["format"] = card["kpi"].map(lambda k: KPI_REGISTRY[k].fmt)
     card["actual"] = card["kpi"].map(wide[period])
     card["attainment"] = _attainment(card["actual"], card["target"], card["direction"])
     card["status"] = _status(card["attainment"], met, at_risk)
     card["previous"] = card["kpi"].map(wide[previous])
-    card["change_vs_previous"] = _change(card["actual"], card["previous"])
+    _changes(card, "previous", "previous")
     card["last_year"] = card["kpi"].map(wide[last_year])
-    card["change_vs_last_year"] = _change(card["actual"], card["last_year"])
-    card["format"] = card["kpi"].map(lambda k: KPI_REGISTRY[k].fmt)
+    _changes(card, "last_year", "last_year")
+    card["base"] = card["kpi"].map(bases[period])
+    card["base_previous"] = card["kpi"].map(bases[previous])
+    proportion = card["kpi"].map(lambda k: KPI_REGISTRY[k].proportion)
+    card["p_value_vs_previous"] = _two_proportion_p(card["actual"], card["base"], card["previous"],
+                                                    card["base_previous"]).where(proportion)
     card["note"] = card["kpi"].map(notes).fillna("")
     card = card[["group", "kpi", "label", "target", "actual", "attainment", "status", "previous",
-                 "change_vs_previous", "last_year", "change_vs_last_year", "direction", "format", "note"]]
+                 "change_vs_previous", "change_vs_previous_pp", "last_year", "change_vs_last_year",
+                 "change_vs_last_year_pp", "base", "base_previous", "p_value_vs_previous", "direction", "format",
+                 "note"]]
     card.attrs.update(period=period, has_targets=bool(spec), complete=end <= data.as_of)
     return card
+
+
+# ------------------------------------------------------------------------------------- moves
+def change_text(relative, pp) -> str:
+    """A scorecard change for a reader: ``"+0.6 pp"`` (percent KPIs), ``"-12.0%"`` (others), ``"–"`` when none."""
+    if pd.notna(pp):
+        return f"{pp:+.2f} pp" if abs(pp) < 0.05 else f"{pp:+.1f} pp"
+    if pd.notna(relative) and np.isfinite(relative):
+        return f"{relative:+.1%}"
+    return "–"
+
+
+def notable_moves(card: pd.DataFrame, kpis=None, min_base: int = 30, alpha: float = 0.05) -> pd.DataFrame:
+    """The scorecard's moves against the previous period, ranked from best to worst, with what may be called out.
+
+    Parameters
+    ----------
+    card : pandas.DataFrame
+        Output of :func:`kpi_scorecard`.
+    kpis : sequence of str, optional
+        KPIs to rank (default all rows of ``card``).
+    min_base : int
+        A move resting on fewer customers than this in either period is not called out.
+    alpha : float
+        A share-of-customers KPI whose change has a two-proportion z-test p-value above this is not
+        called out (noise).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per KPI with both an actual and a previous value, sorted by ``gain``: ``kpi, label,
+        change`` (text, see :func:`change_text`), ``gain`` (the move in the good direction: the
+        difference for percent KPIs, 0.5 pp = 0.005, else the relative change; sign flipped for
+        lower-is-better KPIs), ``base, base_previous, p_value_vs_previous`` and ``reason`` (empty
+        when the move may be called out, else why not: unchanged, previous value 0, too few
+        customers, not significant).
+    """
+    moves = card if kpis is None else card[card["kpi"].isin(list(kpis))]
+    moves = moves.dropna(subset=["actual", "previous"]).copy()
+    sign = np.where(moves["direction"] == "lower", -1.0, 1.0)
+    # Percent KPIs move by their difference (0.5 pp = 0.005), others by their relative change.
+    step = (moves["change_vs_previous_pp"] / 100).fillna(moves["change_vs_previous"])
+    moves["gain"] = sign * step
+    moves["change"] = [change_text(r, p) for r, p in zip(moves["change_vs_previous"], moves["change_vs_previous_pp"])]
+    small = (moves["base"] < min_base) | (moves["base_previous"] < min_base)
+    noise = moves["p_value_vs_previous"] > alpha
+    moves["reason"] = np.select(
+        [moves["actual"] == moves["previous"], moves["gain"].isna(), small, noise],
+        ["unchanged", "previous value 0", f"fewer than {min_base} customers in one of the periods",
+         "not significant, p = " + moves["p_value_vs_previous"].round(2).astype(str)],
+        "")
+    moves = moves.sort_values("gain", ascending=False, na_position="last")
+    return moves[["kpi", "label", "change", "gain", "base", "base_previous", "p_value_vs_previous", "reason"]
+                 ].reset_index(drop=True)
+
+
+def moves_sentence(moves: pd.DataFrame, period_kind: str = "quarter") -> str:
+    """One sentence naming the largest improvement and deterioration of :func:`notable_moves`."""
+    if moves.empty:
+        return f"There is no previous {period_kind} in the data to compare these KPIs with."
+    callable_ = moves[moves["reason"] == ""]
+    up, down = callable_[callable_["gain"] > 0], callable_[callable_["gain"] < 0]
+    best = (f"the largest improvement was **{up.iloc[0].label}** ({up.iloc[0].change})" if len(up)
+            else "no KPI improved clearly")
+    worst = (f"the largest deterioration was **{down.iloc[-1].label}** ({down.iloc[-1].change})" if len(down)
+             else "none deteriorated clearly")
+    text = f"Against the previous {period_kind}, {best}, and {worst}."
+    left = moves[~moves["reason"].isin(["", "unchanged"])]
+    if len(left):
+        text += (" Not called out: " + "; ".join(f"{r.label} ({r.change}, {r.reason})" for r in left.itertuples())
+                 + ".")
+    return text
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 # ----------------------------------------------------------------------------------- progress
@@ -511,26 +683,39 @@ def progress_status(targets, period: str, as_of) -> pd.DataFrame:
 
 
 # -------------------------------------------------------------------------------------- trend
-def kpi_trend(data, kpi: str, periods) -> pd.DataFrame:
-    """One KPI over several periods (for trend charts).
+def kpi_trend(data, kpi, periods) -> pd.DataFrame:
+    """One or several KPIs over several periods (for trend charts).
 
     Parameters
     ----------
     data : Dataset, ibis.Table or pandas.DataFrame
-    kpi : str
-        A name of :data:`KPI_REGISTRY`.
+    kpi : str or sequence of str
+        A name of :data:`KPI_REGISTRY`, or several.
     periods : sequence of str or (str, int)
         Period labels, or ``(last period, n)`` for the n periods ending with ``last period``.
 
     Returns
     -------
     pandas.DataFrame
-        ``period, actual, complete, note`` in period order.
+        ``period, actual, base, complete, note`` in period order; with several KPIs also ``kpi``
+        (long form, as :func:`period_actuals`). ``actual`` is NaN (never 0) where a value is
+        missing, and ``note`` says why.
     """
     if isinstance(periods, tuple) and len(periods) == 2 and isinstance(periods[1], int):
         last, n = periods
         if n < 1:
             raise ParameterError(f"periods: n must be >= 1; got {n}")
         periods = [_shift(last, -k) for k in range(n - 1, -1, -1)]
-    out = period_actuals(data, list(periods), [kpi])
-    return out.drop(columns="kpi").reset_index(drop=True)
+    if isinstance(kpi, str):
+        return period_actuals(data, list(periods), [kpi]).drop(columns="kpi").reset_index(drop=True)
+    return period_actuals(data, list(periods), list(kpi))
+
+
+def progress_sentence(milestones: pd.DataFrame) -> str:
+    """One sentence counting the milestones of :func:`progress_status` by status (singular/plural right)."""
+    counts = milestones["status"].value_counts()
+    n_early, n_open = int(counts.get("early", 0)), int(counts.get("open-overdue", 0))
+    return (f"Of {_plural(len(milestones), 'milestone', 'milestones')}, {n_early} "
+            f"{'was' if n_early == 1 else 'were'} done early, {int(counts.get('on time', 0))} on time, "
+            f"{int(counts.get('overdue', 0))} late, and {n_open} {'is' if n_open == 1 else 'are'} still open past "
+            f"{'its' if n_open == 1 else 'their'} due date.")
