@@ -23,8 +23,9 @@ from userops_lib.clv import (
     plot_frequency_recency_matrix,
     plot_probability_alive_matrix,
 )
+from userops_lib.clv.validation import tied_models
 from userops_lib.data import load_dataset
-from userops_lib.exceptions import ModelFitError
+from userops_lib.exceptions import ModelFitError, ParameterError
 from userops_lib.summary import calibration_holdout_split
 
 # BG/NBD parameters of Fader, Hardie & Lee (2005), CDNOW, weeks
@@ -100,7 +101,25 @@ def test_compare_models_on_cdnow_reproduces_published_fits(cdnow_split):
     assert table.loc["bgnbd", "aic"] == pytest.approx(8 + 2 * 9582.4, abs=0.3)
     # 1,882 holdout repeat purchases (sum of frequency_holdout; FHL 2005 figure 2 total)
     assert table.loc["bgnbd", "holdout_actual"] == cdnow_split["frequency_holdout"].sum() == 1882
-    assert best_model(table.reset_index()) == table["holdout_mae"].idxmin()
+    assert best_model(table.reset_index()) in tied_models(table.reset_index())
+
+
+def _comparison(rows):
+    return pd.DataFrame(rows, columns=["model", "converged", "aic", "holdout_mae", "note"])
+
+
+def test_best_model_breaks_near_ties_on_aic():
+    # hand-made: smallest MAE 0.5268 (pnbd); 1 % above it is 0.532068, so mbgnbd (0.5311) is tied
+    # and bgnbd (0.5396, +2.4 %) is not; of the tied two mbgnbd has the smaller AIC (100 < 110)
+    table = _comparison([("bgnbd", True, 90.0, 0.5396, ""), ("pnbd", True, 110.0, 0.5268, ""),
+                         ("mbgnbd", True, 100.0, 0.5311, ""), ("broken", False, None, None, "did not converge")])
+    assert tied_models(table) == ["mbgnbd", "pnbd"]
+    assert best_model(table) == "mbgnbd"
+    # with no tolerance the smallest MAE wins outright; with 3 % all three tie and bgnbd's AIC 90 wins
+    assert best_model(table, tolerance=0.0) == "pnbd"
+    assert best_model(table, tolerance=0.03) == "bgnbd"
+    with pytest.raises(ParameterError, match="tolerance"):
+        best_model(table, tolerance=1.5)
 
 
 def test_compare_models_reports_failures_instead_of_raising():

@@ -28,6 +28,8 @@ __all__ = [
     "holdout_error",
     "compare_models",
     "best_model",
+    "tied_models",
+    "TIE_TOLERANCE",
     "cumulative_repeat_purchases",
     "plot_calibration_vs_holdout",
     "plot_frequency_recency_matrix",
@@ -142,12 +144,53 @@ def compare_models(split: pd.DataFrame, models=("bgnbd", "pnbd", "mbgnbd"), *, s
     return pd.DataFrame(rows).reindex(columns=columns), fitted
 
 
-def best_model(comparison: pd.DataFrame) -> str:
-    """Name of the converged model with the smallest holdout mean absolute error."""
+#: Models whose holdout MAE is within this share of the smallest are practically tied.
+TIE_TOLERANCE = 0.01
+
+
+def tied_models(comparison: pd.DataFrame, tolerance: float = TIE_TOLERANCE) -> list[str]:
+    """Converged models practically tied on holdout accuracy, best first.
+
+    A model is tied when its ``holdout_mae`` is at most ``(1 + tolerance)`` times the smallest
+    ``holdout_mae``; tied models are ordered by AIC (smallest first), then by holdout MAE.
+
+    Parameters
+    ----------
+    comparison : pandas.DataFrame
+        A :func:`compare_models` table (``model, converged, aic, holdout_mae``, ``note``).
+    tolerance : float
+        Relative MAE gap within which models count as tied (default 1 %).
+
+    Returns
+    -------
+    list of str
+        Model names; the first one is :func:`best_model`.
+    """
+    if not 0 <= tolerance < 1:
+        raise ParameterError(f"tolerance must be a share in [0, 1), got {tolerance!r}")
     ok = comparison[comparison["converged"].astype(bool)]
     if ok.empty:
         raise ModelFitError("no purchase model could be fitted: " + " | ".join(comparison["note"].astype(str)))
-    return str(ok.loc[ok["holdout_mae"].idxmin(), "model"])
+    smallest = ok["holdout_mae"].min()
+    near = ok[ok["holdout_mae"] <= smallest * (1 + tolerance)]
+    return near.sort_values(["aic", "holdout_mae"])["model"].astype(str).tolist()
+
+
+def best_model(comparison: pd.DataFrame, tolerance: float = TIE_TOLERANCE) -> str:
+    """Name of the converged model with the best holdout forecast, ties broken by AIC.
+
+    Rule: the criterion is ``holdout_mae`` (mean over customers of |predicted − actual| holdout
+    purchases). Models whose ``holdout_mae`` is within ``tolerance`` (default 1 %) of the smallest
+    are practically tied, since such gaps are within sampling noise; among tied models the one with
+    the smallest AIC (better fit on the calibration period per parameter) is chosen. See
+    :func:`tied_models`.
+
+    Raises
+    ------
+    ModelFitError
+        When no model converged.
+    """
+    return tied_models(comparison, tolerance)[0]
 
 
 # ------------------------------------------------------------------------------ cumulative view
