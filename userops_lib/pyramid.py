@@ -1,19 +1,17 @@
 """Core-user pyramid (金字塔式用户体系): five layers of community members, top down.
 
-Only community events count: shopping events (visits, product views, cart, checkout, purchase, …,
-rule ``shopping_events``) are left out, so buying or browsing alone never puts a customer in the
-pyramid. Each customer with a community event in a period gets the FIRST layer whose rule they meet:
+Each customer seen in the ``events`` log in a period gets the FIRST layer whose rule they meet:
 
 1. ``kol``          key opinion customer: ``customers.community_role == 'kol'``
 2. ``expert``       ``customers.community_role == 'expert'``
 3. ``contributor``  created content in the period: ``post``/``review``/``answer`` events
                     >= ``min_contributions``
-4. ``active``       ``like``/``comment``/``share`` events >= ``min_interactions``, or community
-                    events on >= ``min_active_days`` distinct days of the period
-5. ``ordinary``     any other community event (e.g. ``invite``, ``follow``) in the period
+4. ``active``       ``like``/``comment``/``share`` events >= ``min_interactions``, or events on
+                    >= ``min_active_days`` distinct days of the period
+5. ``ordinary``     any event in the period
 
-Customers with no community event in a period are *absent* from it, whatever their role (the
-role is the customers table's current value, so it is applied to every period). Rules are parameters: pass
+Customers with no event in a period are *absent* from it, whatever their role (the role is the
+customers table's current value, so it is applied to every period). Rules are parameters: pass
 ``rules={"min_interactions": 5}`` to change one and keep the others (:data:`DEFAULT_RULES`).
 Periods count in local dates (``event_date``); all aggregation is ibis, executed by the engine.
 """
@@ -40,8 +38,6 @@ DEFAULT_RULES: dict = {
     "min_active_days": 4,
     "contribution_events": ("post", "review", "answer"),
     "interaction_events": ("like", "comment", "share"),
-    "shopping_events": ("visit", "page_view", "product_view", "view", "search", "add_to_cart", "cart",
-                        "checkout", "purchase", "order", "payment"),
 }
 _NO_ACTIVITY = "no community activity"
 
@@ -75,7 +71,6 @@ def _layered(events: ibis.Table, roles: ibis.Table | None, period: str, rules: d
     for col in ("customer_id", "event_name", "event_date"):
         if col not in events.columns:
             raise ContractError("events", col, f"missing column (columns present: {', '.join(events.columns)})")
-    events = events.filter(~engine.trim(events.event_name).lower().isin(list(rules["shopping_events"])))
     name = engine.trim(events.event_name).lower()
     e = events.mutate(_p=period_index(events.event_date, period),
                       _contrib=name.isin(list(rules["contribution_events"])).cast("int64"),
@@ -221,10 +216,10 @@ def layer_value(data, at=None, period: str = "month", rules: dict | None = None)
     Returns
     -------
     pandas.DataFrame
-        One row per layer plus ``no community activity`` (buyers of the period with no community
-        event in it, shopping events not counting, so the rows add up to the period's GMV):
-        ``layer``, ``members``, ``buyers``, ``buyer_share`` (buyers / members), ``orders``, ``gmv``,
-        ``gmv_per_member``, ``gmv_per_buyer``.
+        One row per layer plus ``no community activity`` (buyers of the period with no event in
+        it, so the rows add up to the period's GMV): ``layer``, ``members``, ``buyers``,
+        ``buyer_share`` (buyers / members), ``orders``, ``gmv``, ``gmv_per_member``,
+        ``gmv_per_buyer``.
     """
     check_period(period)
     events, roles, as_of = _inputs(data)
