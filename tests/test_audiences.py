@@ -25,10 +25,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from userops_lib.audiences import (FEATURES, SALT_ENV, build_audiences, customer_features, example_spec_path,
-                                   export_audiences, hash_ids, load_audience_spec)
+from userops_lib import clv
+from userops_lib.audiences import (
+    FEATURES,
+    SALT_ENV,
+    build_audiences,
+    customer_features,
+    example_spec_path,
+    export_audiences,
+    hash_ids,
+    load_audience_spec,
+    pack_profile,
+    small_packs,
+)
 from userops_lib.data import load_dataset
 from userops_lib.exceptions import ParameterError
+from userops_lib.summary import rfm_summary
 
 IDS = [f"c{i:02d}" for i in range(1, 13)]
 
@@ -74,7 +86,7 @@ def test_number_ops(features, op, value, expected):
 def test_text_ops(features):
     assert _members(features, {"feature": "city", "op": "in", "value": ["Hangzhou", "Shenzhen"]}) == [
         "c04", "c07", "c09", "c11"]
-    # not_in: the 12 minus 5 Shanghai and 4 Beijing customers
+    # not_in: the 12 minus 4 Shanghai and 4 Beijing customers
     assert _members(features, {"feature": "city", "op": "not_in", "value": ["Shanghai", "Beijing"]}) == [
         "c04", "c07", "c09", "c11"]
     assert _members(features, {"feature": "member_tier", "op": "==", "value": "gold"}) == ["c01", "c05", "c10"]
@@ -116,6 +128,61 @@ def test_sizes_value_and_overlap_matrix(features):
     assert aud.overlap.loc["beijing", "big"] == pytest.approx(2 / 4)
     assert aud.overlap.loc["big", "big"] == 1.0
     assert aud.overlap.loc["empty"].isna().all() and aud.overlap.loc["big", "empty"] == 0
+
+
+# ------------------------------------------------------------------------- data-relative values
+# Buyers (purchase_days > 0) are the 10 customers other than c04 and c12; their spend sorted:
+# 50 100 300 800 1500 2000 2500 3000 5000 9000. Linear quantile q sits at position 9q:
+# q=0.5 -> 4.5 -> (1500 + 2000) / 2 = 1750; q=0.9 -> 8.1 -> 5000 + 0.1 x 4000 = 5400; q=0 -> 50.
+def test_quantile_value_is_taken_among_buyers(features):
+    aud = build_audiences(features, _pack({"feature": "monetary_total", "op": ">=", "value": {"quantile": 0.5}}))
+    # >= 1750: c01 5000, c02 2500, c05 3000, c07 9000, c10 2000 (the top half of the 10 buyers)
+    assert sorted(aud.members["customer_id"]) == ["c01", "c02", "c05", "c07", "c10"]
+    assert aud.thresholds[["feature", "op", "quantile", "value", "buyers"]].values.tolist() == [
+        ["monetary_total", ">=", 0.5, 1750.0, 10]]
+    assert _members(features, {"feature": "monetary_total", "op": ">=", "value": {"quantile": 0.9}}) == ["c07"]
+    # between [50, 1750]: c03 100, c06 800, c08 50, c09 1500, c11 300 (non-buyers' 0 is below 50)
+    rule = {"feature": "monetary_total", "op": "between", "value": [{"quantile": 0}, {"quantile": 0.5}]}
+    assert _members(features, rule) == ["c03", "c06", "c08", "c09", "c11"]
+
+
+@pytest.mark.parametrize("value, op", [({"quantile": 1.5}, ">="), ({"q": 0.5}, ">="), ({"quantile": 0.5}, "=="),
+                                       ([{"quantile": 0.5}, {"quantile": 2}], "between"),
+                                       ([{"quantile": 0.5}], "in")])
+def test_bad_quantile_values(features, value, op):
+    with pytest.raises(ParameterError, match="pack 'bad'.*monetary_total"):
+        build_audiences(features, _pack({"feature": "monetary_total", "op": op, "value": value}, "bad"))
+
+
+def test_small_packs_show_the_tightest_condition(features):
+    spec = {"packs": [
+        {"name": "big_recent", "rule": {"all": [{"feature": "days_since_last_purchase", "op": "<=", "value": 100},
+                                                {"feature": "monetary_total", "op": ">=", "value": 5000}]}},
+        {"name": "shanghai", "rule": {"feature": "city", "op": "==", "value": "Shanghai"}},
+    ]}
+    out = small_packs(build_audiences(features, spec), minimum=3)
+    # big_recent = c01 only; spend >= 5000 alone: c01 c07 (2, a fixed amount);
+    # last purchase <= 100 days alone: c01 30, c03 10, c06 95, c08 45, c09 60, c10 90 (6).
+    # shanghai holds 4 >= 3 customers, so it is not listed.
+    assert out.values.tolist() == [["big_recent", 1, "monetary_total >= 5000", 2, True],
+                                   ["big_recent", 1, "days_since_last_purchase <= 100", 6, False]]
+    assert small_packs(build_audiences(features, _pack(
+        {"feature": "monetary_total", "op": ">", "value": {"quantile": 0.9}})))["fixed_amount"].tolist() == [False]
+
+
+def test_pack_profile_counted_by_hand(features):
+    aud = build_audiences(features, _pack({"feature": "monetary_total", "op": ">=", "value": 2000}, "big"))
+    prof = pack_profile(aud, by=["city", "member_tier"]).set_index(["attribute", "value"])
+    # big = c01 Shanghai gold, c02 Beijing silver, c05 Beijing gold, c07 Shenzhen platinum, c10 Shanghai gold;
+    # all 12: Shanghai 4 (c01 c03 c06 c10), Beijing 4, Shenzhen 2, Hangzhou 2; gold 3 of 12
+    assert prof.loc["city", "customers"].to_dict() == {"Beijing": 2, "Shanghai": 2, "Shenzhen": 1}
+    assert prof.loc[("city", "Shanghai"), "share"] == pytest.approx(2 / 5)
+    assert prof.loc[("city", "Shanghai"), "base_share"] == pytest.approx(4 / 12)
+    assert prof.loc[("city", "Shenzhen"), "lift"] == pytest.approx((1 / 5) / (2 / 12))
+    assert prof.loc[("member_tier", "gold"), ["customers", "share"]].tolist() == [3, pytest.approx(3 / 5)]
+    assert list(prof.index.get_level_values(0).unique()) == ["city", "member_tier"]
+    with pytest.raises(ParameterError, match="nope"):
+        pack_profile(aud, by=["nope"])
 
 
 # ---------------------------------------------------------------------------------- bad rules
@@ -207,6 +274,18 @@ def test_customer_features_counted_by_hand():
     assert f[["age_band"]].to_dict()["age_band"] == {"a": "<25", "b": "25-34", "c": "45-54", "d": "55+"}
 
 
+def test_purchase_model_choice_matches_the_clv_module(demo_data):
+    # reference: the CLV module's own call chain on the same weekly summary, with Pareto/NBD
+    f = customer_features(demo_data, purchase_model="pnbd").set_index("customer_id")
+    summary = rfm_summary(demo_data, time_unit="W")
+    ref = clv.customer_value_table(clv.fit_purchase_model(summary, "pnbd"), clv.fit_spend_model(summary), summary,
+                                   months=12).set_index("customer_id")
+    assert f.attrs["purchase_model"] == "pnbd"
+    assert f.loc[ref.index, "clv"].to_numpy() == pytest.approx(ref["clv"].to_numpy())
+    with pytest.raises(ParameterError, match="purchase_model 'nbd'"):
+        customer_features(demo_data, purchase_model="nbd")
+
+
 def test_orders_only_source_skips_packs_of_absent_features():
     orders = pd.DataFrame({"order_id": ["o1", "o2"], "customer_id": ["a", "b"],
                            "order_ts": pd.to_datetime(["2024-01-01", "2024-02-01"]), "amount": [10.0, 20.0]})
@@ -246,3 +325,12 @@ def test_export_raw_ids_and_missing_salt(features, tmp_path, monkeypatch):
     assert not (tmp_path / "x").exists()  # nothing written before the error
     export_audiences(aud, tmp_path / "raw", raw_ids=True)
     assert pd.read_csv(tmp_path / "raw" / "beijing.csv")["customer_id"].tolist() == ["c02", "c05", "c08", "c12"]
+
+
+def test_example_packs_are_not_empty_on_cdnow(cdnow_data):
+    # reference: the rev2 reviewer's independent count on the raw CDNOW master file: the top 10% of
+    # buyers by spend (>= $242.33) who last bought 90 to 365 days before 1998-06-30 are 867 customers
+    features = customer_features(cdnow_data, model_features=False)
+    aud = build_audiences(features, None, on_missing_feature="skip")
+    assert aud.sizes.set_index("pack").loc["high_value_at_risk", "customers"] == 867
+    assert aud.thresholds.set_index("pack").loc["high_value_at_risk", "value"] == pytest.approx(242.33, abs=0.005)

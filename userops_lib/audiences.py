@@ -10,7 +10,11 @@ An analyst writes the packs in YAML (see ``userops_lib/examples/audiences.yaml``
                      {feature: days_since_last_purchase, op: between, value: [90, 365]}]}
 
 A rule is a condition ``{feature, op, value}`` with ``op`` one of ``== != > >= < <= between in
-not_in``, or a combination ``{all: [...]}``, ``{any: [...]}``, ``{not: rule}``. Conditions on a
+not_in``, or a combination ``{all: [...]}``, ``{any: [...]}``, ``{not: rule}``. A number in a
+condition on a number feature may be written relative to the data as ``{quantile: q}``: the ``q``
+quantile of that feature among buyers (customers with at least one order; pandas' linear
+interpolation), so ``{feature: monetary_total, op: ">=", value: {quantile: 0.9}}`` is the top 10 %
+of buyers by spend on any shop. The resolved numbers are listed in ``Audiences.thresholds``. Conditions on a
 missing value (e.g. days since last purchase of a customer who never bought) are *unknown*, and
 combine with three-valued logic (unknown AND false = false, unknown OR true = true, NOT unknown =
 unknown); a customer is in a pack only when the rule is true.
@@ -18,7 +22,7 @@ unknown); a customer is in a pack only when the rule is true.
 :func:`customer_features` builds the feature table (one ibis aggregation, plus the RFM segment,
 lifecycle stage and CLV of the sibling modules when they can be computed);
 :func:`build_audiences` evaluates the packs; :func:`export_audiences` writes one file per pack and
-a ``manifest.json`` with hashed ids.
+a ``manifest.json`` with hashed ids; :func:`pack_profile` describes who is in each pack.
 """
 
 from __future__ import annotations
@@ -52,12 +56,18 @@ __all__ = [
     "build_audiences",
     "export_audiences",
     "hash_ids",
+    "pack_profile",
+    "PROFILE_ATTRIBUTES",
+    "SMALL_PACK",
+    "small_packs",
 ]
 
 #: Environment variable read for the id salt when none is passed.
 SALT_ENV = "USEROPS_ID_SALT"
 OPS = ("==", "!=", ">", ">=", "<", "<=", "between", "in", "not_in")
 _ORDER_OPS = (">", ">=", "<", "<=", "between")
+#: Packs with fewer customers than this are too small for shares, overlaps or test/control splits.
+SMALL_PACK = 30
 
 #: Every feature :func:`customer_features` can produce, with what it needs when it is absent.
 FEATURES: dict[str, str] = {
@@ -71,7 +81,7 @@ FEATURES: dict[str, str] = {
     "next_tier": "member tiers and tier_thresholds in the spec",
     "spend_to_next_tier": "member tiers and tier_thresholds in the spec",
     "rfm_segment": "userops_lib.rfm", "lifecycle_stage": "userops_lib.lifecycle",
-    "probability_alive": "userops_lib.clv (a fitted BG/NBD model)", "clv": "userops_lib.clv (fitted models)",
+    "probability_alive": "userops_lib.clv (a fitted purchase model)", "clv": "userops_lib.clv (fitted models)",
     "clv_decile": "userops_lib.clv (fitted models)",
 }
 _AGE_BANDS = ((25, "<25"), (35, "25-34"), (45, "35-44"), (55, "45-54"))
@@ -167,8 +177,24 @@ def _check_rule(rule, pack: str) -> None:
         raise ParameterError(f"pack {pack!r}, feature {feature!r}: 'between' needs [low, high], got {value!r}")
     if op in ("in", "not_in") and (not isinstance(value, list) or not value):
         raise ParameterError(f"pack {pack!r}, feature {feature!r}: '{op}' needs a non-empty list, got {value!r}")
-    if op not in ("between", "in", "not_in") and isinstance(value, (list, dict)):
+    if op not in ("between", "in", "not_in") and (isinstance(value, list) or _bad_quantile(value)):
         raise ParameterError(f"pack {pack!r}, feature {feature!r}: '{op}' needs one value, got {value!r}")
+    if op in ("in", "not_in") and any(isinstance(v, dict) for v in value):
+        raise ParameterError(f"pack {pack!r}, feature {feature!r}: '{op}' takes plain values, not {{quantile: q}}")
+    if op == "between" and any(_bad_quantile(v) for v in value):
+        raise ParameterError(f"pack {pack!r}, feature {feature!r}: 'between' bounds are values or {{quantile: q}} "
+                             f"with 0 <= q <= 1, got {value!r}")
+    if isinstance(value, dict) and op in ("==", "!="):
+        raise ParameterError(f"pack {pack!r}, feature {feature!r}: {{quantile: q}} needs an ordering op "
+                             f"(> >= < <= between), not {op!r}")
+
+
+def _bad_quantile(value) -> bool:
+    """True for a dict that is not ``{quantile: q}`` with 0 <= q <= 1 (plain values are not judged here)."""
+    if not isinstance(value, dict):
+        return False
+    q = value.get("quantile")
+    return set(value) != {"quantile"} or not _is_number(q) or not 0 <= q <= 1
 
 
 def _features_of(rule) -> list[str]:
@@ -210,8 +236,8 @@ class _OrdersOnly:
         return self.orders
 
 
-def customer_features(data, as_of=None, tier_thresholds: dict | None = None, model_features: bool = True
-                      ) -> pd.DataFrame:
+def customer_features(data, as_of=None, tier_thresholds: dict | None = None, model_features: bool = True,
+                      purchase_model: str = "bgnbd") -> pd.DataFrame:
     """One row per customer with the features pack rules can use.
 
     Parameters
@@ -226,6 +252,10 @@ def customer_features(data, as_of=None, tier_thresholds: dict | None = None, mod
     model_features : bool
         Add ``rfm_segment``, ``lifecycle_stage``, ``probability_alive``, ``clv`` and ``clv_decile``
         from the sibling modules (only at the Dataset's own as-of date).
+    purchase_model : {"bgnbd", "pnbd", "mbgnbd"}
+        Purchase model behind ``probability_alive`` and ``clv`` (BG/NBD, Pareto/NBD, MBG/NBD; the
+        spend model is always Gamma-Gamma, fitted on weekly summaries up to ``as_of``). Pass the
+        model the loyalty report chose to get the same 12-month CLV as that report.
 
     Returns
     -------
@@ -238,8 +268,17 @@ def customer_features(data, as_of=None, tier_thresholds: dict | None = None, mod
         (``"non-member"`` when none), ``invitees``, ``last_category``, ``next_tier``,
         ``spend_to_next_tier``, ``rfm_segment``, ``lifecycle_stage``, ``probability_alive``,
         ``clv`` (12 months), ``clv_decile`` (1 = most valuable tenth). ``attrs``: ``as_of``,
-        ``absent`` (feature → why it is missing).
+        ``absent`` (feature → why it is missing), ``purchase_model`` (None when no CLV was added).
+
+    Raises
+    ------
+    ParameterError
+        Bad ``as_of`` or unknown ``purchase_model``.
     """
+    from .clv import PURCHASE_MODELS
+
+    if purchase_model not in PURCHASE_MODELS:
+        raise ParameterError(f"purchase_model {purchase_model!r} is not one of {sorted(PURCHASE_MODELS)}")
     data = _tables(data)
     orders = data.table("orders")
     as_of = _resolve_as_of(data, orders, as_of)
@@ -256,9 +295,9 @@ def customer_features(data, as_of=None, tier_thresholds: dict | None = None, mod
     df = _finish_basic(df, tier_thresholds)
     absent = {f: why for f, why in FEATURES.items() if f not in df.columns}
     if model_features and hasattr(data, "quality"):
-        df, notes = _add_model_features(df, data, as_of)
+        df, notes = _add_model_features(df, data, as_of, purchase_model)
         absent = {f: notes.get(f, why) for f, why in absent.items() if f not in df.columns}
-    df.attrs.update(as_of=as_of, absent=absent)
+    df.attrs.update(as_of=as_of, absent=absent, purchase_model=purchase_model if "clv" in df.columns else None)
     return df
 
 
@@ -372,7 +411,7 @@ def _next_tier(df: pd.DataFrame, thresholds: dict) -> pd.DataFrame:
     return df
 
 
-def _add_model_features(df: pd.DataFrame, data, as_of) -> tuple[pd.DataFrame, dict]:
+def _add_model_features(df: pd.DataFrame, data, as_of, purchase_model: str) -> tuple[pd.DataFrame, dict]:
     """RFM segment, lifecycle stage, probability alive and CLV, each when it can be computed."""
     notes = {}
     if as_of != data.as_of:
@@ -380,7 +419,7 @@ def _add_model_features(df: pd.DataFrame, data, as_of) -> tuple[pd.DataFrame, di
         return df, {f: note for f in ("rfm_segment", "lifecycle_stage", "probability_alive", "clv", "clv_decile")}
     for add in (_rfm_feature, _stage_feature, _clv_features):
         try:
-            extra = add(data)
+            extra = add(data, purchase_model) if add is _clv_features else add(data)
         except ImportError as err:
             notes.update({f: f"module not available ({err})" for f in add.features})
             continue
@@ -410,14 +449,14 @@ def _stage_feature(data) -> pd.DataFrame:
     return pd.DataFrame({"customer_id": stage["customer_id"], "lifecycle_stage": stage["stage"].astype(str)})
 
 
-def _clv_features(data) -> pd.DataFrame:
+def _clv_features(data, purchase_model: str = "bgnbd") -> pd.DataFrame:
     from . import clv
     from .summary import rfm_summary
 
     summary = rfm_summary(data, time_unit="W")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        values = clv.customer_value_table(clv.fit_purchase_model(summary, "bgnbd"), clv.fit_spend_model(summary),
+        values = clv.customer_value_table(clv.fit_purchase_model(summary, purchase_model), clv.fit_spend_model(summary),
                                           summary, months=12)
     return values[["customer_id", "probability_alive", "clv"]]
 
@@ -452,13 +491,40 @@ def _typed_value(v, kind: str, pack: str, feature: str, op: str):
                          f"{v!r} ({type(v).__name__}); give a {kind} value")
 
 
-def _condition(rule: dict, features: pd.DataFrame, pack: str) -> pd.arrays.BooleanArray:
-    feature, op, value = rule["feature"], rule["op"], rule["value"]
+def _buyers(features: pd.DataFrame) -> pd.Series:
+    """Rows of customers with at least one order (every row when the table cannot tell)."""
+    for col in ("orders", "purchase_days"):
+        if col in features.columns:
+            return features[col].fillna(0) > 0
+    return pd.Series(True, index=features.index)
+
+
+def _resolve_quantiles(value, s: pd.Series, features: pd.DataFrame, pack: str, feature: str, op: str,
+                       resolved: list):
+    """Replace each ``{quantile: q}`` of a rule value by that quantile of the feature among buyers."""
+    if isinstance(value, list):
+        return [_resolve_quantiles(v, s, features, pack, feature, op, resolved) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if _kind(s) != "number":
+        raise ParameterError(f"pack {pack!r}, feature {feature!r}: {{quantile: q}} needs a number feature")
+    base = s[_buyers(features)].dropna()
+    if base.empty:
+        raise ParameterError(f"pack {pack!r}, feature {feature!r}: no buyer has a value, so {value!r} is undefined")
+    number = float(base.quantile(value["quantile"]))
+    resolved.append({"pack": pack, "feature": feature, "op": op, "quantile": float(value["quantile"]),
+                     "value": number, "buyers": len(base)})
+    return number
+
+
+def _condition(rule: dict, features: pd.DataFrame, pack: str, resolved: list) -> pd.arrays.BooleanArray:
+    feature, op = rule["feature"], rule["op"]
     s = features[feature]
     kind = _kind(s)
     if op in _ORDER_OPS and kind in ("text", "bool"):
         raise ParameterError(f"pack {pack!r}, feature {feature!r}: op {op!r} needs a number or date feature; "
                              f"{feature!r} is {kind}")
+    value = _resolve_quantiles(rule["value"], s, features, pack, feature, op, resolved)
     if op in ("between", "in", "not_in"):
         vals = [_typed_value(v, kind, pack, feature, op) for v in value]
     else:
@@ -476,16 +542,16 @@ def _condition(rule: dict, features: pd.DataFrame, pack: str) -> pd.arrays.Boole
     return out
 
 
-def _evaluate(rule: dict, features: pd.DataFrame, pack: str) -> pd.arrays.BooleanArray:
+def _evaluate(rule: dict, features: pd.DataFrame, pack: str, resolved: list) -> pd.arrays.BooleanArray:
     if "all" in rule or "any" in rule:
-        parts = [_evaluate(sub, features, pack) for sub in rule.get("all", rule.get("any"))]
+        parts = [_evaluate(sub, features, pack, resolved) for sub in rule.get("all", rule.get("any"))]
         out = parts[0]
         for p in parts[1:]:
             out = (out & p) if "all" in rule else (out | p)
         return out
     if "not" in rule:
-        return ~_evaluate(rule["not"], features, pack)
-    return _condition(rule, features, pack)
+        return ~_evaluate(rule["not"], features, pack, resolved)
+    return _condition(rule, features, pack, resolved)
 
 
 # ------------------------------------------------------------------------------------ audiences
@@ -515,6 +581,12 @@ class Audiences:
         Customers the rules were evaluated on.
     features : pandas.DataFrame
         The feature table the rules were evaluated on.
+    notes : dict
+        ``absent_features`` (feature → why it is missing) and ``purchase_model`` (model behind
+        ``clv`` and ``probability_alive``, or None when they were not computed here).
+    thresholds : pandas.DataFrame
+        ``pack, feature, op, quantile, value, buyers``: each ``{quantile: q}`` of the spec and the
+        number it resolved to on this data (``buyers`` = customers the quantile was taken over).
     """
 
     members: pd.DataFrame
@@ -528,9 +600,12 @@ class Audiences:
     customers: int
     features: pd.DataFrame
     notes: dict = field(default_factory=dict)
+    thresholds: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["pack", "feature", "op", "quantile", "value", "buyers"]))
 
 
-def build_audiences(data_or_features, spec=None, on_missing_feature: str = "error", as_of=None) -> Audiences:
+def build_audiences(data_or_features, spec=None, on_missing_feature: str = "error", as_of=None,
+                    purchase_model: str = "bgnbd") -> Audiences:
     """Evaluate the packs of ``spec`` on every customer.
 
     Parameters
@@ -546,6 +621,8 @@ def build_audiences(data_or_features, spec=None, on_missing_feature: str = "erro
         no feature at all always raises.
     as_of : str or date, optional
         Passed to :func:`customer_features` when a Dataset is given.
+    purchase_model : {"bgnbd", "pnbd", "mbgnbd"}
+        Passed to :func:`customer_features` when a Dataset is given: the model behind ``clv``.
 
     Returns
     -------
@@ -565,20 +642,23 @@ def build_audiences(data_or_features, spec=None, on_missing_feature: str = "erro
         if "customer_id" not in features.columns:
             raise ParameterError("build_audiences: the feature table needs a 'customer_id' column")
     else:
-        features = customer_features(data_or_features, as_of=as_of, tier_thresholds=parsed["tier_thresholds"])
+        features = customer_features(data_or_features, as_of=as_of, tier_thresholds=parsed["tier_thresholds"],
+                                     purchase_model=purchase_model)
     absent = features.attrs.get("absent", {})
-    members, skipped, evaluated = [], [], []
+    members, skipped, evaluated, resolved = [], [], [], []
     for pack in parsed["packs"]:
         missing = [f for f in dict.fromkeys(_features_of(pack["rule"])) if f not in features.columns]
         if missing:
             skipped.append(_missing(pack["name"], missing[0], absent, on_missing_feature))
             continue
-        hit = _evaluate(pack["rule"], features, pack["name"]).fillna(False).to_numpy(dtype=bool)
+        hit = _evaluate(pack["rule"], features, pack["name"], resolved).fillna(False).to_numpy(dtype=bool)
         members.append(pd.DataFrame({"customer_id": features["customer_id"].to_numpy()[hit], "pack": pack["name"]}))
         evaluated.append(pack)
     members = (pd.concat(members, ignore_index=True) if members
                else pd.DataFrame({"customer_id": pd.Series(dtype=str), "pack": pd.Series(dtype=str)}))
-    return _assemble(members, evaluated, skipped, features, parsed["packs"])
+    out = _assemble(members, evaluated, skipped, features, parsed["packs"])
+    out.thresholds = pd.DataFrame(resolved, columns=["pack", "feature", "op", "quantile", "value", "buyers"])
+    return out
 
 
 def _missing(pack: str, feature: str, absent: dict, mode: str) -> dict:
@@ -614,7 +694,8 @@ def _assemble(members, evaluated, skipped, features, packs) -> Audiences:
     skipped = pd.DataFrame(skipped, columns=["pack", "feature", "reason"])
     as_of = features.attrs.get("as_of")
     return Audiences(members, table, shares, counts, skipped, packs, as_of, measure, len(features), features,
-                     {"absent_features": features.attrs.get("absent", {})})
+                     {"absent_features": features.attrs.get("absent", {}),
+                      "purchase_model": features.attrs.get("purchase_model")})
 
 
 def _overlap(members: pd.DataFrame, names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -625,6 +706,116 @@ def _overlap(members: pd.DataFrame, names: list[str]) -> tuple[pd.DataFrame, pd.
     size = pd.Series(np.diag(counts), index=names)
     shares = counts.div(size.where(size > 0), axis=0)
     return counts, shares
+
+
+# -------------------------------------------------------------------------------------- profile
+#: Attributes :func:`pack_profile` describes by default, when the feature table has them.
+PROFILE_ATTRIBUTES = ("channel", "city", "member_tier", "age_band", "gender", "rfm_segment", "lifecycle_stage",
+                      "last_category")
+
+
+def pack_profile(audiences: Audiences, by=None) -> pd.DataFrame:
+    """Who is in each pack: the share of each attribute value, against all customers.
+
+    Parameters
+    ----------
+    audiences : Audiences
+        Output of :func:`build_audiences`.
+    by : list of str, optional
+        Text features to describe; default those of ``PROFILE_ATTRIBUTES`` the feature table has.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``pack, attribute, value, customers, share`` (of the pack's customers), ``base_share``
+        (of all customers the rules were evaluated on), ``lift`` (share / base_share). A missing
+        attribute is the value ``"unknown"``. Sorted by pack (spec order), attribute, then
+        customers (largest first); empty packs have no rows.
+
+    Raises
+    ------
+    ParameterError
+        A feature of ``by`` that the feature table does not have.
+    """
+    f = audiences.features
+    by = [c for c in PROFILE_ATTRIBUTES if c in f.columns] if by is None else list(by)
+    missing = [c for c in by if c not in f.columns]
+    if missing:
+        raise ParameterError(f"pack_profile: features {missing} are not in the feature table ({list(f.columns)})")
+    cols = ["pack", "attribute", "value", "customers", "share", "base_share", "lift"]
+    if not by or audiences.members.empty:
+        return pd.DataFrame(columns=cols)
+    long = f[["customer_id", *by]].astype({c: "object" for c in by}).melt(
+        id_vars="customer_id", var_name="attribute", value_name="value")
+    long["value"] = long["value"].where(long["value"].notna(), "unknown").astype(str)
+    base = (long.groupby(["attribute", "value"]).size() / len(f)).rename("base_share").reset_index()
+    inpack = audiences.members.merge(long, on="customer_id")
+    counts = inpack.groupby(["pack", "attribute", "value"]).size().rename("customers").reset_index()
+    sizes = audiences.members.groupby("pack").size()
+    counts["share"] = counts["customers"] / counts["pack"].map(sizes)
+    out = counts.merge(base, on=["attribute", "value"], how="left")
+    out["lift"] = out["share"] / out["base_share"]
+    order = {name: i for i, name in enumerate(audiences.sizes["pack"])}
+    out = out.assign(_p=out["pack"].map(order), _a=out["attribute"].map({a: i for i, a in enumerate(by)}))
+    return out.sort_values(["_p", "_a", "customers", "value"], ascending=[True, True, False, True],
+                           ignore_index=True)[cols]
+
+
+_MONEY_FEATURES = ("monetary_total", "aov", "spend_12m", "spend_prev_12m", "spend_to_next_tier", "clv")
+
+
+def small_packs(audiences: Audiences, minimum: int = SMALL_PACK) -> pd.DataFrame:
+    """Why a pack is empty or small: how many customers each of its conditions holds for alone.
+
+    Parameters
+    ----------
+    audiences : Audiences
+        Output of :func:`build_audiences`.
+    minimum : int
+        Packs with fewer customers than this are listed (default :data:`SMALL_PACK`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per condition of each small pack: ``pack, customers`` (in the pack),
+        ``condition`` (``"feature op value"``), ``condition_customers`` (customers the condition
+        alone is true for), ``fixed_amount`` (True for a plain number on a money feature, which
+        does not scale with the shop; ``{quantile: q}`` does). Sorted by pack (spec order), then
+        the tightest condition first.
+    """
+    cols = ["pack", "customers", "condition", "condition_customers", "fixed_amount"]
+    rules = {p["name"]: p["rule"] for p in audiences.packs}
+    rows = []
+    for pack, n in audiences.sizes[["pack", "customers"]].itertuples(index=False):
+        if n >= minimum:
+            continue
+        for cond in _conditions(rules[pack]):
+            hit = _condition(cond, audiences.features, pack, []).fillna(False).to_numpy(dtype=bool)
+            fixed = cond["feature"] in _MONEY_FEATURES and not _has_quantile(cond["value"])
+            text = f"{cond['feature']} {cond['op']} {_value_text(cond['value'])}"
+            rows.append([pack, int(n), text, int(hit.sum()), fixed])
+    out = pd.DataFrame(rows, columns=cols)
+    order = out["pack"].map({p: i for i, p in enumerate(audiences.sizes["pack"])})
+    return out.assign(_p=order).sort_values(["_p", "condition_customers"], kind="stable",
+                                            ignore_index=True)[cols]
+
+
+def _value_text(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_value_text(v) for v in value) + "]"
+    return f"quantile {value['quantile']:g} of buyers" if isinstance(value, dict) else str(value)
+
+
+def _conditions(rule) -> list[dict]:
+    if "all" in rule or "any" in rule:
+        return [c for sub in rule.get("all", rule.get("any")) for c in _conditions(sub)]
+    if "not" in rule:
+        return _conditions(rule["not"])
+    return [rule]
+
+
+def _has_quantile(value) -> bool:
+    return isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, dict) for v in value))
 
 
 # --------------------------------------------------------------------------------------- export
@@ -659,7 +850,8 @@ def export_audiences(audiences: Audiences, folder, fmt: str = "csv", salt: str |
         Path of ``manifest.json``. Each file has one column: ``customer_id_sha256`` (hashed) or
         ``customer_id`` (raw). The manifest records per pack its rule, description, size and
         file, plus ``created_at`` (UTC), ``data_as_of``, ``id_hashing`` (method and where the
-        salt came from; never the salt) and the skipped packs.
+        salt came from; never the salt), the skipped packs and ``resolved_thresholds`` (the
+        number each ``{quantile: q}`` resolved to).
 
     Raises
     ------
@@ -688,6 +880,7 @@ def export_audiences(audiences: Audiences, folder, fmt: str = "csv", salt: str |
         "data_as_of": None if as_of is None else pd.Timestamp(as_of).date().isoformat(),
         "id_hashing": hashing, "format": fmt, "packs": written,
         "skipped": audiences.skipped.to_dict("records"),
+        "resolved_thresholds": audiences.thresholds.to_dict("records"),
     }
     out = folder / "manifest.json"
     out.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
