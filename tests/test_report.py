@@ -64,3 +64,10 @@ def test_masked_ids_are_stable_under_one_key_and_not_a_plain_hash(monkeypatch):
     monkeypatch.setattr(report, "_process_key", None)
     session = report.mask_id("17523")
     assert session == report.mask_id("17523") and session not in first
+
+
+def test_pct_never_shows_a_small_share_as_zero():
+    assert report.pct(0.1234) == "12.3%" and report.pct(0) == "0.0%" and report.pct(None) == "n/a"
+    assert report.pct(5 / 20_000) == "<0.1%"      # 5 customers of 20,000: not "0.0%"
+    assert report.pct(0.0006) == "0.1%"           # rounds to a visible 0.1 %
+    assert report.pct(-0.0002) == ">-0.1%" and report.pct(0.00004, digits=2) == "<0.01%"

@@ -96,14 +96,20 @@ def skip_note(data, table: str, section: str) -> bool:
 
 
 def pct(x: float, digits: int = 1) -> str:
-    """``0.1234`` → ``"12.3%"`` (``"n/a"`` for missing values)."""
-    return "n/a" if x is None or pd.isna(x) else f"{100 * x:.{digits}f}%"
+    """``0.1234`` → ``"12.3%"`` (``"n/a"`` for missing values; a share too small to show at
+    ``digits`` reads ``"<0.1%"``, not ``"0.0%"``, so "a few" is never shown as "none")."""
+    if x is None or pd.isna(x):
+        return "n/a"
+    smallest = 10.0 ** -digits
+    if 0 < abs(100 * x) < smallest / 2:
+        return f"{'<' if x > 0 else '>-'}{smallest:.{digits}f}%"
+    return f"{100 * x:.{digits}f}%"
 
 
 def show(df: pd.DataFrame, caption: str | None = None, percent: Iterable[str] = (), money: Iterable[str] = (),
          max_rows: int = 30):
     """Display a table with readable number formats (percent and money columns named)."""
-    fmt = {c: "{:.1%}" for c in percent if c in df.columns}
+    fmt = {c: pct for c in percent if c in df.columns}
     fmt.update({c: "{:,.2f}" for c in money if c in df.columns})
     for c in df.columns:
         if c not in fmt and pd.api.types.is_float_dtype(df[c]):
