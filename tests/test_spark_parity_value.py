@@ -47,8 +47,8 @@ def _days_before_as_of(data, days: int) -> dt.date:
     return data.as_of - dt.timedelta(days=days)
 
 
-# Each case returns a DataFrame or a dict of DataFrames. The demo spans 2024-01-01 .. 2025-12-30, the
-# span of the example targets: 2025-Q3 (the default, last complete quarter), 2025-Q4 (still running).
+# Each case returns a DataFrame or a dict of DataFrames. The demo spans 2024-01-01 .. 2025-12-31, the
+# span of the example targets: the default (last complete quarter), 2025-Q4 and the year 2025.
 METRICS = {
     "kpi_scorecard_last_quarter": lambda d: kpi_scorecard(d, EXAMPLE_TARGETS),
     "kpi_scorecard_running_quarter": lambda d: kpi_scorecard(d, EXAMPLE_TARGETS, "2025-Q4"),

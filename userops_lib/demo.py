@@ -1314,7 +1314,7 @@ def _check_parameters(n_customers, start, days, seed) -> pd.Timestamp:
 def generate_demo(
     n_customers: int = 20_000,
     start: str | pd.Timestamp = "2024-01-01",
-    days: int = 730,
+    days: int = 731,
     seed: int = 7,
     dirty: bool = True,
     events: bool = True,
@@ -1327,9 +1327,9 @@ def generate_demo(
         Number of signed-up customers (at least 100).
     start : str or Timestamp, default "2024-01-01"
         First day of the window (naive, business-local).
-    days : int, default 730
+    days : int, default 731
         Length of the window in days (at least 60); the window ends before ``start + days``
-        (the default window is 2024-01-01 .. 2025-12-30).
+        (the default window is the two calendar years 2024-01-01 .. 2025-12-31; 2024 has 366 days).
     seed : int, default 7
         Random seed: the same seed and parameters give identical tables.
     dirty : bool, default True
@@ -1443,7 +1443,7 @@ def write_demo(
     folder: str | pathlib.Path,
     n_customers: int = 20_000,
     start: str | pd.Timestamp = "2024-01-01",
-    days: int = 730,
+    days: int = 731,
     seed: int = 7,
     dirty: bool = True,
     events: bool = True,
@@ -1488,7 +1488,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=20_000, help="number of customers (default 20000)")
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    parser.add_argument("--days", type=int, default=730, help="window length in days (default 730)")
+    parser.add_argument("--days", type=int, default=731,
+                        help="window length in days (default 731: 2024-01-01 .. 2025-12-31)")
     parser.add_argument("--start", default="2024-01-01", help="first day of the window (default 2024-01-01)")
     parser.add_argument("--no-events", action="store_true", help="skip the behaviour log (for huge sizes)")
     parser.add_argument("--clean", action="store_true", help="do not inject bad order rows")

@@ -121,7 +121,7 @@ COVERS = {"as_of": "data up to", "period": "KPI period", "calibration_end": "mod
 
 def _covers(entry: dict) -> str:
     """One line of what the report covers, from the values it ran with (resolved ones included),
-    e.g. "data up to 2025-12-30 · KPI period 2025-Q3"."""
+    e.g. "data up to 2025-12-31 · KPI period 2025-Q4"."""
     values = {}
     for source in ("effective_parameters", "parameters", "resolved_parameters"):  # later wins
         if isinstance(entry.get(source), dict):
