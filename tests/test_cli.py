@@ -398,6 +398,11 @@ def test_a_default_the_notebook_resolves_is_recorded_and_indexed(tmp_path):
     assert ('<span class="param-default" title="notebook default">as_of = null</span> '
             '<span class="param-resolved" title="what the notebook resolved it to">→ "2024-06-30"</span>') in index
     assert '<div class="muted">data up to 2024-06-30</div>' in index  # what the report covers, under its name
+    # a parameter named period is a review period only when the notebook recorded it as resolved
+    from userops_lib.report_index import _covers
+    assert _covers({"effective_parameters": {"as_of": None, "period": "month"}}) == ""
+    assert _covers({"parameters": {"as_of": "2025-06-30"}, "effective_parameters": {"period": "month"},
+                    "resolved_parameters": {"period": "2025-Q2"}}) == "data up to 2025-06-30 · KPI period 2025-Q2"
 
 def test_secrets_are_masked_before_publishing():
     got = public_parameters({"data_source": "postgresql://ana:s3cret@db:5432/shop", "api_token": "abc",

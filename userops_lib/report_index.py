@@ -115,18 +115,24 @@ def _report(out: Path, folder: Path, name: Any, raw: Any) -> dict[str, Any]:
     return entry
 
 
-#: Parameters that say what a report covers, with the words the index uses for them.
+#: Parameters that say what a report covers, with the words the index uses for them. ``as_of``
+#: may come from any parameter source; the others only from what the notebook recorded with
+#: ``record_resolved`` (01's ``period = "month"`` is a table granularity, not a review period).
 COVERS = {"as_of": "data up to", "period": "KPI period", "calibration_end": "models fitted up to"}
 
 
 def _covers(entry: dict) -> str:
-    """One line of what the report covers, from the values it ran with (resolved ones included),
-    e.g. "data up to 2025-12-31 · KPI period 2025-Q4"."""
-    values = {}
-    for source in ("effective_parameters", "parameters", "resolved_parameters"):  # later wins
-        if isinstance(entry.get(source), dict):
-            values.update({k: v for k, v in entry[source].items() if v is not None})
-    return " · ".join(f"{words} {values[k]}" for k, words in COVERS.items() if isinstance(values.get(k), (str, int)))
+    """One line of what the report covers, e.g. "data up to 2025-12-31 · KPI period 2025-Q4"."""
+    def values(source: str) -> dict:
+        found = entry.get(source)
+        return {k: v for k, v in found.items() if v is not None} if isinstance(found, dict) else {}
+
+    resolved = values("resolved_parameters")
+    shown = {k: v for k, v in resolved.items() if k in COVERS}
+    as_of = resolved.get("as_of", values("parameters").get("as_of", values("effective_parameters").get("as_of")))
+    if as_of is not None:
+        shown["as_of"] = as_of
+    return " · ".join(f"{words} {shown[k]}" for k, words in COVERS.items() if isinstance(shown.get(k), (str, int)))
 
 
 def _parameter_list(entry: dict) -> list[tuple[str, Any, bool, Any]]:
