@@ -203,6 +203,20 @@ def test_a_database_url_is_a_data_source_and_its_password_is_never_shown(tmp_pat
     for path in [folder / "status.json", out / "index.html", *folder.glob("loads_data.FAILED.*")]:
         assert "s3cret" not in path.read_text(encoding="utf-8"), path.name
 
+
+@kernel
+def test_sections_skipped_for_missing_tables_are_counted_in_the_index(tmp_path):
+    # a real stage: 01 on CDNOW (orders only) skips the sections that
+    # need customers or events; the index says how many, the status file which ones
+    out = tmp_path / "reports"
+    code, stdout, _ = run_cli(out, "--notebooks", str(ROOT / "notebooks"), "--stage", "01", "--data", "cdnow")
+    assert code == 0, stdout
+    entry = status_of(out / DAY / "cdnow", "01_foundation")
+    assert entry["skipped_sections"] and all(isinstance(s, str) for s in entry["skipped_sections"])
+    n = len(entry["skipped_sections"])
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert f"· {n} section{'' if n == 1 else 's'} skipped (missing tables)" in index
+
 # -- parameter and usage errors: exit 2 before any kernel starts -------------------------------
 
 def test_unknown_yaml_key_exits_2_naming_the_key(tmp_path):

@@ -81,6 +81,8 @@ class Outcome:
     resolved : dict
         What parameters left to the notebook resolved to, as the notebook recorded them with
         :func:`userops_lib.report.record_resolved` (e.g. ``{"as_of": "2024-06-30"}``).
+    skipped : list of str
+        Sections the report skipped for a missing table (:func:`userops_lib.report.skip_note`).
     """
 
     notebook: str
@@ -91,6 +93,7 @@ class Outcome:
     error: str | None = None
     files: dict[str, Path] = field(default_factory=dict)
     resolved: dict[str, Any] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -171,7 +174,15 @@ def run_notebook(
         except Exception as exc:  # keep the .ipynb at least
             error = f"{error} (HTML export also failed: {type(exc).__name__}: {exc})"
     return Outcome(name, status, dict(parameters), started.isoformat(timespec="seconds"),
-                   round(time.perf_counter() - t0, 2), error, files, resolved)
+                   round(time.perf_counter() - t0, 2), error, files, resolved, _skipped_sections(nb))
+
+
+def _skipped_sections(nb: nbformat.NotebookNode) -> list[str]:
+    """Sections the notebook skipped, from the metadata of its skip notes, in order."""
+    from .report import SKIPPED_KEY
+
+    return [str(out.metadata[SKIPPED_KEY]) for cell in nb.cells if cell.cell_type == "code"
+            for out in cell.get("outputs", []) if SKIPPED_KEY in out.get("metadata", {})]
 
 
 def _pop_resolved_parameters(nb: nbformat.NotebookNode) -> dict[str, Any]:
@@ -224,7 +235,8 @@ def publish(outcome: Outcome, dest: Path, *, run_info: dict[str, Any] | None = N
     ``effective_parameters`` (what the notebook ran with: its ``defaults`` overlaid with the
     passed values, in cell order), ``default_parameters`` (names that took the notebook's
     default), ``resolved_parameters`` (what the notebook recorded that those resolved to, e.g.
-    ``as_of`` = the last order date), ``started_at``, ``duration_s``, ``error``, ``html``, ``ipynb``,
+    ``as_of`` = the last order date), ``skipped_sections`` (sections skipped for a missing table),
+    ``started_at``, ``duration_s``, ``error``, ``html``, ``ipynb``,
     ``last_good_html`` (file names in ``dest``), the ``run_info`` keys (``run_date``,
     ``dataset``, ``data_source``) and ``history`` (earlier attempts, oldest first). Values of
     secret-looking parameters and passwords in URLs are masked (:func:`public_parameters`).
@@ -289,6 +301,7 @@ def _status_entry(outcome: Outcome, dest: Path, moved: dict, defaults: dict | No
         "effective_parameters": public_parameters({**(defaults or {}), **outcome.parameters}),
         "default_parameters": [k for k in (defaults or {}) if k not in outcome.parameters],
         "resolved_parameters": public_parameters(outcome.resolved),
+        "skipped_sections": list(outcome.skipped),
         "started_at": outcome.started_at,
         "duration_s": outcome.duration_s,
         "error": mask_urls(outcome.error),

@@ -58,12 +58,13 @@ def mask_ids(df: pd.DataFrame, columns: Iterable[str] = ("customer_id",), enable
     return out
 
 
-def say(markdown: str) -> None:
-    """Show a line of Markdown in the notebook (plain print outside IPython)."""
+def say(markdown: str, metadata: dict | None = None) -> None:
+    """Show a line of Markdown in the notebook (plain print outside IPython); ``metadata`` is
+    attached to the output for the runner (see :func:`skip_note`)."""
     try:
         from IPython.display import Markdown, display
 
-        display(Markdown(markdown))
+        display(Markdown(markdown), metadata=metadata)
     except ImportError:  # pragma: no cover
         print(markdown)
 
@@ -87,11 +88,19 @@ def record_resolved(**values) -> None:
     display({RESOLVED_MIMETYPE: {k: None if v is None else v if isinstance(v, (bool, int, float)) else str(v)
                                  for k, v in values.items()}}, raw=True)
 
+#: Output metadata key that marks a skip note; the runner counts them for the report index.
+SKIPPED_KEY = "userops_skipped_section"
+
+
 def skip_note(data, table: str, section: str) -> bool:
-    """Say that ``section`` is skipped when ``data`` lacks ``table``; returns True when skipped."""
+    """Say that ``section`` is skipped when ``data`` lacks ``table``; returns True when skipped.
+
+    The note carries ``{SKIPPED_KEY: section}`` as output metadata, so the runner can show
+    "N sections skipped" next to the report in the index.
+    """
     if data.has(table):
         return False
-    say(data.skip_note(table, section))
+    say(data.skip_note(table, section), metadata={SKIPPED_KEY: section})
     return True
 
 

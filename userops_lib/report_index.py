@@ -112,6 +112,8 @@ def _report(out: Path, folder: Path, name: Any, raw: Any) -> dict[str, Any]:
     entry["duration"] = _duration(entry.get("duration_s"))
     entry["parameter_list"] = _parameter_list(entry)
     entry["covers"] = _covers(entry)
+    skipped = entry.get("skipped_sections")
+    entry["skipped_sections"] = [str(x) for x in skipped] if isinstance(skipped, list) else []
     return entry
 
 
