@@ -6,7 +6,7 @@ import pytest
 
 from userops_lib.data import load_dataset
 from userops_lib.exceptions import ContractError, ParameterError
-from userops_lib.voice import complaint_rate, csat, nps, top_answers
+from userops_lib.voice import complaint_rate, csat, nps, survey_rounds, top_answers
 
 N = None
 NPS_ROWS = [  # customer, survey, question, answer, score, ts
@@ -98,6 +98,34 @@ def test_nps_by_member_tier_and_by_frame(data):
     assert by_stage.loc["unknown", "invited"] == 9
     with pytest.raises(ContractError, match="'city'"):
         nps(data, by="city")
+
+
+def test_nps_by_segment_per_survey_round(data):
+    # c1 is 'new' when nps-1 is sent and 'returning' when nps-2 is; c8 'new' in nps-1
+    stages = pd.DataFrame({"survey_id": ["nps-1", "nps-1", "nps-2"], "customer_id": ["c1", "c8", "c1"],
+                           "stage": ["new", "new", "returning"]})
+    df = nps(data, by=stages, missing_segment="other").set_index("stage")
+    # new: nps-1 c1 10 (promoter), c8 0 (detractor) -> 2 invited, 2 scored, NPS (1 - 1) / 2 = 0
+    assert df.loc["new", ["invited", "scored", "promoters", "detractors"]].tolist() == [2, 2, 1, 1]
+    assert df.loc["new", "nps"] == pytest.approx(0.0)
+    # returning: only c1's nps-2 answer, a 0 -> NPS -100 (c1's nps-1 answer is not here)
+    assert df.loc["returning", ["invited", "scored", "detractors"]].tolist() == [1, 1, 1]
+    assert df.loc["returning", "nps"] == pytest.approx(-100.0)
+    # other: nps-1 minus c1 and c8 -> 10 invited; c2-c5 promoters, c6 c7 passive, c9 c10 detractors
+    assert df.loc["other", ["invited", "scored", "promoters", "detractors"]].tolist() == [10, 8, 4, 2]
+    assert df.loc["other", "nps"] == pytest.approx(100 * (4 - 2) / 8)
+    assert df["invited"].sum() == 13  # the 13 (survey, customer) pairs of test_nps_all_waves
+
+
+def test_survey_rounds(data):
+    df = survey_rounds(data)
+    # nps-1: rows from 2024-01-01 (c1's first score, n1, n2) to 2024-01-02; c1-c10, n1, n2 invited
+    # nps-2: one row, c1 on 2024-02-01; the csat survey does not ask 'nps'
+    assert df["survey_id"].tolist() == ["nps-1", "nps-2"]
+    assert [str(d) for d in df["sent"]] == ["2024-01-01", "2024-02-01"]
+    assert [str(d) for d in df["last_answer"]] == ["2024-01-02", "2024-02-01"]
+    assert df["invited"].tolist() == [12, 1]
+    assert survey_rounds(data, "csat")["invited"].tolist() == [7]  # k1-k7
 
 
 def test_csat(data):

@@ -23,7 +23,7 @@ from . import engine
 from .exceptions import ContractError, ParameterError
 from .periods import check_period, period_frame, period_index
 
-__all__ = ["complaint_rate", "csat", "nps", "top_answers"]
+__all__ = ["complaint_rate", "csat", "nps", "survey_rounds", "top_answers"]
 
 
 
@@ -79,14 +79,18 @@ def _segmented(data, pairs: ibis.Table, by, segment_column, missing: str) -> tup
         seg, name = cust.select(cid="customer_id", _seg=cust[by].cast("string")), by
     else:
         frame = by if isinstance(by, pd.DataFrame) else engine.execute(engine.as_table(by, "by"))
-        others = [c for c in frame.columns if c != "customer_id"]
+        others = [c for c in frame.columns if c not in ("customer_id", "survey_id")]
         if "customer_id" not in frame.columns or not others:
-            raise ParameterError("by: expected a column of customers or a frame with customer_id and a segment column")
+            raise ParameterError("by: expected a column of customers or a frame with customer_id (optionally "
+                                 "survey_id) and a segment column")
         name = segment_column or others[0]
-        frame = pd.DataFrame({"cid": frame["customer_id"].astype(str), "_seg": frame[name].astype("string")})
-        seg = ibis.memtable(frame)
-    j = pairs.left_join(seg, pairs.customer_id == seg.cid)
-    return j.mutate(segment=j._seg.fill_null(missing)).drop("cid", "_seg"), name
+        cols = {"cid": frame["customer_id"].astype(str), "_seg": frame[name].astype("string")}
+        if "survey_id" in frame.columns:  # a segment per survey round, e.g. the stage when it was sent
+            cols["sid"] = frame["survey_id"].astype(str)
+        seg = ibis.memtable(pd.DataFrame(cols))
+    on = [pairs.customer_id == seg.cid] + ([pairs.survey_id == seg.sid] if "sid" in seg.columns else [])
+    j = pairs.left_join(seg, on)
+    return j.mutate(segment=j._seg.fill_null(missing)).drop(*[c for c in ("cid", "sid", "_seg") if c in j.columns]), name
 
 
 def _base_counts(p: ibis.Table) -> dict:
@@ -118,9 +122,13 @@ def nps(data, survey_id=None, question: str = "nps", by=None, segment_column: st
         Question code of the 0-10 recommendation score.
     by : str or pandas.DataFrame, optional
         A ``customers`` column (e.g. ``"member_tier"``), or a frame of ``customer_id`` and a
-        segment (e.g. :func:`userops_lib.lifecycle.customer_stage`, an RFM segment table).
+        segment (e.g. :func:`userops_lib.lifecycle.customer_stage`, an RFM segment table). A
+        frame with a ``survey_id`` column gives each survey round its own segments (matched on
+        ``survey_id`` and ``customer_id``), e.g. the lifecycle stage when that round was sent
+        (see :func:`survey_rounds`); a ``customers`` column is the customer's value today.
     segment_column : str, optional
-        Segment column of the ``by`` frame; default its first column other than ``customer_id``.
+        Segment column of the ``by`` frame; default its first column other than ``customer_id``
+        and ``survey_id``.
     missing_segment : str
         Segment of invited customers the segmentation has no value for (e.g. ``"non-member"``
         for an empty ``member_tier``); they are kept, never dropped.
@@ -187,6 +195,34 @@ def csat(data, question: str = "csat", satisfied_min: float = 4, survey_id=None,
     lead = [name] if name else []
     return df[lead + ["invited", "respondents", "response_rate", "scored", "satisfied", "csat", "mean_score",
                       "unscored", "duplicate_scores"]]
+
+
+def survey_rounds(data, question: str = "nps") -> pd.DataFrame:
+    """The survey rounds asking ``question``, with when each was sent.
+
+    Parameters
+    ----------
+    data : Dataset, ibis.Table or pandas.DataFrame
+        As in :func:`nps`; ``surveys`` needs ``ts``.
+    question : str
+        Question code.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``survey_id``, ``sent`` (date of the survey's earliest row: an invitation without a
+        response carries the invitation time), ``last_answer`` (date of its latest row),
+        ``invited`` (customers); oldest round first.
+    """
+    rows, _ = _asked(_surveys(data), question, None)
+    if "ts" not in rows.columns:
+        raise ContractError("surveys", "ts", "survey rounds need the time of each row")
+    df = engine.execute(rows.group_by("survey_id").aggregate(
+        sent=rows.ts.min(), last_answer=rows.ts.max(), invited=rows.customer_id.nunique()))
+    for col in ("sent", "last_answer"):
+        df[col] = pd.to_datetime(df[col]).dt.date
+    df["invited"] = df["invited"].astype("int64")
+    return df.sort_values(["sent", "survey_id"], ignore_index=True)[["survey_id", "sent", "last_answer", "invited"]]
 
 
 def top_answers(data, question: str, n: int = 10, survey_id=None) -> pd.DataFrame:
