@@ -71,3 +71,15 @@ def test_pct_never_shows_a_small_share_as_zero():
     assert report.pct(5 / 20_000) == "<0.1%"      # 5 customers of 20,000: not "0.0%"
     assert report.pct(0.0006) == "0.1%"           # rounds to a visible 0.1 %
     assert report.pct(-0.0002) == ">-0.1%" and report.pct(0.00004, digits=2) == "<0.01%"
+
+
+def test_show_formats_counts_with_thousands_separators(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    import pandas as pd
+
+    report.show(pd.DataFrame({"customers": [7708, 12], "share": [0.5, 0.00001], "mean": [1.5, 2.25],
+                              "customer_id": [17523, 17524], "birth_year": [1990, 2001]}), percent=["share"])
+    html = shown[0].to_html()
+    assert "7,708" in html and "<0.1%" in html and "2.25" in html
+    assert "17523" in html and "1990" in html and "17,523" not in html  # ids and years are labels

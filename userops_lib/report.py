@@ -115,13 +115,22 @@ def pct(x: float, digits: int = 1) -> str:
     return f"{100 * x:.{digits}f}%"
 
 
+def _is_label(column: str) -> bool:
+    """Integer columns that name things (ids, years) keep their digits as they are: 17523, 2025."""
+    name = column.lower()
+    return name == "id" or name.endswith(("_id", " id")) or "year" in name
+
+
 def show(df: pd.DataFrame, caption: str | None = None, percent: Iterable[str] = (), money: Iterable[str] = (),
          max_rows: int = 30):
     """Display a table with readable number formats (percent and money columns named)."""
     fmt = {c: pct for c in percent if c in df.columns}
     fmt.update({c: "{:,.2f}" for c in money if c in df.columns})
     for c in df.columns:
-        if c not in fmt and pd.api.types.is_float_dtype(df[c]):
+        if (c not in fmt and pd.api.types.is_integer_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+                and not _is_label(str(c))):
+            fmt[c] = "{:,}"  # counts: 7,708, not 7708
+        elif c not in fmt and pd.api.types.is_float_dtype(df[c]):
             values = df[c].dropna()
             whole = len(values) > 0 and bool((values == values.round()).all())  # counts with gaps
             fmt[c] = "{:,.0f}" if whole else "{:,.2f}"
