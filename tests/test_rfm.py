@@ -218,6 +218,11 @@ def test_segment_profile_counts_shares_and_actions():
     assert bool(prof.loc["重要保持客户", "at_risk"]) and not bool(prof.loc["重要价值客户", "at_risk"])
     assert prof.action.str.len().min() > 0
     assert list(prof.index[:2]) == ["重要价值客户", "重要发展客户"]  # rule-table order
+    # 重要保持客户 (c03) last bought 200 days ago, past the R cut of 128.4 days: the action must hold for
+    # customers who have already lapsed, so it says win back, never "before they lapse"
+    assert prof.loc["重要保持客户", "mean_recency_days"] == 200
+    action = prof.loc["重要保持客户", "action"].lower()
+    assert "win back" in action and "before they lapse" not in action
 
 
 def test_segment_profile_revenue_from_other_orders():

@@ -58,7 +58,7 @@ __all__ = [
 CN8_SEGMENTS: dict[str, tuple[str, str, str, bool]] = {
     "111": ("重要价值客户", "Important value", "Keep delighted: VIP service, early access, no discounting needed", False),
     "101": ("重要发展客户", "Important development", "Raise frequency: membership, subscriptions, repurchase reminders", False),
-    "011": ("重要保持客户", "Important retention", "Re-engage now: personal outreach before they lapse", True),
+    "011": ("重要保持客户", "Important retention", "Win back personally: call or message them one by one with a tailored offer", True),
     "001": ("重要挽留客户", "Important win-back", "Win back: find out why they left, targeted high-value offer", True),
     "110": ("一般价值客户", "General value", "Grow basket: bundles and cross-sell to lift spend", False),
     "100": ("一般发展客户", "General development", "Convert to repeat: second-purchase coupon and onboarding", False),
