@@ -83,3 +83,18 @@ def test_show_formats_counts_with_thousands_separators(monkeypatch):
     html = shown[0].to_html()
     assert "7,708" in html and "<0.1%" in html and "2.25" in html
     assert "17523" in html and "1990" in html and "17,523" not in html  # ids and years are labels
+
+
+def test_show_with_labels_renames_for_display_and_prints_plain_dates(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    import pandas as pd
+
+    df = pd.DataFrame({"probability_alive": [0.25], "last_purchase": pd.to_datetime(["2025-12-30"]),
+                       "value_at_risk": [12.5]})
+    report.show(df, "at risk", percent=["probability_alive"], money=["value_at_risk"],
+                labels={"probability_alive": "P(still buying)"})
+    html = shown[0].to_html()
+    assert "P(still buying)" in html and "25.0%" in html  # renamed column keeps its percent format
+    assert "last purchase" in html and "2025-12-30" in html and "00:00:00" not in html
+    assert list(df.columns) == ["probability_alive", "last_purchase", "value_at_risk"]  # caller's frame untouched

@@ -115,6 +115,16 @@ def pct(x: float, digits: int = 1) -> str:
     return f"{100 * x:.{digits}f}%"
 
 
+def _for_managers(df: pd.DataFrame, labels: dict[str, str], percent: Iterable[str], money: Iterable[str]):
+    """``df`` with display names from ``labels`` and plain dates; ``percent``/``money`` renamed alike."""
+    df = df.copy()
+    for col in df.columns:
+        if pd.api.types.is_datetime64_any_dtype(df[col]):
+            df[col] = df[col].dt.strftime("%Y-%m-%d")
+    label = lambda col: labels.get(col, str(col).replace("_", " "))  # noqa: E731
+    return df.rename(columns=label), [label(c) for c in percent], [label(c) for c in money]
+
+
 def _is_label(column: str) -> bool:
     """Integer columns that name things (ids, years) keep their digits as they are: 17523, 2025."""
     name = column.lower()
@@ -122,8 +132,14 @@ def _is_label(column: str) -> bool:
 
 
 def show(df: pd.DataFrame, caption: str | None = None, percent: Iterable[str] = (), money: Iterable[str] = (),
-         max_rows: int = 30):
-    """Display a table with readable number formats (percent and money columns named)."""
+         max_rows: int = 30, labels: dict[str, str] | None = None):
+    """Display a table with readable number formats (percent and money columns named).
+
+    With ``labels`` (column -> name a manager reads), columns are renamed for display only (a
+    column without a label loses its underscores) and dates show as YYYY-MM-DD.
+    """
+    if labels is not None:
+        df, percent, money = _for_managers(df, labels, percent, money)
     fmt = {c: pct for c in percent if c in df.columns}
     fmt.update({c: "{:,.2f}" for c in money if c in df.columns})
     for c in df.columns:
