@@ -25,6 +25,12 @@ GG_PARAMS = {"p": 6.25, "q": 3.74, "v": 15.44}
 MONTHS, RATE = 12, 0.01
 
 
+def describe(facts: dict) -> str:
+    """One line about a summary written by :func:`generate`."""
+    return (f"{facts['customers']:,} customers, {facts['repeat_buyers']:,} repeat buyers, "
+            f"{facts['unique_rows']:,} unique (frequency, recency, T) rows")
+
+
 def generate(path: Path, customers: int, seed: int = 0) -> dict:
     """Write a daily customer summary (frequency, recency, T in whole days, monetary_value) to Parquet.
 
@@ -80,13 +86,12 @@ def clv_lifetimes(path: str) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench clv", description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=TARGET_CUSTOMERS)
-    parser.add_argument("--repeat", type=int, default=1, help="runs per contender (median reported)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds (each contender once per round); medians reported")
     args = parser.parse_args(argv or [])
     with scratch_dir() as tmp:
         path = Path(tmp) / "summary.parquet"
         facts = generate(path, args.customers)
-        print(f"  {facts['customers']:,} customers, {facts['repeat_buyers']:,} repeat buyers, "
-              f"{facts['unique_rows']:,} unique (frequency, recency, T) rows; {MONTHS} months, 30-day months")
+        print(f"  {describe(facts)}; {MONTHS} months, 30-day months")
         contenders = [
             {"name": "userops", "target": "bench.bench_clv:clv_userops", "kwargs": {"path": str(path)},
              "imports": ["userops_lib.clv", "pandas"]},

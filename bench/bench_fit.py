@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.bench_clv import generate
+from bench.bench_clv import describe, generate
 from bench.common import measure_all, print_table, scratch_dir
 
 DEFAULT_CUSTOMERS = 1_000_000
@@ -146,14 +146,13 @@ def run_model(model: str, ours: str, peer: str, path: str, tmp: str, repeat: int
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench fit", description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS)
-    parser.add_argument("--repeat", type=int, default=1, help="runs per contender (median reported)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds (each contender once per round); medians reported")
     args = parser.parse_args(argv or [])
     with scratch_dir() as tmp:
         path = Path(tmp) / "summary.parquet"
         facts = generate(path, args.customers)
-        print(f"  {facts['customers']:,} customers, {facts['repeat_buyers']:,} repeat buyers, "
-              f"{facts['unique_rows']:,} unique (frequency, recency, T) rows; daily summary; "
-              f"{args.repeat} run(s) per contender, each in a fresh process, median shown", flush=True)
+        print(f"  {describe(facts)}; daily summary; {args.repeat} round(s), each contender in a fresh process, "
+              "median shown", flush=True)
         ok = [run_model("bgnbd", "fit_purchase_model", "BG/NBD", str(path), tmp, args.repeat),
               run_model("gg", "fit_spend_model", "Gamma-Gamma", str(path), tmp, args.repeat)]
     print("\nuserops reached the optimum in every fit" if all(ok) else "\nFAILED: a peer found a better optimum")
