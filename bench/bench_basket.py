@@ -72,8 +72,8 @@ def _normalise(rules: pd.DataFrame, antecedents, consequents) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------ contenders
 def run_userops(path: str, min_support: float, min_confidence: float, max_len: int) -> pd.DataFrame:
     """userops on DuckDB, reading the Parquet file in the engine."""
-    from userops_lib.basket import association_rules
-    from userops_lib.engine import duckdb_backend
+    from userops_lib.metrics.basket import association_rules
+    from userops_lib.data.engine import duckdb_backend
 
     items = duckdb_backend().read_parquet(path)
     rules = association_rules(items, min_support=min_support, min_confidence=min_confidence, max_len=max_len)
@@ -127,7 +127,7 @@ def run_size(lines: int, min_support: float, min_confidence: float, max_len: int
     kwargs = {"path": str(path), "min_support": min_support, "min_confidence": min_confidence, "max_len": max_len}
     contenders = [
         {"name": "userops (DuckDB)", "target": "bench.bench_basket:run_userops", "kwargs": kwargs,
-         "imports": ["userops_lib.basket", "ibis", "duckdb", "ibis.backends.duckdb"]},
+         "imports": ["userops_lib.metrics.basket", "ibis", "duckdb", "ibis.backends.duckdb"]},
         {"name": "mlxtend sparse one-hot", "target": "bench.bench_basket:run_mlxtend",
          "kwargs": {**kwargs, "sparse": True}, "imports": ["mlxtend.frequent_patterns", "pandas"]},
     ]

@@ -63,8 +63,8 @@ def generate(path: Path, rows: int, seed: int = 0) -> dict:
 # ------------------------------------------------------------------------------------ contenders
 def run_userops(path: str):
     """What a user runs: the Parquet file as an ibis table on DuckDB, then ``rfm_summary``."""
-    from userops_lib.engine import duckdb_backend
-    from userops_lib.summary import rfm_summary
+    from userops_lib.data.engine import duckdb_backend
+    from userops_lib.clv.summary import rfm_summary
 
     orders = duckdb_backend().read_parquet(path)
     return rfm_summary(orders)[["customer_id"] + COLUMNS]
@@ -122,7 +122,7 @@ def run_pandas(path: str):
 
 CONTENDERS = [
     {"name": "userops rfm_summary (DuckDB)", "target": "bench.bench_summary:run_userops",
-     "imports": ["userops_lib.summary", "userops_lib.engine", "ibis.backends.duckdb"]},
+     "imports": ["userops_lib.clv.summary", "userops_lib.data.engine", "ibis.backends.duckdb"]},
     {"name": "lifetimes", "target": "bench.bench_summary:run_lifetimes",
      "imports": ["pandas", "pyarrow.parquet", "lifetimes.utils"]},
     {"name": "pandas groupby", "target": "bench.bench_summary:run_pandas", "imports": ["pandas", "pyarrow.parquet"]},

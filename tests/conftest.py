@@ -8,7 +8,7 @@ import pytest
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory):
     """Folder with a small demo dataset (1,500 customers, two years) as Parquet files."""
-    from userops_lib.demo import write_demo
+    from userops_lib.demo.generate import write_demo
 
     return write_demo(tmp_path_factory.mktemp("demo"), n_customers=1500, seed=11)
 
@@ -16,7 +16,7 @@ def demo_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def demo_data(demo_dir):
     """The small demo dataset loaded on DuckDB."""
-    from userops_lib.data import load_dataset
+    from userops_lib.data.load import load_dataset
 
     return load_dataset(demo_dir)
 
@@ -24,7 +24,7 @@ def demo_data(demo_dir):
 @pytest.fixture(scope="session")
 def cdnow_data():
     """CDNOW master file (23,570 customers) loaded on DuckDB."""
-    from userops_lib.data import load_dataset
+    from userops_lib.data.load import load_dataset
 
     return load_dataset("cdnow")
 
@@ -38,8 +38,8 @@ def engines(demo_dir, tmp_path_factory):
     """
     from pyspark.sql import SparkSession
 
-    from userops_lib.data import load_dataset
-    from userops_lib.engine import spark_backend
+    from userops_lib.data.load import load_dataset
+    from userops_lib.data.engine import spark_backend
 
     session = (SparkSession.builder.master("local[2]").appName("userops-parity")
                .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))

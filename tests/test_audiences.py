@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 
 from userops_lib import clv
-from userops_lib.audiences import (
+from userops_lib.metrics.audiences import (
     FEATURES,
     SALT_ENV,
     build_audiences,
@@ -38,9 +38,9 @@ from userops_lib.audiences import (
     pack_profile,
     small_packs,
 )
-from userops_lib.data import load_dataset
+from userops_lib.data.load import load_dataset
 from userops_lib.exceptions import ParameterError
-from userops_lib.summary import rfm_summary
+from userops_lib.clv.summary import rfm_summary
 
 IDS = [f"c{i:02d}" for i in range(1, 13)]
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from userops_lib.basket import (association_rules, basket_overview, cross_sell_table, default_level,
+from userops_lib.metrics.basket import (association_rules, basket_overview, cross_sell_table, default_level,
                                 frequent_itemsets, product_categories, with_categories)
 from userops_lib.exceptions import ContractError, ParameterError
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from userops_lib.campaigns import NOT_CAUSAL, RANDOMISED, campaign_results
+from userops_lib.metrics.campaigns import NOT_CAUSAL, RANDOMISED, campaign_results
 from userops_lib.exceptions import ParameterError
 
 # K1 (1-10 March, cost 100): randomised; treatment t1..t6, control u1..u4; x1 in both groups and y1

@@ -22,12 +22,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from userops_lib import cli
+from userops_lib.runner import cli
 from userops_lib.exceptions import ParameterError
-from userops_lib.execute import Outcome, public_parameters, publish, run_notebook
-from userops_lib.parameterize import (NotebookSpec, declared_defaults, find_notebooks, load_params_file,
+from userops_lib.runner.run import Outcome, public_parameters, publish, run_notebook
+from userops_lib.runner.params import (NotebookSpec, declared_defaults, find_notebooks, load_params_file,
                                       resolve_datasets, resolve_parameters, select_notebooks)
-from userops_lib.report_index import build_index, collect_runs
+from userops_lib.runner.index import build_index, collect_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 NB_DIR = ROOT / "tests" / "notebooks"
@@ -161,7 +161,7 @@ def test_cell_timeout_is_a_timeout_failure_with_a_banner(tmp_path):
 
 
 @kernel
-@pytest.mark.skipif(importlib.util.find_spec("userops_lib.data") is None, reason="userops_lib.data not written yet")
+@pytest.mark.skipif(importlib.util.find_spec("userops_lib.data.load") is None, reason="userops_lib.data.load not written yet")
 def test_missing_required_column_is_a_one_line_contract_error(tmp_path):
     shop = tmp_path / "shop"
     shop.mkdir()
@@ -307,10 +307,10 @@ def test_datasets_from_data_values(tmp_path):
 
 def test_demo_data_is_generated_only_when_missing(tmp_path, monkeypatch):
     calls = []
-    fake = types.ModuleType("userops_lib.demo")
+    fake = types.ModuleType("userops_lib.demo.generate")
     fake.write_demo = lambda folder, **kw: (calls.append((Path(folder), kw)), Path(folder).mkdir(parents=True),
                                             (Path(folder) / "orders.parquet").write_text("x"))
-    monkeypatch.setitem(sys.modules, "userops_lib.demo", fake)
+    monkeypatch.setitem(sys.modules, "userops_lib.demo.generate", fake)
     monkeypatch.setenv("USEROPS_DEMO_DIR", str(tmp_path / "demo"))
     assert cli._ensure_demo(None) == tmp_path / "demo" and calls == [(tmp_path / "demo", {})]
     cli._ensure_demo(None)
@@ -320,13 +320,13 @@ def test_demo_data_is_generated_only_when_missing(tmp_path, monkeypatch):
 
 
 def test_demo_data_failure_fails_the_demo_reports_without_a_kernel(tmp_path, monkeypatch):
-    fake = types.ModuleType("userops_lib.demo")
+    fake = types.ModuleType("userops_lib.demo.generate")
 
     def write_demo(folder, **kw):
         raise OSError("disk full")
 
     fake.write_demo = write_demo
-    monkeypatch.setitem(sys.modules, "userops_lib.demo", fake)
+    monkeypatch.setitem(sys.modules, "userops_lib.demo.generate", fake)
     monkeypatch.setenv("USEROPS_DEMO_DIR", str(tmp_path / "missing"))
     code, stdout, _ = run_cli(tmp_path / "reports", "--stage", "ok_minimal", "--data", "demo")
     assert code == 1 and "demo data could not be prepared: OSError: disk full" in stdout
@@ -413,7 +413,7 @@ def test_a_default_the_notebook_resolves_is_recorded_and_indexed(tmp_path):
             '<span class="param-resolved" title="what the notebook resolved it to">→ "2024-06-30"</span>') in index
     assert '<div class="muted">data up to 2024-06-30</div>' in index  # what the report covers, under its name
     # a parameter named period is a review period only when the notebook recorded it as resolved
-    from userops_lib.report_index import _covers
+    from userops_lib.runner.index import _covers
     assert _covers({"effective_parameters": {"as_of": None, "period": "month"}}) == ""
     assert _covers({"parameters": {"as_of": "2025-06-30"}, "effective_parameters": {"period": "month"},
                     "resolved_parameters": {"period": "2025-Q2"}}) == "data up to 2025-06-30 · KPI period 2025-Q2"
@@ -511,7 +511,7 @@ def test_unreadable_status_file_is_shown_in_the_index_not_fatal(tmp_path):
 
 
 def test_failed_write_keeps_the_old_status_and_a_corrupt_one_is_kept_aside(tmp_path, monkeypatch):
-    from userops_lib import execute
+    from userops_lib.runner import run as execute
 
     dest = tmp_path / DAY / "demo"
     publish(Outcome("a", "ok", {}, "t", 0.1), dest)

@@ -24,9 +24,9 @@ from userops_lib.clv import (
     plot_probability_alive_matrix,
 )
 from userops_lib.clv.validation import tied_models
-from userops_lib.data import load_dataset
+from userops_lib.data.load import load_dataset
 from userops_lib.exceptions import ModelFitError, ParameterError
-from userops_lib.summary import calibration_holdout_split
+from userops_lib.clv.summary import calibration_holdout_split
 
 # BG/NBD parameters of Fader, Hardie & Lee (2005), CDNOW, weeks
 FHL = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}

@@ -18,7 +18,7 @@ from userops_lib.clv import (
     fit_spend_model,
     lifecycle_actions,
 )
-from userops_lib.data import load_dataset
+from userops_lib.data.load import load_dataset
 from userops_lib.exceptions import ParameterError
 
 

@@ -11,8 +11,8 @@ import math
 import pandas as pd
 import pytest
 
-from userops_lib.conversion import repurchase_cycle, second_purchase_conversion
-from userops_lib.data import load_dataset
+from userops_lib.metrics.conversion import repurchase_cycle, second_purchase_conversion
+from userops_lib.data.load import load_dataset
 from userops_lib.exceptions import ParameterError
 
 AS_OF = "2024-04-30"

@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from userops_lib.data import load_cdnow, load_dataset
+from userops_lib.data.load import load_cdnow, load_dataset
 from userops_lib.exceptions import ContractError, MissingTableError, ParameterError
 
 

@@ -1,4 +1,4 @@
-"""Tests of the seeded demo shop (userops_lib.demo): contract, determinism, dirty rows, plausibility."""
+"""Tests of the seeded demo shop (userops_lib.demo.generate): contract, determinism, dirty rows, plausibility."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from userops_lib.contract import CONTRACT
-from userops_lib.demo import (
+from userops_lib.data.contract import CONTRACT
+from userops_lib.demo.generate import (
     CAMPAIGN_PLANS,
     DIRTY_ROWS,
     FULFILMENT_COLUMNS,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from userops_lib.data import load_dataset
-from userops_lib.engagement import (
+from userops_lib.data.load import load_dataset
+from userops_lib.metrics.engagement import (
     activity_by_segment,
     activity_index,
     stickiness_distribution,

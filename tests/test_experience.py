@@ -4,9 +4,9 @@ hand from the table below (durations in hours worked out in the comment next to 
 import pandas as pd
 import pytest
 
-from userops_lib.data import load_dataset
+from userops_lib.data.load import load_dataset
 from userops_lib.exceptions import ContractError, ParameterError
-from userops_lib.experience import (
+from userops_lib.metrics.experience import (
     parse_duration,
     repurchase_by_experience,
     step_durations,

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from userops_lib.data import load_dataset
+from userops_lib.data.load import load_dataset
 from userops_lib.exceptions import ContractError, MissingTableError, ParameterError
-from userops_lib.funnel import campaign_funnel, funnel, parse_window, time_to_convert
+from userops_lib.metrics.funnel import campaign_funnel, funnel, parse_window, time_to_convert
 
 STEPS = ["visit", "product_view", "add_to_cart", "purchase"]
 BASE = pd.Timestamp("2024-01-01")

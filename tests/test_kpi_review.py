@@ -2,7 +2,7 @@
 
 Every expected value is counted by hand from the small tables in this file (the comment next to
 each assertion says how), except the "numbers agree" tests, whose reference is the stage-report
-function :func:`userops_lib.kpis.period_kpis` on the demo fixture.
+function :func:`userops_lib.metrics.kpis.period_kpis` on the demo fixture.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency
 
-from userops_lib.data import load_dataset
+from userops_lib.data.load import load_dataset
 from userops_lib.exceptions import ParameterError
-from userops_lib.kpi_review import (
+from userops_lib.metrics.kpi_review import (
     EXAMPLE_TARGETS,
     KPI_REGISTRY,
     _change,
@@ -34,7 +34,7 @@ from userops_lib.kpi_review import (
     progress_sentence,
     progress_status,
 )
-from userops_lib.kpis import period_kpis
+from userops_lib.metrics.kpis import period_kpis
 
 # 10 orders of 5 customers. By quarter:
 #   2024-Q3: c1 100                                      -> GMV 100

@@ -11,9 +11,9 @@ import math
 import pandas as pd
 import pytest
 
-from userops_lib.data import load_dataset
+from userops_lib.data.load import load_dataset
 from userops_lib.exceptions import ContractError, MissingTableError, ParameterError
-from userops_lib.kpis import active_users, channel_conversion, period_kpis, stickiness
+from userops_lib.metrics.kpis import active_users, channel_conversion, period_kpis, stickiness
 
 # 11 orders of 5 customers over Jan-Apr 2024; the as-of date defaults to the last order (Apr 9),
 # so April is incomplete.

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from userops_lib.data import load_dataset
+from userops_lib.data.load import load_dataset
 from userops_lib.exceptions import ParameterError
-from userops_lib.lifecycle import customer_stage, lifecycle_stages, stage_transitions
+from userops_lib.metrics.lifecycle import customer_stage, lifecycle_stages, stage_transitions
 
 ACTIVE_MONTHS = {"A": [1, 1, 2, 3, 4, 5, 6], "B": [1, 4], "C": [2, 3], "D": [1], "E": [3, 5, 6], "F": [5]}
 

@@ -23,9 +23,9 @@ import math
 import pandas as pd
 import pytest
 
-from userops_lib.data import load_dataset
+from userops_lib.data.load import load_dataset
 from userops_lib.exceptions import MissingTableError, ParameterError
-from userops_lib.membership import (NON_MEMBER, members_vs_nonmembers, revenue_by_tier, tier_distribution,
+from userops_lib.metrics.membership import (NON_MEMBER, members_vs_nonmembers, revenue_by_tier, tier_distribution,
                                     tier_migration, time_to_join)
 
 HISTORY = [("A", "2024-01-01", "silver"), ("A", "2024-05-01", "gold"), ("B", "2024-01-15", "silver"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from userops_lib.data import load_dataset
+from userops_lib.data.load import load_dataset
 from userops_lib.exceptions import MissingTableError
-from userops_lib.profile import user_profile
+from userops_lib.metrics.profile import user_profile
 
 # as-of 2024-06-30, so age = 2024 - birth_year: a 14, b 24, c 25, d unknown, e 54, f 134 (impossible).
 CUSTOMERS = pd.DataFrame({

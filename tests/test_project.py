@@ -84,7 +84,7 @@ def test_importing_the_package_does_not_load_the_plotting_and_model_libraries():
     import subprocess
     import sys
 
-    code = ("import sys, userops_lib, userops_lib.summary; "
+    code = ("import sys, userops_lib, userops_lib.clv.summary; "
             "print(sorted({'matplotlib', 'scipy', 'lifetimes'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -4,9 +4,9 @@ assigned by hand from the rules (first matching layer wins) and written next to 
 import pandas as pd
 import pytest
 
-from userops_lib.data import load_dataset
+from userops_lib.data.load import load_dataset
 from userops_lib.exceptions import ParameterError
-from userops_lib.pyramid import (
+from userops_lib.metrics.pyramid import (
     LAYERS,
     customer_layers,
     layer_value,

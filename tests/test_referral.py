@@ -13,11 +13,11 @@ import math
 import pandas as pd
 import pytest
 
-from userops_lib.data import load_dataset
+from userops_lib.data.load import load_dataset
 from userops_lib.exceptions import ContractError, ParameterError
-from userops_lib.referral import (INVITED_LABEL, referral_chains, referral_overview, referral_vs_channels,
+from userops_lib.metrics.referral import (INVITED_LABEL, referral_chains, referral_overview, referral_vs_channels,
                                   top_inviters)
-from userops_lib.report import mask_id
+from userops_lib.report.display import mask_id
 
 
 def _data():
@@ -128,7 +128,7 @@ def test_repurchase_is_a_later_purchase_day_within_the_horizon():
 
 
 def test_repurchase_rate_agrees_with_second_purchase_conversion(demo_data):
-    from userops_lib.conversion import second_purchase_conversion
+    from userops_lib.metrics.conversion import second_purchase_conversion
 
     # peer function of this project: with no invites, each channel's rate must be rate_90d
     customers = demo_data.table("customers").to_pandas()

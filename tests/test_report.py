@@ -10,7 +10,8 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from userops_lib import report  # noqa: E402
+from userops_lib.data import ids  # noqa: E402
+from userops_lib.report import display as report  # noqa: E402
 
 
 def _draw_chinese_chart() -> None:
@@ -50,20 +51,20 @@ def test_chart_fonts_fall_back_to_cjk_fonts():
 def test_masked_ids_are_stable_under_one_key_and_not_a_plain_hash(monkeypatch):
     import hashlib
 
-    monkeypatch.setenv(report.MASK_KEY_ENV, "key-one")
-    first = [report.mask_id(i) for i in ("17523", "17524", "C000070")]
-    assert first == [report.mask_id(i) for i in ("17523", "17524", "C000070")]  # stable: rows can be matched
+    monkeypatch.setenv(ids.MASK_KEY_ENV, "key-one")
+    first = [ids.mask_id(i) for i in ("17523", "17524", "C000070")]
+    assert first == [ids.mask_id(i) for i in ("17523", "17524", "C000070")]  # stable: rows can be matched
     assert len(set(first)) == 3 and all(m.startswith("ID-") and len(m) == 11 for m in first)
     assert not any("175" in m or "C00" in m for m in first)  # no part of the id in clear
     # not the unkeyed hash a reader could recompute for every candidate id
     assert first[0][3:] != hashlib.sha256(b"17523").hexdigest()[:8]
-    monkeypatch.setenv(report.MASK_KEY_ENV, "key-two")
-    assert report.mask_id("17523") != first[0]
+    monkeypatch.setenv(ids.MASK_KEY_ENV, "key-two")
+    assert ids.mask_id("17523") != first[0]
     # without the variable: a random key per session, still stable within it
-    monkeypatch.delenv(report.MASK_KEY_ENV)
-    monkeypatch.setattr(report, "_process_key", None)
-    session = report.mask_id("17523")
-    assert session == report.mask_id("17523") and session not in first
+    monkeypatch.delenv(ids.MASK_KEY_ENV)
+    monkeypatch.setattr(ids, "_process_key", None)
+    session = ids.mask_id("17523")
+    assert session == ids.mask_id("17523") and session not in first
 
 
 def test_pct_never_shows_a_small_share_as_zero():

@@ -10,9 +10,9 @@ import math
 import pandas as pd
 import pytest
 
-from userops_lib.data import load_dataset
+from userops_lib.data.load import load_dataset
 from userops_lib.exceptions import ParameterError
-from userops_lib.retention import AVERAGE_LABEL, cohort_retention, n_day_retention
+from userops_lib.metrics.retention import AVERAGE_LABEL, cohort_retention, n_day_retention
 
 
 def _orders(rows):

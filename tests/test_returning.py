@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from test_conversion import AS_OF, _customers, _items, _orders
-from userops_lib.data import load_dataset
+from userops_lib.data.load import load_dataset
 from userops_lib.exceptions import ParameterError
-from userops_lib.returning import readable_edges, returning_buyers
+from userops_lib.metrics.returning import readable_edges, returning_buyers
 
 
 @pytest.fixture(scope="module")

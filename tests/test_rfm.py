@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from userops_lib.exceptions import ParameterError
-from userops_lib.rfm import (CLASSIC_RULES, classic_rule_grid, rfm_segments, rfm_table, rule_table,
+from userops_lib.metrics.rfm import (CLASSIC_RULES, classic_rule_grid, rfm_segments, rfm_table, rule_table,
                              segment_profile)
-from userops_lib.summary import rfm_summary
+from userops_lib.clv.summary import rfm_summary
 
 
 def _rfm(rows) -> pd.DataFrame:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from parity import SPARK_MARKS, assert_same_value
 
-from userops_lib.kpis import active_users, channel_conversion, period_kpis, stickiness
-from userops_lib.profile import user_profile
-from userops_lib.retention import cohort_retention, n_day_retention
+from userops_lib.metrics.kpis import active_users, channel_conversion, period_kpis, stickiness
+from userops_lib.metrics.profile import user_profile
+from userops_lib.metrics.retention import cohort_retention, n_day_retention
 
 pytestmark = SPARK_MARKS
 

@@ -13,19 +13,19 @@ import pandas as pd
 import pytest
 from parity import SPARK_MARKS, assert_same_frames, parity_cases
 
-from userops_lib.basket import association_rules
-from userops_lib.campaigns import campaign_results
-from userops_lib.conversion import second_purchase_conversion
-from userops_lib.engagement import stickiness_distribution
-from userops_lib.experience import step_durations
-from userops_lib.funnel import funnel
-from userops_lib.lifecycle import customer_stage, lifecycle_stages
-from userops_lib.membership import tier_migration
-from userops_lib.pyramid import pyramid_layers
-from userops_lib.referral import referral_overview
-from userops_lib.rfm import rfm_segments
-from userops_lib.summary import calibration_holdout_split, rfm_summary
-from userops_lib.voice import nps
+from userops_lib.metrics.basket import association_rules
+from userops_lib.metrics.campaigns import campaign_results
+from userops_lib.metrics.conversion import second_purchase_conversion
+from userops_lib.metrics.engagement import stickiness_distribution
+from userops_lib.metrics.experience import step_durations
+from userops_lib.metrics.funnel import funnel
+from userops_lib.metrics.lifecycle import customer_stage, lifecycle_stages
+from userops_lib.metrics.membership import tier_migration
+from userops_lib.metrics.pyramid import pyramid_layers
+from userops_lib.metrics.referral import referral_overview
+from userops_lib.metrics.rfm import rfm_segments
+from userops_lib.clv.summary import calibration_holdout_split, rfm_summary
+from userops_lib.metrics.voice import nps
 
 pytestmark = SPARK_MARKS
 

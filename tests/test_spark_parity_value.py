@@ -16,11 +16,11 @@ import pytest
 from parity import SPARK_MARKS, assert_same_frames, parity_cases
 
 from userops_lib import clv
-from userops_lib.audiences import build_audiences, customer_features, example_spec_path, load_audience_spec
-from userops_lib.kpi_review import EXAMPLE_TARGETS, kpi_scorecard
-from userops_lib.membership import (current_tiers, members_vs_nonmembers, revenue_by_tier, tier_distribution,
+from userops_lib.metrics.audiences import build_audiences, customer_features, example_spec_path, load_audience_spec
+from userops_lib.metrics.kpi_review import EXAMPLE_TARGETS, kpi_scorecard
+from userops_lib.metrics.membership import (current_tiers, members_vs_nonmembers, revenue_by_tier, tier_distribution,
                                     tiers_at, time_to_join)
-from userops_lib.summary import rfm_summary
+from userops_lib.clv.summary import rfm_summary
 
 pytestmark = SPARK_MARKS
 

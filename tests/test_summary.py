@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from lifetimes.utils import calibration_and_holdout_data, summary_data_from_transaction_data
 
-from userops_lib.data import load_dataset
+from userops_lib.data.load import load_dataset
 from userops_lib.exceptions import ContractError, ParameterError
-from userops_lib.summary import calibration_holdout_split, rfm_summary
+from userops_lib.clv.summary import calibration_holdout_split, rfm_summary
 
 LIFETIMES_COLUMNS = ["frequency", "recency", "T", "monetary_value"]
 

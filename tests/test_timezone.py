@@ -11,9 +11,9 @@ import time
 import pandas as pd
 import pytest
 
-from userops_lib.data import load_dataset
-from userops_lib.kpis import period_kpis
-from userops_lib.retention import cohort_retention, n_day_retention
+from userops_lib.data.load import load_dataset
+from userops_lib.metrics.kpis import period_kpis
+from userops_lib.metrics.retention import cohort_retention, n_day_retention
 
 
 def _orders(rows):

@@ -4,9 +4,9 @@ from the rows below (the counts are worked out in the comments)."""
 import pandas as pd
 import pytest
 
-from userops_lib.data import load_dataset
+from userops_lib.data.load import load_dataset
 from userops_lib.exceptions import ContractError, ParameterError
-from userops_lib.voice import complaint_rate, csat, nps, survey_rounds, top_answers
+from userops_lib.metrics.voice import complaint_rate, csat, nps, survey_rounds, top_answers
 
 N = None
 NPS_ROWS = [  # customer, survey, question, answer, score, ts

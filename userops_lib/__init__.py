@@ -1,9 +1,10 @@
 """userops: user-operations (CRM) analytics for e-commerce teams.
 
 The functions an analyst calls most are re-exported here; each lives in the module of its metric
-family (``userops_lib.kpis``, ``userops_lib.retention``, ...), where the rest of that family is.
+family (``userops_lib.metrics.kpis``, ``userops_lib.metrics.retention``, ...), where the rest of that family is.
+The layers and the direction of their imports are drawn in ``ARCHITECTURE.md``.
 
-The names are imported on first use (PEP 562 ``__getattr__``): ``import userops_lib.summary`` or
+The names are imported on first use (PEP 562 ``__getattr__``): ``import userops_lib.clv.summary`` or
 the ``userops`` command does not load matplotlib, scipy and lifetimes (about 80 MB) unless
 something that needs them is used.
 """
@@ -14,48 +15,43 @@ import importlib
 
 __version__ = "0.1.0"
 
-#: public name -> the module of ``userops_lib`` that defines it
+#: public name -> the module of ``userops_lib`` that defines it (this list is pinned by tests/test_layout.py)
 _EXPORTS = {
     # data
-    "Dataset": "data", "load_dataset": "data", "load_cdnow": "data", "generate_demo": "demo",
-    "write_demo": "demo",
+    "Dataset": "data.load", "load_dataset": "data.load", "load_cdnow": "data.load", "generate_demo": "demo.generate",
+    "write_demo": "demo.generate",
     # foundation
-    "period_kpis": "kpis", "active_users": "kpis", "stickiness": "kpis",
-    "channel_conversion": "kpis", "cohort_retention": "retention",
-    "n_day_retention": "retention", "user_profile": "profile", "funnel": "funnel",
-    "time_to_convert": "funnel", "stickiness_distribution": "engagement",
+    "period_kpis": "metrics.kpis", "active_users": "metrics.kpis", "stickiness": "metrics.kpis",
+    "channel_conversion": "metrics.kpis", "cohort_retention": "metrics.retention",
+    "n_day_retention": "metrics.retention", "user_profile": "metrics.profile", "funnel": "metrics.funnel",
+    "time_to_convert": "metrics.funnel", "stickiness_distribution": "metrics.engagement",
     # strategy experiments
-    "second_purchase_conversion": "conversion", "repurchase_cycle": "conversion",
-    "returning_buyers": "returning", "rfm_segments": "rfm",
-    "segment_profile": "rfm", "association_rules": "basket", "cross_sell_table": "basket",
-    "referral_overview": "referral", "top_inviters": "referral",
-    "campaign_results": "campaigns", "campaign_funnel": "funnel",
+    "second_purchase_conversion": "metrics.conversion", "repurchase_cycle": "metrics.conversion",
+    "returning_buyers": "metrics.returning", "rfm_segments": "metrics.rfm",
+    "segment_profile": "metrics.rfm", "association_rules": "metrics.basket", "cross_sell_table": "metrics.basket",
+    "referral_overview": "metrics.referral", "top_inviters": "metrics.referral",
+    "campaign_results": "metrics.campaigns", "campaign_funnel": "metrics.funnel",
     # value uplift
-    "tier_distribution": "membership", "tier_migration": "membership",
-    "members_vs_nonmembers": "membership", "customer_features": "audiences",
-    "build_audiences": "audiences", "export_audiences": "audiences",
+    "tier_distribution": "metrics.membership", "tier_migration": "metrics.membership",
+    "members_vs_nonmembers": "metrics.membership", "customer_features": "metrics.audiences",
+    "build_audiences": "metrics.audiences", "export_audiences": "metrics.audiences",
     # loyalty
-    "rfm_summary": "summary", "calibration_holdout_split": "summary", "fit_purchase_model": "clv",
+    "rfm_summary": "clv.summary", "calibration_holdout_split": "clv.summary", "fit_purchase_model": "clv",
     "fit_spend_model": "clv",
-    "customer_lifetime_value": "clv", "lifecycle_stages": "lifecycle",
-    "customer_stage": "lifecycle", "stage_transitions": "lifecycle",
-    "step_durations": "experience", "repurchase_by_experience": "experience",
-    "activity_index": "engagement", "pyramid_layers": "pyramid", "pyramid_flows": "pyramid",
-    "layer_value": "pyramid", "nps": "voice", "csat": "voice", "top_answers": "voice",
-    "complaint_rate": "voice",
+    "customer_lifetime_value": "clv", "lifecycle_stages": "metrics.lifecycle",
+    "customer_stage": "metrics.lifecycle", "stage_transitions": "metrics.lifecycle",
+    "step_durations": "metrics.experience", "repurchase_by_experience": "metrics.experience",
+    "activity_index": "metrics.engagement", "pyramid_layers": "metrics.pyramid", "pyramid_flows": "metrics.pyramid",
+    "layer_value": "metrics.pyramid", "nps": "metrics.voice", "csat": "metrics.voice", "top_answers": "metrics.voice",
+    "complaint_rate": "metrics.voice",
     # KPI review
-    "load_targets": "kpi_review", "kpi_scorecard": "kpi_review",
+    "load_targets": "metrics.kpi_review", "kpi_scorecard": "metrics.kpi_review",
     # errors
     "UseropsError": "exceptions", "ContractError": "exceptions", "MissingTableError": "exceptions",
     "ModelFitError": "exceptions", "ParameterError": "exceptions",
 }
 
 __all__ = list(_EXPORTS)
-
-# ``funnel`` names both a function and its module: bind the function now, or importing the module
-# ``userops_lib.funnel`` anywhere would leave the module object under the package's ``funnel``
-from .funnel import funnel  # noqa: E402, F401
-
 
 def __getattr__(name: str):
     if name not in _EXPORTS:

@@ -1,5 +1,5 @@
 """``python -m userops_lib run ...`` is the same as the ``userops`` command."""
 
-from .cli import main
+from .runner.cli import main
 
 raise SystemExit(main())

@@ -272,7 +272,7 @@ class PurchaseModel(FittedModel):
         Parameters
         ----------
         summary : pandas.DataFrame
-            Output of :func:`userops_lib.summary.rfm_summary` (or any frame with ``frequency``,
+            Output of :func:`userops_lib.clv.summary.rfm_summary` (or any frame with ``frequency``,
             ``recency`` and ``T`` in one time unit, given in ``summary.attrs["time_unit"]``).
         sample_size : int, optional
             Fit on a random sample of this many customers (for very large bases); seeded.

@@ -29,7 +29,7 @@ def fit_purchase_model(summary: pd.DataFrame, model: str = "bgnbd", *, sample_si
     ----------
     summary : pandas.DataFrame
         One row per customer with ``frequency``, ``recency``, ``T`` (see
-        :func:`userops_lib.summary.rfm_summary`); its unit in ``summary.attrs["time_unit"]``.
+        :func:`userops_lib.clv.summary.rfm_summary`); its unit in ``summary.attrs["time_unit"]``.
     model : {"bgnbd", "pnbd", "mbgnbd"}
         BG/NBD, Pareto/NBD or MBG/NBD.
     sample_size : int, optional

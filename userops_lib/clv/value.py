@@ -16,7 +16,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from .. import engine
+from ..data import engine
 from ..exceptions import ContractError, MissingTableError, ParameterError
 from .base import DAYS_PER_MONTH, PurchaseModel, summary_arrays, time_unit_of, unit_length_days
 from .gamma_gamma import GammaGammaModel

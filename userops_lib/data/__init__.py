@@ -1,0 +1,16 @@
+"""The data layer: the contract, loading and cleaning, the engine, calendar periods, id masking.
+
+Everything above this layer (clv, metrics, report, runner) reads data through a
+:class:`~userops_lib.data.load.Dataset`; nothing here imports from those layers.
+
+- :mod:`.contract`: the tables and columns the playbook understands.
+- :mod:`.load`: read a folder, a database or DataFrames, validate, clean, count what was left out.
+- :mod:`.engine`: the ibis backend (DuckDB embedded, Spark for scale) and small helpers to execute.
+- :mod:`.periods`: day / week / month / quarter / year calendars, computed in the engine.
+- :mod:`.ids`: the keyed hash that masks customer ids in reports and exports.
+- :mod:`.yamlfile`: reading the YAML files analysts write (targets, audience packs, parameters).
+"""
+
+from .load import Dataset, load_cdnow, load_dataset
+
+__all__ = ["Dataset", "load_dataset", "load_cdnow"]

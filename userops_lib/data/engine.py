@@ -1,0 +1,133 @@
+"""The engine: where the heavy aggregation runs.
+
+Every aggregation in this library is written once as an `ibis <https://ibis-project.org>`_
+expression and executed by a backend: DuckDB (embedded, the default) or Apache Spark (optional
+extra ``userops[spark]``, for data that outgrows one machine). Results come back as small pandas
+frames.
+
+Time-zone rule: the engine never derives a calendar date from a timestamp. The data module
+converts timestamps to business-local wall-clock time and adds the local ``*_date`` columns
+*before* the data reaches the engine, and all day/period arithmetic works on those dates, so a
+backend's session time zone (ibis forces UTC on Spark) cannot move a result.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+__all__ = ["duckdb_backend", "spark_backend", "as_table", "execute", "execute_scalar", "backend_of", "trim"]
+
+# pandas 3's default string dtype is Arrow-backed: wrapping the Arrow strings directly is about 20x
+# faster than pyarrow's default conversion (1M customer ids: 0.01 s instead of 0.19 s), same dtype
+_ARROW_STRINGS = ({pa.string(): pd.StringDtype("pyarrow", na_value=np.nan),
+                   pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan)}
+                  if int(pd.__version__.split(".")[0]) >= 3 else {})
+
+
+def duckdb_backend(database: str = ":memory:", threads: int | None = None, **kwargs: Any):
+    """Connect to DuckDB (in memory by default, or a ``.duckdb`` file).
+
+    Parameters
+    ----------
+    database : str
+        ``":memory:"`` or the path of a DuckDB database file.
+    threads : int, optional
+        Worker threads; DuckDB uses all cores when not given.
+    """
+    con = ibis.duckdb.connect(database, **kwargs)
+    if threads:
+        con.raw_sql(f"SET threads = {int(threads)}")
+    return con
+
+
+def spark_backend(session=None, shuffle_partitions: int = 4):
+    """Connect ibis to Spark; starts a local session (all cores) when none is given.
+
+    Arrow transfer is switched on, also on a given session (moving pandas frames is about 3x slower
+    without it, and missing text would arrive as 'NaN'), and the number of shuffle partitions of a
+    new session is kept small, which suits a laptop or a CI runner.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as err:  # pragma: no cover - depends on the optional extra
+        raise ImportError("the Spark engine needs the optional extra: pip install 'userops[spark]'") from err
+    if session is None:
+        os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)
+        session = (
+            SparkSession.builder.master("local[*]")
+            .appName("userops")
+            .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="userops-spark-"))
+            .getOrCreate()
+        )
+        session.sparkContext.setLogLevel("ERROR")
+    # also on a session the caller made: without Arrow, Spark stores a missing text value of a pandas
+    # frame as the string 'NaN', not NULL, and every null check on text columns would go wrong
+    session.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
+    return ibis.pyspark.connect(session)
+
+
+def as_table(obj, name: str | None = None, backend=None) -> ibis.Table:
+    """An ibis table for ``obj`` (a pandas DataFrame or an ibis table); ``name`` names it in errors.
+
+    A DataFrame becomes a table of ``backend`` when one is given, else an in-memory table that runs
+    on the default backend (DuckDB) or on the backend of whatever it is joined with.
+    """
+    if isinstance(obj, ibis.Table):
+        return obj
+    if isinstance(obj, pd.DataFrame):
+        if backend is not None:
+            return backend.create_table(name or "_userops_tmp", obj, overwrite=True)
+        return ibis.memtable(obj)
+    from ..exceptions import ParameterError
+
+    raise ParameterError(f"{name or 'table'}: expected a Dataset, an ibis table or a pandas DataFrame, "
+                         f"got {type(obj).__name__}")
+
+
+def backend_of(expr):
+    """The backend an expression will run on (None for pure in-memory tables)."""
+    try:
+        return expr._find_backend(use_default=False)
+    except Exception:  # memtable-only expressions have no bound backend
+        return None
+
+
+def execute(expr, backend=None, *, via_arrow: bool = False) -> pd.DataFrame:
+    """Run ``expr`` and return a pandas frame (a one-column result stays a frame).
+
+    ``via_arrow=True`` converts the engine's Arrow result with pyarrow directly (dates become
+    ``datetime64[ms]``); on a million-row result this saves about a second of ibis' per-column
+    pandas conversion, so the per-customer summaries use it.
+    """
+    backend = backend or backend_of(expr)
+    if via_arrow:
+        table = backend.to_pyarrow(expr) if backend is not None else expr.to_pyarrow()
+        return table.to_pandas(date_as_object=False, types_mapper=_ARROW_STRINGS.get)
+    out = backend.execute(expr) if backend is not None else expr.to_pandas()
+    if isinstance(out, pd.Series):
+        out = out.to_frame()
+    return out
+
+
+def execute_scalar(expr, backend=None):
+    """Run a scalar expression (a count, a maximum) and return its value."""
+    return execute(expr.name("v").as_table(), backend).iloc[0, 0]
+
+
+def trim(text):
+    """Strip surrounding white space from a string column, the same on every backend.
+
+    (ibis 12's ``strip()`` compiles to ``TRIM(' \\t\\n\\r\\v\\f' ...)`` and Spark reads those escapes
+    literally, so on Spark it also strips the letters 'f' and 'v': "food" becomes "ood".)
+    """
+    return text.re_replace(r"^\s+|\s+$", "")

@@ -1,0 +1,533 @@
+"""Loading, validating and cleaning the input tables (the data contract lives in :mod:`contract`).
+
+``load_dataset`` turns a source (a folder of CSV/Parquet files, a dict of pandas DataFrames, a
+DuckDB file, an ibis connection to any SQL database, ``"demo"`` or ``"cdnow"``) into a
+:class:`Dataset`: one clean engine table per contract table plus a data-quality table that counts,
+by reason, every row a calculation will not see.
+
+Rules
+-----
+* A missing required column, or a column none of whose values has the contract's type, is an
+  error (:class:`~userops_lib.exceptions.ContractError`) naming the table, the column and the
+  number of rows.
+* Row-level problems (null ids, unparseable values, negative amounts not flagged as refunds,
+  timestamps in the future, duplicate keys) exclude the row and are counted in ``Dataset.quality``;
+  with ``strict=True`` they raise instead. Refunds and rows after the as-of date are excluded and
+  counted too, but never raise: they are normal.
+* Time: naive timestamps are business-local wall-clock time; time-zone-aware ones are converted to
+  ``time_zone``. Each timestamp column ``x_ts`` gets a local calendar date ``x_date`` next to it and
+  every later calculation uses those dates, so no result depends on the machine's or the engine
+  session's time zone.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import ibis
+import ibis.expr.datatypes as dt
+import pandas as pd
+
+from . import engine
+from .contract import CONTRACT, REFUND_STATUSES, TableSpec
+from ..exceptions import ContractError, MissingTableError, ParameterError
+from ..locations import demo_dir
+
+__all__ = [
+    "Dataset",
+    "load_dataset",
+    "load_cdnow",
+]
+
+_TRUE = ("true", "t", "1", "yes", "y", "是")
+_FALSE = ("false", "f", "0", "no", "n", "否", "")
+_TIMESTAMP_COLUMNS = {"order_ts": "order_date", "signup_ts": "signup_date", "event_ts": "event_date",
+                      "valid_from": "valid_from_date"}
+
+
+@dataclass
+class Dataset:
+    """Clean tables ready for the engine, with the count of everything that was left out.
+
+    Attributes
+    ----------
+    tables : dict of str to ibis.Table
+        One clean table per contract table present in the source.
+    quality : pandas.DataFrame
+        Data-quality table: ``table, reason, column, rows, share, action``.
+    time_zone : str
+        Business time zone every date was computed in.
+    as_of : datetime.date
+        Last local date included; rows after it are excluded (and counted).
+    source : str
+        Label of the source (``demo``, ``cdnow``, a path...).
+    """
+
+    tables: dict[str, ibis.Table]
+    quality: pd.DataFrame
+    time_zone: str
+    as_of: _dt.date
+    source: str = ""
+    backend: Any = None
+    info: dict = field(default_factory=dict)
+
+    def has(self, name: str) -> bool:
+        """Whether the dataset has table ``name``."""
+        return name in self.tables
+
+    def table(self, name: str, needed_for: str = "") -> ibis.Table:
+        """Clean table ``name``; raises :class:`MissingTableError` when the source lacks it."""
+        if name not in self.tables:
+            raise MissingTableError(name, needed_for)
+        return self.tables[name]
+
+    def has_column(self, table: str, column: str) -> bool:
+        return table in self.tables and column in self.tables[table].columns
+
+    def skip_note(self, name: str, section: str) -> str:
+        """One sentence saying that ``section`` is skipped because table ``name`` is absent."""
+        spec = CONTRACT.get(name)
+        what = f" ({spec.doc.rstrip('.').lower()})" if spec else ""
+        return f"*{section}* is skipped: it needs the `{name}` table{what}, which the data source `{self.source}` does not have."
+
+    @property
+    def orders(self) -> ibis.Table:
+        return self.table("orders")
+
+    def __repr__(self) -> str:
+        return (f"Dataset(source={self.source!r}, tables={sorted(self.tables)}, time_zone={self.time_zone!r}, "
+                f"as_of={self.as_of})")
+
+
+# --------------------------------------------------------------------------------------- sources
+def _read_raw(source, backend) -> tuple[dict[str, Any], str, dict]:
+    """Raw tables (pandas frames or ibis tables) of a source, its label and source facts."""
+    if isinstance(source, Mapping):
+        return dict(source), "dataframes", {}
+    if isinstance(source, ibis.BaseBackend):
+        present = set(source.list_tables())
+        tables = {n: source.table(n) for n in CONTRACT if n in present}
+        if source is not backend:  # another database: copy the contract tables into the engine
+            tables = {n: backend.create_table(f"src_{n}", t.to_pyarrow(), overwrite=True) for n, t in tables.items()}
+        return tables, source.name, {}
+    text = str(source)
+    if text == "demo":
+        folder = demo_dir()
+        if not (folder / "orders.parquet").exists():
+            from ..demo.generate import write_demo
+
+            write_demo(folder)
+        raw, _, facts = _read_raw(folder, backend)
+        return raw, "demo", facts
+    if text in ("cdnow", "cdnow_sample"):
+        orders, facts = load_cdnow(sample=text == "cdnow_sample", with_facts=True)
+        return {"orders": orders}, text, facts
+    path = Path(text).expanduser()
+    if path.suffix in (".duckdb", ".db") and path.is_file() and backend.name == "duckdb":
+        backend.attach(str(path), name="source_db", read_only=True)
+        present = set(backend.list_tables(database=("source_db", "main")))
+        return {n: backend.table(n, database=("source_db", "main")) for n in CONTRACT if n in present}, path.name, {}
+    if path.is_dir():
+        return _read_folder(path, backend), path.name, {}
+    raise ParameterError(
+        f"data source {text!r} is neither 'demo', 'cdnow', a folder of CSV/Parquet files, a DuckDB file "
+        "nor a database URL"
+    )
+
+
+def _read_folder(folder: Path, backend) -> dict[str, Any]:
+    con = backend if backend is not None else engine.duckdb_backend()
+    raw = {}
+    for name in CONTRACT:
+        for suffix in (".parquet", ".csv", ".csv.gz", ".tsv"):
+            path = folder / f"{name}{suffix}"
+            if path.exists():
+                if suffix == ".parquet":
+                    raw[name] = con.read_parquet(str(path), table_name=f"raw_{name}")
+                else:  # every CSV column as text: the contract casts and counts what does not parse
+                    opts = {"all_varchar": True} if con.name == "duckdb" else {}
+                    raw[name] = con.read_csv(str(path), table_name=f"raw_{name}", **opts)
+                break
+    if "orders" not in raw:
+        raise ContractError("orders", None, f"no orders.parquet or orders.csv in {folder}")
+    return raw
+
+
+def load_cdnow(sample: bool = False, with_facts: bool = False):
+    """The CDNOW purchase log that the ``lifetimes`` package ships (read from the installed package).
+
+    Parameters
+    ----------
+    sample : bool
+        ``False``: the master file, 23,570 customers, 1997-01-01 to 1998-06-30 (69,659 rows);
+        ``True``: the 2,357-customer sample used in Fader, Hardie & Lee (2005).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Contract ``orders``: one row per file row (``order_id`` is the row number, since CDNOW has
+        no order ids), ``amount`` in dollars, ``quantity`` the number of CDs.
+    """
+    from importlib import resources
+
+    name = "CDNOW_sample.txt" if sample else "CDNOW_master.txt"
+    with resources.files("lifetimes.datasets").joinpath(name).open("r") as fh:
+        if sample:
+            raw = pd.read_csv(fh, sep=r"\s+", header=None, names=["master_id", "customer_id", "date", "cds", "amount"],
+                              dtype={"customer_id": str, "date": str})
+        else:
+            raw = pd.read_csv(fh, sep=r"\s+", header=None, skiprows=1, names=["customer_id", "date", "cds", "amount"],
+                              dtype={"customer_id": str, "date": str})
+    orders = pd.DataFrame({
+        "order_id": "R" + pd.Series(range(1, len(raw) + 1)).astype(str).str.zfill(6),
+        "customer_id": raw["customer_id"],
+        "order_ts": pd.to_datetime(raw["date"], format="%Y%m%d"),
+        "amount": raw["amount"].astype(float),
+        "quantity": raw["cds"].astype(int),
+    })
+    facts = {"file": f"lifetimes/datasets/{name}", "rows": len(raw)}
+    return (orders, facts) if with_facts else orders
+
+
+# ---------------------------------------------------------------------------------- conversion
+def _localize_frame(df: pd.DataFrame, spec: TableSpec, time_zone: str) -> pd.DataFrame:
+    """pandas source: convert aware timestamps to naive business-local time, lower-case names."""
+    df = df.rename(columns=lambda c: str(c).strip().lower())
+    for col in spec.names:
+        if col in df.columns and spec.kind(col) in ("timestamp", "date"):
+            s = df[col]
+            if isinstance(s.dtype, pd.DatetimeTZDtype):
+                df = df.assign(**{col: s.dt.tz_convert(time_zone).dt.tz_localize(None)})
+            elif s.dtype == object and len(s) and isinstance(s.dropna().iloc[0] if s.notna().any() else None, _dt.date):
+                df = df.assign(**{col: pd.to_datetime(s)})
+    return df
+
+
+@ibis.udf.scalar.builtin(name="timezone")
+def _duckdb_local_time(zone: str, ts: dt.Timestamp(timezone="UTC")) -> dt.Timestamp():
+    """DuckDB: wall-clock time in ``zone`` of an instant."""
+
+
+@ibis.udf.scalar.builtin(name="from_utc_timestamp")
+def _spark_local_time(ts: dt.Timestamp(timezone="UTC"), zone: str) -> dt.Timestamp():
+    """Spark: wall-clock time in ``zone`` of an instant."""
+
+
+def _as_kind(col: ibis.Value, kind: str, time_zone: str, backend_name: str) -> ibis.Value:
+    """Cast one column to its contract kind; values that do not convert become NULL."""
+    typ = col.type()
+    if kind in ("id", "text"):
+        if typ.is_floating():
+            col = col.cast("int64")
+        return col.cast("string")
+    if kind == "number":
+        return col.cast("float64") if typ.is_numeric() else engine.trim(col.cast("string")).try_cast("float64")
+    if kind == "int":
+        return col.cast("int64") if typ.is_integer() else engine.trim(col.cast("string")).try_cast("float64").cast("int64")
+    if kind == "bool":
+        if typ.is_boolean():
+            return col
+        if typ.is_numeric():
+            return col != 0
+        text = engine.trim(col.cast("string")).lower()
+        return ibis.cases((text.isin(_TRUE), True), (text.isin(_FALSE), False), else_=ibis.null("boolean"))
+    if kind in ("timestamp", "date"):
+        if typ.is_timestamp() and typ.timezone is not None:
+            utc = col
+            return (_duckdb_local_time(time_zone, utc) if backend_name == "duckdb" else _spark_local_time(utc, time_zone))
+        if typ.is_timestamp():
+            return col.cast(dt.Timestamp())
+        if typ.is_date():
+            return col.cast(dt.Timestamp())
+        return engine.trim(col.cast("string")).try_cast(dt.Timestamp())
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+# -------------------------------------------------------------------------------------- checks
+@dataclass
+class _Checker:
+    """Collects the data-quality rows of one load."""
+
+    strict: bool
+    rows: list = field(default_factory=list)
+
+    def count(self, table: str, total: int, reason: str, column: str | None, n: int, action: str = "excluded",
+              raises: bool = True) -> None:
+        if n == 0:
+            return
+        self.rows.append({"table": table, "reason": reason, "column": column or "", "rows": int(n),
+                          "share": n / total if total else 0.0, "action": action})
+        if self.strict and raises and action == "excluded":
+            raise ContractError(table, column, f"{reason} (strict mode)", n)
+
+    def frame(self) -> pd.DataFrame:
+        cols = ["table", "reason", "column", "rows", "share", "action"]
+        return pd.DataFrame(self.rows, columns=cols)
+
+
+def _typed(raw: ibis.Table, spec: TableSpec, time_zone: str, backend_name: str,
+           checker: _Checker) -> tuple[ibis.Table, int]:
+    """Check required columns, cast every contract column, error when a column has no valid value."""
+    raw = raw.rename({c.strip().lower(): c for c in raw.columns if c != c.strip().lower()})
+    missing = [c for c in spec.required if c not in raw.columns]
+    if missing:
+        total = int(engine.execute_scalar(raw.count()))
+        raise ContractError(spec.name, missing[0],
+                            f"missing required column (columns present: {', '.join(raw.columns)})", total)
+    present = [c for c in spec.names if c in raw.columns]
+    typed = raw.select(**{c: _as_kind(raw[c], spec.kind(c), time_zone, backend_name) for c in present},
+                       **{f"_raw_{c}": raw[c] for c in present if spec.kind(c) not in ("id", "text")})
+    # one pass: total rows, and for each typed column how many non-null values failed to convert
+    probes = {"_n": typed.count()}
+    for c in present:
+        if spec.kind(c) in ("id", "text"):
+            continue
+        probes[f"bad_{c}"] = (typed[f"_raw_{c}"].notnull() & typed[c].isnull()).sum()
+        probes[f"ok_{c}"] = typed[c].notnull().sum()
+    counts = engine.execute(typed.aggregate(**probes)).iloc[0]
+    total = int(counts["_n"])
+    for c in present:
+        if spec.kind(c) in ("id", "text"):
+            continue
+        bad, ok = int(counts[f"bad_{c}"] or 0), int(counts[f"ok_{c}"] or 0)
+        if bad and not ok:
+            raise ContractError(spec.name, c, f"wrong type: no value converts to {spec.kind(c)} "
+                                f"(stored as {raw[c].type()})", bad)
+        if bad and c not in spec.required:  # required columns: counted with their row rule
+            checker.count(spec.name, total, f"{spec.kind(c)} value does not parse", c, bad, action="set to null")
+    typed = typed.drop(*[c for c in typed.columns if c.startswith("_raw_")])
+    return typed, total
+
+
+
+def _exclude(t: ibis.Table, table: str, total: int, rules: list, checker: _Checker) -> ibis.Table:
+    """Tag each row with the first rule it breaks, count rows by rule, keep the rows breaking none.
+
+    ``rules`` is a list of ``(reason, column, predicate, raises)``; order is precedence.
+    """
+    if not rules:
+        return t
+    reason = ibis.cases(*[(pred, name) for name, _, pred, _ in rules], else_=ibis.null("string"))
+    tagged = t.mutate(_reason=reason)
+    counts = engine.execute(tagged.filter(tagged._reason.notnull()).group_by("_reason").agg(n=ibis._.count()))
+    by_reason = dict(zip(counts["_reason"], counts["n"]))
+    for name, column, _, raises in rules:
+        checker.count(table, total, name, column, int(by_reason.get(name, 0)), raises=raises)
+    return tagged.filter(tagged._reason.isnull()).drop("_reason")
+
+
+def _dedupe(t: ibis.Table, table: str, total: int, key: list[str], order: list[str], checker: _Checker) -> ibis.Table:
+    """Keep one row per ``key`` (the first by ``order``); count the others as duplicates."""
+    rank = ibis.row_number().over(group_by=[t[k] for k in key], order_by=[t[c] for c in order])
+    ranked = t.mutate(_copy=rank)
+    n_dup = int(engine.execute_scalar((ranked._copy > 0).sum()) or 0)
+    checker.count(table, total, f"duplicate {' + '.join(key)}", key[0], n_dup)
+    return ranked.filter(ranked._copy == 0).drop("_copy") if n_dup else t
+
+
+# ------------------------------------------------------------------------------------- cleaning
+def _clean_orders(t, total, now_local, as_of, checker):
+    rules = [
+        ("null order_id", "order_id", t.order_id.isnull() | (engine.trim(t.order_id) == ""), True),
+        ("null customer_id", "customer_id", t.customer_id.isnull() | (engine.trim(t.customer_id) == ""), True),
+        ("null or unparseable order_ts", "order_ts", t.order_ts.isnull(), True),
+        ("null or unparseable amount", "amount", t.amount.isnull(), True),
+    ]
+    refund = ibis.literal(False)
+    if "is_refund" in t.columns:
+        refund = refund | t.is_refund.fill_null(False)
+    if "status" in t.columns:
+        refund = refund | engine.trim(t.status).lower().isin(sorted(REFUND_STATUSES)).fill_null(False)
+    rules += [
+        ("refund / cancellation", "status" if "status" in t.columns else "is_refund", refund, False),
+        ("negative amount not flagged as refund", "amount", t.amount < 0, True),
+        ("timestamp in the future", "order_ts", t.order_ts > now_local, True),
+        ("after the as-of date", "order_ts", t.order_ts.date() > as_of, False),
+    ]
+    clean = _exclude(t, "orders", total, rules, checker)
+    clean = _dedupe(clean, "orders", total, ["order_id"], ["order_ts", "customer_id", "amount"], checker)
+    n_zero = int(engine.execute_scalar((clean.amount == 0).sum()) or 0)
+    checker.count("orders", total, "zero amount", "amount", n_zero, action="kept (flagged)")
+    clean = _with_local_dates(clean, CONTRACT["orders"])
+    extra = {}
+    if "coupon" in clean.columns:
+        code = engine.trim(clean.coupon).lower()
+        extra["used_coupon"] = code.notnull() & ~code.isin(list(_FALSE) + ["none", "null", "nan"])
+    return clean.mutate(**extra) if extra else clean
+
+
+def _clean_events_like(name, t, total, now_local, as_of, ts_col, id_cols, checker):
+    rules = [(f"null {c}", c, t[c].isnull() | (engine.trim(t[c]) == ""), True) for c in id_cols]
+    rules += [
+        (f"null or unparseable {ts_col}", ts_col, t[ts_col].isnull(), True),
+        ("timestamp in the future", ts_col, t[ts_col] > now_local, True),
+        ("after the as-of date", ts_col, t[ts_col].date() > as_of, False),
+    ]
+    clean = _exclude(t, name, total, rules, checker)
+    return _with_local_dates(clean, CONTRACT[name])
+
+
+def _clean_customers(t, total, now_local, as_of, checker):
+    rules = [("null customer_id", "customer_id", t.customer_id.isnull() | (engine.trim(t.customer_id) == ""), True)]
+    if "signup_ts" in t.columns:
+        rules.append(("signed up after the as-of date", "signup_ts", t.signup_ts.date() > as_of, False))
+    clean = _exclude(t, "customers", total, rules, checker)
+    order = ["signup_ts"] if "signup_ts" in clean.columns else ["customer_id"]
+    clean = _dedupe(clean, "customers", total, ["customer_id"], order, checker)
+    extra = {}
+    clean = _with_local_dates(clean, CONTRACT["customers"])
+    if "birth_year" in clean.columns:
+        from_birth = as_of.year - clean.birth_year
+        extra["age"] = from_birth.fill_null(clean.age) if "age" in clean.columns else from_birth
+    if "referrer_id" in clean.columns:
+        extra["referrer_id"] = ibis.ifelse(engine.trim(clean.referrer_id) == "", ibis.null("string"), clean.referrer_id)
+    for col in ("member_tier", "community_role"):
+        if col in clean.columns:
+            extra[col] = ibis.ifelse(engine.trim(clean[col]) == "", ibis.null("string"), clean[col])
+    return clean.mutate(**extra) if extra else clean
+
+
+def _clean_order_items(t, total, orders, checker):
+    rules = [
+        ("null order_id", "order_id", t.order_id.isnull(), True),
+        ("null product_id", "product_id", t.product_id.isnull(), True),
+    ]
+    if "quantity" in t.columns:
+        rules.append(("quantity not positive", "quantity", t.quantity <= 0, True))
+    clean = _exclude(t, "order_items", total, rules, checker)
+    kept = clean.semi_join(orders, clean.order_id == orders.order_id)
+    n_orphan = int(engine.execute_scalar(clean.count())) - int(engine.execute_scalar(kept.count()))
+    checker.count("order_items", total, "order excluded or unknown", "order_id", n_orphan, raises=False)
+    if "quantity" not in kept.columns:
+        kept = kept.mutate(quantity=ibis.literal(1, "int64"))
+    return kept.mutate(quantity=kept.quantity.fill_null(1))
+
+
+def _clean_simple(name, t, total, checker):
+    spec = CONTRACT[name]
+    rules = [(f"null {c}", c, t[c].isnull(), True) for c in spec.required if spec.kind(c) == "id"]
+    clean = _exclude(t, name, total, rules, checker)
+    if spec.key:
+        order = [c for c in spec.names if c in clean.columns][:3]
+        clean = _dedupe(clean, name, total, list(spec.key), order, checker)
+    if name == "campaigns":
+        for c in ("start", "end"):
+            if c in clean.columns:
+                clean = clean.mutate(**{c: clean[c].date()})
+    if name == "campaign_assignments":
+        clean = clean.mutate(group=engine.trim(clean.group).lower())
+    if name == "tier_history":
+        clean = clean.mutate(tier=ibis.ifelse(engine.trim(clean.tier) == "", ibis.null("string"), clean.tier))
+    return _with_local_dates(clean, spec)
+
+
+def _date_column(ts_column: str) -> str:
+    """Name of the local-date column derived from a timestamp column (``shipped_ts`` -> ``shipped_date``)."""
+    if ts_column in _TIMESTAMP_COLUMNS:
+        return _TIMESTAMP_COLUMNS[ts_column]
+    return ts_column[:-3] + "_date" if ts_column.endswith("_ts") else ts_column + "_date"
+
+
+def _with_local_dates(t: ibis.Table, spec: TableSpec) -> ibis.Table:
+    """Add the local date of every timestamp column that has none yet."""
+    extra = {_date_column(c): t[c].date() for c in spec.names
+             if c in t.columns and spec.kind(c) == "timestamp" and _date_column(c) not in t.columns}
+    return t.mutate(**extra) if extra else t
+
+
+# ---------------------------------------------------------------------------------------- entry
+def load_dataset(
+    source: Any = "demo",
+    *,
+    time_zone: str = "UTC",
+    as_of: str | _dt.date | None = None,
+    strict: bool = False,
+    backend: Any = None,
+    materialize: bool = True,
+) -> Dataset:
+    """Load, validate and clean a data source.
+
+    Parameters
+    ----------
+    source : str, Path, dict of DataFrames or ibis backend
+        ``"demo"`` (generated synthetic shop), ``"cdnow"`` / ``"cdnow_sample"`` (real CDNOW purchase
+        log shipped with ``lifetimes``), a folder of ``<table>.parquet`` / ``<table>.csv`` files, a
+        ``.duckdb`` file, a database URL ibis understands (``postgres://...``), an ibis connection,
+        or a dict ``{"orders": df, ...}``. A database URL or connection is also the engine: the
+        aggregations run inside that database and nothing is written into it.
+    time_zone : str
+        Business time zone (IANA name, e.g. ``"Asia/Shanghai"``). Dates are local dates in it.
+    as_of : str or date, optional
+        Last local date to include. Default: the date of the last valid order.
+    strict : bool
+        Raise :class:`ContractError` on the first row-level problem instead of excluding and
+        counting the rows.
+    backend : ibis backend or "duckdb" or "spark", optional
+        Engine to run on; default an in-memory DuckDB.
+    materialize : bool
+        Store the clean tables in the engine (fast repeated queries) rather than keeping them as
+        views over the raw input. Ignored (views) when the source database is the engine.
+
+    Returns
+    -------
+    Dataset
+    """
+    if isinstance(source, str) and "://" in source:
+        source = ibis.connect(source)  # any SQL database ibis reaches
+    if isinstance(source, ibis.BaseBackend) and backend is None and source.name in ("duckdb", "pyspark"):
+        backend, materialize = source, False  # compute where the data is; never write into it
+    if backend is None or backend == "duckdb":
+        backend = engine.duckdb_backend()
+    elif backend == "spark":
+        backend = engine.spark_backend()
+    try:
+        now_local = pd.Timestamp.now(tz=time_zone).tz_localize(None).to_pydatetime()
+    except Exception as err:
+        raise ParameterError(f"unknown time zone {time_zone!r} (use an IANA name such as 'Asia/Shanghai')") from err
+
+    raw, label, facts = _read_raw(source, backend)
+    if "orders" not in raw:
+        raise ContractError("orders", None, "the data source has no orders table (the only required table)")
+    checker = _Checker(strict)
+    typed = {}
+    for name, table in raw.items():
+        if name not in CONTRACT:
+            continue
+        spec = CONTRACT[name]
+        if isinstance(table, pd.DataFrame):
+            table = engine.as_table(_localize_frame(table, spec, time_zone), f"raw_{name}", backend)
+        typed[name] = _typed(table, spec, time_zone, backend.name, checker)
+
+    orders, n_orders = typed["orders"]
+    if as_of is None:
+        last = engine.execute_scalar(orders.filter(orders.order_ts <= now_local).order_ts.max())
+        if last is None or pd.isna(last):
+            raise ContractError("orders", "order_ts", "no order has a valid timestamp", n_orders)
+        as_of = pd.Timestamp(last).date()
+    as_of = pd.Timestamp(as_of).date()
+
+    clean = {"orders": _clean_orders(orders, n_orders, now_local, as_of, checker)}
+    for name, (t, n) in typed.items():
+        if name == "orders":
+            continue
+        if name == "customers":
+            clean[name] = _clean_customers(t, n, now_local, as_of, checker)
+        elif name == "events":
+            clean[name] = _clean_events_like("events", t, n, now_local, as_of, "event_ts",
+                                             ["customer_id", "event_name"], checker)
+        elif name == "tickets":
+            clean[name] = _clean_events_like("tickets", t, n, now_local, as_of, "ts", ["customer_id"], checker)
+        elif name == "order_items":
+            clean[name] = _clean_order_items(t, n, clean["orders"], checker)
+        else:
+            clean[name] = _clean_simple(name, t, n, checker)
+
+    if materialize:
+        clean = {name: backend.create_table(f"clean_{name}", t, overwrite=True) for name, t in clean.items()}
+    quality = checker.frame()
+    kept = {name: int(engine.execute_scalar(t.count())) for name, t in clean.items()}
+    facts.update(rows_kept=kept, rows_read={n: c for n, (_, c) in typed.items()})
+    return Dataset(clean, quality, time_zone, as_of, label, backend, facts)

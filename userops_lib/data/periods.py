@@ -1,0 +1,91 @@
+"""Calendar periods (day, ISO week, month, quarter, year) of local dates, numbered so that
+consecutive periods differ by 1.
+
+Every period calculation of the library goes through these functions, in the engine
+(:func:`period_index` on a DATE column) and in Python (:func:`index_of` on one date), so a period
+means the same everywhere. A period is identified by its start date: the day itself, the Monday of
+an ISO week, the first day of a month, quarter or year.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from ..exceptions import ParameterError
+
+__all__ = ["PERIODS", "check_period", "period_index", "index_of", "period_start", "period_label",
+           "last_complete_index", "period_frame"]
+
+#: Period names accepted wherever a ``period`` parameter is documented with them.
+PERIODS = ("day", "week", "month", "quarter", "year")
+_EPOCH = pd.Timestamp("1970-01-01")
+
+
+def check_period(period: str, allowed=PERIODS) -> str:
+    """``period`` itself when it is one of ``allowed``, else a :class:`ParameterError` naming them."""
+    if period not in allowed:
+        raise ParameterError(f"period must be one of {', '.join(allowed)}; got {period!r}")
+    return period
+
+
+def period_index(date_col: ibis.Value, period: str) -> ibis.Value:
+    """Integer index of the period a local DATE falls in (consecutive periods differ by 1)."""
+    if period == "day":
+        return date_col.epoch_days()
+    if period == "week":
+        # 1970-01-01 was a Thursday: shifting by 3 days makes every index start on a Monday.
+        return (date_col.epoch_days() + 3) // 7
+    if period == "month":
+        return date_col.year().cast("int64") * 12 + date_col.month().cast("int64") - 1
+    if period == "year":
+        return date_col.year().cast("int64")
+    return date_col.year().cast("int64") * 4 + date_col.quarter().cast("int64") - 1
+
+
+def index_of(day: _dt.date, period: str) -> int:
+    """Python twin of :func:`period_index` for one date."""
+    days = (pd.Timestamp(day) - _EPOCH).days
+    return {"day": days, "week": (days + 3) // 7, "month": day.year * 12 + day.month - 1,
+            "quarter": day.year * 4 + (day.month - 1) // 3, "year": day.year}[period]
+
+
+def period_start(index, period: str) -> pd.Series:
+    """Start dates (datetime64) of period indexes."""
+    idx = pd.Series(np.asarray(index, dtype="int64"))
+    if period == "day":
+        return _EPOCH + pd.to_timedelta(idx, unit="D")
+    if period == "week":
+        return _EPOCH + pd.to_timedelta(idx * 7 - 3, unit="D")
+    months = {"month": idx, "quarter": idx * 3, "year": idx * 12}[period]
+    return pd.to_datetime(pd.DataFrame({"year": months // 12, "month": months % 12 + 1, "day": 1}))
+
+
+def period_label(start: pd.Series, period: str) -> pd.Series:
+    if period == "month":
+        return start.dt.strftime("%Y-%m")
+    if period == "quarter":
+        return start.dt.year.astype(str) + "-Q" + start.dt.quarter.astype(str)
+    if period == "year":
+        return start.dt.year.astype(str)
+    return start.dt.strftime("%Y-%m-%d")
+
+
+def last_complete_index(as_of: _dt.date, period: str) -> int:
+    """Index of the last period that ends on or before ``as_of``."""
+    idx = index_of(as_of, period)
+    next_start = period_start([idx + 1], period).iloc[0].date()
+    return idx if next_start - _dt.timedelta(days=1) <= as_of else idx - 1
+
+
+def period_frame(indexes, period: str, as_of: _dt.date) -> pd.DataFrame:
+    """``period_start, period_end, period, complete`` for a range of period indexes."""
+    idx = np.asarray(indexes, dtype="int64")
+    start = period_start(idx, period)
+    end = period_start(idx + 1, period) - pd.Timedelta(days=1)
+    return pd.DataFrame({"_p": idx, "period_start": start, "period_end": end,
+                         "period": period_label(start, period),
+                         "complete": idx <= last_complete_index(as_of, period)})

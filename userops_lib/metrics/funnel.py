@@ -1,0 +1,453 @@
+"""Conversion funnels (转化漏斗): how many users get from a first step (a visit) to a last one (a purchase).
+
+A user *enters* the funnel with their **first** step-1 event (inside ``start``/``end`` when given);
+the window runs from that event, and a later step-1 event does not restart it. Every step has to
+happen at most ``window`` after the entry (bound included). The three order modes:
+
+``"sequential"`` (the standard ordered funnel)
+    Step k is matched at the user's first step-k event at or after the time matched for step k-1.
+    Any other events may come in between.
+``"strict"``
+    The steps must be consecutive among the user's events *of the funnel's step types* from the
+    entry on: the user's next funnel-step event after step k-1 must be step k. Events of other
+    types (a ``share``, a ``review``) do not break the chain, but any funnel-step event that is not
+    the next step does, including a repeat of a step already matched (``visit, product_view,
+    product_view, add_to_cart`` stops at ``product_view``). Events with the same timestamp are
+    ordered by step number.
+``"any"``
+    Step k counts when the user has a step-k event anywhere in the window after the entry, in any
+    order; a user reaches step k when they have steps 1..k. Times between steps have no direction
+    here and are left empty; the time to convert is the time of the latest of the steps' first
+    events.
+
+Times between steps are computed from the (naive, business-local) timestamps. Everything per user
+is one ibis expression (one join and aggregation per step) run by the engine; only one row per
+group comes back.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+import re
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from ..data import engine
+from ..data.load import Dataset
+from ..exceptions import ContractError, MissingTableError, ParameterError
+
+__all__ = [
+    "DEFAULT_STEPS",
+    "FUNNEL_ORDERS",
+    "campaign_funnel",
+    "format_duration",
+    "funnel",
+    "parse_window",
+    "time_to_convert",
+]
+
+#: The default e-commerce purchase funnel.
+DEFAULT_STEPS = ("visit", "product_view", "add_to_cart", "checkout", "purchase")
+#: Accepted values of ``order``.
+FUNNEL_ORDERS = ("sequential", "strict", "any")
+_UNKNOWN = "unknown"
+# Default time-to-convert bucket edges, in seconds (cut at the window).
+_EDGES = (60, 300, 900, 1800, 3600, 7200, 21600, 43200, 86400, 172800, 259200, 604800, 1209600,
+          2592000, 5184000, 7776000)
+
+
+# ------------------------------------------------------------------------------------ inputs
+def parse_window(window) -> pd.Timedelta:
+    """``"7d"``, ``"30d"``, ``"1h"``, ``"90min"``, a ``datetime.timedelta`` or ``pd.Timedelta`` → Timedelta."""
+    if isinstance(window, (int, float, np.number)) and not isinstance(window, bool):
+        raise ParameterError(f"window {window!r} has no unit: write e.g. '7d', '1h' or '30min'")
+    if isinstance(window, str):  # pandas 3 deprecates the lower-case day unit ("7d")
+        window = re.sub(r"(?<=\d)\s*d(?![a-z])", "D", window.strip())
+    try:
+        value = pd.Timedelta(window)
+    except (ValueError, TypeError):
+        raise ParameterError(f"window {window!r} is not a duration: write e.g. '7d', '1h' or '30min'") from None
+    if pd.isna(value) or value <= pd.Timedelta(0):
+        raise ParameterError(f"window must be a positive duration; got {window!r}")
+    return value
+
+
+def _check_steps(steps) -> tuple[str, ...]:
+    steps = (steps,) if isinstance(steps, str) else tuple(steps)
+    if len(steps) < 2:
+        raise ParameterError(f"a funnel needs at least two steps; got {list(steps)}")
+    if len(set(steps)) < len(steps):
+        raise ParameterError(f"funnel steps must be different event names; got {list(steps)}")
+    return steps
+
+
+def _events_input(events, customers=None):
+    """(events table, customers table or None, Dataset or None) from any accepted input."""
+    if isinstance(events, Dataset):
+        data = events
+        table = data.table("events", "The funnel")
+        return table, customers if customers is not None else data.tables.get("customers"), data
+    table = engine.as_table(events, "events")
+    missing = [c for c in ("customer_id", "event_ts", "event_name") if c not in table.columns]
+    if missing:
+        raise ContractError("events", missing[0], "missing column (pass a Dataset from load_dataset, or a table "
+                            f"of the clean form; columns present: {', '.join(table.columns)})")
+    if customers is not None:
+        customers = engine.as_table(customers, "customers")
+    return table, customers, None
+
+
+
+# ------------------------------------------------------------------------------- per-user steps
+def _entries(ev: ibis.Table, first_step: str, start, end, by_event: str | None) -> ibis.Table:
+    """One row per user entering the funnel: ``customer_id, _t1`` (first step-1 event) and ``_g``."""
+    s1 = ev.filter(ev._name == first_step)
+    if start is not None:
+        s1 = s1.filter(s1._date >= pd.Timestamp(start).date())
+    if end is not None:
+        s1 = s1.filter(s1._date <= pd.Timestamp(end).date())
+    # attribute of the entry event itself (first touch); ties in time are broken by the engine
+    group = s1[by_event].cast("string").argmin(s1._ts) if by_event else ibis.literal(None, "string")
+    return s1.group_by("customer_id").agg(_t1=s1._ts.min(), _g=group)
+
+
+def _sequential(ev, entries, steps, window) -> ibis.Table:
+    cur = entries
+    for k in range(2, len(steps) + 1):
+        step = ev.filter(ev._name == steps[k - 1])
+        j = step.join(cur, "customer_id")
+        j = j.filter(j._ts >= j[f"_t{k - 1}"], j._ts <= j._t1 + window)
+        hit = j.group_by("customer_id").agg(**{f"_t{k}": j._ts.min()})
+        cur = cur.left_join(hit, cur.customer_id == hit.customer_id).select(cur, hit[f"_t{k}"])
+    return cur
+
+
+def _in_window(ev, entries, window, names):
+    j = ev.filter(ev._name.isin(list(names))).join(entries.select("customer_id", "_t1"), "customer_id")
+    return j.filter(j._ts >= j._t1, j._ts <= j._t1 + window)
+
+
+def _any_order(ev, entries, steps, window) -> ibis.Table:
+    j = _in_window(ev, entries, window, steps[1:])
+    hit = j.group_by("customer_id").agg(**{
+        f"_t{k}": ibis.ifelse(j._name == s, j._ts, ibis.null()).min() for k, s in enumerate(steps[1:], 2)})
+    return entries.left_join(hit, entries.customer_id == hit.customer_id).select(
+        entries, *[hit[f"_t{k}"] for k in range(2, len(steps) + 1)])
+
+
+def _strict(ev, entries, steps, window) -> ibis.Table:
+    j = _in_window(ev, entries, window, steps)
+    number = ibis.cases(*[(j._name == s, i) for i, s in enumerate(steps)], else_=len(steps))
+    j = j.mutate(_pos=ibis.row_number().over(group_by=j.customer_id, order_by=[j._ts, number]))
+    j = j.filter(j._pos < len(steps))
+    expected = ibis.cases(*[(j._pos == i, s) for i, s in enumerate(steps)], else_="")
+    per = j.group_by("customer_id").agg(
+        _bad=ibis.ifelse(j._name != expected, j._pos, ibis.null()).min(), _m=j.count(),
+        **{f"_x{k}": ibis.ifelse(j._pos == k - 1, j._ts, ibis.null()).min() for k in range(2, len(steps) + 1)})
+    matched = per._bad.fill_null(per._m)  # length of the unbroken chain from the entry
+    per = per.select("customer_id", **{f"_t{k}": ibis.ifelse(matched >= k, per[f"_x{k}"], ibis.null())
+                                       for k in range(2, len(steps) + 1)})
+    return entries.left_join(per, entries.customer_id == per.customer_id).select(
+        entries, *[per[f"_t{k}"] for k in range(2, len(steps) + 1)])
+
+
+def _group_table(by, customers, columns) -> tuple[ibis.Table | None, str | None, str]:
+    """(customer → group table or None, event column or None, label of the group column)."""
+    if by is None:
+        return None, None, "group"
+    if isinstance(by, str):
+        if by in columns:
+            return None, by, by
+        if customers is not None and by in customers.columns:
+            return customers.select("customer_id", _g=customers[by].cast("string")), None, by
+        where = "" if customers is not None else " (no customers table was given)"
+        raise ParameterError(f"by={by!r} is neither a column of events ({', '.join(columns)}) nor of customers{where}")
+    table = engine.as_table(by, "by")
+    others = [c for c in table.columns if c != "customer_id"]
+    if "customer_id" not in table.columns or len(others) != 1:
+        raise ParameterError("by as a table needs exactly two columns, customer_id and the group; "
+                             f"got {', '.join(table.columns)}")
+    dupes = int(engine.execute_scalar(table.count() - table.customer_id.nunique()))
+    if dupes:
+        raise ContractError("by", "customer_id", "a customer appears more than once in the grouping table", dupes)
+    return table.select("customer_id", _g=table[others[0]].cast("string")), None, others[0]
+
+
+def _user_steps(events, steps, window, order, by, customers, start, end):
+    """Per-user table ``customer_id, _g, _t1.._tn`` plus facts for ``attrs``."""
+    steps = _check_steps(steps)
+    if order not in FUNNEL_ORDERS:
+        raise ParameterError(f"order must be one of {', '.join(FUNNEL_ORDERS)}; got {order!r}")
+    width = parse_window(window)
+    raw, customers, data = _events_input(events, customers)
+    group_map, by_event, label = _group_table(by, customers, raw.columns)
+    date = raw.event_date if "event_date" in raw.columns else raw.event_ts.date()
+    if date.type().is_timestamp():
+        date = date.date()
+    usable = raw.customer_id.notnull() & raw.event_ts.notnull() & raw.event_name.notnull()
+    excluded = int(engine.execute_scalar((~usable).sum())) if data is None else 0  # a Dataset is clean already
+    keep = {"customer_id": raw.customer_id.cast("string"), "_ts": raw.event_ts, "_name": raw.event_name, "_date": date}
+    if by_event:
+        keep[by_event] = raw[by_event]
+    ev = raw.filter(usable).select(**keep)
+    entries = _entries(ev, steps[0], start, end, by_event)
+    if group_map is not None:
+        entries = entries.left_join(group_map, entries.customer_id == group_map.customer_id).select(
+            "customer_id", "_t1", _g=group_map._g)
+    interval = ibis.interval(seconds=int(width.total_seconds()))
+    build = {"sequential": _sequential, "strict": _strict, "any": _any_order}[order]
+    users = build(ev, entries, steps, interval)
+    facts = {"steps": list(steps), "window": width, "order": order, "by": label if by is not None else None,
+             "excluded_events": excluded, "start": start, "end": end}
+    last = (pd.Timestamp(data.as_of) + pd.Timedelta(days=1)) if data is not None else None
+    return users, facts, last
+
+
+def _reached(users, k):
+    cond = users._t1.notnull()
+    for i in range(2, k + 1):
+        cond = cond & users[f"_t{i}"].notnull()
+    return cond
+
+
+def _seconds(ts):
+    return ts.epoch_seconds().cast("float64")
+
+
+def _time_to(users, k, order):
+    """Seconds from the entry to reaching step k (the latest first event of steps 1..k for 'any')."""
+    if order != "any":
+        return _seconds(users[f"_t{k}"]) - _seconds(users._t1)
+    latest = users._t1 if k == 1 else ibis.greatest(*[users[f"_t{i}"] for i in range(1, k + 1)])
+    return _seconds(latest) - _seconds(users._t1)
+
+
+# ------------------------------------------------------------------------------------ funnel
+def funnel(events, steps=DEFAULT_STEPS, window="7d", order: str = "sequential", by=None, *,
+           customers=None, start=None, end=None) -> pd.DataFrame:
+    """Users reaching each step of a funnel within ``window`` of their first step-1 event.
+
+    Parameters
+    ----------
+    events : Dataset, ibis.Table or pandas.DataFrame
+        A dataset (its ``events`` table), or a table with ``customer_id, event_ts, event_name`` and
+        optionally ``event_date`` and attribute columns such as ``platform``.
+    steps : sequence of str
+        Event names, in funnel order (at least two, all different).
+    window : str or timedelta
+        Time allowed from the entry event for all steps: ``"7d"``, ``"30d"``, ``"1h"``...
+    order : {"sequential", "strict", "any"}
+        How the steps must be ordered; see the module documentation for the exact rules.
+    by : str or table, optional
+        Breakdown: a column of events (``platform``: the value on the entry event), a column of
+        customers (``channel``, ``member_tier``: joined on ``customer_id``), or a table of
+        ``customer_id`` and one group column (e.g. a campaign's assignment). Users without a value
+        are in group ``"unknown"``, counted in ``attrs["users_without_group"]``.
+    customers : Dataset table, ibis.Table or pandas.DataFrame, optional
+        Customers for a ``by`` column when ``events`` is not a Dataset.
+    start, end : date-like, optional
+        Only users whose entry event falls on these local dates (inclusive) enter the funnel; their
+        later steps may be after ``end``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (group,) step: the group column when ``by`` is given, then ``group_users``
+        (users entering the funnel in the group), ``step_number, step, users,
+        conversion_from_previous, conversion_from_start, dropped_from_previous``,
+        ``median_time_from_previous, p80_time_from_previous`` (between the previous step's matched
+        event and this one, users who reached this step; empty for ``order="any"``) and
+        ``median_time_from_start`` (Timedeltas; quantiles interpolate linearly).
+        ``attrs``: ``steps, window, order, by, users_entering, excluded_events`` (rows without
+        customer, time or name, for a bare table), ``users_without_group`` and
+        ``users_with_open_window`` (entered less than ``window`` before the dataset's as-of date,
+        so they still had time to convert; counted, not removed).
+
+    Raises
+    ------
+    MissingTableError
+        When a Dataset has no ``events`` table.
+    ParameterError
+        For fewer than two steps, repeated steps, an unknown order, window or ``by``.
+    """
+    users, facts, last = _user_steps(events, steps, window, order, by, customers, start, end)
+    n = len(facts["steps"])
+    group = users._g.fill_null(_UNKNOWN) if by is not None else ibis.literal("all")
+    aggs = {"_no_group": users._g.isnull().sum().cast("int64")}
+    if last is not None:
+        aggs["_open"] = (users._t1 + ibis.interval(seconds=int(facts["window"].total_seconds()))
+                         >= last.to_pydatetime()).sum().cast("int64")
+    for k in range(1, n + 1):
+        reached = _reached(users, k)
+        aggs[f"users_{k}"] = reached.sum().cast("int64")
+        since_start = ibis.ifelse(reached, _time_to(users, k, order), ibis.null())
+        aggs[f"start_{k}"] = since_start.median()
+        if k > 1 and order != "any":
+            gap = ibis.ifelse(reached, _seconds(users[f"_t{k}"]) - _seconds(users[f"_t{k - 1}"]), ibis.null())
+            aggs[f"med_{k}"], aggs[f"p80_{k}"] = gap.median(), gap.quantile(0.8)
+    wide = engine.execute(users.group_by(_group=group).agg(**aggs))
+    return _long_funnel(wide, facts, by)
+
+
+def _long_funnel(wide: pd.DataFrame, facts: dict, by) -> pd.DataFrame:
+    steps, label = facts["steps"], facts["by"] or "group"
+    if wide.empty and by is None:  # nobody entered: still one row per step, with zeros
+        wide = pd.DataFrame([{c: (0 if c.startswith(("users_", "_no", "_open")) else np.nan) for c in wide.columns}])
+        wide["_group"] = "all"
+    rows = []
+    for k, step in enumerate(steps, 1):  # one block per step (a handful), vectorised over groups
+        users = wide[f"users_{k}"].astype("int64")
+        prev = wide[f"users_{k - 1}"].astype("int64") if k > 1 else users
+        first = wide["users_1"].astype("int64")
+        block = pd.DataFrame({
+            label: wide["_group"], "group_users": first, "step_number": k, "step": step, "users": users,
+            "conversion_from_previous": _rate(users, prev), "conversion_from_start": _rate(users, first),
+            "dropped_from_previous": prev - users,
+            "median_time_from_previous": _td(wide.get(f"med_{k}")), "p80_time_from_previous": _td(wide.get(f"p80_{k}")),
+            "median_time_from_start": _td(wide[f"start_{k}"]) if k > 1 else pd.Timedelta(0)})
+        rows.append(block)
+    out = pd.concat(rows, ignore_index=True)
+    out = out.sort_values(["group_users", label, "step_number"], ascending=[False, True, True], ignore_index=True)
+    if by is None:
+        out = out.drop(columns=[label, "group_users"])
+    out.attrs.update(facts)
+    out.attrs["users_entering"] = int(wide["users_1"].sum())
+    out.attrs["users_without_group"] = int(wide["_no_group"].sum()) if by is not None else 0
+    out.attrs["users_with_open_window"] = int(wide["_open"].sum()) if "_open" in wide else None
+    return out
+
+
+def _rate(num, den) -> pd.Series:
+    num, den = pd.Series(num, dtype="float64"), pd.Series(den, dtype="float64")
+    return (num / den.where(den > 0)).astype("float64")
+
+
+def _td(seconds) -> pd.Series | pd.Timedelta:
+    if seconds is None:
+        return pd.NaT
+    return pd.to_timedelta(pd.Series(seconds, dtype="float64").round(), unit="s")
+
+
+# ---------------------------------------------------------------------------- time to convert
+def format_duration(value) -> str:
+    """A Timedelta as a short reading: ``"42s"``, ``"4.2 min"``, ``"3.5 h"``, ``"2.1 d"`` (``"–"`` if missing)."""
+    if value is None or pd.isna(value):
+        return "–"
+    seconds = pd.Timedelta(value).total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.0f}s"
+
+
+def _label(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+def time_to_convert(events, steps=DEFAULT_STEPS, window="7d", order: str = "sequential", *, bins=None,
+                    customers=None, start=None, end=None) -> pd.DataFrame:
+    """Distribution of the time from the entry (step 1) to the last step, for users who converted.
+
+    Parameters
+    ----------
+    events, steps, window, order, customers, start, end
+        As for :func:`funnel`.
+    bins : sequence of str or timedelta, optional
+        Upper bounds of the buckets (increasing). Default: 1min, 5min, 15min, 30min, 1h, 2h, 6h,
+        12h, 1d, 2d, 3d, 7d, 14d, 30d, 60d, 90d, cut at the window, which is always the last bound.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per bucket ``(lower, upper]`` (the first one includes 0): ``bucket, upper,
+        converted_users, share, cumulative_share``. ``attrs``: ``users_entering,
+        converted_users, median, p80`` (Timedeltas) and the funnel facts.
+    """
+    users, facts, _ = _user_steps(events, steps, window, order, None, customers, start, end)
+    n, limit = len(facts["steps"]), facts["window"].total_seconds()
+    edges = sorted({parse_window(b).total_seconds() for b in bins} if bins is not None
+                   else {e for e in _EDGES if e < limit})
+    edges = [e for e in edges if e < limit] + [limit]
+    seconds = ibis.ifelse(_reached(users, n), _time_to(users, n, order), ibis.null())
+    bucket = ibis.cases(*[(seconds <= e, i) for i, e in enumerate(edges)], else_=len(edges))
+    conv = users.filter(seconds.notnull())
+    per = engine.execute(conv.group_by(_b=bucket).agg(converted_users=conv.count()))
+    stats = engine.execute(users.agg(entering=users.count(), med=seconds.median(), p80=seconds.quantile(0.8)))
+    labels = [f"≤ {_label(edges[0])}"] + [f"{_label(a)}–{_label(b)}" for a, b in itertools.pairwise(edges)]
+    out = pd.DataFrame({"_b": range(len(edges)), "bucket": labels, "upper": pd.to_timedelta(edges, unit="s")})
+    out = out.merge(per, on="_b", how="left").drop(columns="_b")
+    out["converted_users"] = out["converted_users"].fillna(0).astype("int64")
+    total = int(out["converted_users"].sum())
+    out["share"] = _rate(out["converted_users"], pd.Series(total, index=out.index))
+    out["cumulative_share"] = out["share"].cumsum()
+    out.attrs.update(facts)
+    out.attrs.update(users_entering=int(stats.entering.iloc[0]), converted_users=total,
+                     median=_td(stats.med).iloc[0], p80=_td(stats.p80).iloc[0])
+    return out
+
+
+# ---------------------------------------------------------------------------- campaign funnel
+def campaign_funnel(data: Dataset, steps=DEFAULT_STEPS, window="7d", order: str = "sequential",
+                    campaign_ids=None) -> pd.DataFrame:
+    """The funnel of each campaign's treatment and control groups, during the campaign.
+
+    Groups come from ``campaign_assignments`` (who was targeted or held out), not from
+    ``orders.campaign_id``: an order tag only marks buyers, so it cannot tell who entered the funnel
+    and dropped out. Users enter with their first step-1 event between the campaign's ``start`` and
+    ``end`` dates (the whole data when a date is missing); their later steps may fall after ``end``
+    within the window.
+
+    Parameters
+    ----------
+    data : Dataset
+        Needs ``events``, ``campaign_assignments`` and ``campaigns``.
+    steps, window, order
+        As for :func:`funnel`.
+    campaign_ids : list of str, optional
+        Campaigns to show (default: every campaign with assignments).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`funnel` grouped by ``group`` (treatment / control), with
+        ``campaign_id, name, assigned_users`` (users assigned to the group) and
+        ``share_of_assigned`` (users at the step / assigned users; the comparison that also
+        counts the campaign's effect on entering the funnel) in front. Users who entered the funnel
+        but were not assigned to the campaign are left out (the funnel is about the two groups).
+    """
+    for name in ("events", "campaign_assignments", "campaigns"):
+        if not data.has(name):
+            raise MissingTableError(name, "The campaign funnel")
+    assign, campaigns = data.table("campaign_assignments"), data.table("campaigns")
+    sizes = engine.execute(assign.group_by(["campaign_id", "group"]).agg(assigned_users=assign.count()))
+    info = engine.execute(campaigns)
+    ids = list(campaign_ids) if campaign_ids is not None else sorted(sizes.campaign_id.unique())
+    blocks = []
+    for cid in ids:  # one funnel per campaign (a handful)
+        row = info[info.campaign_id == cid]
+        first = row.iloc[0] if len(row) else pd.Series(dtype=object)
+        members = assign.filter(assign.campaign_id == cid).select("customer_id", group=assign.group)
+        part = funnel(data, steps, window, order, by=members, start=_date_or_none(first.get("start")),
+                      end=_date_or_none(first.get("end")))
+        part = part[part["group"] != _UNKNOWN]  # users the campaign did not assign
+        part.insert(0, "campaign_id", cid)
+        part.insert(1, "name", first.get("name", cid) if len(row) else cid)
+        blocks.append(part)
+    if not blocks:
+        return pd.DataFrame()
+    out = pd.concat(blocks, ignore_index=True).merge(sizes, on=["campaign_id", "group"], how="left")
+    out["assigned_users"] = out["assigned_users"].fillna(0).astype("int64")
+    out["share_of_assigned"] = _rate(out["users"], out["assigned_users"])
+    front = ["campaign_id", "name", "group", "assigned_users", "group_users", "step_number", "step", "users",
+             "share_of_assigned"]
+    return out[front + [c for c in out.columns if c not in front]]
+
+
+def _date_or_none(value) -> _dt.date | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()

@@ -1,0 +1,323 @@
+"""Voice of the customer: NPS, CSAT, the most frequent answers, complaint rate and resolution time.
+
+Surveys
+-------
+A survey "asks" a question when at least one of its rows has that ``question`` (compared trimmed
+and case-insensitive). Its *invited* customers are the distinct ``(survey_id, customer_id)`` pairs
+of any of its rows, including rows with neither answer nor score (an invitation without a
+response); *respondents* are the pairs with an answer or a score to the question; *scored* are
+the respondents with a score on the scale. A respondent without a valid score is counted in
+``unscored``, and a second score of the same customer in the same survey in ``duplicate_scores``
+(the latest by ``ts`` is used): nothing is left out without being counted.
+
+NPS = % promoters (9-10) - % detractors (0-6) of the scored respondents, in points (-100 to 100).
+CSAT = share of scores >= ``satisfied_min`` on a 1-5 scale.
+"""
+
+from __future__ import annotations
+
+import ibis
+import pandas as pd
+
+from ..data import engine
+from ..exceptions import ContractError, ParameterError
+from ..data.periods import check_period, period_frame, period_index
+
+__all__ = ["complaint_rate", "csat", "nps", "survey_rounds", "top_answers"]
+
+
+
+# ------------------------------------------------------------------------------------- inputs
+def _is_dataset(data) -> bool:
+    return hasattr(data, "table") and hasattr(data, "has")
+
+
+def _surveys(data) -> ibis.Table:
+    t = data.table("surveys", "Voice of the customer") if _is_dataset(data) else engine.as_table(data, "surveys")
+    for col in ("customer_id", "survey_id", "question"):
+        if col not in t.columns:
+            raise ContractError("surveys", col, f"missing column (columns present: {', '.join(t.columns)})")
+    return t
+
+
+def _norm(text: ibis.Value) -> ibis.Value:
+    return engine.trim(text.cast("string")).lower()
+
+
+def _asked(surveys: ibis.Table, question: str, survey_id) -> tuple[ibis.Table, ibis.Value]:
+    """Rows of the surveys asking ``question`` (optionally one survey), and the is-this-question flag."""
+    is_q = _norm(surveys.question) == question.strip().lower()
+    ids = surveys.filter(is_q).select("survey_id").distinct()
+    rows = surveys.semi_join(ids, "survey_id")
+    if survey_id is not None:
+        rows = rows.filter(rows.survey_id == str(survey_id))
+    return rows, _norm(rows.question) == question.strip().lower()
+
+
+def _pairs(data, question: str, survey_id, low: float, high: float) -> ibis.Table:
+    """One row per invited (survey, customer): ``responded``, ``score`` (latest valid), ``n_scores``."""
+    rows, is_q = _asked(_surveys(data), question, survey_id)
+    answer = _norm(rows.answer) if "answer" in rows.columns else ibis.null("string")
+    score = rows.score if "score" in rows.columns else ibis.null("float64")
+    valid = is_q & score.notnull() & (score >= low) & (score <= high)
+    responded = is_q & (score.notnull() | (answer.notnull() & (answer != "")))
+    latest = (score.argmax(rows.ts, where=valid) if "ts" in rows.columns else score.max(where=valid))
+    return rows.group_by(["survey_id", "customer_id"]).aggregate(
+        responded=responded.fill_null(False).any().cast("int64"), score=latest,
+        n_scores=valid.fill_null(False).cast("int64").sum())
+
+
+def _segmented(data, pairs: ibis.Table, by, segment_column, missing: str) -> tuple[ibis.Table, str | None]:
+    """``pairs`` with a ``segment`` column (``missing`` for customers the segmentation lacks)."""
+    if by is None:
+        return pairs.mutate(segment=ibis.literal("all")), None
+    if isinstance(by, str):
+        if not _is_dataset(data) or not data.has_column("customers", by):
+            raise ContractError("customers", by, "segment column not found (pass a Dataset whose customers table "
+                                "has it, or a frame of customer_id -> segment)")
+        cust = data.table("customers")
+        seg, name = cust.select(cid="customer_id", _seg=cust[by].cast("string")), by
+    else:
+        frame = by if isinstance(by, pd.DataFrame) else engine.execute(engine.as_table(by, "by"))
+        others = [c for c in frame.columns if c not in ("customer_id", "survey_id")]
+        if "customer_id" not in frame.columns or not others:
+            raise ParameterError("by: expected a column of customers or a frame with customer_id (optionally "
+                                 "survey_id) and a segment column")
+        name = segment_column or others[0]
+        cols = {"cid": frame["customer_id"].astype(str), "_seg": frame[name].astype("string")}
+        if "survey_id" in frame.columns:  # a segment per survey round, e.g. the stage when it was sent
+            cols["sid"] = frame["survey_id"].astype(str)
+        seg = ibis.memtable(pd.DataFrame(cols))
+    on = [pairs.customer_id == seg.cid] + ([pairs.survey_id == seg.sid] if "sid" in seg.columns else [])
+    j = pairs.left_join(seg, on)
+    return j.mutate(segment=j._seg.fill_null(missing)).drop(*[c for c in ("cid", "sid", "_seg") if c in j.columns]), name
+
+
+def _base_counts(p: ibis.Table) -> dict:
+    return {"invited": p.count(), "respondents": p.responded.sum(), "scored": p.score.count(),
+            "unscored": (p.responded.cast("bool") & p.score.isnull()).cast("int64").sum(),
+            "duplicate_scores": ibis.greatest(p.n_scores - 1, 0).sum()}
+
+
+def _finish(df: pd.DataFrame, name: str | None) -> pd.DataFrame:
+    for col in ("invited", "respondents", "scored", "unscored", "duplicate_scores"):
+        df[col] = df[col].fillna(0).astype("int64")
+    df["response_rate"] = df["respondents"] / df["invited"].where(df["invited"] > 0)
+    df = df.sort_values("invited", ascending=False, ignore_index=True)
+    return df.rename(columns={"segment": name}) if name else df.drop(columns="segment")
+
+
+# ---------------------------------------------------------------------------------- metrics
+def nps(data, survey_id=None, question: str = "nps", by=None, segment_column: str | None = None,
+        missing_segment: str = "unknown") -> pd.DataFrame:
+    """Net Promoter Score with counts and response rate, overall or by segment.
+
+    Parameters
+    ----------
+    data : Dataset, ibis.Table or pandas.DataFrame
+        A Dataset with ``surveys`` (or the clean ``surveys`` table itself).
+    survey_id : str, optional
+        One survey; default every survey asking ``question``.
+    question : str
+        Question code of the 0-10 recommendation score.
+    by : str or pandas.DataFrame, optional
+        A ``customers`` column (e.g. ``"member_tier"``), or a frame of ``customer_id`` and a
+        segment (e.g. :func:`userops_lib.metrics.lifecycle.customer_stage`, an RFM segment table). A
+        frame with a ``survey_id`` column gives each survey round its own segments (matched on
+        ``survey_id`` and ``customer_id``), e.g. the lifecycle stage when that round was sent
+        (see :func:`survey_rounds`); a ``customers`` column is the customer's value today.
+    segment_column : str, optional
+        Segment column of the ``by`` frame; default its first column other than ``customer_id``
+        and ``survey_id``.
+    missing_segment : str
+        Segment of invited customers the segmentation has no value for (e.g. ``"non-member"``
+        for an empty ``member_tier``); they are kept, never dropped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row (or one per segment, largest first; customers without a segment are in
+        ``missing_segment``): ``invited``, ``respondents``, ``response_rate``, ``scored``, ``promoters``
+        (9-10), ``passives`` (7-8), ``detractors`` (0-6), ``promoter_share``,
+        ``detractor_share``, ``nps`` (points), ``unscored``, ``duplicate_scores``.
+    """
+    p, name = _segmented(data, _pairs(data, question, survey_id, 0, 10), by, segment_column, missing_segment)
+    df = engine.execute(p.group_by("segment").aggregate(
+        **_base_counts(p), promoters=(p.score >= 9).cast("int64").sum(),
+        passives=((p.score >= 7) & (p.score < 9)).cast("int64").sum(),
+        detractors=(p.score < 7).cast("int64").sum()))
+    for col in ("promoters", "passives", "detractors"):
+        df[col] = df[col].fillna(0).astype("int64")
+    scored = df["scored"].where(df["scored"] > 0)
+    df["promoter_share"] = df["promoters"] / scored
+    df["detractor_share"] = df["detractors"] / scored
+    df["nps"] = 100 * (df["promoter_share"] - df["detractor_share"])
+    df = _finish(df, name)
+    lead = [name] if name else []
+    return df[lead + ["invited", "respondents", "response_rate", "scored", "promoters", "passives", "detractors",
+                      "promoter_share", "detractor_share", "nps", "unscored", "duplicate_scores"]]
+
+
+def csat(data, question: str = "csat", satisfied_min: float = 4, survey_id=None, by=None,
+         segment_column: str | None = None, scale: tuple[float, float] = (1, 5),
+         missing_segment: str = "unknown") -> pd.DataFrame:
+    """Customer satisfaction: share of scores >= ``satisfied_min`` and the mean score.
+
+    Parameters
+    ----------
+    data : Dataset, ibis.Table or pandas.DataFrame
+        As in :func:`nps`.
+    question : str
+        Question code of the satisfaction score.
+    satisfied_min : float
+        Lowest score counted as satisfied (4 on a 1-5 scale).
+    survey_id, by, segment_column, missing_segment
+        As in :func:`nps`.
+    scale : (float, float)
+        Valid score range; other scores are counted in ``unscored``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``invited``, ``respondents``, ``response_rate``, ``scored``, ``satisfied``, ``csat``
+        (satisfied / scored), ``mean_score``, ``unscored``, ``duplicate_scores`` (one row, or one
+        per segment).
+    """
+    low, high = scale
+    if not low <= satisfied_min <= high:
+        raise ParameterError(f"satisfied_min must lie on the scale {low}-{high}, got {satisfied_min!r}")
+    p, name = _segmented(data, _pairs(data, question, survey_id, low, high), by, segment_column, missing_segment)
+    df = engine.execute(p.group_by("segment").aggregate(
+        **_base_counts(p), satisfied=(p.score >= satisfied_min).cast("int64").sum(), mean_score=p.score.mean()))
+    df["satisfied"] = df["satisfied"].fillna(0).astype("int64")
+    df["csat"] = df["satisfied"] / df["scored"].where(df["scored"] > 0)
+    df = _finish(df, name)
+    lead = [name] if name else []
+    return df[lead + ["invited", "respondents", "response_rate", "scored", "satisfied", "csat", "mean_score",
+                      "unscored", "duplicate_scores"]]
+
+
+def survey_rounds(data, question: str = "nps") -> pd.DataFrame:
+    """The survey rounds asking ``question``, with when each was sent.
+
+    Parameters
+    ----------
+    data : Dataset, ibis.Table or pandas.DataFrame
+        As in :func:`nps`; ``surveys`` needs ``ts``.
+    question : str
+        Question code.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``survey_id``, ``sent`` (date of the survey's earliest row: an invitation without a
+        response carries the invitation time), ``last_answer`` (date of its latest row),
+        ``invited`` (customers); oldest round first.
+    """
+    rows, _ = _asked(_surveys(data), question, None)
+    if "ts" not in rows.columns:
+        raise ContractError("surveys", "ts", "survey rounds need the time of each row")
+    df = engine.execute(rows.group_by("survey_id").aggregate(
+        sent=rows.ts.min(), last_answer=rows.ts.max(), invited=rows.customer_id.nunique()))
+    for col in ("sent", "last_answer"):
+        df[col] = pd.to_datetime(df[col]).dt.date
+    df["invited"] = df["invited"].astype("int64")
+    return df.sort_values(["sent", "survey_id"], ignore_index=True)[["survey_id", "sent", "last_answer", "invited"]]
+
+
+def top_answers(data, question: str, n: int = 10, survey_id=None) -> pd.DataFrame:
+    """The most frequent answers to a question (trimmed, lower-case), with counts and shares.
+
+    Parameters
+    ----------
+    data : Dataset, ibis.Table or pandas.DataFrame
+        As in :func:`nps`.
+    question : str
+        Question code (e.g. ``"why"``).
+    n : int
+        How many answers to list.
+    survey_id : str, optional
+        One survey; default all surveys asking the question.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``answer``, ``responses``, ``share`` (of all non-empty answers to the question), most
+        frequent first (ties alphabetically). ``df.attrs``: ``answered`` (all non-empty answers),
+        ``distinct`` answers, ``other`` (answers outside the top ``n``).
+    """
+    if not isinstance(n, int) or n < 1:
+        raise ParameterError(f"n must be a whole number >= 1, got {n!r}")
+    rows, is_q = _asked(_surveys(data), question, survey_id)
+    if "answer" not in rows.columns:
+        raise ContractError("surveys", "answer", "top answers need the answer column")
+    rows = rows.filter(is_q).mutate(a=_norm(rows.answer))
+    rows = rows.filter(rows.a.notnull() & (rows.a != ""))
+    counts = rows.group_by("a").aggregate(responses=rows.count())
+    total = engine.execute(counts.aggregate(answered=counts.responses.sum(), distinct=counts.count())).iloc[0]
+    answered = int(total["answered"] or 0)
+    top = engine.execute(counts.order_by([ibis.desc("responses"), "a"]).limit(n)).rename(columns={"a": "answer"})
+    top["responses"] = top["responses"].astype("int64")
+    top["share"] = top["responses"] / answered if answered else pd.Series(dtype="float64")
+    top.attrs.update(answered=answered, distinct=int(total["distinct"] or 0),
+                     other=answered - int(top["responses"].sum()))
+    return top[["answer", "responses", "share"]]
+
+
+def _tickets(data) -> ibis.Table:
+    t = data.table("tickets", "Complaint rate")
+    if "type" not in t.columns:
+        raise ContractError("tickets", "type", "the complaint rate needs the ticket type (complaint, question, ...)")
+    return t
+
+
+def complaint_rate(data, period: str = "month", complaint_types=("complaint",)) -> pd.DataFrame:
+    """Complaints per 1,000 orders and per buyer, and how long complaints take to resolve.
+
+    Parameters
+    ----------
+    data : Dataset
+        Needs ``orders`` and ``tickets`` (with ``type``; ``resolved_ts`` for resolution times).
+    period : {"day", "week", "month", "quarter", "year"}
+    complaint_types : sequence of str
+        Ticket types (trimmed, case-insensitive) counted as complaints.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period with orders or tickets: ``period``, ``period_start``, ``complete``,
+        ``orders``, ``buyers``, ``tickets`` (all types), ``complaints``, ``complainants``,
+        ``complaints_per_1000_orders``, ``complaints_per_buyer``; of the complaints opened in the
+        period: ``resolved``, ``open`` (no resolution time yet), ``inconsistent`` (resolved
+        before opened), ``median_resolution_hours``, ``p80_resolution_hours`` (resolved only).
+    """
+    check_period(period)
+    types = [str(x).strip().lower() for x in complaint_types]
+    orders, t = data.table("orders"), _tickets(data)
+    o = orders.mutate(_p=period_index(orders.order_date, period))
+    per_orders = o.group_by("_p").aggregate(orders=o.count(), buyers=o.customer_id.nunique())
+    t = t.mutate(_p=period_index(t.ts_date, period), _c=_norm(t.type).isin(types).fill_null(False))
+    if "resolved_ts" in t.columns:
+        hours = (t.resolved_ts.epoch_seconds() - t.ts.epoch_seconds()).cast("float64") / 3600.0
+    else:
+        hours = ibis.null("float64")
+    ok = t._c & (hours >= 0)
+    per_tickets = t.group_by("_p").aggregate(
+        tickets=t.count(), complaints=t._c.cast("int64").sum(),
+        complainants=t.customer_id.nunique(where=t._c),
+        resolved=ok.fill_null(False).cast("int64").sum(),
+        open=(t._c & hours.isnull()).cast("int64").sum(),
+        inconsistent=(t._c & (hours < 0)).fill_null(False).cast("int64").sum(),
+        median_resolution_hours=hours.quantile(0.5, where=ok),
+        p80_resolution_hours=hours.quantile(0.8, where=ok))
+    df = engine.execute(per_orders).merge(engine.execute(per_tickets), on="_p", how="outer").sort_values("_p")
+    counts = ["orders", "buyers", "tickets", "complaints", "complainants", "resolved", "open", "inconsistent"]
+    df[counts] = df[counts].fillna(0).astype("int64")
+    if "resolved_ts" not in t.columns:
+        df[["resolved", "open", "inconsistent"]] = pd.NA
+    df["complaints_per_1000_orders"] = 1000 * df["complaints"] / df["orders"].where(df["orders"] > 0)
+    df["complaints_per_buyer"] = df["complaints"] / df["buyers"].where(df["buyers"] > 0)
+    frame = period_frame(df["_p"], period, data.as_of)[["_p", "period", "period_start", "complete"]]
+    df = frame.merge(df, on="_p").drop(columns="_p")
+    return df[["period", "period_start", "complete", *counts[:5], "complaints_per_1000_orders", "complaints_per_buyer",
+               "resolved", "open", "inconsistent", "median_resolution_hours", "p80_resolution_hours"]]

@@ -1,0 +1,176 @@
+"""Small helpers the stage notebooks share: headings, skip notes, tables, masking, chart style.
+
+Notebooks stay thin: they call the library for numbers and these helpers to show them.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import pandas as pd
+
+from ..data.ids import MASK_KEY_ENV, mask_id, mask_ids
+
+__all__ = ["MASK_KEY_ENV", "cjk_font_available", "mask_id", "mask_ids", "pct", "record_resolved", "say", "setup_charts",
+           "show", "skip_note"]
+
+
+def say(markdown: str, metadata: dict | None = None) -> None:
+    """Show a line of Markdown in the notebook (plain print outside IPython); ``metadata`` is
+    attached to the output for the runner (see :func:`skip_note`)."""
+    try:
+        from IPython.display import Markdown, display
+
+        display(Markdown(markdown), metadata=metadata)
+    except ImportError:  # pragma: no cover
+        print(markdown)
+
+
+
+#: Output type that carries :func:`record_resolved` values to the runner (not shown in the HTML).
+RESOLVED_MIMETYPE = "application/vnd.userops.resolved-parameters+json"
+
+
+def record_resolved(**values) -> None:
+    """Tell the runner what parameters left to the notebook resolved to (``as_of=None`` becomes
+    the date of the last order), so ``status.json`` and the report index show the real value.
+
+    The values travel as an output of a type the HTML export does not render; dates and other
+    values are stored as text.
+    """
+    try:
+        from IPython.display import display
+    except ImportError:  # pragma: no cover
+        return
+    display({RESOLVED_MIMETYPE: {k: None if v is None else v if isinstance(v, (bool, int, float)) else str(v)
+                                 for k, v in values.items()}}, raw=True)
+
+#: Output metadata key that marks a skip note; the runner counts them for the report index.
+SKIPPED_KEY = "userops_skipped_section"
+
+
+def skip_note(data, table: str, section: str) -> bool:
+    """Say that ``section`` is skipped when ``data`` lacks ``table``; returns True when skipped.
+
+    The note carries ``{SKIPPED_KEY: section}`` as output metadata, so the runner can show
+    "N sections skipped" next to the report in the index.
+    """
+    if data.has(table):
+        return False
+    say(data.skip_note(table, section), metadata={SKIPPED_KEY: section})
+    return True
+
+
+def pct(x: float, digits: int = 1) -> str:
+    """``0.1234`` → ``"12.3%"`` (``"n/a"`` for missing values; a share too small to show at
+    ``digits`` reads ``"<0.1%"``, not ``"0.0%"``, so "a few" is never shown as "none")."""
+    if x is None or pd.isna(x):
+        return "n/a"
+    smallest = 10.0 ** -digits
+    if 0 < abs(100 * x) < smallest / 2:
+        return f"{'<' if x > 0 else '>-'}{smallest:.{digits}f}%"
+    return f"{100 * x:.{digits}f}%"
+
+
+def _for_managers(df: pd.DataFrame, labels: dict[str, str], percent: Iterable[str], money: Iterable[str]):
+    """``df`` with display names from ``labels`` and plain dates; ``percent``/``money`` renamed alike."""
+    df = df.copy()
+    for col in df.columns:
+        if pd.api.types.is_datetime64_any_dtype(df[col]):
+            df[col] = df[col].dt.strftime("%Y-%m-%d")
+    label = lambda col: labels.get(col, str(col).replace("_", " "))  # noqa: E731
+    return df.rename(columns=label), [label(c) for c in percent], [label(c) for c in money]
+
+
+def _is_label(column: str) -> bool:
+    """Integer columns that name things (ids, years) keep their digits as they are: 17523, 2025."""
+    name = column.lower()
+    return name == "id" or name.endswith(("_id", " id")) or "year" in name
+
+
+def show(df: pd.DataFrame, caption: str | None = None, percent: Iterable[str] = (), money: Iterable[str] = (),
+         max_rows: int = 30, labels: dict[str, str] | None = None):
+    """Display a table with readable number formats (percent and money columns named).
+
+    With ``labels`` (column -> name a manager reads), columns are renamed for display only (a
+    column without a label loses its underscores) and dates show as YYYY-MM-DD.
+    """
+    if labels is not None:
+        df, percent, money = _for_managers(df, labels, percent, money)
+    fmt = {c: pct for c in percent if c in df.columns}
+    fmt.update({c: "{:,.2f}" for c in money if c in df.columns})
+    for c in df.columns:
+        if (c not in fmt and pd.api.types.is_integer_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+                and not _is_label(str(c))):
+            fmt[c] = "{:,}"  # counts: 7,708, not 7708
+        elif c not in fmt and pd.api.types.is_float_dtype(df[c]):
+            values = df[c].dropna()
+            whole = len(values) > 0 and bool((values == values.round()).all())  # counts with gaps
+            fmt[c] = "{:,.0f}" if whole else "{:,.2f}"
+    styler = df.head(max_rows).style.format(fmt, na_rep="–")
+    if isinstance(df.index, pd.RangeIndex):  # a row number means nothing to a reader
+        styler = styler.hide(axis="index")
+    if caption:
+        styler = styler.set_caption(caption)
+    try:
+        from IPython.display import display
+
+        display(styler)
+    except ImportError:  # pragma: no cover
+        print(df.head(max_rows).to_string())
+    return styler
+
+
+#: Fonts with Chinese glyphs, tried in order after DejaVu Sans (matplotlib falls back per glyph).
+CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+             "Microsoft YaHei", "PingFang SC", "Heiti SC", "SimHei", "Arial Unicode MS"]
+NO_CJK_FONT_NOTE = ("**Note:** this machine has no Chinese (CJK) font, so Chinese text in the charts shows as empty "
+                    "boxes (tables are not affected). Install one, e.g. `apt install fonts-noto-cjk` or Noto Sans "
+                    "CJK SC from Google Fonts, and run the report again.")
+
+
+def setup_charts() -> None:
+    """One chart style for every report (seaborn whitegrid, readable sizes, CJK-capable fonts).
+
+    Without any font of ``CJK_FONTS`` installed, matplotlib would warn once per missing glyph
+    and chart; instead the report gets :data:`NO_CJK_FONT_NOTE` once, the first time a chart
+    needs a Chinese glyph (reports without Chinese labels get no note).
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", context="notebook")
+    plt.rcParams.update({"figure.figsize": (9, 4), "figure.dpi": 100, "axes.titleweight": "bold",
+                         "font.sans-serif": ["DejaVu Sans", *CJK_FONTS], "axes.unicode_minus": False})
+    if not cjk_font_available():
+        _note_missing_glyphs_once()
+
+
+def cjk_font_available() -> bool:
+    """Whether matplotlib knows one of ``CJK_FONTS``."""
+    from matplotlib import font_manager
+
+    return bool({f.name for f in font_manager.fontManager.ttflist} & set(CJK_FONTS))
+
+
+def _note_missing_glyphs_once() -> None:
+    """Route matplotlib's "Glyph ... missing from font(s)" warnings to one note per session."""
+    import warnings
+
+    previous = warnings.showwarning
+    if getattr(previous, "_userops_glyph_note", False):
+        return  # already installed (setup_charts called twice)
+    shown = False
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        nonlocal shown
+        if "missing from font" not in str(message):
+            return previous(message, category, filename, lineno, file, line)
+        if not shown:
+            shown = True
+            say(NO_CJK_FONT_NOTE)
+
+    showwarning._userops_glyph_note = True
+    warnings.showwarning = showwarning
+    # the default filter shows a warning once per place; glyphs are all raised from one place
+    warnings.filterwarnings("always", message=r"Glyph \d+ .*missing from font")

@@ -1,0 +1,244 @@
+"""The ``userops`` command: run the stage notebooks, build the report index, write demo data.
+
+Examples
+--------
+::
+
+    userops run                                   # every notebook in notebooks/, demo data
+    userops run --stage 01 --stage value --data demo --data cdnow --params playbook.yaml
+    userops run --data ~/exports/shop --timeout 600 --run-date 2024-06-30
+    userops index --out reports
+    userops demo --customers 5000 --out data/demo
+
+Exit codes: 0 every notebook succeeded, 1 a notebook failed or timed out, 2 usage or
+parameter error (nothing was run), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import logging
+import os
+import re
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ..exceptions import ParameterError, UseropsError
+from .run import Outcome, mask_urls, publish, run_notebook
+from .params import (declared_defaults, find_notebooks, load_params_file, resolve_datasets,
+                           resolve_parameters, select_notebooks)
+from ..data.ids import MASK_KEY_ENV
+from ..locations import demo_dir, project_root
+from .index import build_index
+
+__all__ = ["main", "build_parser", "project_root", "demo_dir"]
+
+SCRATCH_PREFIX = ".tmp-run-"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``userops`` (sub-commands ``run``, ``index``, ``demo``)."""
+    root = project_root()
+    parser = argparse.ArgumentParser(prog="userops", description="Run the user-operations stage reports.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,index,demo}")
+
+    run = sub.add_parser("run", help="run stage notebooks and render HTML reports",
+                         description="Run stage notebooks with papermill, render code-free HTML, rebuild the index.")
+    run.add_argument("--stage", action="append", metavar="NAME",
+                     help="01, foundation or 01_foundation; repeatable (default: every notebook)")
+    run.add_argument("--data", action="append", metavar="demo|cdnow|PATH|URL",
+                     help="dataset to run on: demo, cdnow, a folder of CSV/Parquet files, a .duckdb file or a "
+                          "database URL (its password is never shown); repeatable (default: demo)")
+    run.add_argument("--params", metavar="FILE.yaml", help="YAML parameters (top-level keys and stages: overrides)")
+    run.add_argument("--out", default=str(root / "reports"), metavar="DIR", help="report folder (default: reports)")
+    run.add_argument("--timeout", type=_seconds, default=900, metavar="SECONDS",
+                     help="time limit per cell, 0 for none (default: 900)")
+    run.add_argument("--demo-customers", type=_positive_int, metavar="N",
+                     help="customers in the demo data; given: regenerate it (default: generate only if missing)")
+    run.add_argument("--notebooks", default=str(root / "notebooks"), metavar="DIR",
+                     help="folder of stage notebooks (default: notebooks)")
+    run.add_argument("--run-date", type=_run_date, metavar="YYYY-MM-DD",
+                     help="name of the run folder (default: today)")
+    run.set_defaults(func=cmd_run)
+
+    index = sub.add_parser("index", help="rebuild <out>/index.html from the runs found")
+    index.add_argument("--out", default=str(root / "reports"), metavar="DIR")
+    index.set_defaults(func=cmd_index)
+
+    demo = sub.add_parser("demo", help="write the synthetic demo dataset")
+    demo.add_argument("--customers", type=_positive_int, metavar="N", help="number of customers")
+    demo.add_argument("--out", metavar="DIR", help="target folder (default: $USEROPS_DEMO_DIR or data/demo)")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``userops`` console script and ``python -m userops_lib``.
+
+    Returns
+    -------
+    int
+        The exit code (argparse usage errors exit with 2 by raising ``SystemExit``).
+    """
+    args = build_parser().parse_args(argv)
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)  # failures are reported by us, once
+    try:
+        return args.func(args)
+    except ParameterError as exc:
+        print(f"userops: error: {exc}", file=sys.stderr)
+        return 2
+    except UseropsError as exc:
+        print(f"userops: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``userops run``: check everything first, then run each notebook on each dataset."""
+    notebooks = find_notebooks(Path(args.notebooks))
+    selected = select_notebooks(notebooks, args.stage)
+    common, per_stage = load_params_file(args.params)
+    params = resolve_parameters(selected, common, per_stage, notebooks)
+    defaults = {nb.name: declared_defaults(nb) for nb in selected}
+    datasets = resolve_datasets(args.data)
+    run_date = args.run_date or dt.date.today().isoformat()
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    _remove_stale_scratch(out)
+
+    total, step, counts = len(selected) * len(datasets), 0, {"ok": 0, "failed": 0, "timeout": 0}
+    mask_key = os.environ.get(MASK_KEY_ENV) or secrets.token_hex(16)
+    work = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=out))
+    try:
+        for ds in datasets:
+            # one masking key per run: masked ids match across the run's reports, not across runs
+            problem, env = None, {MASK_KEY_ENV: mask_key}
+            if ds.source == "demo":
+                try:
+                    env["USEROPS_DEMO_DIR"] = str(_ensure_demo(args.demo_customers))
+                except Exception as exc:  # no demo.py yet, disk full, ...
+                    problem = f"demo data could not be prepared: {type(exc).__name__}: {exc}"
+            scratch = work / ds.name
+            scratch.mkdir()
+            for nb in selected:
+                step += 1
+                _say(f"[{step}/{total}] {nb.name} · {ds.name} … ", end="")
+                parameters = {"data_source": ds.source, **params[nb.name]}
+                if problem:
+                    now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+                    outcome = Outcome(nb.name, "failed", parameters, now, 0.0, problem)
+                else:
+                    with _environ(env):
+                        outcome = run_notebook(nb.path, scratch, parameters,
+                                               timeout=args.timeout or None,
+                                               title=f"{nb.name} · {ds.name} · {run_date}")
+                publish(outcome, out / run_date / ds.name, defaults=defaults[nb.name],
+                        run_info={"run_date": run_date, "dataset": ds.name, "data_source": ds.source})
+                counts[outcome.status] = counts.get(outcome.status, 0) + 1
+                label = {"ok": "ok", "timeout": "TIMEOUT"}.get(outcome.status, "FAILED")
+                detail = f"{outcome.duration_s:.1f} s" if outcome.ok else mask_urls(outcome.error)
+                _say(f"{label} ({detail})")
+    except KeyboardInterrupt:
+        _say("\ninterrupted: finished reports were kept, the one running was discarded")
+        return 130
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        index = build_index(out)
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+    _say(f"{summary} · reports in {out / run_date} · index {index}")
+    return 0 if counts["ok"] == total else 1
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    """``userops index``: rebuild the index page from the status files."""
+    _say(f"index written to {build_index(Path(args.out))}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """``userops demo``: write the synthetic demo dataset."""
+    from ..demo.generate import write_demo
+
+    folder = Path(args.out).expanduser().resolve() if args.out else demo_dir()
+    kwargs = {"n_customers": args.customers} if args.customers else {}
+    write_demo(folder, **kwargs)
+    _say(f"demo data written to {folder}")
+    return 0
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+def _ensure_demo(n_customers: int | None) -> Path:
+    """Generate the demo data if it is missing (always when ``n_customers`` is given)."""
+    folder = demo_dir()
+    if n_customers or not any(folder.glob("orders.*")):
+        from ..demo.generate import write_demo
+
+        _say(f"generating demo data in {folder} …")
+        write_demo(folder, **({"n_customers": n_customers} if n_customers else {}))
+    return folder
+
+
+@contextlib.contextmanager
+def _environ(values: dict[str, str]):
+    """Set environment variables for the kernels started inside the block, then restore them."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _remove_stale_scratch(out: Path, older_than_s: float = 86400) -> None:
+    """Delete scratch folders left by runs that were killed more than a day ago."""
+    for p in out.glob(f"{SCRATCH_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            if p.is_dir() and time.time() - p.stat().st_mtime > older_than_s:
+                shutil.rmtree(p, ignore_errors=True)
+
+
+def _say(text: str, end: str = "\n") -> None:
+    try:
+        print(text, end=end, flush=True)
+    except UnicodeEncodeError:  # a console that cannot print "·" or "…"
+        print(text.replace("·", "-").replace("…", "...").encode("ascii", "replace").decode(), end=end, flush=True)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must be > 0")
+    return value
+
+
+def _seconds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of seconds") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must be >= 0")
+    return value
+
+
+def _run_date(text: str) -> str:
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2024-06-30") from None
+    return text

@@ -1,0 +1,169 @@
+"""Build ``<out>/index.html``: every run under ``<out>``, newest first, failures in red.
+
+The index is read from the ``<out>/<run-date>/<dataset>/status.json`` files the runner writes,
+so it can be rebuilt at any time (``userops index``). It is one self-contained HTML file:
+inline CSS, no JavaScript, relative links. A status file that cannot be read (cut short, not
+JSON) shows as "status unreadable" for its folder instead of stopping the index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import uuid
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .run import STATUS_FILE, mask_urls, public_parameters
+
+__all__ = ["collect_runs", "build_index"]
+
+_RUN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def collect_runs(out: Path) -> list[dict[str, Any]]:
+    """Read every ``<run-date>/<dataset>/status.json`` under ``out``.
+
+    Returns
+    -------
+    list of dict
+        One item per run date, newest first: ``{"run_date", "datasets": [{"dataset",
+        "data_source", "reports": [entry, ...], "unreadable"}], "counts": {status: n}}``. Each
+        report entry is a ``status.json`` value plus links relative to ``out`` (``href``,
+        ``ipynb_href``, ``last_good_href``) and ``parameter_list`` (``(name, value, passed)``,
+        the passed parameters first). ``unreadable`` is ``None``, or why the folder's
+        ``status.json`` could not be read (then ``reports`` is empty and the folder counts as
+        one ``unreadable`` run). An entry of the wrong shape gets the status ``unreadable``.
+    """
+    out = Path(out)
+    runs = []
+    run_dirs = sorted((p for p in out.iterdir() if p.is_dir() and _RUN_DATE.match(p.name)),
+                      reverse=True) if out.is_dir() else []
+    for run_dir in run_dirs:
+        datasets, counts = [], {}
+        for status_file in sorted(run_dir.glob(f"*/{STATUS_FILE}")):
+            folder = status_file.parent
+            data, problem = _read_status(status_file)
+            reports = [_report(out, folder, name, raw) for name, raw in sorted(data.items(), key=lambda kv: str(kv[0]))]
+            for status in [r["status"] for r in reports] or (["unreadable"] if problem else []):
+                counts[status] = counts.get(status, 0) + 1
+            sources = {e.get("data_source") for e in reports if isinstance(e.get("data_source"), str)}
+            datasets.append({"dataset": folder.name,
+                             "data_source": mask_urls(sources.pop()) if len(sources) == 1 else folder.name,
+                             "reports": reports, "unreadable": problem,
+                             "status_href": _link(out, folder, STATUS_FILE)})
+        if datasets:
+            runs.append({"run_date": run_dir.name, "datasets": datasets, "counts": counts})
+    return runs
+
+
+def build_index(out: Path) -> Path:
+    """Render ``out/index.html`` from the runs found under ``out`` and return its path."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    template_text = resources.files("userops_lib.runner").joinpath("templates/index.html.j2").read_text(encoding="utf-8")
+    env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    page = env.from_string(template_text).render(
+        runs=collect_runs(out),
+        generated_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+    )
+    target = out / "index.html"
+    tmp = out / f".index.html.{uuid.uuid4().hex}.tmp"
+    try:
+        tmp.write_text(page, encoding="utf-8")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def _read_status(path: Path) -> tuple[dict, str | None]:
+    """``(notebook -> entry, None)``, or ``({}, why it cannot be read)``."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        return {}, f"cannot be read: {exc.strerror or exc}"
+    except UnicodeDecodeError:
+        return {}, "not UTF-8 text"
+    except ValueError as exc:
+        return {}, f"not valid JSON (cut short?): {exc}"
+    if not isinstance(data, dict):
+        return {}, f"holds a JSON {type(data).__name__}, not a mapping of notebook -> entry"
+    return data, None
+
+
+def _report(out: Path, folder: Path, name: Any, raw: Any) -> dict[str, Any]:
+    """One index row from a ``status.json`` entry; fields of the wrong type are left out."""
+    entry = dict(raw) if isinstance(raw, dict) else {}
+    status = entry.get("status")
+    if not isinstance(status, str):
+        entry["status"] = "unreadable"
+        entry["error"] = f"the entry for '{name}' in {STATUS_FILE} has no status text"
+    entry["notebook"] = entry["notebook"] if isinstance(entry.get("notebook"), str) else str(name)
+    entry["href"] = _link(out, folder, entry.get("html"))
+    entry["ipynb_href"] = _link(out, folder, entry.get("ipynb"))
+    good = entry.get("last_good_html")
+    entry["last_good_href"] = _link(out, folder, good) if good != entry.get("html") else None
+    entry["duration"] = _duration(entry.get("duration_s"))
+    entry["parameter_list"] = _parameter_list(entry)
+    entry["covers"] = _covers(entry)
+    skipped = entry.get("skipped_sections")
+    entry["skipped_sections"] = [str(x) for x in skipped] if isinstance(skipped, list) else []
+    return entry
+
+
+#: Parameters that say what a report covers, with the words the index uses for them. ``as_of``
+#: may come from any parameter source; the others only from what the notebook recorded with
+#: ``record_resolved`` (01's ``period = "month"`` is a table granularity, not a review period).
+COVERS = {"as_of": "data up to", "period": "KPI period", "calibration_end": "models fitted up to"}
+
+
+def _covers(entry: dict) -> str:
+    """One line of what the report covers, e.g. "data up to 2025-12-31 · KPI period 2025-Q4"."""
+    def values(source: str) -> dict:
+        found = entry.get(source)
+        return {k: v for k, v in found.items() if v is not None} if isinstance(found, dict) else {}
+
+    resolved = values("resolved_parameters")
+    shown = {k: v for k, v in resolved.items() if k in COVERS}
+    as_of = resolved.get("as_of", values("parameters").get("as_of", values("effective_parameters").get("as_of")))
+    if as_of is not None:
+        shown["as_of"] = as_of
+    return " · ".join(f"{words} {shown[k]}" for k, words in COVERS.items() if isinstance(shown.get(k), (str, int)))
+
+
+def _parameter_list(entry: dict) -> list[tuple[str, Any, bool, Any]]:
+    """``(name, value, passed, resolved)``: the passed parameters, then the notebook defaults, each
+    in cell order; ``resolved`` is what the notebook recorded the value resolved to (or None).
+
+    Entries written before effective parameters were recorded only have the passed ones.
+    """
+    passed = entry.get("parameters") if isinstance(entry.get("parameters"), dict) else {}
+    effective = entry.get("effective_parameters")
+    effective = {**effective, **passed} if isinstance(effective, dict) else passed
+    resolved = entry.get("resolved_parameters") if isinstance(entry.get("resolved_parameters"), dict) else {}
+    shown = public_parameters(effective)  # also for status files written before masking existed
+    resolved = public_parameters(resolved)
+    rows = [(str(k), v, k in passed, resolved.get(k) if resolved.get(k) != v else None) for k, v in shown.items()]
+    return [r for r in rows if r[2]] + [r for r in rows if not r[2]]
+
+
+def _link(out: Path, folder: Path, name: Any) -> str | None:
+    """Link to a file of ``folder``; anything but a plain file name gives none."""
+    if not isinstance(name, str) or name in ("", ".", "..") or Path(name).name != name:
+        return None
+    return (folder / name).relative_to(out).as_posix()
+
+
+def _duration(seconds: Any) -> str:
+    if not isinstance(seconds, (int, float)):
+        return ""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, sec = divmod(int(round(seconds)), 60)
+    return f"{minutes} min {sec:02d} s"
