@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {describe(facts)}; {MONTHS} months, 30-day months")
         contenders = [
             {"name": "userops", "target": "bench.bench_clv:clv_userops", "kwargs": {"path": str(path)},
-             "imports": ["userops_lib.clv", "pandas"]},
+             "imports": ["userops_lib.clv.bgnbd", "userops_lib.clv.gamma_gamma", "userops_lib.clv.value", "pandas"]},
             {"name": "lifetimes", "target": "bench.bench_clv:clv_lifetimes", "kwargs": {"path": str(path)},
              "imports": ["lifetimes", "pandas"]},
         ]

@@ -78,7 +78,7 @@ def gg_lifetimes(path: str, weighted: bool) -> pd.DataFrame:
 
 
 def _contenders(model: str, ours: str, peer: str, path: str) -> list[dict]:
-    userops_imports, lifetimes_imports = ["userops_lib.clv", "pandas"], ["lifetimes", "pandas"]
+    userops_imports, lifetimes_imports = ["userops_lib.clv.fitting", "pandas"], ["lifetimes", "pandas"]
     return [
         {"name": f"userops {ours}", "target": f"bench.bench_fit:{model}_userops", "kwargs": {"path": path},
          "imports": userops_imports},
