@@ -23,10 +23,12 @@ def _draw_chinese_chart() -> None:
 
 
 def test_without_a_cjk_font_chinese_labels_give_one_note_not_a_warning_per_glyph(monkeypatch):
+    # a machine without any Chinese font: none of the known names, and the bundled wheel missing
     notes = []
-    monkeypatch.setattr(report, "cjk_font_available", lambda: False)
+    monkeypatch.setattr(report, "CJK_FONTS", ["No Such CJK Font"])
+    monkeypatch.setattr("userops_lib.report.fonts.bundled_cjk_font", lambda: None)
     monkeypatch.setattr(report, "say", notes.append)
-    with warnings.catch_warnings(record=True) as caught:  # restores showwarning and the filters
+    with matplotlib.rc_context(), warnings.catch_warnings(record=True) as caught:  # restores style, hook, filters
         warnings.simplefilter("default")
         report.setup_charts()
         report.setup_charts()  # twice: still one hook
@@ -44,8 +46,9 @@ def test_without_a_cjk_font_chinese_labels_give_one_note_not_a_warning_per_glyph
 def test_chart_fonts_fall_back_to_cjk_fonts():
     with matplotlib.rc_context(), warnings.catch_warnings():  # undo the style and the glyph hook
         report.setup_charts()
-        fonts = plt.rcParams["font.sans-serif"]
+        fonts, families = plt.rcParams["font.sans-serif"], plt.rcParams["font.family"]
     assert fonts[0] == "DejaVu Sans" and fonts[1:] == report.CJK_FONTS
+    assert families == fonts  # listed one by one: matplotlib falls back glyph by glyph only across font.family
 
 
 def test_masked_ids_are_stable_under_one_key_and_not_a_plain_hash(monkeypatch):

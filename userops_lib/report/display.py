@@ -125,8 +125,8 @@ def show(df: pd.DataFrame, caption: str | None = None, percent: Iterable[str] = 
 CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
              "Microsoft YaHei", "PingFang SC", "Heiti SC", "SimHei", "Arial Unicode MS"]
 NO_CJK_FONT_NOTE = ("**Note:** this machine has no Chinese (CJK) font, so Chinese text in the charts shows as empty "
-                    "boxes (tables are not affected). Install one, e.g. `apt install fonts-noto-cjk` or Noto Sans "
-                    "CJK SC from Google Fonts, and run the report again.")
+                    "boxes (tables are not affected). Reinstall the package (its dependency `pylopdf-fonts-zh-cn` "
+                    "brings Noto Sans SC) or install an OS font such as `fonts-noto-cjk`, and run the report again.")
 
 
 def setup_charts() -> None:
@@ -139,9 +139,15 @@ def setup_charts() -> None:
     import matplotlib.pyplot as plt
     import seaborn as sns
 
+    from .fonts import register_bundled_cjk_font
+
+    register_bundled_cjk_font()  # Noto Sans SC from the package's dependencies: Chinese labels on any machine
     sns.set_theme(style="whitegrid", context="notebook")
     plt.rcParams.update({"figure.figsize": (9, 4), "figure.dpi": 100, "axes.titleweight": "bold",
-                         "font.sans-serif": ["DejaVu Sans", *CJK_FONTS], "axes.unicode_minus": False})
+                         "font.sans-serif": ["DejaVu Sans", *CJK_FONTS], "axes.unicode_minus": False,
+                         # families listed in font.family are tried glyph by glyph; the alias "sans-serif"
+                         # alone resolves to its first installed font only, so Chinese would be missing
+                         "font.family": ["DejaVu Sans", *CJK_FONTS]})
     if not cjk_font_available():
         _note_missing_glyphs_once()
 

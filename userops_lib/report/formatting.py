@@ -1,0 +1,165 @@
+"""Numbers, money and dates as a manager reads them, formatted in one place per language.
+
+A Chinese report writes ¥174.1万 where an English one writes $1.74M or CNY 1.74M; percentages
+keep one decimal; a change of a rate is said in percentage points (上升 2.3 个百分点); months
+read 2025年12月 in sentences and 2025-12 in tables (``../shared/glossary.md``, "Numbers").
+Babel's CLDR data does the locale work (the 万/亿 and K/M/B compact forms, separators), so the
+rules here are only the precision choices a report needs.
+
+Every report formats through one :class:`NumberStyle` (its ``lang`` and ``currency``
+parameters); nothing else in the library formats a number for a reader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from babel.dates import format_date
+from babel.numbers import format_compact_currency, format_compact_decimal, format_currency, format_decimal
+
+__all__ = ["LANGUAGES", "NumberStyle", "default_currency", "MISSING"]
+
+#: Report languages and the Babel locale each one formats with.
+LANGUAGES = {"zh": "zh_CN", "en": "en_US"}
+
+#: What a missing value reads as, per language.
+MISSING = {"zh": "—", "en": "n/a"}
+
+_QUARTERS_ZH = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
+
+
+def default_currency(lang: str) -> str:
+    """The currency a report in ``lang`` shows when none is given: CNY for ``zh``, USD for ``en``."""
+    return "CNY" if lang == "zh" else "USD"
+
+
+def _missing(x) -> bool:
+    """None, NaN, NaT and pandas' NA: the values a table cell shows as missing."""
+    return x is None or (pd.api.types.is_scalar(x) and bool(pd.isna(x)))
+
+
+@dataclass(frozen=True)
+class NumberStyle:
+    """How one report writes numbers.
+
+    Parameters
+    ----------
+    lang : {"zh", "en"}
+        Report language.
+    currency : str, optional
+        ISO 4217 code of the shop's money (default: CNY for ``zh``, USD for ``en``).
+    """
+
+    lang: str = "zh"
+    currency: str | None = None
+
+    def __post_init__(self):
+        if self.lang not in LANGUAGES:
+            raise ValueError(f"lang must be one of {sorted(LANGUAGES)}, got {self.lang!r}")
+        if self.currency is None:
+            object.__setattr__(self, "currency", default_currency(self.lang))
+
+    @property
+    def locale(self) -> str:
+        return LANGUAGES[self.lang]
+
+    @property
+    def missing(self) -> str:
+        return MISSING[self.lang]
+
+    # ------------------------------------------------------------------------------- money
+    def money(self, x, compact: bool = True) -> str:
+        """An amount of money: compact for sentences and headlines, exact for tables.
+
+        Compact keeps three to four significant digits: ¥174.1万 (1,740,705.10), ¥55.15万,
+        ¥2.35亿, and two decimals below 10,000 (客单价 ¥382.46); in English $1.74M, $551.51K.
+        ``compact=False`` gives the exact amount with separators (¥1,740,705.10).
+        """
+        if _missing(x):
+            return self.missing
+        x = float(x)
+        if not compact or abs(x) < 10_000:
+            return format_currency(x, self.currency, locale=self.locale)
+        return format_compact_currency(x, self.currency, locale=self.locale, fraction_digits=self._compact_digits(x))
+
+    def _compact_digits(self, x: float) -> int:
+        # 万 (10^4) units: 174.1万 needs one decimal, 5.52万 two; 亿 (10^8): 2.35亿.
+        # K/M/B units of English work alike: $551.51K, $1.74M.
+        if self.lang == "zh":
+            return 1 if 1e6 <= abs(x) < 1e8 else 2
+        return 2
+
+    # ------------------------------------------------------------------------------- counts
+    def count(self, n, compact: bool = False) -> str:
+        """A count of customers, orders...: 12,345 (or 1.23万 / 12.35K when ``compact``)."""
+        if _missing(n):
+            return self.missing
+        if compact and abs(float(n)) >= 10_000:
+            return format_compact_decimal(float(n), locale=self.locale, fraction_digits=self._compact_digits(float(n)))
+        return format_decimal(n, locale=self.locale)
+
+    def number(self, x, digits: int = 2) -> str:
+        """A plain measure (orders per buyer, lift): ``digits`` decimals, separators."""
+        if _missing(x):
+            return self.missing
+        return format_decimal(round(float(x), digits), format=f"#,##0.{'0' * digits}" if digits else "#,##0",
+                              locale=self.locale)
+
+    # ------------------------------------------------------------------------------- shares
+    def percent(self, x, digits: int = 1) -> str:
+        """``0.1234`` → ``12.3%``; a share too small to show reads ``<0.1%``, never ``0.0%``."""
+        if _missing(x):
+            return self.missing
+        x = float(x)
+        smallest = 10.0 ** -digits
+        if 0 < abs(100 * x) < smallest / 2:
+            return f"{'<' if x > 0 else '>-'}{smallest:.{digits}f}%"
+        return f"{100 * x:.{digits}f}%"
+
+    def change(self, x, points: bool = False, digits: int = 1) -> str:
+        """A signed change: relative (``+14.5%``) or, for a rate, in percentage points
+        (``+2.3 个百分点`` / ``+2.3 pp``); ``x`` is a fraction either way (0.023)."""
+        if _missing(x):
+            return self.missing
+        value = f"{100 * float(x):+.{digits}f}"
+        if not points:
+            return value + "%"
+        return value + (" 个百分点" if self.lang == "zh" else " pp")
+
+    # ------------------------------------------------------------------------------- dates
+    def month(self, day, in_sentence: bool = True) -> str:
+        """2025年12月 / Dec 2025 in sentences; 2025-12 in tables and axes."""
+        if _missing(day):
+            return self.missing
+        day = _as_date(day)
+        if not in_sentence:
+            return f"{day.year}-{day.month:02d}"
+        return format_date(day, "yyyy年M月" if self.lang == "zh" else "MMM yyyy", locale=self.locale)
+
+    def quarter(self, day, in_sentence: bool = True) -> str:
+        """2025年第四季度 / Q4 2025 in sentences; 2025-Q4 in tables."""
+        if _missing(day):
+            return self.missing
+        day = _as_date(day)
+        q = (day.month - 1) // 3 + 1
+        if not in_sentence:
+            return f"{day.year}-Q{q}"
+        return f"{day.year}年{_QUARTERS_ZH[q]}" if self.lang == "zh" else f"Q{q} {day.year}"
+
+    def date(self, day) -> str:
+        """2025年12月31日 / Dec 31, 2025."""
+        if _missing(day):
+            return self.missing
+        return format_date(_as_date(day), "yyyy年M月d日" if self.lang == "zh" else "MMM d, yyyy", locale=self.locale)
+
+
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
+        return value.to_pydatetime().date()
+    return dt.date.fromisoformat(str(value)[:10])

@@ -1,0 +1,86 @@
+"""Display names of the library's result columns and of the stages, in the reader's language.
+
+Library results keep snake_case names (``new_buyers``) that code can rely on; a report shows
+"New buyers" / 新客 instead. The English label is the catalog's message id (see :mod:`.i18n`),
+so the Chinese comes from the same ``.po`` file as every sentence.
+"""
+
+from __future__ import annotations
+
+from .i18n import N_, tr
+
+__all__ = ["COLUMN_LABELS", "STAGE_TITLES", "label", "stage_title", "yes_no"]
+
+#: Stage reports, by the runner's stage name.
+STAGE_TITLES = {
+    "foundation": N_("Foundation"),
+    "strategy": N_("Strategy experiments"),
+    "value": N_("Value uplift"),
+    "loyalty": N_("Loyalty"),
+    "kpi_review": N_("KPI review"),
+}
+
+#: Result column -> English display label (message id). Terms as in shared/glossary.md.
+COLUMN_LABELS = {
+    # periods
+    "period": N_("Period"), "period_start": N_("Period start"), "period_end": N_("Period end"),
+    "complete": N_("Complete period"),
+    # sales and buyers
+    "gmv": N_("GMV"), "orders": N_("Orders"), "buyers": N_("Buyers"), "new_buyers": N_("New buyers"),
+    "returning_buyers": N_("Returning buyers"), "repeat_buyers": N_("Repeat buyers"),
+    "buyers_back_next_period": N_("Buyers back next period"), "aov": N_("AOV"),
+    "repurchase_rate": N_("Repurchase rate"), "return_purchase_rate": N_("Return-purchase rate"),
+    "buyer_growth_rate": N_("Buyer growth"), "gmv_growth_rate": N_("GMV growth"),
+    "churned_buyers": N_("Churned buyers"), "churn_rate": N_("Churn rate"), "new_signups": N_("New sign-ups"),
+    "signup_growth_rate": N_("User growth rate"),
+    # activity
+    "active_users": N_("Active users"), "source": N_("Activity source"), "avg_dau": N_("Average DAU"),
+    "mau": N_("MAU"), "stickiness": N_("Stickiness (DAU/MAU)"), "days_observed": N_("Days observed"),
+    "activity_index": N_("Activity index"),
+    # channels and conversion
+    "channel": N_("Channel"), "acquired_users": N_("Users acquired"), "converted_users": N_("Users converted"),
+    "conversion_rate": N_("Conversion rate"), "cost": N_("Cost"), "cac": N_("CAC"),
+    "cost_per_acquired_user": N_("Cost per user acquired"),
+    # retention
+    "cohort": N_("Cohort"), "cohort_size": N_("Cohort size"), "new_users": N_("New users"),
+    "eligible_users": N_("Users observable"), "retention_on_day": N_("Retention on the day"),
+    "retention_within": N_("Retention within the days"), "retention_base": N_("Retention base"),
+    # funnel
+    "step": N_("Step"), "users": N_("Users"), "conversion_from_previous": N_("Conversion from previous step"),
+    "conversion_from_start": N_("Conversion from first step"), "dropped_from_previous": N_("Dropped out"),
+    "median_time_from_previous": N_("Median time from previous step"),
+    "p80_time_from_previous": N_("80th percentile time from previous step"),
+    # customers and profile
+    "customer_id": N_("Customer"), "customers": N_("Customers"), "share": N_("Share"),
+    "customer_share": N_("Share of customers"), "buyer_share": N_("Share of buyers"), "dimension": N_("Dimension"),
+    "value": N_("Value"), "cumulative_share": N_("Cumulative share"), "days": N_("Days"),
+    # segments and value
+    "segment": N_("Segment"), "recency_days": N_("Days since last purchase"),
+    "days_since_last_purchase": N_("Days since last purchase"), "frequency_days": N_("Purchase days"),
+    "monetary_total": N_("Total spend"), "monetary_mean": N_("Average spend"), "clv": N_("CLV"),
+    "probability_alive": N_("Probability alive"), "value_at_risk": N_("Value at risk"),
+    "stage": N_("Lifecycle stage"), "tier": N_("Membership tier"),
+    # campaigns and referral
+    "campaign_id": N_("Campaign"), "name": N_("Name"), "roi": N_("ROI"), "k_factor": N_("K-factor"),
+    "inviters": N_("Inviters"), "invitees": N_("Invitees"),
+    # voice of the customer
+    "nps": N_("NPS"), "csat": N_("CSAT"), "response_rate": N_("Response rate"), "complaints": N_("Complaints"),
+    # data quality
+    "table": N_("Table"), "reason": N_("Reason"), "column": N_("Column"), "rows": N_("Rows"), "action": N_("Action"),
+}
+
+
+def label(column: str, lang: str = "zh") -> str:
+    """The display label of a result column (the column itself when it has none)."""
+    message = COLUMN_LABELS.get(column)
+    return tr(message, lang) if message else column
+
+
+def stage_title(stage: str, lang: str = "zh") -> str:
+    """The title of a stage report: 基础建设期 / Foundation."""
+    return tr(STAGE_TITLES[stage], lang)
+
+
+def yes_no(value) -> str:
+    """A True/False cell as a reader sees it: ✓ or — (never "True"/"False")."""
+    return "✓" if bool(value) else "—"
