@@ -1,12 +1,13 @@
 # The two commands of the README:
 #   make report   set up (if needed), generate the demo data, run every stage report, build reports/index.html
 #   make test     set up (if needed), run the whole test suite (.ci/run calls exactly this)
+#   make test-fast  the edit-test loop: no Spark, no notebook runs (under 3 minutes on 2 cores)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install report test bench clean-reports messages
+.PHONY: install report test test-fast bench clean-reports messages
 
 install: $(STAMP)
 
@@ -21,6 +22,9 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not spark and not notebooks"
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
