@@ -142,6 +142,10 @@ def run_notebook(
             cwd=str(input_path.parent), execution_timeout=timeout, log_output=False,
             progress_bar=False, request_save_on_cell_execute=True, config=_kernel_config(),
             shutdown_kernel="immediate",  # outputs are saved; a graceful stop of a busy kernel only spews
+            # papermill fails a cell whose last output arrives more than iopub_timeout after the kernel
+            # replied; nbclient's 4 s default failed healthy reports on a busy machine (a scheduled run
+            # beside other jobs), so allow a minute: a hung cell is still stopped by execution_timeout
+            iopub_timeout=60,
         )
     except PapermillExecutionError as exc:
         status, error = "failed", _one_line(exc.ename, exc.evalue)
