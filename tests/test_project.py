@@ -88,3 +88,34 @@ def test_importing_the_package_does_not_load_the_plotting_and_model_libraries():
             "print(sorted({'matplotlib', 'scipy', 'lifetimes'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_analysis_library_works_without_the_report_extra(tmp_path):
+    """A base install (``pip install userops``: pandas, pyarrow, ibis/DuckDB, scipy, pyyaml) computes
+    every metric; papermill, nbconvert, Jupyter, matplotlib and Babel come with the ``reports`` extra.
+
+    Checked in one process where importing any report-only package fails, as in a base install."""
+    import subprocess
+    import sys
+
+    code = f"""
+import sys
+REPORT_ONLY = {{"papermill", "nbconvert", "nbclient", "nbformat", "ipykernel", "IPython", "jupyter_client",
+               "matplotlib", "seaborn", "jinja2", "babel", "pylopdf_fonts_zh_cn"}}
+class Blocker:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in REPORT_ONLY:
+            raise ImportError(f"{{name}} is not installed (base install)")
+sys.meta_path.insert(0, Blocker())
+import userops_lib as u
+from userops_lib.demo import generate_demo
+data = u.load_dataset(generate_demo(300, seed=3), time_zone="Asia/Shanghai")
+for name in u.__all__:
+    getattr(u, name)
+assert len(u.period_kpis(data, "month")) and len(u.rfm_segments(data)) and len(u.cohort_retention(data))
+model = u.fit_purchase_model(u.rfm_summary(data), "bgnbd")
+print("ok", sorted(REPORT_ONLY & set(sys.modules)))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n")[-2] == "ok []"
