@@ -48,6 +48,7 @@ from scipy.stats import norm
 from ..data import engine
 from ..data.load import Dataset
 from ..exceptions import ContractError, ParameterError
+from .drivers import DRIVER_KPIS, driver_tree, drivers_sentence
 from .kpis import channel_conversion, period_kpis, stickiness
 from .retention import n_day_retention
 from ..data.yamlfile import read_yaml
@@ -55,7 +56,7 @@ from ..locations import PACKAGE_DIR
 
 __all__ = ["KPI_REGISTRY", "KpiSpec", "GROUPS", "EXAMPLE_TARGETS", "load_targets", "parse_period",
            "last_complete_period", "period_actuals", "kpi_scorecard", "change_text", "notable_moves",
-           "moves_sentence", "progress_status", "progress_sentence", "kpi_trend"]
+           "moves_sentence", "progress_status", "progress_sentence", "kpi_trend", "result_drivers"]
 
 #: KPI groups of a targets file, in report order.
 GROUPS = ("result", "process", "progress")
@@ -720,3 +721,50 @@ def progress_sentence(milestones: pd.DataFrame) -> str:
             f"{'was' if n_early == 1 else 'were'} done early, {int(counts.get('on time', 0))} on time, "
             f"{int(counts.get('overdue', 0))} late, and {n_open} {'is' if n_open == 1 else 'are'} still open past "
             f"{'its' if n_open == 1 else 'their'} due date.")
+
+
+# ------------------------------------------------------------------------------------ drivers
+def result_drivers(data, card: pd.DataFrame) -> pd.DataFrame:
+    """Why the result KPIs the scorecard marks at risk or missed moved: their driver trees.
+
+    For each result KPI of ``card`` with status "at risk" or "missed" that
+    :func:`userops_lib.metrics.drivers.driver_tree` can decompose (GMV, orders, buyers), the tree
+    against the previous period and, for a quarter, the same quarter last year (for a year the two
+    are the same).
+
+    Parameters
+    ----------
+    data : Dataset, ibis.Table or pandas.DataFrame
+        What was passed to :func:`kpi_scorecard`.
+    card : pandas.DataFrame
+        Output of :func:`kpi_scorecard` (its ``attrs["period"]`` names the period).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The trees stacked: ``kpi, compare, base_period`` and the columns of ``driver_tree``
+        (``node, parent, label, before, now, change, contribution, share_of_change``); empty when
+        no such KPI is at risk or missed. ``attrs["sentences"]``: one sentence per tree (see
+        ``drivers_sentence``) and one per comparison the data cannot make (e.g. no same quarter
+        last year).
+    """
+    data = _as_dataset(data)
+    kind, start, _ = parse_period(card.attrs["period"])
+    flagged = card[(card["group"] == "result") & card["status"].isin(["at risk", "missed"])
+                   & card["kpi"].isin(DRIVER_KPIS)]["kpi"]
+    trees, sentences = [], []
+    for kpi in flagged:
+        for compare in ("previous",) if kind == "year" else ("previous", "last_year"):
+            try:
+                tree = driver_tree(data, kind, at=start, compare=compare, kpi=kpi)
+            except ParameterError as err:  # the base period is outside the data
+                base = f"previous {kind}" if compare == "previous" else f"same {kind} last year"
+                sentences.append(f"{KPI_REGISTRY[kpi].label} is not decomposed against the {base}: {err}.")
+                continue
+            trees.append(tree.assign(kpi=kpi, compare=compare, base_period=tree.attrs["base_period"]))
+            sentences.append(drivers_sentence(tree))
+    columns = ["kpi", "compare", "base_period", "node", "parent", "label", "before", "now", "change", "contribution",
+               "share_of_change"]
+    out = pd.concat(trees, ignore_index=True)[columns] if trees else pd.DataFrame(columns=columns)
+    out.attrs["sentences"] = sentences
+    return out
