@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from userops_lib.metrics.basket import (association_rules, basket_overview, cross_sell_table, default_level,
-                                frequent_itemsets, product_categories, with_categories)
+from userops_lib.metrics.basket import (DEFAULT_MIN_BASKETS, association_rules, basket_overview, cross_sell_table,
+                                        default_level, frequent_itemsets, product_categories, product_labels,
+                                        rules_sentence, with_categories, with_labels)
 from userops_lib.exceptions import ContractError, ParameterError
 
 # 10 baskets (orders). Basket o10 has milk on two lines: it counts once.
@@ -152,6 +153,78 @@ def test_parameter_errors():
         association_rules(_lines(), max_len=1)
     with pytest.raises(ParameterError, match="level"):
         association_rules(_lines(), level="brand")
+
+
+def test_minimum_count_of_baskets_is_the_default():
+    # 10 baskets: no pair is in 10 of them, so the default (10 baskets) leaves no rule, and says so
+    assert DEFAULT_MIN_BASKETS == 10
+    rules = association_rules(_lines())
+    assert rules.empty and rules.attrs["min_count"] == 10 and rules.attrs["threshold"] == "min_baskets"
+    # a count of 4 baskets is the share 0.4 of 10 baskets: the same rules and numbers
+    by_count = association_rules(_lines(), min_baskets=4, min_confidence=0.0)
+    by_share = association_rules(_lines(), min_support=0.4, min_confidence=0.0)
+    pd.testing.assert_frame_equal(by_count, by_share)
+    assert by_share.attrs["min_count"] == 4 and by_share.attrs["threshold"] == "min_support"
+    # supports also as counts: bread -> butter is in 4 baskets; bread in 7, butter in 4 (hand count above)
+    r = _rule(by_count, ["bread"], ["butter"])
+    assert (r.baskets_with_rule, r.antecedent_baskets, r.consequent_baskets) == (4, 7, 4)
+    with pytest.raises(ParameterError, match="not both"):
+        association_rules(_lines(), min_support=0.2, min_baskets=2)
+    with pytest.raises(ParameterError, match="min_baskets"):
+        association_rules(_lines(), min_baskets=0)
+    assert frequent_itemsets(_lines(), min_baskets=4)["size"].value_counts().to_dict() == {1: 3, 2: 2}
+
+
+def test_category_to_product_rules_counted_by_hand():
+    # Baskets as categories: bakery in o1,o2,o3,o5,o6,o7,o8 (7); dairy in all but o5, o9 (8); fresh o6, o9 (2).
+    # Rules from a category to a product of another category (a product's own category is left out):
+    # bakery -> milk 4/7 (lift (4/7)/0.6), bakery -> butter 4/7 (lift (4/7)/0.4), bakery -> eggs 1/7,
+    # dairy -> bread 6/8 (lift 0.75/0.7), dairy -> eggs 1/8, fresh -> milk 1/2, fresh -> bread 1/2;
+    # fresh -> butter never happens.
+    rules = association_rules(_lines(), level="category_product", min_baskets=1, min_confidence=0.0)
+    assert sorted(rules.rule) == ["bakery → butter", "bakery → eggs", "bakery → milk", "dairy → bread",
+                                  "dairy → eggs", "fresh → bread", "fresh → milk"]
+    r = _rule(rules, ["bakery"], ["butter"])
+    assert r.confidence == pytest.approx(4 / 7) and r.lift == pytest.approx((4 / 7) / 0.4)
+    assert (r.baskets_with_rule, r.antecedent_baskets, r.consequent_baskets) == (4, 7, 4)
+    assert _rule(rules, ["dairy"], ["bread"]).lift == pytest.approx(0.75 / 0.7)
+    assert rules.rule.iloc[0] == "bakery → butter"  # the highest lift first
+    # at least 4 baskets: bakery -> milk (4), bakery -> butter (4), dairy -> bread (6)
+    four = association_rules(_lines(), level="category_product", min_baskets=4, min_confidence=0.0)
+    assert list(four.rule) == ["bakery → butter", "dairy → bread", "bakery → milk"]
+    with pytest.raises(ParameterError, match="max_len=2"):
+        association_rules(_lines(), level="category_product", max_len=3)
+
+
+def test_rules_sentence_states_the_threshold_and_the_strong_rules():
+    # min 4 baskets and confidence >= 0.6: butter -> bread (4/4, lift 1/0.7) and milk -> bread (4/6, lift 0.95)
+    rules = association_rules(_lines(), min_baskets=4, min_confidence=0.6)
+    assert rules_sentence(rules) == (
+        "2 product rules hold in at least 4 of the 10 orders with a confidence of at least 60%; 0 of them have a lift "
+        "of 2 or more (bought together at least 2 times as often as chance). The strongest is butter → bread: 100.0% "
+        "of the 4 orders with the first also hold the second (4 orders), 1.4 times the base rate.")
+    shared = association_rules(_lines(), min_support=0.4, min_confidence=0.6)
+    assert rules_sentence(shared).startswith("2 product rules hold in at least 4 of the 10 orders (the minimum share "
+                                             "asked) with")
+    assert rules_sentence(association_rules(_lines())) == (
+        "No product pair is bought together in at least 10 of the 10 orders with a confidence of at least 10%, so "
+        "there is no rule to act on.")
+    # the sentence the 02 report used to print, "6 rules have a lift above 1", is gone: the count always comes
+    # with the threshold it passed
+    assert "have a lift above 1" not in rules_sentence(rules)
+
+
+def test_product_labels_use_names_and_categories():
+    # names on the lines: milk is "Milk 1 L" on one line and "Milk 1L" on its six others -> the most used,
+    # bread "Bread"; butter and eggs have none and keep their ids
+    lines = _lines().assign(product_name=lambda d: d.product_id.map({"milk": "Milk 1L", "bread": "Bread"}))
+    lines.loc[lines.index[lines.product_id == "milk"][0], "product_name"] = "Milk 1 L"
+    labels = product_labels(lines)
+    assert labels.to_dict() == {"bread": "Bread · bakery", "butter": "butter · dairy", "eggs": "eggs · fresh",
+                                "milk": "Milk 1L · dairy"}
+    assert product_labels(lines.drop(columns="category"), with_category=False)["milk"] == "Milk 1L"
+    rules = association_rules(lines, min_baskets=4, min_confidence=0.6)
+    assert list(with_labels(rules, labels).rule) == ["butter · dairy → Bread · bakery", "Milk 1L · dairy → Bread · bakery"]
 
 
 # ----------------------------------------------------------------------------- mlxtend parity

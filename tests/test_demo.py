@@ -133,7 +133,7 @@ def test_every_contract_table_has_the_contract_columns_and_kinds(shop):
         table = shop[name]
         assert len(table) > 0, name
         extra = set(table.columns) - set(spec.names)
-        assert extra == ({"product_name"} if name == "order_items" else set()), name
+        assert extra == set(), name
         assert set(spec.names) <= set(table.columns), name
         for column in spec.names:
             assert _has_kind(table[column], spec.kind(column)), f"{name}.{column}: {table[column].dtype}"

@@ -80,6 +80,7 @@ CONTRACT: dict[str, TableSpec] = {
         _t("order_items", [], "One row per order line.", "category preference, associated purchases",
            ("order_id", "id", True, "order the line belongs to"),
            ("product_id", "id", True, "product (SKU)"),
+           ("product_name", "text", False, "product name, shown next to the id wherever a product appears"),
            ("category", "text", False, "product category"),
            ("quantity", "int", False, "units (default 1)"),
            ("price", "number", False, "unit price")),

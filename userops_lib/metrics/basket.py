@@ -14,6 +14,17 @@ The counting runs in the engine on sparse co-occurrences, never on a one-hot mat
 
 Only the frequent itemsets (a few thousand rows at most) come back to pandas, where the rules are
 formed. Single-item baskets count in the number of baskets and in item supports but form no pair.
+
+Thresholds: by default an itemset must be in at least :data:`DEFAULT_MIN_BASKETS` baskets (a count of
+orders), not a share of them. A fixed share misjudges shops of different sizes: 1 % of 20,000 orders is
+200, which most product pairs of a long catalogue never reach, so real affinities disappear, while on
+a shop with 500 orders it is 5, close to chance. A count says "seen often enough to trust", whatever
+the shop's size; pass ``min_support`` (a share) to use the mlxtend convention instead.
+
+Levels: ``product`` (product → product), ``category`` (category → category) and
+``category_product`` (a category → a product of another category: "buyers in baby also buy coffee
+beans"). A product's own category is left out of its rules at that level, since every basket with
+the product holds its category by construction.
 """
 
 from __future__ import annotations
@@ -28,12 +39,21 @@ import pandas as pd
 from ..data import engine
 from ..exceptions import ContractError, ParameterError
 
-__all__ = ["association_rules", "cross_sell_table", "basket_overview", "frequent_itemsets", "product_categories",
-           "with_categories", "default_level"]
+__all__ = ["DEFAULT_MIN_BASKETS", "LEVELS", "association_rules", "cross_sell_table", "basket_overview",
+           "frequent_itemsets", "product_categories", "product_labels", "with_categories", "with_labels",
+           "default_level", "rules_sentence"]
 
+#: Default threshold of the rules: an itemset must be in at least this many baskets (orders).
+DEFAULT_MIN_BASKETS = 10
 _LEVELS = {"product": "product_id", "category": "category"}
+#: Basket levels: what an item is, and for ``category_product`` what each side of a rule is.
+LEVELS = ("product", "category", "category_product")
+# category_product items are tokens "1|<category>" and "2|<product>": categories sort first, so in
+# every mixed pair item_1 is the category and item_2 the product.
+_CATEGORY_TOKEN, _PRODUCT_TOKEN = "1|", "2|"
 _RULE_COLUMNS = ["antecedent", "consequent", "rule", "antecedent_support", "consequent_support", "support",
-                 "confidence", "lift", "leverage", "conviction", "baskets_with_rule", "n_baskets"]
+                 "confidence", "lift", "leverage", "conviction", "baskets_with_rule", "antecedent_baskets",
+                 "consequent_baskets", "n_baskets"]
 
 
 # ------------------------------------------------------------------------------------ inputs
@@ -46,9 +66,11 @@ def _order_items_table(order_items) -> ibis.Table:
 
 def _basket_lines(order_items, level: str) -> tuple[ibis.Table, int]:
     """Distinct ``(order_id, item)`` lines at ``level`` and the number of lines without an item."""
-    if level not in _LEVELS:
-        raise ParameterError(f"level must be one of {sorted(_LEVELS)}, got {level!r}")
+    if level not in LEVELS:
+        raise ParameterError(f"level must be one of {list(LEVELS)}, got {level!r}")
     t = _order_items_table(order_items)
+    if level == "category_product":
+        return _mixed_lines(t)
     column = _LEVELS[level]
     for needed in ("order_id", column):
         if needed not in t.columns:
@@ -57,6 +79,21 @@ def _basket_lines(order_items, level: str) -> tuple[ibis.Table, int]:
     missing = engine.execute(lines.aggregate(n=(lines.order_id.isnull() | lines.item.isnull()).sum()))
     n_missing = int(missing["n"].iloc[0] or 0)
     return lines.filter(lines.order_id.notnull() & lines.item.notnull()).distinct(), n_missing
+
+
+def _mixed_lines(t: ibis.Table) -> tuple[ibis.Table, int]:
+    """Category and product tokens of every line (category → product rules) and lines without either."""
+    for needed in ("order_id", "product_id", "category"):
+        if needed not in t.columns:
+            raise ContractError("order_items", needed, "column needed for level='category_product' is missing")
+    base = t.select(order_id=t.order_id.cast("string"), category=t.category.cast("string"),
+                    product=t.product_id.cast("string"))
+    missing = engine.execute(base.aggregate(
+        n=(base.order_id.isnull() | base.category.isnull() | base.product.isnull()).sum()))
+    base = base.filter(base.order_id.notnull() & base.category.notnull() & base.product.notnull())
+    tokens = base.select("order_id", item=ibis.literal(_CATEGORY_TOKEN) + base.category).union(
+        base.select("order_id", item=ibis.literal(_PRODUCT_TOKEN) + base.product))
+    return tokens.distinct(), int(missing["n"].iloc[0] or 0)
 
 
 def _min_count(min_support: float, n_baskets: int) -> int:
@@ -69,9 +106,21 @@ def _min_count(min_support: float, n_baskets: int) -> int:
     return max(c, 1)
 
 
-def _check_thresholds(min_support, min_confidence, max_len, min_lift):
-    if not 0 < min_support <= 1:
+def _threshold(min_support, min_baskets, n_baskets: int) -> int:
+    """The basket count an itemset needs: from ``min_support`` (a share) or ``min_baskets`` (a count)."""
+    if min_support is not None:
+        return _min_count(min_support, n_baskets)
+    return int(DEFAULT_MIN_BASKETS if min_baskets is None else min_baskets)
+
+
+def _check_thresholds(min_support, min_confidence, max_len, min_lift, min_baskets=None):
+    if min_support is not None and min_baskets is not None:
+        raise ParameterError("give min_support (a share of baskets) or min_baskets (a count of baskets), not both")
+    if min_support is not None and not 0 < min_support <= 1:
         raise ParameterError(f"min_support must be in (0, 1], got {min_support!r}")
+    if min_baskets is not None and (isinstance(min_baskets, bool) or not isinstance(min_baskets, (int, np.integer))
+                                    or min_baskets < 1):
+        raise ParameterError(f"min_baskets must be a whole number of baskets, at least 1, got {min_baskets!r}")
     if not 0 <= min_confidence <= 1:
         raise ParameterError(f"min_confidence must be in [0, 1], got {min_confidence!r}")
     if not isinstance(max_len, (int, np.integer)) or max_len < 2:
@@ -136,9 +185,9 @@ def _frequent_itemsets(lines: ibis.Table, max_len: int, min_count: int) -> dict[
     return levels
 
 
-def frequent_itemsets(order_items, level: str = "product", min_support: float = 0.01,
-                      max_len: int = 2) -> pd.DataFrame:
-    """Itemsets bought together in at least ``min_support`` of baskets.
+def frequent_itemsets(order_items, level: str = "product", min_support: float | None = None,
+                      max_len: int = 2, *, min_baskets: int | None = None) -> pd.DataFrame:
+    """Itemsets bought together in at least ``min_baskets`` baskets (or ``min_support`` of them).
 
     Parameters
     ----------
@@ -146,10 +195,13 @@ def frequent_itemsets(order_items, level: str = "product", min_support: float = 
         Order lines (``order_id`` and ``product_id`` or ``category``).
     level : {"product", "category"}
         What an item is.
-    min_support : float
-        Minimum share of baskets containing the whole itemset.
+    min_support : float, optional
+        Minimum share of baskets containing the whole itemset (instead of ``min_baskets``).
     max_len : int
         Largest itemset size.
+    min_baskets : int, optional
+        Minimum number of baskets containing the whole itemset; default
+        :data:`DEFAULT_MIN_BASKETS` when ``min_support`` is not given.
 
     Returns
     -------
@@ -157,12 +209,14 @@ def frequent_itemsets(order_items, level: str = "product", min_support: float = 
         ``itemset`` (sorted tuple), ``size``, ``baskets`` (count), ``support`` (share), with
         ``n_baskets`` and ``lines_without_item`` in ``.attrs``.
     """
-    _check_thresholds(min_support, 0.0, max(max_len, 2), None)
+    _check_thresholds(min_support, 0.0, max(max_len, 2), None, min_baskets)
+    if level == "category_product":
+        raise ParameterError("frequent_itemsets: level must be 'product' or 'category'")
     lines, n_missing = _basket_lines(order_items, level)
     n_baskets = int(engine.execute(lines.aggregate(n=lines.order_id.nunique()))["n"].iloc[0])
     out = pd.DataFrame({"itemset": [], "size": [], "baskets": [], "support": []})
     if n_baskets:
-        levels = _frequent_itemsets(lines, max_len, _min_count(min_support, n_baskets))
+        levels = _frequent_itemsets(lines, max_len, _threshold(min_support, min_baskets, n_baskets))
         out = pd.concat([_itemset_frame(df, k, n_baskets) for k, df in levels.items() if not df.empty] or [out],
                         ignore_index=True)
     out.attrs.update(n_baskets=n_baskets, lines_without_item=n_missing)
@@ -210,22 +264,26 @@ def _rule_metrics(counts: pd.DataFrame, n_baskets: int) -> pd.DataFrame:
         "rule": [" + ".join(a) + " → " + " + ".join(c) for a, c in zip(counts["antecedent"], counts["consequent"])],
         "antecedent_support": s_a, "consequent_support": s_c, "support": s_ac, "confidence": confidence,
         "lift": confidence / s_c, "leverage": s_ac - s_a * s_c, "conviction": conviction,
-        "baskets_with_rule": counts["n_ac"].astype("int64"), "n_baskets": n_baskets,
+        "baskets_with_rule": counts["n_ac"].astype("int64"), "antecedent_baskets": counts["n_a"].astype("int64"),
+        "consequent_baskets": counts["n_c"].astype("int64"), "n_baskets": n_baskets,
     })
 
 
-def association_rules(order_items, level: str = "product", min_support: float = 0.01,
-                      min_confidence: float = 0.1, max_len: int = 2, min_lift: float | None = None) -> pd.DataFrame:
+def association_rules(order_items, level: str = "product", min_support: float | None = None,
+                      min_confidence: float = 0.1, max_len: int = 2, min_lift: float | None = None, *,
+                      min_baskets: int | None = None) -> pd.DataFrame:
     """Association rules "customers who buy A also buy C" from order lines.
 
     Parameters
     ----------
     order_items : Dataset, ibis.Table or pandas.DataFrame
-        Order lines with ``order_id`` and ``product_id`` (and ``category`` for ``level="category"``).
-    level : {"product", "category"}
-        What an item is: a product, or a product category.
-    min_support : float
-        Minimum share of baskets (orders) that contain all items of the rule (Apriori threshold).
+        Order lines with ``order_id`` and ``product_id`` (and ``category`` for the category levels).
+    level : {"product", "category", "category_product"}
+        What an item is: a product, a product category, or (``category_product``) a category on
+        the left of a rule and a product of another category on the right (pairs only).
+    min_support : float, optional
+        Minimum share of baskets (orders) that contain all items of the rule (Apriori threshold),
+        instead of ``min_baskets``.
     min_confidence : float
         Minimum confidence ``s(A∪C) / s(A)``.
     max_len : int
@@ -233,6 +291,9 @@ def association_rules(order_items, level: str = "product", min_support: float = 
         ``A + B → C`` and ``A → B + C``.
     min_lift : float, optional
         Keep only rules with at least this lift (``> 1`` = bought together more than by chance).
+    min_baskets : int, optional
+        Minimum number of baskets that contain all items of the rule; the default threshold
+        (:data:`DEFAULT_MIN_BASKETS`) when ``min_support`` is not given.
 
     Returns
     -------
@@ -240,29 +301,51 @@ def association_rules(order_items, level: str = "product", min_support: float = 
         One row per rule, sorted by lift then support (descending): ``antecedent``, ``consequent``
         (sorted tuples of item ids), ``rule`` (readable ``"A + B → C"``), ``antecedent_support``,
         ``consequent_support``, ``support``, ``confidence``, ``lift``, ``leverage``, ``conviction``
-        (``inf`` when confidence is 1), ``baskets_with_rule`` (count) and ``n_baskets`` (number of
-        baskets = orders with at least one item). ``.attrs["lines_without_item"]`` counts order lines
-        left out because their item (or order id) is empty.
+        (``inf`` when confidence is 1), the same supports as counts ``baskets_with_rule``,
+        ``antecedent_baskets``, ``consequent_baskets``, and ``n_baskets`` (number of baskets =
+        orders with at least one item). ``attrs``: ``lines_without_item`` (order lines left out
+        because their item or order id is empty), ``n_baskets``, ``level``, ``min_count`` (the
+        basket count an itemset needed), ``threshold`` ("min_baskets" or "min_support") and
+        ``min_confidence``.
 
     Notes
     -----
     The values equal those of ``mlxtend.frequent_patterns.apriori`` followed by
     ``association_rules(metric="confidence")`` on the same baskets.
     """
-    _check_thresholds(min_support, min_confidence, max_len, min_lift)
+    _check_thresholds(min_support, min_confidence, max_len, min_lift, min_baskets)
+    if level == "category_product" and max_len != 2:
+        raise ParameterError(f"level='category_product' makes pair rules only (max_len=2), got max_len={max_len}")
     lines, n_missing = _basket_lines(order_items, level)
     n_baskets = int(engine.execute(lines.aggregate(n=lines.order_id.nunique()))["n"].iloc[0])
     rules = pd.DataFrame({c: pd.Series(dtype="float64") for c in _RULE_COLUMNS})
+    min_count = _threshold(min_support, min_baskets, n_baskets) if n_baskets else None
     if n_baskets:
-        levels = _frequent_itemsets(lines, int(max_len), _min_count(min_support, n_baskets))
-        rules = _rule_metrics(_rules_from_levels(levels), n_baskets)
+        levels = _frequent_itemsets(lines, int(max_len), min_count)
+        counts = _rules_from_levels(levels)
+        if level == "category_product":
+            counts = _category_to_product(counts, order_items)
+        rules = _rule_metrics(counts, n_baskets)
         keep = rules["confidence"] >= min_confidence
         if min_lift is not None:
             keep &= rules["lift"] >= min_lift
         rules = rules[keep].sort_values(["lift", "support", "rule"], ascending=[False, False, True],
                                         ignore_index=True)
-    rules.attrs.update(n_baskets=n_baskets, lines_without_item=n_missing, level=level)
+    rules.attrs.update(n_baskets=n_baskets, lines_without_item=n_missing, level=level, min_count=min_count,
+                       threshold="min_support" if min_support is not None else "min_baskets",
+                       min_confidence=min_confidence)
     return rules
+
+
+def _category_to_product(counts: pd.DataFrame, order_items) -> pd.DataFrame:
+    """The category → product rules of mixed token pairs, tokens stripped, a product's own category left out."""
+    ante, cons = counts["antecedent"].str[0], counts["consequent"].str[0]
+    mixed = counts[ante.str.startswith(_CATEGORY_TOKEN) & cons.str.startswith(_PRODUCT_TOKEN)]
+    strip = lambda items: tuple(i[len(_CATEGORY_TOKEN):] for i in items)  # noqa: E731 (both tokens are 2 long)
+    out = mixed.assign(antecedent=mixed["antecedent"].map(strip), consequent=mixed["consequent"].map(strip))
+    own = product_categories(order_items)
+    same = out["consequent"].str[0].map(own) == out["antecedent"].str[0]
+    return out[~same].reset_index(drop=True)
 
 
 def cross_sell_table(rules: pd.DataFrame, top_products: int = 10, companions: int = 3,
@@ -360,6 +443,63 @@ def product_categories(order_items) -> pd.Series:
     return top.set_index("product_id")["category"].sort_index()
 
 
+def product_labels(order_items, with_category: bool = True) -> pd.Series:
+    """How a product reads in a report: its name when ``order_items`` has ``product_name``, else its id,
+    with its category: ``"cat food (brand A) · pets"``, ``"P0061 · baby"``.
+
+    Parameters
+    ----------
+    order_items : Dataset, ibis.Table or pandas.DataFrame
+        Order lines with ``product_id`` (and optionally ``product_name``, ``category``).
+    with_category : bool
+        Add the product's category (:func:`product_categories`) after a middle dot.
+
+    Returns
+    -------
+    pandas.Series
+        Label indexed by product id (as text). A product with several names on its lines takes
+        the name on most lines (ties: alphabetical); one without a name keeps its id.
+    """
+    t = _order_items_table(order_items)
+    if "product_id" not in t.columns:
+        raise ContractError("order_items", "product_id", "column needed for product labels is missing")
+    ids = t.select(product_id=t.product_id.cast("string")).filter(ibis._.product_id.notnull()).distinct()
+    labels = engine.execute(ids)["product_id"]
+    labels = pd.Series(labels.to_numpy(), index=labels.to_numpy(), dtype=object).sort_index()
+    if "product_name" in t.columns:
+        lines = t.filter(t.product_id.notnull() & t.product_name.notnull())
+        counts = lines.group_by([lines.product_id.cast("string").name("product_id"),
+                                 lines.product_name.cast("string").name("name")]).agg(n=lines.count())
+        rank = ibis.row_number().over(group_by=counts.product_id, order_by=[ibis.desc(counts.n), counts["name"]])
+        top = counts.mutate(_r=rank)
+        names = engine.execute(top.filter(top._r == 0).select("product_id", "name")).set_index("product_id")["name"]
+        labels = names.reindex(labels.index).fillna(labels)
+    if with_category:
+        cats = product_categories(t)
+        labels = labels.where(~labels.index.isin(cats.index),
+                              labels + " · " + cats.reindex(labels.index).fillna("").astype(str))
+    labels.index.name = "product_id"
+    return labels.rename("label")
+
+
+def with_labels(table: pd.DataFrame, labels: pd.Series, columns=("product", "companion")) -> pd.DataFrame:
+    """A copy of a rules or cross-sell table whose items read as ``labels`` (e.g. :func:`product_labels`).
+
+    The ``rule`` text of an :func:`association_rules` table is rebuilt from ``antecedent`` and
+    ``consequent``; the single-item ``columns`` present are relabelled; an item without a label
+    keeps its id; the numbers are untouched.
+    """
+    name = lambda p: str(labels[p]) if p in labels.index else str(p)  # noqa: E731
+    out = table.copy()
+    if {"antecedent", "consequent", "rule"} <= set(out.columns):
+        out["rule"] = [" + ".join(map(name, a)) + " → " + " + ".join(map(name, c))
+                       for a, c in zip(out["antecedent"], out["consequent"])]
+    for col in columns:
+        if col in out.columns:
+            out[col] = out[col].map(name)
+    return out
+
+
 def with_categories(table: pd.DataFrame, categories: pd.Series, columns=("product", "companion")) -> pd.DataFrame:
     """A copy of a rules or cross-sell table whose product ids read ``"P0061 (baby)"``.
 
@@ -373,15 +513,36 @@ def with_categories(table: pd.DataFrame, categories: pd.Series, columns=("produc
     columns : sequence of str
         Columns of single product ids to label as well (those present are relabelled).
     """
-    name = lambda p: f"{p} ({categories[p]})" if p in categories.index else str(p)
-    out = table.copy()
-    if {"antecedent", "consequent", "rule"} <= set(out.columns):
-        out["rule"] = [" + ".join(map(name, a)) + " → " + " + ".join(map(name, c))
-                       for a, c in zip(out["antecedent"], out["consequent"])]
-    for col in columns:
-        if col in out.columns:
-            out[col] = out[col].map(name)
-    return out
+    return with_labels(table, categories.index.to_series().astype(str) + " (" + categories.astype(str) + ")", columns)
+
+
+def rules_sentence(rules: pd.DataFrame, strong_lift: float = 2.0) -> str:
+    """What a table of :func:`association_rules` says, with its thresholds: how many rules, how many
+    strong, and the strongest.
+
+    A count of rules "with a lift above 1" alone reads as "hardly any affinity" when the threshold
+    cut most pairs away; the sentence states the threshold the rules passed (a count of orders, or
+    a share) and counts the rules at least ``strong_lift`` times as frequent as chance.
+    """
+    a = rules.attrs
+    level = {"product": "product", "category": "category", "category_product": "category → product"}[a["level"]]
+    if a.get("threshold") == "min_support":
+        bar = f"in at least {a['min_count']:,} of the {a['n_baskets']:,} orders (the minimum share asked)"
+    else:
+        bar = f"in at least {a['min_count']:,} of the {a['n_baskets']:,} orders"
+    if rules.empty:
+        return (f"No {level} pair is bought together {bar} with a confidence of at least "
+                f"{a['min_confidence']:.0%}, so there is no rule to act on.")
+    strong = rules[rules["lift"] >= strong_lift]
+    text = (f"{len(rules):,} {level} rules hold {bar} with a confidence of at least {a['min_confidence']:.0%}; "
+            f"{len(strong):,} of them have a lift of {strong_lift:g} or more (bought together at least "
+            f"{strong_lift:g} times as often as chance)")
+    best = rules.iloc[0]  # sorted by lift
+    if best["lift"] <= 1:
+        return text + ". None is bought together more often than chance."
+    return (text + f". The strongest is {best['rule']}: {best['confidence']:.1%} of the "
+            f"{int(best['antecedent_baskets']):,} orders with the first also hold the second "
+            f"({int(best['baskets_with_rule']):,} orders), {best['lift']:.1f} times the base rate.")
 
 
 def basket_overview(order_items, level: str = "product") -> pd.DataFrame:
