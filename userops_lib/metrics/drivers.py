@@ -40,7 +40,7 @@ from ..exceptions import ParameterError
 from .kpis import period_kpis
 
 __all__ = ["HEADLINE_KPIS", "YEAR_LAG", "DRIVER_KPIS", "headline_comparison", "driver_tree", "log_mean",
-           "drivers_sentence"]
+           "drivers_sentence", "headline_index", "coverage_note"]
 
 #: The KPIs of the headline table, with their labels.
 HEADLINE_KPIS = {"gmv": "GMV", "orders": "Orders", "buyers": "Buyers", "new_buyers": "New buyers",
@@ -91,12 +91,19 @@ def _first_order_date(data: Dataset) -> _dt.date | None:
     return None if first is None or pd.isna(first) else pd.Timestamp(first).date()
 
 
+def headline_index(data: Dataset, period: str, at=None) -> int:
+    """Period index (see :mod:`userops_lib.data.periods`) of the headline period: the one holding
+    ``at``, else the last complete period with orders (as in :func:`headline_comparison`)."""
+    return _headline_index(_kpi_table(data, period), period, at, data.as_of)
+
+
 def _label_of(index: int, period: str) -> str:
     return period_label(period_start([index], period), period).iloc[0]
 
 
-def _coverage_note(index: int, period: str, first_day: _dt.date | None, what: str) -> str:
-    """Why the period ``index`` cannot be compared with, or '' when it can."""
+def coverage_note(index: int, period: str, first_day: _dt.date | None, what: str) -> str:
+    """Why the period ``index`` (named ``what``) cannot be compared with, or '' when it can: it ends
+    before ``first_day`` (the first date of the data), or starts before it (partial)."""
     start = period_start([index], period).iloc[0].date()
     end = period_start([index + 1], period).iloc[0].date() - _dt.timedelta(days=1)
     label = _label_of(index, period)
@@ -149,8 +156,8 @@ def headline_comparison(data, period: str = "month", at=None) -> pd.DataFrame:
     before, year_ago = now - 1, now - YEAR_LAG[period]
     first_day = _first_order_date(data)
     rows = table.set_index("_p")
-    notes = {"previous": _coverage_note(before, period, first_day, "previous period"),
-             "last_year": _coverage_note(year_ago, period, first_day, "same period last year")}
+    notes = {"previous": coverage_note(before, period, first_day, "previous period"),
+             "last_year": coverage_note(year_ago, period, first_day, "same period last year")}
     out = []
     for kpi, label in HEADLINE_KPIS.items():
         value = rows[kpi].get(now, np.nan)
