@@ -181,6 +181,27 @@ def test_campaign_funnel_per_group():
     assert treat.share_of_assigned.tolist() == pytest.approx([3 / 4, 2 / 4, 1 / 4, 1 / 4])
 
 
+def test_campaigns_with_their_own_dates_in_one_call():
+    shop = _shop()
+    campaigns = pd.DataFrame({"campaign_id": ["K1", "K2", "K3"], "name": ["January push", "Day two", "Undated"],
+                              "start": ["2024-01-01", "2024-01-02", None], "end": ["2024-01-01", "2024-01-03", None]})
+    # K1 as above; K2 (2024-01-02..03) assigns u1 and u8, but their first visits are on 2024-01-01 (nobody
+    # visits on the 2nd or 3rd), so nobody enters; K3 has no dates (the whole data): treatment u4 u8,
+    # control u7, and u1 is in K1 too
+    assign = pd.DataFrame({"campaign_id": ["K1"] * 6 + ["K2"] * 2 + ["K3"] * 3,
+                           "customer_id": ["u1", "u2", "u3", "u9", "u4", "u5", "u1", "u8", "u4", "u8", "u7"],
+                           "group": ["treatment"] * 4 + ["control"] * 2 + ["treatment"] * 4 + ["control"]})
+    data = load_dataset({"orders": shop.table("orders").to_pandas(), "events": _log().drop(columns="event_date"),
+                         "campaigns": campaigns, "campaign_assignments": assign}, as_of="2024-01-05")
+    out = campaign_funnel(data, STEPS, window="1d", campaign_ids=["K3", "K2", "K1"])
+    got = {(c, g): part.users.tolist() for (c, g), part in out.groupby(["campaign_id", "group"])}
+    # K3 treatment: u4 (visit, view; no cart after the view) and u8 (all four) → 2, 2, 1, 1; control: u7 → 1, 0, 0, 0
+    assert got == {("K1", "treatment"): [3, 2, 1, 1], ("K1", "control"): [2, 2, 1, 1],
+                   ("K3", "treatment"): [2, 2, 1, 1], ("K3", "control"): [1, 0, 0, 0]}
+    assert out.campaign_id.unique().tolist() == ["K3", "K1"]  # in the order asked; K2 has no entrant
+    assert out[out.campaign_id == "K3"].assigned_users.tolist() == [2] * 4 + [1] * 4
+
+
 def test_missing_events_table_is_named():
     data = load_dataset({"orders": pd.DataFrame({"order_id": ["o1"], "customer_id": ["u1"],
                                                  "order_ts": [BASE], "amount": [1.0]})})

@@ -20,9 +20,14 @@ happen at most ``window`` after the entry (bound included). The three order mode
     here and are left empty; the time to convert is the time of the latest of the steps' first
     events.
 
-Times between steps are computed from the (naive, business-local) timestamps. Everything per user
-is one ibis expression (one join and aggregation per step) run by the engine; only one row per
-group comes back.
+Times between steps are computed from the (naive, business-local) timestamps.
+
+How it runs: like ClickHouse's ``windowFunnel``, one pass per customer. A single scan and group-by
+gathers each customer's funnel events (the entry time and the list of times of each later step, or
+for ``"strict"`` the (time, step) list of all funnel events), and the steps are then matched inside
+each customer's row with list functions; no event table is joined with another. A breakdown is a
+column of that same pass (the campaign funnel matches every campaign's entry dates in it too). It
+is one ibis expression, run alike by DuckDB and Spark; only one row per group comes back.
 """
 
 from __future__ import annotations
@@ -101,57 +106,74 @@ def _events_input(events, customers=None):
 
 
 
-# ------------------------------------------------------------------------------- per-user steps
-def _entries(ev: ibis.Table, first_step: str, start, end, by_event: str | None) -> ibis.Table:
-    """One row per user entering the funnel: ``customer_id, _t1`` (first step-1 event) and ``_g``."""
-    s1 = ev.filter(ev._name == first_step)
-    if start is not None:
-        s1 = s1.filter(s1._date >= pd.Timestamp(start).date())
-    if end is not None:
-        s1 = s1.filter(s1._date <= pd.Timestamp(end).date())
-    # attribute of the entry event itself (first touch); ties in time are broken by the engine
-    group = s1[by_event].cast("string").argmin(s1._ts) if by_event else ibis.literal(None, "string")
-    return s1.group_by("customer_id").agg(_t1=s1._ts.min(), _g=group)
+# ------------------------------------------------------------------- per-customer paths, one pass
+# Like ClickHouse's windowFunnel, each customer's funnel events are gathered in ONE scan and one
+# group-by, and matched per customer afterwards, instead of joining the events with the entries
+# once per step. The lists hold only the funnel's step events of one customer (a few dozen).
+def _on_dates(date, start, end):
+    """``start <= date <= end`` where a bound is a date, a date column, or None / NULL (unbounded)."""
+    cond = ibis.literal(True)
+    for bound, inside in ((start, lambda b: date >= b), (end, lambda b: date <= b)):
+        if isinstance(bound, ibis.Value):
+            cond = cond & (bound.isnull() | inside(bound))
+        elif bound is not None:
+            cond = cond & inside(pd.Timestamp(bound).date())
+    return cond
 
 
-def _sequential(ev, entries, steps, window) -> ibis.Table:
-    cur = entries
-    for k in range(2, len(steps) + 1):
-        step = ev.filter(ev._name == steps[k - 1])
-        j = step.join(cur, "customer_id")
-        j = j.filter(j._ts >= j[f"_t{k - 1}"], j._ts <= j._t1 + window)
-        hit = j.group_by("customer_id").agg(**{f"_t{k}": j._ts.min()})
-        cur = cur.left_join(hit, cur.customer_id == hit.customer_id).select(cur, hit[f"_t{k}"])
-    return cur
+def _paths(ev: ibis.Table, steps, order: str, *, start=None, end=None, by_event: str | None = None,
+           entry_dates_later: bool = False) -> ibis.Table:
+    """One row per customer with a funnel-step event.
+
+    Columns: ``customer_id``; the entry ``_t1`` (first step-1 event on ``start``..``end``) and
+    ``_g`` (the ``by_event`` value of that event), or with ``entry_dates_later`` the list ``_l1``
+    of every step-1 event's ``(ts, d)`` so that each row can apply its own dates later (a campaign's);
+    then for 'sequential' and 'any' the lists ``_l2.._ln`` of the times of each later step, for
+    'strict' the list ``_seq`` of ``(ts, k)`` (k = step number from 0) of every funnel event.
+    """
+    f = ev.filter(ev._name.isin(list(steps)))
+    f = f.mutate(_k=ibis.cases(*[(f._name == s, i) for i, s in enumerate(steps)]))
+    first = f._k == 0
+    aggs = {}
+    if entry_dates_later:
+        aggs["_l1"] = ibis.struct({"ts": f._ts, "d": f._date}).collect(where=first)
+    else:
+        entry = first & _on_dates(f._date, start, end)
+        aggs["_t1"] = f._ts.min(where=entry)
+        # attribute of the entry event itself (first touch); ties in time are broken by the engine
+        aggs["_g"] = (f[by_event].cast("string").argmin(f._ts, where=entry) if by_event
+                      else ibis.literal(None, "string"))
+    if order == "strict":
+        aggs["_seq"] = ibis.struct({"ts": f._ts, "k": f._k}).collect()
+    else:
+        aggs.update({f"_l{k}": f._ts.collect(where=f._k == k - 1) for k in range(2, len(steps) + 1)})
+    return f.group_by("customer_id").agg(**aggs)
 
 
-def _in_window(ev, entries, window, names):
-    j = ev.filter(ev._name.isin(list(names))).join(entries.select("customer_id", "_t1"), "customer_id")
-    return j.filter(j._ts >= j._t1, j._ts <= j._t1 + window)
+def _entry_time(t: ibis.Table, start, end) -> ibis.Value:
+    """The entry from the list ``_l1``: the first step-1 event on ``start``..``end`` (columns or dates)."""
+    return t._l1.filter(lambda e: _on_dates(e.d, start, end)).map(lambda e: e.ts).mins()
 
 
-def _any_order(ev, entries, steps, window) -> ibis.Table:
-    j = _in_window(ev, entries, window, steps[1:])
-    hit = j.group_by("customer_id").agg(**{
-        f"_t{k}": ibis.ifelse(j._name == s, j._ts, ibis.null()).min() for k, s in enumerate(steps[1:], 2)})
-    return entries.left_join(hit, entries.customer_id == hit.customer_id).select(
-        entries, *[hit[f"_t{k}"] for k in range(2, len(steps) + 1)])
-
-
-def _strict(ev, entries, steps, window) -> ibis.Table:
-    j = _in_window(ev, entries, window, steps)
-    number = ibis.cases(*[(j._name == s, i) for i, s in enumerate(steps)], else_=len(steps))
-    j = j.mutate(_pos=ibis.row_number().over(group_by=j.customer_id, order_by=[j._ts, number]))
-    j = j.filter(j._pos < len(steps))
-    expected = ibis.cases(*[(j._pos == i, s) for i, s in enumerate(steps)], else_="")
-    per = j.group_by("customer_id").agg(
-        _bad=ibis.ifelse(j._name != expected, j._pos, ibis.null()).min(), _m=j.count(),
-        **{f"_x{k}": ibis.ifelse(j._pos == k - 1, j._ts, ibis.null()).min() for k in range(2, len(steps) + 1)})
-    matched = per._bad.fill_null(per._m)  # length of the unbroken chain from the entry
-    per = per.select("customer_id", **{f"_t{k}": ibis.ifelse(matched >= k, per[f"_x{k}"], ibis.null())
-                                       for k in range(2, len(steps) + 1)})
-    return entries.left_join(per, entries.customer_id == per.customer_id).select(
-        entries, *[per[f"_t{k}"] for k in range(2, len(steps) + 1)])
+def _matched(t: ibis.Table, n: int, window, order: str) -> ibis.Table:
+    """``t`` (with ``_t1`` and the lists of :func:`_paths`) plus ``_t2.._tn``: when each step was matched."""
+    t1, last = t._t1, t._t1 + window
+    if order == "sequential":  # step k: the first step-k event at or after step k-1, inside the window
+        for k in range(2, n + 1):
+            prev, last = t[f"_t{k - 1}"], t._t1 + window
+            t = t.mutate(**{f"_t{k}": t[f"_l{k}"].filter(lambda x: (x >= prev) & (x <= last)).mins()})
+        return t
+    if order == "any":  # step k: the first step-k event anywhere in the window
+        return t.mutate(**{f"_t{k}": t[f"_l{k}"].filter(lambda x: (x >= t1) & (x <= last)).mins()
+                           for k in range(2, n + 1)})
+    # strict: the funnel events from the entry on, in (time, step) order, must be steps 1, 2, ... in a row
+    t = t.mutate(_seq=t._seq.filter(lambda x: (x.ts >= t1) & (x.ts <= last)).sort())
+    unbroken, times = ibis.literal(True), {}
+    for k in range(2, n + 1):
+        event = t._seq[k - 1]  # read only when the list is long enough: Spark's ANSI mode fails on a missing item
+        unbroken = unbroken & ibis.ifelse(t._seq.length() >= k, event.k == k - 1, False)
+        times[f"_t{k}"] = ibis.ifelse(unbroken, event.ts, ibis.null())
+    return t.mutate(**times)
 
 
 def _group_table(by, customers, columns) -> tuple[ibis.Table | None, str | None, str]:
@@ -176,34 +198,49 @@ def _group_table(by, customers, columns) -> tuple[ibis.Table | None, str | None,
     return table.select("customer_id", _g=table[others[0]].cast("string")), None, others[0]
 
 
-def _user_steps(events, steps, window, order, by, customers, start, end):
-    """Per-user table ``customer_id, _g, _t1.._tn`` plus facts for ``attrs``."""
-    steps = _check_steps(steps)
-    if order not in FUNNEL_ORDERS:
-        raise ParameterError(f"order must be one of {', '.join(FUNNEL_ORDERS)}; got {order!r}")
-    width = parse_window(window)
-    raw, customers, data = _events_input(events, customers)
-    group_map, by_event, label = _group_table(by, customers, raw.columns)
+def _events(raw: ibis.Table, by_event: str | None) -> tuple[ibis.Table, ibis.Value]:
+    """The usable events as ``customer_id, _ts, _name, _date`` (+ ``by_event``), and the test of usable."""
     date = raw.event_date if "event_date" in raw.columns else raw.event_ts.date()
     if date.type().is_timestamp():
         date = date.date()
     usable = raw.customer_id.notnull() & raw.event_ts.notnull() & raw.event_name.notnull()
-    excluded = int(engine.execute_scalar((~usable).sum())) if data is None else 0  # a Dataset is clean already
     keep = {"customer_id": raw.customer_id.cast("string"), "_ts": raw.event_ts, "_name": raw.event_name, "_date": date}
     if by_event:
         keep[by_event] = raw[by_event]
-    ev = raw.filter(usable).select(**keep)
-    entries = _entries(ev, steps[0], start, end, by_event)
+    return raw.filter(usable).select(**keep), usable
+
+
+def _checked(steps, window, order) -> tuple[tuple[str, ...], pd.Timedelta]:
+    steps = _check_steps(steps)
+    if order not in FUNNEL_ORDERS:
+        raise ParameterError(f"order must be one of {', '.join(FUNNEL_ORDERS)}; got {order!r}")
+    return steps, parse_window(window)
+
+
+def _user_steps(events, steps, window, order, by, customers, start, end):
+    """Per-user table ``customer_id, _g, _t1.._tn`` plus facts for ``attrs``."""
+    steps, width = _checked(steps, window, order)
+    raw, customers, data = _events_input(events, customers)
+    group_map, by_event, label = _group_table(by, customers, raw.columns)
+    ev, usable = _events(raw, by_event)
+    excluded = int(engine.execute_scalar((~usable).sum())) if data is None else 0  # a Dataset is clean already
+    paths = _paths(ev, steps, order, start=start, end=end, by_event=by_event)
+    users = _matched(paths.filter(paths._t1.notnull()), len(steps), _interval(width), order)
     if group_map is not None:
-        entries = entries.left_join(group_map, entries.customer_id == group_map.customer_id).select(
-            "customer_id", "_t1", _g=group_map._g)
-    interval = ibis.interval(seconds=int(width.total_seconds()))
-    build = {"sequential": _sequential, "strict": _strict, "any": _any_order}[order]
-    users = build(ev, entries, steps, interval)
+        users = users.left_join(group_map, users.customer_id == group_map.customer_id).select(
+            users.customer_id, users._t1, *[users[f"_t{k}"] for k in range(2, len(steps) + 1)], _g=group_map._g)
     facts = {"steps": list(steps), "window": width, "order": order, "by": label if by is not None else None,
              "excluded_events": excluded, "start": start, "end": end}
-    last = (pd.Timestamp(data.as_of) + pd.Timedelta(days=1)) if data is not None else None
-    return users, facts, last
+    return users, facts, _end_of_data(data)
+
+
+def _end_of_data(data: Dataset | None) -> pd.Timestamp | None:
+    """The first moment after the data (for windows still open), when the events come from a Dataset."""
+    return (pd.Timestamp(data.as_of) + pd.Timedelta(days=1)) if data is not None else None
+
+
+def _interval(width: pd.Timedelta):
+    return ibis.interval(seconds=int(width.total_seconds()))
 
 
 def _reached(users, k):
@@ -274,12 +311,17 @@ def funnel(events, steps=DEFAULT_STEPS, window="7d", order: str = "sequential", 
         For fewer than two steps, repeated steps, an unknown order, window or ``by``.
     """
     users, facts, last = _user_steps(events, steps, window, order, by, customers, start, end)
-    n = len(facts["steps"])
     group = users._g.fill_null(_UNKNOWN) if by is not None else ibis.literal("all")
+    wide = engine.execute(users.group_by(_group=group).agg(**_step_aggregates(users, facts, last)))
+    return _long_funnel(wide, facts, by)
+
+
+def _step_aggregates(users: ibis.Table, facts: dict, last) -> dict:
+    """Per group: users reaching each step, the median / p80 seconds between steps and from the entry."""
+    n, order = len(facts["steps"]), facts["order"]
     aggs = {"_no_group": users._g.isnull().sum().cast("int64")}
     if last is not None:
-        aggs["_open"] = (users._t1 + ibis.interval(seconds=int(facts["window"].total_seconds()))
-                         >= last.to_pydatetime()).sum().cast("int64")
+        aggs["_open"] = (users._t1 + _interval(facts["window"]) >= last.to_pydatetime()).sum().cast("int64")
     for k in range(1, n + 1):
         reached = _reached(users, k)
         aggs[f"users_{k}"] = reached.sum().cast("int64")
@@ -288,8 +330,7 @@ def funnel(events, steps=DEFAULT_STEPS, window="7d", order: str = "sequential", 
         if k > 1 and order != "any":
             gap = ibis.ifelse(reached, _seconds(users[f"_t{k}"]) - _seconds(users[f"_t{k - 1}"]), ibis.null())
             aggs[f"med_{k}"], aggs[f"p80_{k}"] = gap.median(), gap.quantile(0.8)
-    wide = engine.execute(users.group_by(_group=group).agg(**aggs))
-    return _long_funnel(wide, facts, by)
+    return aggs
 
 
 def _long_funnel(wide: pd.DataFrame, facts: dict, by) -> pd.DataFrame:
@@ -424,18 +465,21 @@ def campaign_funnel(data: Dataset, steps=DEFAULT_STEPS, window="7d", order: str 
     for name in ("events", "campaign_assignments", "campaigns"):
         if not data.has(name):
             raise MissingTableError(name, "The campaign funnel")
+    steps, width = _checked(steps, window, order)
     assign, campaigns = data.table("campaign_assignments"), data.table("campaigns")
     sizes = engine.execute(assign.group_by(["campaign_id", "group"]).agg(assigned_users=assign.count()))
     info = engine.execute(campaigns)
     ids = list(campaign_ids) if campaign_ids is not None else sorted(sizes.campaign_id.unique())
+    users = _campaign_users(data, steps, width, order, assign.filter(assign.campaign_id.isin(ids)), campaigns)
+    facts = {"steps": list(steps), "window": width, "order": order, "by": "group", "excluded_events": 0}
+    wide = engine.execute(users.group_by("campaign_id", _group=users._g).agg(
+        **_step_aggregates(users, facts, _end_of_data(data))))
     blocks = []
-    for cid in ids:  # one funnel per campaign (a handful)
+    for cid in ids:  # a handful: only the formatting is per campaign, the funnel was one pass
         row = info[info.campaign_id == cid]
         first = row.iloc[0] if len(row) else pd.Series(dtype=object)
-        members = assign.filter(assign.campaign_id == cid).select("customer_id", group=assign.group)
-        part = funnel(data, steps, window, order, by=members, start=_date_or_none(first.get("start")),
-                      end=_date_or_none(first.get("end")))
-        part = part[part["group"] != _UNKNOWN]  # users the campaign did not assign
+        dates = {"start": _date_or_none(first.get("start")), "end": _date_or_none(first.get("end"))}
+        part = _long_funnel(wide[wide.campaign_id == cid].drop(columns="campaign_id"), {**facts, **dates}, "group")
         part.insert(0, "campaign_id", cid)
         part.insert(1, "name", first.get("name", cid) if len(row) else cid)
         blocks.append(part)
@@ -447,6 +491,22 @@ def campaign_funnel(data: Dataset, steps=DEFAULT_STEPS, window="7d", order: str 
     front = ["campaign_id", "name", "group", "assigned_users", "group_users", "step_number", "step", "users",
              "share_of_assigned"]
     return out[front + [c for c in out.columns if c not in front]]
+
+
+def _campaign_users(data: Dataset, steps, width, order, assigned: ibis.Table, campaigns: ibis.Table) -> ibis.Table:
+    """Per (campaign, assigned customer who entered during the campaign): ``campaign_id, customer_id,
+    _g`` (the group) and ``_t1.._tn``, from one pass over the events for all campaigns together."""
+    ev, _ = _events(data.table("events"), None)
+    paths = _paths(ev, steps, order, entry_dates_later=True)
+    # a campaign without dates (or without the optional columns) covers the whole data
+    bound = {c: campaigns[c] if c in campaigns.columns else ibis.null("date") for c in ("start", "end")}
+    dates = campaigns.select(_cid=campaigns.campaign_id, _start=bound["start"], _end=bound["end"])
+    members = assigned.left_join(dates, assigned.campaign_id == dates._cid).select(
+        "campaign_id", customer_id=assigned.customer_id.cast("string"), _g=assigned.group.cast("string"),
+        _start=dates._start, _end=dates._end)
+    j = members.join(paths, "customer_id")
+    j = j.mutate(_t1=_entry_time(j, j._start, j._end))
+    return _matched(j.filter(j._t1.notnull()), len(steps), _interval(width), order)
 
 
 def _date_or_none(value) -> _dt.date | None:
