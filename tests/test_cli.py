@@ -11,6 +11,7 @@ import contextlib
 import importlib.util
 import io
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -532,3 +533,34 @@ def test_failed_write_keeps_the_old_status_and_a_corrupt_one_is_kept_aside(tmp_p
     assert list(json.loads((dest / "status.json").read_text(encoding="utf-8"))) == ["c"]
     kept = list(dest.glob("status.json.unreadable-*"))
     assert len(kept) == 1 and kept[0].read_bytes() == before[:25]  # not silently dropped
+
+
+def test_the_notebooks_of_a_run_share_one_snapshot_folder_and_a_capped_duckdb(tmp_path, monkeypatch):
+    """Each notebook gets the run's snapshot folder (one per dataset), DuckDB's memory limit and a
+    spill folder inside the run's scratch space; all of it is gone after the run."""
+    from userops_lib.data.engine import MEMORY_LIMIT_ENV, TEMP_DIR_ENV
+    from userops_lib.data.snapshot import SNAPSHOT_DIR_ENV
+
+    seen = []
+
+    def fake_run(path, scratch, parameters, **kwargs):
+        seen.append({k: os.environ.get(k) for k in (SNAPSHOT_DIR_ENV, MEMORY_LIMIT_ENV, TEMP_DIR_ENV)})
+        Path(seen[-1][SNAPSHOT_DIR_ENV]).mkdir(parents=True, exist_ok=True)  # what load_dataset would write
+        return Outcome(Path(path).stem, "ok", parameters, "2024-06-30T00:00:00+00:00", 0.1)
+
+    monkeypatch.setattr(cli, "run_notebook", fake_run)
+    monkeypatch.delenv(SNAPSHOT_DIR_ENV, raising=False)
+    out = tmp_path / "reports"
+    code, stdout, stderr = run_cli(out, "--stage", "ok_minimal", "--stage", "declares_defaults", "--data", "cdnow",
+                                   "--data", str(tmp_path), "--memory-limit", "3GB")
+    assert code == 0, stdout + stderr
+    assert len(seen) == 4 and all(s[MEMORY_LIMIT_ENV] == "3GB" for s in seen)
+    folders = [Path(s[SNAPSHOT_DIR_ENV]) for s in seen]
+    assert folders[0] == folders[1] != folders[2] == folders[3]  # shared within a dataset, not across
+    assert all(out in f.parents and out in Path(s[TEMP_DIR_ENV]).parents for f, s in zip(folders, seen))
+    assert not any(f.exists() for f in folders)  # removed with the run's scratch folder
+    assert os.environ.get(SNAPSHOT_DIR_ENV) is None  # the runner's own environment is left as it was
+    assert cli._half_the_memory().endswith("MB")
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["run", "--memory-limit", "lots"])
+    assert exc.value.code == 2

@@ -31,7 +31,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import pandas as pd
 
-from . import engine
+from . import engine, snapshot
 from .contract import CONTRACT, REFUND_STATUSES, TableSpec
 from ..exceptions import ContractError, MissingTableError, ParameterError
 from ..locations import demo_dir
@@ -447,6 +447,7 @@ def load_dataset(
     strict: bool = False,
     backend: Any = None,
     materialize: bool = True,
+    snapshot_dir: Any = None,
 ) -> Dataset:
     """Load, validate and clean a data source.
 
@@ -470,11 +471,19 @@ def load_dataset(
     materialize : bool
         Store the clean tables in the engine (fast repeated queries) rather than keeping them as
         views over the raw input. Ignored (views) when the source database is the engine.
+    snapshot_dir : str or Path or False, optional
+        Folder of run-scoped snapshots (:mod:`userops_lib.data.snapshot`): the first load of a
+        source with these parameters writes the clean tables there, later loads open them in
+        about a second. Default ``$USEROPS_SNAPSHOT_DIR`` (``userops run`` sets it); unset or
+        ``False``: no snapshot. Used with the default engine only.
 
     Returns
     -------
     Dataset
     """
+    folder = snapshot.snapshot_folder(snapshot_dir)
+    if folder is not None and backend in (None, "duckdb") and materialize:  # clean once per run
+        return snapshot.load_or_build(load_dataset, folder, source, time_zone=time_zone, as_of=as_of, strict=strict)
     if isinstance(source, str) and "://" in source:
         source = ibis.connect(source)  # any SQL database ibis reaches
     if isinstance(source, ibis.BaseBackend) and backend is None and source.name in ("duckdb", "pyspark"):

@@ -33,7 +33,9 @@ from ..exceptions import ParameterError, UseropsError
 from .run import Outcome, mask_urls, publish, run_notebook
 from .params import (declared_defaults, find_notebooks, load_params_file, resolve_datasets,
                            resolve_parameters, select_notebooks)
+from ..data.engine import MEMORY_LIMIT_ENV, TEMP_DIR_ENV
 from ..data.ids import MASK_KEY_ENV
+from ..data.snapshot import SNAPSHOT_DIR_ENV
 from ..locations import demo_dir, project_root
 from .index import build_index
 
@@ -65,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="folder of stage notebooks (default: notebooks)")
     run.add_argument("--run-date", type=_run_date, metavar="YYYY-MM-DD",
                      help="name of the run folder (default: today)")
+    run.add_argument("--memory-limit", type=_memory, metavar="SIZE",
+                     help="DuckDB memory limit of each notebook, e.g. 8GB; beyond it DuckDB spills to a "
+                          "folder of the run (default: half of this machine's memory)")
     run.set_defaults(func=cmd_run)
 
     index = sub.add_parser("index", help="rebuild <out>/index.html from the runs found")
@@ -114,10 +119,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     total, step, counts = len(selected) * len(datasets), 0, {"ok": 0, "failed": 0, "timeout": 0}
     mask_key = os.environ.get(MASK_KEY_ENV) or secrets.token_hex(16)
     work = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=out))
+    # DuckDB in every notebook: capped, spilling into the run's scratch folder (removed at the end)
+    engine_env = {MEMORY_LIMIT_ENV: args.memory_limit or _half_the_memory(), TEMP_DIR_ENV: str(work / "duckdb-tmp")}
     try:
         for ds in datasets:
-            # one masking key per run: masked ids match across the run's reports, not across runs
-            problem, env = None, {MASK_KEY_ENV: mask_key}
+            # one masking key per run: masked ids match across the run's reports, not across runs;
+            # the first notebook cleans the data into the snapshot folder, the others open it
+            problem = None
+            env = {MASK_KEY_ENV: mask_key, SNAPSHOT_DIR_ENV: str(work / f"snapshots-{ds.name}"), **engine_env}
             if ds.source == "demo":
                 try:
                     env["USEROPS_DEMO_DIR"] = str(_ensure_demo(args.demo_customers))
@@ -212,6 +221,22 @@ def _say(text: str, end: str = "\n") -> None:
         print(text, end=end, flush=True)
     except UnicodeEncodeError:  # a console that cannot print "·" or "…"
         print(text.replace("·", "-").replace("…", "...").encode("ascii", "replace").decode(), end=end, flush=True)
+
+
+def _half_the_memory() -> str:
+    """Half of this machine's physical memory as a DuckDB size ("11GB"), or DuckDB's default if unknown."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not POSIX: DuckDB's own default (80 %)
+        return ""
+    return f"{max(1, total // 2 // 2**20)}MB"
+
+
+def _memory(text: str) -> str:
+    """A DuckDB memory size such as ``8GB`` or ``500MB``."""
+    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", text, flags=re.IGNORECASE):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a memory size such as 8GB or 500MB")
+    return text.strip()
 
 
 def _positive_int(text: str) -> int:
