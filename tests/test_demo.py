@@ -11,6 +11,7 @@ import pytest
 from userops_lib.data.contract import CONTRACT
 from userops_lib.demo.generate import (
     CAMPAIGN_PLANS,
+    CHANNELS,
     DIRTY_ROWS,
     FULFILMENT_COLUMNS,
     SHIPPING_PROMISE_HOURS,
@@ -557,3 +558,68 @@ def test_command_line_writes_the_files(tmp_path, capsys):
 def test_bad_parameters_raise_parameter_error(params):
     with pytest.raises(ParameterError):
         generate_demo(**params)
+
+
+# --- blocks and streaming ----------------------------------------------------------------------
+
+
+def _read_folder(folder) -> dict[str, pd.DataFrame]:
+    return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+
+
+def test_the_files_are_the_same_whatever_the_chunk_size(tmp_path):
+    """3,500 customers in four blocks (1,000 x 3 and 500): written one block at a time and three
+    blocks at a time, read back equal to each other and to generate_demo's tables, with ids and
+    numbers running on across the blocks."""
+    params = dict(n_customers=3_500, seed=5, block_customers=1_000)
+    one = write_demo(tmp_path / "one", chunk_customers=1_000, **params)
+    three = write_demo(tmp_path / "three", chunk_customers=2_500, **params)  # rounded up to 3 blocks
+    by_one, by_three, in_memory = _read_folder(one), _read_folder(three), generate_demo(**params)
+    assert set(by_one) == set(by_three) == set(in_memory) == set(CONTRACT)
+    for name, table in in_memory.items():
+        pd.testing.assert_frame_equal(by_one[name], by_three[name], obj=name)
+        pd.testing.assert_frame_equal(by_one[name], table, obj=name)
+    assert (one / "README.txt").read_text() == (three / "README.txt").read_text()
+    orders, customers = in_memory["orders"], in_memory["customers"]
+    assert customers["customer_id"].is_unique and customers["customer_id"].iloc[-1] == "C003500"
+    paid = orders[~orders["is_refund"]]
+    assert paid["order_id"].duplicated().sum() == in_memory["orders"].attrs["dirty_rows"]["duplicated_rows"]
+    assert orders.loc[orders["is_refund"], "order_id"].is_unique and in_memory["tickets"]["ticket_id"].is_unique
+    # every block has its own planted rows: 4 blocks x 5 missing customer ids (DIRTY_ROWS)
+    assert orders.attrs["dirty_rows"]["null_customer_id"] == 4 * DIRTY_ROWS["null_customer_id"]
+    assert pd.read_parquet(one / "orders.parquet").attrs == orders.attrs
+
+
+def test_a_customer_rows_do_not_depend_on_later_blocks():
+    """Customers of the first two blocks get the same rows in a shop of 2 and of 4 blocks."""
+    small = generate_demo(n_customers=2_000, seed=5, block_customers=1_000, events=False)
+    large = generate_demo(n_customers=4_000, seed=5, block_customers=1_000, events=False)
+    for name in ("customers", "campaign_assignments", "tier_history"):
+        kept = large[name][large[name]["customer_id"].isin(small["customers"]["customer_id"])]
+        pd.testing.assert_frame_equal(kept.reset_index(drop=True), small[name], obj=name)
+    signups = lambda tables: pd.Series(tables["customers"]["channel"]).value_counts()  # noqa: E731
+    costs = large["channel_costs"].set_index("channel")["cost"]
+    assert costs["paid_search"] == signups(large)["paid_search"] * CHANNELS["paid_search"].cac  # summed over blocks
+
+
+def test_a_small_remainder_joins_the_last_block():
+    from userops_lib.demo.generate import _blocks
+
+    assert _blocks(20_000, 100_000) == [(0, 20_000)]
+    assert _blocks(149_999, 100_000) == [(0, 149_999)]
+    assert _blocks(250_000, 100_000) == [(0, 100_000), (100_000, 100_000), (200_000, 50_000)]
+    assert _blocks(10_000_000, 100_000)[-1] == (9_900_000, 100_000)
+
+
+def test_each_block_is_a_whole_small_shop():
+    """Referrers are picked within a block, and every block has its kol and experts."""
+    tables = generate_demo(n_customers=3_000, seed=5, block_customers=1_000, events=False)
+    customers = tables["customers"]
+    block = (customers["customer_id"].str[1:].astype(int) - 1) // 1_000
+    number = customers["customer_id"].str[1:].astype(int)
+    invited = customers["referrer_id"].notna()
+    referrer_block = (customers.loc[invited, "referrer_id"].str[1:].astype(int) - 1) // 1_000
+    assert invited.sum() > 100 and (referrer_block == block[invited]).all()
+    assert number.is_monotonic_increasing
+    roles = customers[customers["community_role"] != ""].groupby(block[customers["community_role"] != ""])
+    assert (roles["community_role"].apply(lambda r: set(r)) == {"kol", "expert"}).all()
