@@ -5,6 +5,8 @@ Everything above this layer (clv, metrics, report, runner) reads data through a
 
 - :mod:`.contract`: the tables and columns the playbook understands.
 - :mod:`.load`: read a folder, a database or DataFrames, validate, clean, count what was left out.
+- :mod:`.databases`: open a database URL without creating files; stream its tables into the engine.
+- :mod:`.snapshot`: the cleaned Dataset kept in a DuckDB file, so a run's notebooks clean once.
 - :mod:`.engine`: the ibis backend (DuckDB embedded, Spark for scale) and small helpers to execute.
 - :mod:`.periods`: day / week / month / quarter / year calendars, computed in the engine.
 - :mod:`.ids`: the keyed hash that masks customer ids in reports and exports.

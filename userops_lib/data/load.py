@@ -31,7 +31,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import pandas as pd
 
-from . import engine, snapshot
+from . import databases, engine, snapshot
 from .contract import CONTRACT, REFUND_STATUSES, TableSpec
 from ..exceptions import ContractError, MissingTableError, ParameterError
 from ..locations import demo_dir
@@ -110,8 +110,9 @@ def _read_raw(source, backend) -> tuple[dict[str, Any], str, dict]:
     if isinstance(source, ibis.BaseBackend):
         present = set(source.list_tables())
         tables = {n: source.table(n) for n in CONTRACT if n in present}
-        if source is not backend:  # another database: copy the contract tables into the engine
-            tables = {n: backend.create_table(f"src_{n}", t.to_pyarrow(), overwrite=True) for n, t in tables.items()}
+        if source is not backend:  # another database: stream the contract tables into the engine in batches
+            tables, facts = databases.copy_tables(source, tables, backend)
+            return tables, source.name, facts
         return tables, source.name, {}
     text = str(source)
     if text == "demo":
@@ -456,9 +457,12 @@ def load_dataset(
     source : str, Path, dict of DataFrames or ibis backend
         ``"demo"`` (generated synthetic shop), ``"cdnow"`` / ``"cdnow_sample"`` (real CDNOW purchase
         log shipped with ``lifetimes``), a folder of ``<table>.parquet`` / ``<table>.csv`` files, a
-        ``.duckdb`` file, a database URL ibis understands (``postgres://...``), an ibis connection,
-        or a dict ``{"orders": df, ...}``. A database URL or connection is also the engine: the
-        aggregations run inside that database and nothing is written into it.
+        ``.duckdb`` file, a database URL ibis understands (``postgresql://...``, ``sqlite:///shop.db``;
+        PostgreSQL needs the extra ``userops[postgres]``), an ibis connection, or a dict
+        ``{"orders": df, ...}``. A DuckDB or Spark connection (or ``duckdb://`` URL) is also the
+        engine: the aggregations run inside it and nothing is written into it. Any other database
+        is read, never written: its contract tables are streamed into the engine in record
+        batches (:mod:`.databases`). A URL to a database file that does not exist is an error.
     time_zone : str
         Business time zone (IANA name, e.g. ``"Asia/Shanghai"``). Dates are local dates in it.
     as_of : str or date, optional
@@ -484,8 +488,9 @@ def load_dataset(
     folder = snapshot.snapshot_folder(snapshot_dir)
     if folder is not None and backend in (None, "duckdb") and materialize:  # clean once per run
         return snapshot.load_or_build(load_dataset, folder, source, time_zone=time_zone, as_of=as_of, strict=strict)
-    if isinstance(source, str) and "://" in source:
-        source = ibis.connect(source)  # any SQL database ibis reaches
+    url = source if isinstance(source, str) and "://" in source else None
+    if url:
+        source = databases.connect(url)  # any SQL database ibis reaches; never creates a file
     if isinstance(source, ibis.BaseBackend) and backend is None and source.name in ("duckdb", "pyspark"):
         backend, materialize = source, False  # compute where the data is; never write into it
     if backend is None or backend == "duckdb":
@@ -498,6 +503,10 @@ def load_dataset(
         raise ParameterError(f"unknown time zone {time_zone!r} (use an IANA name such as 'Asia/Shanghai')") from err
 
     raw, label, facts = _read_raw(source, backend)
+    if url:
+        label = databases.describe(url)  # the database's name, never the URL (it may hold a password)
+        if source is not backend:
+            source.disconnect()  # its tables are in the engine now
     if "orders" not in raw:
         raise ContractError("orders", None, "the data source has no orders table (the only required table)")
     checker = _Checker(strict)

@@ -21,12 +21,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import nbformat
 import papermill
 
 from ..exceptions import ParameterError
+from ..data.databases import url_parts
 from ..data.yamlfile import read_yaml
 
 __all__ = [
@@ -281,9 +281,8 @@ def resolve_datasets(values: list[str] | None) -> list[Dataset]:
         if value in DATA_KEYWORDS:
             ds = Dataset(value, value)
         elif DATABASE_URL.match(value):  # checked when the notebook connects; the password is never shown
-            url = urlsplit(value)
-            where = Path(url.path).stem or url.hostname or "db"
-            ds = Dataset(re.sub(r"[^\w.-]+", "_", f"{url.scheme}_{where}"), value)
+            scheme, database, host = url_parts(value)  # read without user name and password
+            ds = Dataset(re.sub(r"[^\w.-]+", "_", f"{scheme}_{database or host or 'db'}"), value)
         else:
             path = Path(value).expanduser().resolve()
             if not path.exists():
