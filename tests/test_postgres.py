@@ -1,8 +1,11 @@
 """A real PostgreSQL as a data source, and database URLs that never create files.
 
 The server is PostgreSQL 16 from the ``pgserver`` wheel (in the ``test`` extra): it starts in a
-temporary folder of this test session, as root too (it then runs as a system user ``pgserver``),
-listens on a Unix socket only, and is stopped at the end of the module. The demo tables are
+temporary folder, as root too (it then runs as a system user ``pgserver``), listens on a Unix
+socket only, and is stopped and deleted at the end of the module. The folder is a ``/tmp`` folder
+of its own, not under pytest's ``/tmp/pytest-of-<user>``: every pytest process that starts resets
+that folder to mode 0700, which locks the ``pgserver`` user out of its own data directory and
+makes the server shut down in the middle of a test (seen with two test runs at once). The demo tables are
 written into it with ``COPY``, then read back through ``--data postgresql://...`` and compared
 with the same tables read from the Parquet folder.
 """
@@ -12,9 +15,11 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -32,16 +37,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def postgres_url(tmp_path_factory):
-    """URL of a fresh PostgreSQL server (Unix socket, trust authentication), stopped afterwards."""
+def postgres_url():
+    """URL of a fresh PostgreSQL server (Unix socket, trust authentication), stopped and deleted afterwards."""
     if sys.version_info >= (3, 13):
         pytest.skip("pgserver publishes no wheel for Python 3.13 (its newest, 0.1.4, stops at 3.12)")
     with warnings.catch_warnings():  # platformdirs: XDG_RUNTIME_DIR is not set on CI
         warnings.simplefilter("ignore")
         import pgserver  # the `test` extra installs it: a missing install fails here, it does not skip
-    server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+    folder = Path(tempfile.mkdtemp(prefix="userops-pg-")) / "pgdata"  # see the module docstring
+    server = pgserver.get_server(folder, cleanup_mode="delete")
     yield server.get_uri()
     server.cleanup()
+    shutil.rmtree(folder.parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
