@@ -119,3 +119,53 @@ print("ok", sorted(REPORT_ONLY & set(sys.modules)))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split("\n")[-2] == "ok []"
+
+
+def test_the_command_says_what_to_install_without_the_report_extra(tmp_path):
+    """``userops run`` on a base install: one line naming the extra to install, exit code 2."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+class Missing:  # behaves as if papermill were not installed
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "papermill":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, Missing())
+from userops_lib.runner.entry import main
+raise SystemExit(main(["run"]))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 2, out.stderr[-2000:]
+    assert out.stderr.strip().splitlines() == [
+        "userops: error: the stage reports need the package 'papermill', which this install lacks; "
+        "install the reports extra: pip install 'userops[reports]'"]
+
+
+def test_the_lock_file_pins_every_dependency_within_its_range():
+    """requirements.lock (what `make` installs) is current: every dependency of the core and of the
+    extras `make` installs is pinned there at a version pyproject.toml allows. After changing a
+    dependency, run `make lock`."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins: dict[str, list[str]] = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        spec = line.split("#")[0].split(";")[0].strip()
+        if "==" in spec:
+            name, version = spec.split("==")
+            pins.setdefault(canonicalize_name(name), []).append(version.strip())
+    wanted = list(project["dependencies"])
+    for extra in ("reports", "spark", "postgres", "test"):
+        wanted += project["optional-dependencies"][extra]
+    problems = []
+    for text in wanted:
+        req = Requirement(text)
+        versions = pins.get(canonicalize_name(req.name), [])
+        if not versions:
+            problems.append(f"{req.name} is not in requirements.lock")
+        elif not any(req.specifier.contains(v, prereleases=True) for v in versions):
+            problems.append(f"{req.name}: locked {versions} outside {req.specifier}")
+    assert problems == [], problems

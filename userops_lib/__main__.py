@@ -1,5 +1,5 @@
 """``python -m userops_lib run ...`` is the same as the ``userops`` command."""
 
-from .runner.cli import main
+from .runner.entry import main
 
 raise SystemExit(main())
