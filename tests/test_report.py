@@ -85,7 +85,7 @@ def test_show_formats_counts_with_thousands_separators(monkeypatch):
     report.show(pd.DataFrame({"customers": [7708, 12], "share": [0.5, 0.00001], "mean": [1.5, 2.25],
                               "customer_id": [17523, 17524], "birth_year": [1990, 2001]}), percent=["share"])
     html = shown[0].to_html()
-    assert "7,708" in html and "<0.1%" in html and "2.25" in html
+    assert "7,708" in html and "&lt;0.1%" in html and "2.25" in html  # "<0.1%" is text, escaped
     assert "17523" in html and "1990" in html and "17,523" not in html  # ids and years are labels
 
 
@@ -102,3 +102,63 @@ def test_show_with_labels_renames_for_display_and_prints_plain_dates(monkeypatch
     assert "P(still buying)" in html and "25.0%" in html  # renamed column keeps its percent format
     assert "last purchase" in html and "2025-12-30" in html and "00:00:00" not in html
     assert list(df.columns) == ["probability_alive", "last_purchase", "value_at_risk"]  # caller's frame untouched
+
+
+# -- no data value becomes markup (issue 11) --------------------------------------------------
+
+from live_markup import BACKTICK, IMG, SCRIPT, live_markup  # noqa: E402
+
+
+def test_markdown_subset_renders_like_commonmark():
+    from userops_lib.report.markup import markdown_html
+
+    # expected HTML written by hand from the CommonMark rules for these constructs
+    assert markdown_html("Data up to **2025-12-31**:\n\n- **GMV:** 1,234 (+3.0%)\n- *AOV* 12.50") == (
+        "<p>Data up to <strong>2025-12-31</strong>:</p>\n"
+        "<ul><li><strong>GMV:</strong> 1,234 (+3.0%)</li><li><em>AOV</em> 12.50</li></ul>")
+    assert markdown_html("## Title\n1. one\n2. two") == "<h2>Title</h2>\n<ol><li>one</li><li>two</li></ol>"
+    assert markdown_html("`a*b*` and ``x ` y`` and 2 * 3 * 4, a\\*b*") == (
+        "<p><code>a*b*</code> and <code>x ` y</code> and 2 * 3 * 4, a*b*</p>")
+    assert markdown_html("line one  \nline two & <b>") == "<p>line one<br>\nline two &amp; &lt;b&gt;</p>"
+
+
+def test_say_escapes_every_value_and_keeps_its_own_markdown(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, **kw: shown.append((obj, kw)))
+    report.say(f"**{SCRIPT}** converted best, `{IMG}` worst", metadata={"k": "v"})
+    bundle, kw = shown[0]
+    assert kw == {"raw": True, "metadata": {"k": "v"}}  # skip notes keep their metadata for the runner
+    assert set(bundle) == {"text/html", "text/plain"}  # no text/markdown: a renderer would pass HTML through
+    assert bundle["text/html"] == ("<p><strong>&lt;script&gt;alert(1)&lt;/script&gt;</strong> converted best, "
+                                   "<code>&lt;img src=x onerror=alert(1)&gt;</code> worst</p>")
+    assert live_markup(bundle["text/html"]) == []
+
+
+def test_a_backtick_in_a_name_cannot_end_its_code_span(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, **kw: shown.append(obj))
+    report.say(f"Data: `{BACKTICK}`, and with code(): {report.code(BACKTICK)}.")
+    html = shown[0]["text/html"]
+    assert live_markup(html) == []
+    # pasted into a code span the value breaks it (shown as text, harmless); code() keeps it whole
+    assert "<code>x`&lt;img src=x onerror=alert(10)&gt;`</code>." in html
+    assert shown[0]["text/plain"].endswith("with code(): `` x`<img src=x onerror=alert(10)>` ``.")
+
+
+def test_show_escapes_cells_column_names_index_and_caption(monkeypatch):
+    import pandas as pd
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    df = pd.DataFrame({"city": [SCRIPT, IMG, "北京"], IMG: [1, 2000, 3], "share": [0.5, 0.00001, None],
+                       "status": ["met", "missed", SCRIPT]})
+    report.show(df, f"Cities {IMG}", percent=["share"], colours={"status": {"met": "#c6efce", "missed": "red"}})
+    report.show(df.set_index("city"), SCRIPT)
+    for styler in shown:
+        html = styler.to_html()
+        assert live_markup(html) == [], html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    html = shown[0].to_html()
+    assert "<caption>Cities &lt;img src=x onerror=alert(1)&gt;</caption>" in html
+    assert "2,000" in html and "&lt;0.1%" in html and "–" in html
+    assert html.count("background-color: #c6efce") == 1 and html.count("background-color: red") == 1

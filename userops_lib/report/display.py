@@ -5,26 +5,36 @@ Notebooks stay thin: they call the library for numbers and these helpers to show
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Iterable
 
 import pandas as pd
 
 from ..data.ids import MASK_KEY_ENV, mask_id, mask_ids
+from .markup import code, markdown_html, plain_text
 
-__all__ = ["MASK_KEY_ENV", "cjk_font_available", "mask_id", "mask_ids", "pct", "record_resolved", "say", "setup_charts",
+__all__ = ["MASK_KEY_ENV", "cjk_font_available", "code", "mask_id", "mask_ids", "pct", "record_resolved", "say", "setup_charts",
            "show", "skip_note"]
 
 
 def say(markdown: str, metadata: dict | None = None) -> None:
-    """Show a line of Markdown in the notebook (plain print outside IPython); ``metadata`` is
-    attached to the output for the runner (see :func:`skip_note`)."""
+    """Show a sentence written in Markdown, as HTML in which every character of ``markdown`` is escaped.
+
+    Only the Markdown subset of :mod:`.markup` becomes tags (paragraphs, lists, headings, bold,
+    italic, code spans), so a data value inside the sentence (a city, a campaign, a folder name)
+    shows as text and never as markup; wrap names that must show verbatim in :func:`code`.
+    Outside IPython the text is printed. ``metadata`` is attached to the output for the runner
+    (see :func:`skip_note`).
+    """
     try:
-        from IPython.display import Markdown, display
-
-        display(Markdown(markdown), metadata=metadata)
+        from IPython.display import display
     except ImportError:  # pragma: no cover
-        print(markdown)
-
+        print(plain_text(markdown))
+        return
+    # HTML, not a Markdown output: a Markdown renderer would pass HTML inside a value through
+    display({"text/html": markdown_html(markdown), "text/plain": plain_text(markdown)}, raw=True,
+            metadata=metadata)
 
 
 #: Output type that carries :func:`record_resolved` values to the runner (not shown in the HTML).
@@ -89,29 +99,28 @@ def _is_label(column: str) -> bool:
 
 
 def show(df: pd.DataFrame, caption: str | None = None, percent: Iterable[str] = (), money: Iterable[str] = (),
-         max_rows: int = 30, labels: dict[str, str] | None = None):
+         max_rows: int = 30, labels: dict[str, str] | None = None, colours: dict[str, dict] | None = None):
     """Display a table with readable number formats (percent and money columns named).
 
     With ``labels`` (column -> name a manager reads), columns are renamed for display only (a
-    column without a label loses its underscores) and dates show as YYYY-MM-DD.
+    column without a label loses its underscores) and dates show as YYYY-MM-DD. ``colours``
+    (column -> {cell value: CSS colour}) paints the background of those cells (status columns).
+
+    Every cell, column name, index label and the caption is HTML-escaped after formatting: a
+    value such as ``<img src=x onerror=...>`` in a city or campaign column shows as text.
     """
     if labels is not None:
         df, percent, money = _for_managers(df, labels, percent, money)
-    fmt = {c: pct for c in percent if c in df.columns}
-    fmt.update({c: "{:,.2f}" for c in money if c in df.columns})
-    for c in df.columns:
-        if (c not in fmt and pd.api.types.is_integer_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
-                and not _is_label(str(c))):
-            fmt[c] = "{:,}"  # counts: 7,708, not 7708
-        elif c not in fmt and pd.api.types.is_float_dtype(df[c]):
-            values = df[c].dropna()
-            whole = len(values) > 0 and bool((values == values.round()).all())  # counts with gaps
-            fmt[c] = "{:,.0f}" if whole else "{:,.2f}"
-    styler = df.head(max_rows).style.format(fmt, na_rep="–")
+    styler = df.head(max_rows).style.format(_escaped_formats(df, percent, money), na_rep="–")
+    styler = styler.format_index(escape="html", axis=0, na_rep="–").format_index(escape="html", axis=1)
+    for column, mapping in (colours or {}).items():
+        column = labels.get(column, str(column).replace("_", " ")) if labels is not None else column
+        if column in df.columns:
+            styler = styler.map(lambda v, m=mapping: _background(m, v), subset=[column])
     if isinstance(df.index, pd.RangeIndex):  # a row number means nothing to a reader
         styler = styler.hide(axis="index")
     if caption:
-        styler = styler.set_caption(caption)
+        styler = styler.set_caption(html.escape(str(caption)))  # pandas puts the caption in as it is
     try:
         from IPython.display import display
 
@@ -119,6 +128,37 @@ def show(df: pd.DataFrame, caption: str | None = None, percent: Iterable[str] = 
     except ImportError:  # pragma: no cover
         print(df.head(max_rows).to_string())
     return styler
+
+
+def _escaped_formats(df: pd.DataFrame, percent: Iterable[str], money: Iterable[str]) -> dict:
+    """Column -> formatter whose text is HTML-escaped (pandas' own ``escape=`` escapes only the
+    values that are text before formatting, not what a formatter returns, such as ``<0.1%``)."""
+    fmt = {c: pct for c in percent if c in df.columns}
+    fmt.update({c: "{:,.2f}".format for c in money if c in df.columns})
+    for c in df.columns:
+        if c in fmt:
+            continue
+        if pd.api.types.is_integer_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) and not _is_label(str(c)):
+            fmt[c] = "{:,}".format  # counts: 7,708, not 7708
+        elif pd.api.types.is_float_dtype(df[c]):
+            values = df[c].dropna()
+            whole = len(values) > 0 and bool((values == values.round()).all())  # counts with gaps
+            fmt[c] = ("{:,.0f}" if whole else "{:,.2f}").format
+        else:
+            fmt[c] = str
+    return {c: (lambda v, f=f: html.escape(f(v))) for c, f in fmt.items()}
+
+
+_CSS_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]+")
+
+
+def _background(mapping: dict, value) -> str:
+    """The CSS of a cell whose value ``mapping`` colours (only plain colour names and hex codes)."""
+    try:
+        colour = mapping.get(value)
+    except TypeError:  # an unhashable cell
+        return ""
+    return f"background-color: {colour}" if isinstance(colour, str) and _CSS_COLOUR.fullmatch(colour) else ""
 
 
 #: Fonts with Chinese glyphs, tried in order after DejaVu Sans (matplotlib falls back per glyph).

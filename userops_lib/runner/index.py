@@ -2,8 +2,9 @@
 
 The index is read from the ``<out>/<run-date>/<dataset>/status.json`` files the runner writes,
 so it can be rebuilt at any time (``userops index``). It is one self-contained HTML file:
-inline CSS, no JavaScript, relative links. A status file that cannot be read (cut short, not
-JSON) shows as "status unreadable" for its folder instead of stopping the index.
+inline CSS, no JavaScript (its Content-Security-Policy forbids any), relative links. A status file
+that cannot be read (cut short, not JSON) shows as "status unreadable" for its folder instead of
+stopping the index.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import jinja2
 
-from .run import STATUS_FILE, mask_urls, public_parameters
+from .run import CONTENT_SECURITY_POLICY, STATUS_FILE, mask_urls, public_parameters
 
 __all__ = ["collect_runs", "build_index"]
 
@@ -70,6 +71,7 @@ def build_index(out: Path) -> Path:
     env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
     page = env.from_string(template_text).render(
         runs=collect_runs(out),
+        csp=CONTENT_SECURITY_POLICY,
         generated_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     )
     target = out / "index.html"

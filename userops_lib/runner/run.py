@@ -43,7 +43,8 @@ try:
 except ImportError:  # Windows: no lock, see the module docstring
     fcntl = None
 
-__all__ = ["Outcome", "run_notebook", "export_html", "publish", "public_parameters", "STATUS_FILE"]
+__all__ = ["CONTENT_SECURITY_POLICY", "Outcome", "run_notebook", "export_html", "publish", "public_parameters",
+           "STATUS_FILE"]
 
 STATUS_FILE = "status.json"
 #: Parameters whose names match this never have their value published (status.json, index, banner).
@@ -53,6 +54,13 @@ _log = logging.getLogger("userops.runner")
 BANNER_TAG = "userops-error-banner"
 #: Cells with one of these tags are left out of the HTML report.
 REMOVE_TAGS = ("remove-cell", "remove_cell")
+#: nbconvert template of the reports, in :data:`TEMPLATES`: the lab template without any script.
+REPORT_TEMPLATE = "userops_report"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: Every report and the index: no script at all (inline or remote), nothing from the network; inline
+#: CSS (nbconvert's and pandas' tables use <style> and style attributes) and data: images (charts).
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'none'; object-src 'none'; style-src 'unsafe-inline'; "
+                           "img-src data:; font-src data:; base-uri 'none'; form-action 'none'")
 _quiet = logging.getLogger("userops.nbconvert")
 _quiet.setLevel(logging.ERROR)
 
@@ -213,13 +221,15 @@ def export_html(nb: nbformat.NotebookNode, path: Path, title: str | None = None)
     """Write ``nb`` as HTML without code cells' input or prompts (outputs and markdown only).
 
     Cells tagged ``remove-cell`` are dropped. The notebook's own outputs (figures are
-    base64 PNGs) are embedded, so the file stands alone.
+    base64 PNGs) are embedded, so the file stands alone. The template (``templates/userops_report``)
+    is nbconvert's lab template without any script, under :data:`CONTENT_SECURITY_POLICY`.
     """
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, log=_quiet)
+    exporter = HTMLExporter(template_name=REPORT_TEMPLATE, extra_template_basedirs=[str(TEMPLATES)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            log=_quiet)
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags=set(REMOVE_TAGS), enabled=True), enabled=True)
-    resources = {"metadata": {"name": title or Path(path).stem}}
+    resources = {"metadata": {"name": title or Path(path).stem}, "userops_csp": CONTENT_SECURITY_POLICY}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     Path(path).write_text(body, encoding="utf-8")
     return Path(path)
