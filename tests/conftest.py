@@ -1,7 +1,8 @@
-"""Shared fixtures: a small seeded demo shop (generated once per test session)."""
+"""Shared fixtures: a small seeded demo shop (generated once per test session), the CDNOW summary."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 
@@ -27,6 +28,20 @@ def cdnow_data():
     from userops_lib.data.load import load_dataset
 
     return load_dataset("cdnow")
+
+
+@pytest.fixture(scope="session")
+def cdnow_weeks():
+    """The published CDNOW calibration summary: 2,357 customers, 39 weeks to 1997-09-30, in weeks
+    (Fader, Hardie & Lee 2005; ``zbar`` of note 025 as ``monetary_value``), the file shipped in
+    ``userops_lib/data/cdnow``: ``customer_id, frequency, recency, T, monetary_value``."""
+    from userops_lib.data.bundled import cdnow_file
+
+    with cdnow_file("cdnow_customers_summary_with_transactions.csv").open() as fh:
+        df = pd.read_csv(fh)
+    df.columns = ["customer_id", "frequency", "recency", "T", "monetary_value"]
+    df.attrs["time_unit"] = "W"
+    return df
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
-"""Purchase and spend models: published CDNOW values, compression, determinism, errors.
+"""Purchase and spend models: published CDNOW values, the lifetimes oracle, compression, determinism, errors.
 
-Reference data: the CDNOW 2,357-customer sample as summarised by Fader & Hardie and shipped with
-lifetimes (``cdnow_customers_summary.csv``, 39-week calibration, weeks as the unit).
+Reference data: the CDNOW 2,357-customer sample as summarised by Fader & Hardie (the ``cdnow_weeks``
+fixture: 39-week calibration, weeks as the unit). Peer library: ``lifetimes`` 0.11.3 (``oracle``).
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from lifetimes import BetaGeoFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
-from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value
+from oracle import lifetimes, needs_lifetimes
 
 from userops_lib.clv import (
     SpendFrequencyCorrelationWarning,
@@ -20,15 +19,9 @@ from userops_lib.clv import (
     fit_purchase_model,
     fit_spend_model,
 )
-from userops_lib.clv.base import PurchaseModel
+from userops_lib.clv import bgnbd as bgnbd_module, gamma_gamma, mbgnbd, pareto_nbd
+from userops_lib.clv.optimizer import hessian_from_gradient, numerical_hessian
 from userops_lib.exceptions import ModelFitError, ParameterError
-
-
-@pytest.fixture(scope="module")
-def cdnow_weeks():
-    df = load_cdnow_summary_data_with_monetary_value().reset_index()
-    df.attrs["time_unit"] = "W"
-    return df
 
 
 @pytest.fixture(scope="module")
@@ -78,26 +71,191 @@ def test_gamma_gamma_reproduces_note_025(cdnow_weeks):
         assert spend.params_[name] == pytest.approx(value, rel=1e-2)
 
 
-def test_mbgnbd_matches_lifetimes_per_customer_fit(cdnow_weeks):
-    # peer library: lifetimes' ModifiedBetaGeoFitter on one row per customer, same start point
-    ours = fit_purchase_model(cdnow_weeks, "mbgnbd")
-    peer = ModifiedBetaGeoFitter().fit(cdnow_weeks["frequency"], cdnow_weeks["recency"], cdnow_weeks["T"],
-                                       initial_params=np.zeros(4))
-    for name in ("r", "alpha", "a", "b"):
-        assert ours.params_[name] == pytest.approx(peer.params_[name], rel=1e-6)
+# ------------------------------------------------------------------------------ lifetimes as the oracle
+#: Parameters must equal lifetimes' to this relative tolerance. lifetimes' BFGS stops when the gradient
+#: of its mean log-likelihood is below 1e-7, which leaves its end point up to ~4e-7 (relative) from the
+#: optimum on this data; ours polishes BFGS with Newton steps to the optimum within rounding.
+PARAM_RTOL = 1e-6
+PEER_FITTERS = {"bgnbd": "BetaGeoFitter", "mbgnbd": "ModifiedBetaGeoFitter", "pnbd": "ParetoNBDFitter"}
+#: The start our fits use, in lifetimes' rescaled time (lifetimes' own Pareto/NBD default is a random start).
+PEER_START = {"bgnbd": dict(initial_params=np.zeros(4)), "mbgnbd": dict(initial_params=np.zeros(4)),
+              "pnbd": dict(initial_params=np.ones(4), tol=1e-10, maxiter=20000)}
 
 
-@pytest.mark.parametrize("model, fitter, start", [
-    ("bgnbd", BetaGeoFitter, dict(initial_params=np.zeros(4))),
-    ("pnbd", ParetoNBDFitter, dict(initial_params=np.ones(4), tol=1e-10, maxiter=20000)),
-])
-def test_compressed_rows_give_the_per_customer_parameters(cdnow_weeks, model, fitter, start):
-    # the weighted fit on 1,016 unique rows must equal lifetimes on 2,357 per-customer rows
+def _peer(model, summary):
+    """lifetimes' fitter on one row per customer (what a lifetimes user writes), from our start."""
+    fitter = getattr(lifetimes, PEER_FITTERS[model])()
+    return fitter.fit(summary["frequency"], summary["recency"], summary["T"], **PEER_START[model])
+
+
+def _peer_with(model, params):
+    """A lifetimes fitter (or GammaGammaFitter) carrying our parameters, to compare formula by formula."""
+    peer = getattr(lifetimes, PEER_FITTERS.get(model, "GammaGammaFitter"))()
+    peer.params_ = pd.Series(params)
+    return peer
+
+
+def _rows(summary):
+    """Per-customer (frequency, recency, T, weights = 1) as the models' likelihoods take them."""
+    return tuple(summary[c].to_numpy(float) for c in ("frequency", "recency", "T")) + (np.ones(len(summary)),)
+
+
+@needs_lifetimes
+@pytest.mark.parametrize("model", ["bgnbd", "pnbd", "mbgnbd"])
+def test_parameters_equal_lifetimes_per_customer_fit(cdnow_weeks, model):
+    # peer library: lifetimes on 2,357 per-customer rows; ours on 1,016 compressed rows, own likelihood
     ours = fit_purchase_model(cdnow_weeks, model)
     assert ours.n_rows_ < ours.n_customers_ == 2357
-    peer = fitter().fit(cdnow_weeks["frequency"], cdnow_weeks["recency"], cdnow_weeks["T"], **start)
+    peer = _peer(model, cdnow_weeks)
     for name, value in peer.params_.items():
-        assert ours.params_[name] == pytest.approx(value, rel=1e-6)
+        assert ours.params_[name] == pytest.approx(value, rel=PARAM_RTOL), name
+    # where they differ, ours is the better optimum: at least as likely as lifetimes' end point
+    at_peer = ours._log_likelihood(peer.params_[list(ours.param_names)].to_numpy(), _rows(cdnow_weeks))
+    assert ours.log_likelihood_ >= at_peer - 1e-9
+
+
+@needs_lifetimes
+def test_gamma_gamma_equals_lifetimes(cdnow_weeks):
+    # peer library: lifetimes' GammaGammaFitter on the 946 repeat buyers, one row each, same start
+    ours = fit_spend_model(cdnow_weeks)
+    buyers = cdnow_weeks[cdnow_weeks["frequency"] > 0]
+    peer = lifetimes.GammaGammaFitter().fit(buyers["frequency"], buyers["monetary_value"], initial_params=np.zeros(3))
+    for name, value in peer.params_.items():
+        assert ours.params_[name] == pytest.approx(value, rel=PARAM_RTOL), name
+    expected = _peer_with("gg", ours.params_).conditional_expected_average_profit(buyers["frequency"],
+                                                                                 buyers["monetary_value"])
+    np.testing.assert_allclose(ours.expected_spend(buyers), expected, rtol=1e-12)
+
+
+@needs_lifetimes
+@pytest.mark.parametrize("model, module", [("bgnbd", bgnbd_module), ("mbgnbd", mbgnbd), ("pnbd", pareto_nbd)])
+def test_log_likelihood_equals_lifetimes_at_any_parameters(cdnow_weeks, model, module):
+    # peer library: lifetimes' own likelihood functions per customer, at the published fit and at two
+    # points far from it
+    x, tx, T, ones = _rows(cdnow_weeks)
+    fitter = getattr(lifetimes, PEER_FITTERS[model])
+    for params in ([0.243, 4.414, 0.793, 2.426], [2.0, 0.5, 3.0, 0.2], [0.05, 40.0, 0.1, 9.0]):
+        ours = module.log_likelihood_rows(np.array(params), x, tx, T)
+        if model == "pnbd":
+            peer = fitter._conditional_log_likelihood(params, x, tx, T)
+        else:  # lifetimes gives the weighted mean only: weight one customer at a time
+            peer = np.array([-fitter._negative_log_likelihood(np.log(params), x, tx, T, np.eye(len(x))[i], 0.0)
+                             for i in range(0, len(x), 97)])
+            ours = ours[::97]
+        np.testing.assert_allclose(ours, peer, rtol=1e-10, atol=1e-10)
+
+
+@needs_lifetimes
+def test_gamma_gamma_log_likelihood_equals_lifetimes(cdnow_weeks):
+    buyers = cdnow_weeks[cdnow_weeks["frequency"] > 0]
+    x, m = buyers["frequency"].to_numpy(float), buyers["monetary_value"].to_numpy(float)
+    for params in ([6.25, 3.74, 15.44], [0.5, 1.5, 200.0]):
+        peer = -lifetimes.GammaGammaFitter._negative_log_likelihood(np.log(params), x, m, np.ones(len(x)), 0.0) * len(x)
+        assert gamma_gamma.log_likelihood_rows(np.array(params), x, m).sum() == pytest.approx(peer, rel=1e-12)
+
+
+@needs_lifetimes
+def test_standard_errors_match_lifetimes(cdnow_weeks, bgnbd):
+    # peer library: lifetimes' BG/NBD standard errors (autograd Hessian, delta method)
+    peer = lifetimes.BetaGeoFitter().fit(cdnow_weeks["frequency"], cdnow_weeks["recency"], cdnow_weeks["T"])
+    for name in ("r", "alpha", "a", "b"):
+        assert bgnbd.standard_errors_[name] == pytest.approx(peer.standard_errors_[name], rel=1e-5)
+    table = bgnbd.summary_table()
+    assert list(table["parameter"]) == ["r", "alpha", "a", "b"]
+    assert (table["lower_95"] < table["estimate"]).all()
+
+
+@needs_lifetimes
+@pytest.mark.parametrize("model", ["bgnbd", "pnbd", "mbgnbd"])
+def test_predictions_match_lifetimes(cdnow_weeks, model):
+    # peer library: the lifetimes fitter with our parameters (conditional expectation at 10 and 52
+    # weeks, P(alive), unconditional expectation)
+    fitted = fit_purchase_model(cdnow_weeks, model)
+    peer = _peer_with(model, fitted.params_)
+    f, r, T = cdnow_weeks["frequency"], cdnow_weeks["recency"], cdnow_weeks["T"]
+    for t in (10.0, 52.0):
+        np.testing.assert_allclose(fitted.expected_purchases(t, cdnow_weeks),
+                                   peer.conditional_expected_number_of_purchases_up_to_time(t, f, r, T), rtol=1e-9)
+    np.testing.assert_allclose(fitted.probability_alive(cdnow_weeks), peer.conditional_probability_alive(f, r, T),
+                               rtol=1e-9)
+    np.testing.assert_allclose(fitted.expected_population_purchases(np.array([1.0, 39.0])),
+                               peer.expected_number_of_purchases_up_to_time(np.array([1.0, 39.0])), rtol=1e-9)
+
+
+# ------------------------------------------------------------------------------ our own likelihoods
+@pytest.mark.parametrize("module, params", [(bgnbd_module, [0.243, 4.414, 0.793, 2.426]),
+                                            (mbgnbd, [0.525, 6.183, 0.891, 1.614])])
+def test_closed_form_gradients_equal_central_differences(cdnow_weeks, module, params):
+    # the gradient derived by hand (digamma terms, bracket shares) against the likelihood's slope
+    x, tx, T, _ = _rows(cdnow_weeks)
+    params = np.array(params)
+    exact = module.log_likelihood_gradient_rows(params, x, tx, T).sum(axis=0)
+    for i in range(4):
+        step = np.zeros(4)
+        step[i] = 1e-6 * params[i]
+        slope = (module.log_likelihood_rows(params + step, x, tx, T).sum()
+                 - module.log_likelihood_rows(params - step, x, tx, T).sum()) / (2 * step[i])
+        assert exact[i] == pytest.approx(slope, rel=1e-6, abs=1e-4)
+
+
+def test_gamma_gamma_gradient_equals_central_differences(cdnow_weeks):
+    buyers = cdnow_weeks[cdnow_weeks["frequency"] > 0]
+    x, m = buyers["frequency"].to_numpy(float), buyers["monetary_value"].to_numpy(float)
+    params = np.array([6.25, 3.74, 15.44])
+    exact = gamma_gamma.log_likelihood_gradient_rows(params, x, m).sum(axis=0)
+    for i in range(3):
+        step = np.zeros(3)
+        step[i] = 1e-6 * params[i]
+        slope = (gamma_gamma.log_likelihood_rows(params + step, x, m).sum()
+                 - gamma_gamma.log_likelihood_rows(params - step, x, m).sum()) / (2 * step[i])
+        assert exact[i] == pytest.approx(slope, rel=1e-6, abs=1e-4)
+
+
+def test_pareto_nbd_a0_equals_the_integral_it_stands_for():
+    # A0 of note 009 eqs. (19)-(20) is (r+s+x) ∫_{t_x}^T (α+τ)^−(r+x) (β+τ)^−(s+1) dτ: checked by
+    # quadrature for α < β, α > β, α = β, and for a history in days with 170 repeat purchases
+    from scipy.integrate import quad
+
+    cases = [((0.55, 10.6, 0.61, 11.7), (2, 30.43, 38.86)), ((0.61, 95.3, 0.31, 43.0), (170, 520.0, 545.0)),
+             ((0.6, 10.0, 0.8, 40.0), (0, 0.0, 38.0)), ((1.3, 3.0, 2.0, 3.0), (5, 10.0, 20.0))]
+    for params, (x, tx, T) in cases:
+        r, alpha, s, beta = params
+        integral = quad(lambda t: (alpha + t) ** -(r + x) * (beta + t) ** -(s + 1), tx, T, epsrel=1e-13, epsabs=0)[0]
+        ours = np.exp(pareto_nbd.log_a0(params, np.array([x]), np.array([tx]), np.array([T]))[0])
+        assert ours == pytest.approx((r + s + x) * integral, rel=1e-10)
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "mbgnbd", "gg"])
+def test_hessian_from_the_exact_gradient_equals_second_differences(cdnow_weeks, model):
+    # standard errors come from central differences of the closed-form gradient; second
+    # differences of the likelihood itself must agree
+    if model == "gg":
+        fitted = fit_spend_model(cdnow_weeks)
+        buyers = cdnow_weeks[cdnow_weeks["frequency"] > 0]
+        data = (buyers["frequency"].to_numpy(float), buyers["monetary_value"].to_numpy(float), np.ones(len(buyers)))
+    else:
+        fitted, data = fit_purchase_model(cdnow_weeks, model), _rows(cdnow_weeks)
+    log_params = np.log([fitted.params_[k] for k in fitted.param_names])
+    nll = lambda lp: -fitted._log_likelihood(np.exp(lp), data)  # noqa: E731
+    exact = hessian_from_gradient(fitted._total_gradient(data), log_params)
+    np.testing.assert_allclose(exact, numerical_hessian(nll, log_params), rtol=1e-4, atol=1e-2)
+
+
+def test_pareto_nbd_has_standard_errors(pnbd):
+    # lifetimes gives none for Pareto/NBD; ours come from the numerical Hessian
+    assert all(np.isfinite(v) and v > 0 for v in pnbd.standard_errors_.values())
+
+
+def test_factorised_clv_path_equals_the_full_matrix(cdnow_weeks):
+    # CLV sums expected purchases per month through a factorised path; it must equal the full matrix
+    horizons, weights = np.array([4.0, 8.0, 12.0]), np.array([1.0, 0.5, 0.25])
+    x, tx, T, _ = _rows(cdnow_weeks)
+    for model in ("bgnbd", "pnbd", "mbgnbd"):
+        fitted = fit_purchase_model(cdnow_weeks, model)
+        matrix = fitted._expected_purchases_matrix(horizons, x, tx, T)
+        total, weighted = fitted._horizon_sums(horizons, weights, x, tx, T)
+        np.testing.assert_allclose(total, matrix[:, -1], rtol=1e-12)
+        np.testing.assert_allclose(weighted, np.diff(matrix, axis=1, prepend=0.0) @ weights, rtol=1e-12)
 
 
 def test_compress_counts_customers_per_unique_row():
@@ -112,32 +270,6 @@ def test_fits_are_deterministic(cdnow_weeks):
     first = fit_purchase_model(cdnow_weeks, "pnbd").params_
     np.random.seed(123)  # a changed global random state must not matter
     assert fit_purchase_model(cdnow_weeks, "pnbd").params_ == first
-
-
-def test_standard_errors_match_lifetimes(cdnow_weeks, bgnbd):
-    # peer library: lifetimes' BG/NBD standard errors (autograd Hessian, delta method)
-    peer = BetaGeoFitter().fit(cdnow_weeks["frequency"], cdnow_weeks["recency"], cdnow_weeks["T"])
-    for name in ("r", "alpha", "a", "b"):
-        assert bgnbd.standard_errors_[name] == pytest.approx(peer.standard_errors_[name], rel=1e-3)
-    table = bgnbd.summary_table()
-    assert list(table["parameter"]) == ["r", "alpha", "a", "b"]
-    assert (table["lower_95"] < table["estimate"]).all()
-
-
-
-@pytest.mark.parametrize("model", ["bgnbd", "mbgnbd"])
-def test_standard_errors_from_lifetimes_hessian_equal_the_numerical_ones(cdnow_weeks, model, monkeypatch):
-    # the fit reuses the exact Hessian lifetimes computed (scaled from its mean to our total
-    # log-likelihood); a central-difference Hessian of our own likelihood must agree
-    exact = fit_purchase_model(cdnow_weeks, model)
-    monkeypatch.setattr(PurchaseModel, "_fitter_hessian", lambda self, weights: None)
-    numerical = fit_purchase_model(cdnow_weeks, model)
-    for name in exact.param_names:
-        assert exact.standard_errors_[name] == pytest.approx(numerical.standard_errors_[name], rel=1e-4)
-
-def test_pareto_nbd_has_standard_errors(pnbd):
-    # lifetimes gives none for Pareto/NBD; ours come from the numerical Hessian
-    assert all(np.isfinite(v) and v > 0 for v in pnbd.standard_errors_.values())
 
 
 def test_time_unit_scales_the_rate_parameter(cdnow_weeks, bgnbd):
@@ -200,24 +332,3 @@ def test_sample_size_is_seeded(cdnow_weeks):
     two = fit_purchase_model(cdnow_weeks, "bgnbd", sample_size=1500, seed=4)
     assert one.n_customers_ == 1500 and one.params_ == two.params_
     assert "random sample of 1,500 of 2,357" in one.fit_notes_[0]
-
-
-@pytest.mark.parametrize("model", ["bgnbd", "pnbd", "mbgnbd"])
-def test_predictions_match_lifetimes(cdnow_weeks, model):
-    # peer library: the lifetimes fitter with the same parameters (conditional expectation at 10 and
-    # 52 weeks, P(alive), unconditional expectation); also checks the factorised CLV path
-    fitted = fit_purchase_model(cdnow_weeks, model)
-    peer = fitted._fitter
-    f, r, T = cdnow_weeks["frequency"], cdnow_weeks["recency"], cdnow_weeks["T"]
-    for t in (10.0, 52.0):
-        np.testing.assert_allclose(fitted.expected_purchases(t, cdnow_weeks), peer.predict(t, f, r, T), rtol=1e-9)
-    np.testing.assert_allclose(fitted.probability_alive(cdnow_weeks), peer.conditional_probability_alive(f, r, T),
-                               rtol=1e-9)
-    np.testing.assert_allclose(fitted.expected_population_purchases(np.array([1.0, 39.0])),
-                               peer.expected_number_of_purchases_up_to_time(np.array([1.0, 39.0])), rtol=1e-9)
-    horizons, weights = np.array([4.0, 8.0, 12.0]), np.array([1.0, 0.5, 0.25])
-    x, tx, TT = (cdnow_weeks[c].to_numpy(float) for c in ("frequency", "recency", "T"))
-    matrix = fitted._expected_purchases_matrix(horizons, x, tx, TT)
-    total, weighted = fitted._horizon_sums(horizons, weights, x, tx, TT)
-    np.testing.assert_allclose(total, matrix[:, -1], rtol=1e-12)
-    np.testing.assert_allclose(weighted, np.diff(matrix, axis=1, prepend=0.0) @ weights, rtol=1e-12)

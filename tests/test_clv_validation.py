@@ -9,7 +9,6 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
-from lifetimes import BetaGeoFitter
 
 from userops_lib.clv import (
     BetaGeoModel,
@@ -38,10 +37,11 @@ def _model(params=FHL, unit="W"):
     return model
 
 
-def _peer(params=FHL):
-    peer = BetaGeoFitter()
-    peer.params_ = pd.Series(params)
-    return peer
+def _per_customer(split, params=FHL):
+    """The model's own conditional expectation, customer by customer (the formula itself is checked
+    against lifetimes in test_clv_models): here the grouping and totals are under test."""
+    return np.array([_model(params).conditional_expected_number_of_purchases_up_to_time(39.0, x, tx, T)[0]
+                     for x, tx, T in zip(split["frequency_cal"], split["recency_cal"], split["T_cal"])])
 
 
 @pytest.fixture(scope="module")
@@ -67,17 +67,15 @@ def test_holdout_grouping_hand_counted(tiny_split):
     assert table["actual_purchases"].tolist() == [1, 2, 1, 3, 0, 0, 0, 11]
     assert table.loc[7, "actual_mean"] == pytest.approx(11 / 3)
     assert np.isnan(table.loc[4, "actual_mean"])  # empty group: no mean, not 0
-    # predicted: lifetimes' conditional expectation with the same parameters (peer library)
-    peer = _peer().conditional_expected_number_of_purchases_up_to_time(
-        39.0, tiny_split["frequency_cal"], tiny_split["recency_cal"], tiny_split["T_cal"])
+    # predicted: the sum of each group's customers' own expectations
+    peer = _per_customer(tiny_split)
     assert table.loc[7, "predicted_purchases"] == pytest.approx(peer[6:].sum(), rel=1e-10)
     assert table["predicted_purchases"].sum() == pytest.approx(peer.sum(), rel=1e-10)
 
 
 def test_holdout_error_hand_counted(tiny_split):
     err = holdout_error(_model(), tiny_split)
-    peer = _peer().conditional_expected_number_of_purchases_up_to_time(
-        39.0, tiny_split["frequency_cal"], tiny_split["recency_cal"], tiny_split["T_cal"])
+    peer = _per_customer(tiny_split)
     assert err["actual_total"] == 18  # 0+1+0+2+1+3+5+6+0
     assert err["predicted_total"] == pytest.approx(peer.sum())
     assert err["mae"] == pytest.approx(np.abs(peer - tiny_split["frequency_holdout"]).mean())
@@ -132,6 +130,38 @@ def test_compare_models_reports_failures_instead_of_raising():
         best_model(table)
 
 
+def _six_months(repeat_day: str) -> pd.DataFrame:
+    """Six months of orders, 2025-01-01 to 2025-07-01, and one repeat buyer (a, again on ``repeat_day``)."""
+    days = ["2025-01-01", repeat_day, "2025-02-14", "2025-03-10", "2025-05-20", "2025-07-01"]
+    return pd.DataFrame({"order_id": [f"o{i}" for i in range(6)], "customer_id": ["a", "a", "b", "c", "d", "e"],
+                         "order_date": pd.to_datetime(days).date, "amount": [10.0, 12.0, 8.0, 30.0, 5.0, 9.0]})
+
+
+def test_too_little_history_says_how_many_days_and_which_parameter():
+    # as_of 2025-07-01 and holdout_days 180 put the calibration end on 2025-01-02: one customer (a,
+    # whose repeat purchase falls in the holdout) and no repeat buyer. Counted by hand: the data spans
+    # 181 days (2025-01-01 to 2025-07-01); a calibration as long as the 180-day holdout needs 360,
+    # and 181 // 2 = 90 is the longest holdout that leaves one
+    split = calibration_holdout_split(_six_months("2025-06-20"), "2025-01-02", time_unit="W")
+    with pytest.raises(ModelFitError) as caught:
+        compare_models(split)
+    message = str(caught.value)
+    assert message.startswith("too little history for the purchase models: with holdout_days=180 they need at "
+                              "least 360 days of orders")
+    assert "the data has 181 (2025-01-01 to 2025-07-01); set holdout_days to at most 90" in message
+    assert "1-day calibration period has 1 customer and no repeat buyer" in message
+    assert "\n" not in message and "frequency > 0" not in message
+    # enough history for the holdout but the only repeat purchase comes after the calibration end:
+    # no shorter holdout is promised, the repeat buyer is what is missing
+    split = calibration_holdout_split(_six_months("2025-06-20"), "2025-04-02", time_unit="W")
+    with pytest.raises(ModelFitError, match=r"no repeat buyer before the holdout: the 91-day calibration period "
+                                            r"\(2025-01-01 to 2025-04-02, 3 customers\).*holdout_days \(now 90\)"):
+        compare_models(split)
+    # with the repeat purchase inside the calibration period the models are fitted as before
+    split = calibration_holdout_split(_six_months("2025-01-20"), "2025-04-02", time_unit="W")
+    assert compare_models(split)[0]["model"].tolist() == ["bgnbd", "pnbd", "mbgnbd"]
+
+
 def test_cumulative_repeat_purchases_hand_counted():
     # a buys on Jan 1, Jan 3 (twice), Jan 5; b on Jan 2 and Jan 5; c first buys Jan 4, after the
     # calibration end (Jan 3), so c is not in the population.
@@ -145,10 +175,10 @@ def test_cumulative_repeat_purchases_hand_counted():
     model = _model({"r": 0.5, "alpha": 3.0, "a": 0.8, "b": 2.0}, unit="D")
     frame = cumulative_repeat_purchases(model, orders, "2024-01-03")
     assert frame["actual_cumulative"].tolist() == [0, 0, 1, 1, 3]
-    # expected on Jan 5: a is 4 days old, b 3 days → E(4) + E(3) with lifetimes' unconditional E
-    peer = _peer({"r": 0.5, "alpha": 3.0, "a": 0.8, "b": 2.0})
-    assert frame["expected_cumulative"].iloc[-1] == pytest.approx(
-        peer.expected_number_of_purchases_up_to_time(4.0) + peer.expected_number_of_purchases_up_to_time(3.0))
+    # expected on Jan 5: a is 4 days old, b 3 days → E(4) + E(3), E the unconditional expectation
+    # (eq. 9 of Fader, Hardie & Lee 2005; checked against lifetimes in test_clv_models)
+    assert frame["expected_cumulative"].iloc[-1] == pytest.approx(model.expected_population_purchases(4.0)
+                                                                  + model.expected_population_purchases(3.0))
     assert frame["expected_cumulative"].iloc[0] == 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value
+from oracle import lifetimes, needs_lifetimes
 
 from userops_lib.clv import (
     at_risk_high_value,
@@ -23,10 +23,9 @@ from userops_lib.exceptions import ParameterError
 
 
 @pytest.fixture(scope="module")
-def cdnow_days():
+def cdnow_days(cdnow_weeks):
     """CDNOW summary converted from weeks to days (lifetimes' CLV steps 30-*day* months with freq='D')."""
-    df = load_cdnow_summary_data_with_monetary_value().reset_index()
-    df = df.assign(recency=df["recency"] * 7, T=df["T"] * 7)
+    df = cdnow_weeks.assign(recency=cdnow_weeks["recency"] * 7, T=cdnow_weeks["T"] * 7)
     df.attrs["time_unit"] = "D"
     return df
 
@@ -36,17 +35,24 @@ def spend(cdnow_days):
     return fit_spend_model(cdnow_days)
 
 
+PEER_FITTERS = {"bgnbd": "BetaGeoFitter", "mbgnbd": "ModifiedBetaGeoFitter", "pnbd": "ParetoNBDFitter"}
+
+
+@needs_lifetimes
 @pytest.mark.parametrize("model", ["bgnbd", "pnbd", "mbgnbd"])
 def test_clv_equals_lifetimes_with_its_conventions(cdnow_days, spend, model):
-    # peer library: lifetimes' GammaGammaFitter.customer_lifetime_value, 30-day months (freq="D")
-    from lifetimes import GammaGammaFitter
-
+    # peer library: lifetimes' GammaGammaFitter.customer_lifetime_value, 30-day months (freq="D"),
+    # with lifetimes' purchase fitter carrying our parameters
     purchases = fit_purchase_model(cdnow_days, model)
-    peer_spend = GammaGammaFitter()
+    peer_spend = lifetimes.GammaGammaFitter()
     peer_spend.params_ = pd.Series(spend.params_)
-    expected = peer_spend.customer_lifetime_value(purchases._fitter, cdnow_days["frequency"], cdnow_days["recency"],
-                                                  cdnow_days["T"], cdnow_days["monetary_value"], time=12,
-                                                  discount_rate=0.01, freq="D")
+    peer_purchases = getattr(lifetimes, PEER_FITTERS[model])()
+    peer_purchases.params_ = pd.Series(purchases.params_)
+    peer_purchases.predict = peer_purchases.conditional_expected_number_of_purchases_up_to_time  # as fit() sets it
+    with np.errstate(divide="ignore"):  # lifetimes' Pareto/NBD takes log(0) for customers without repeats
+        expected = peer_spend.customer_lifetime_value(peer_purchases, cdnow_days["frequency"], cdnow_days["recency"],
+                                                      cdnow_days["T"], cdnow_days["monetary_value"], time=12,
+                                                      discount_rate=0.01, freq="D")
     ours = customer_lifetime_value(purchases, spend, cdnow_days, months=12, monthly_discount_rate=0.01, month_days=30)
     np.testing.assert_allclose(ours["clv"].to_numpy(), expected.to_numpy(), rtol=1e-9, atol=1e-9)
     assert ours["customer_id"].tolist() == cdnow_days["customer_id"].tolist()

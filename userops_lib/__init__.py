@@ -5,7 +5,7 @@ family (``userops_lib.metrics.kpis``, ``userops_lib.metrics.retention``, ...), w
 The layers and the direction of their imports are drawn in ``ARCHITECTURE.md``.
 
 The names are imported on first use (PEP 562 ``__getattr__``): ``import userops_lib.clv.summary`` or
-the ``userops`` command does not load matplotlib, scipy and lifetimes (about 80 MB) unless
+the ``userops`` command does not load matplotlib and scipy (about 80 MB) unless
 something that needs them is used.
 """
 

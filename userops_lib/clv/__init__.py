@@ -1,11 +1,12 @@
 """Customer-base models and customer lifetime value (the loyalty stage).
 
-Purchase models (BG/NBD, Pareto/NBD, MBG/NBD) and the Gamma-Gamma spend model, fitted with
-``lifetimes`` on compressed rows from a fixed start; CLV over an explicit horizon in months; holdout
-validation and model comparison; value views (deciles, channel, cohort, at-risk list). The
-lifetimes-style per-customer summary is in :mod:`.summary`; the diagnostic charts are in
-:mod:`.plotting`. Names are imported on first use (PEP 562), so ``userops_lib.clv.summary`` loads
-neither scipy nor lifetimes and fitting a model does not load matplotlib.
+Purchase models (BG/NBD, Pareto/NBD, MBG/NBD) and the Gamma-Gamma spend model, each maximising its
+own published log-likelihood (scipy; :mod:`.optimizer`) on compressed rows from a fixed start; CLV
+over an explicit horizon in months; holdout validation and model comparison; value views (deciles,
+channel, cohort, at-risk list). The lifetimes-style per-customer summary is in :mod:`.summary`; the
+diagnostic charts are in :mod:`.plotting`. The archived ``lifetimes`` package is only the tests'
+oracle. Names are imported on first use (PEP 562), so ``userops_lib.clv.summary`` does not load scipy
+and fitting a model does not load matplotlib.
 """
 
 from __future__ import annotations

@@ -1,14 +1,17 @@
 """Shared machinery of the customer-base models: input checks, compression, fitting, errors.
 
-Every model is fitted by the matching ``lifetimes`` fitter, but always
+Every model maximises its own log-likelihood (the equations are cited in each model's module) with
+:func:`~userops_lib.clv.optimizer.minimise`, always
 
 * on *compressed* rows: customers with the same (frequency, recency, T) — or (frequency, spend) for
   the spend model — share one row with a ``weights`` count, which gives the same likelihood as one
   row per customer and is what makes Pareto/NBD usable on a large base;
 * from a fixed, documented starting point (never a random start), so two fits give the same numbers;
 * with a convergence check of our own (the gradient of the log-likelihood at the optimum must be
-  about zero and its Hessian negative definite), which also gives standard errors for every model
-  (``lifetimes`` has none for Pareto/NBD).
+  about zero and its Hessian negative definite), which also gives standard errors for every model.
+
+The fits equal those of the ``lifetimes`` package (0.11.3, archived), which the tests use as an
+oracle; the library itself does not import it.
 
 Time units: a summary carries its unit in ``summary.attrs["time_unit"]`` (``"D"``, ``"W"``, ``"M"``,
 ``"H"``; a missing attribute means days). Parameters such as ``alpha`` are in that unit and the model
@@ -19,7 +22,6 @@ remembers it, so :func:`~userops_lib.clv.value.customer_lifetime_value` can conv
 from __future__ import annotations
 
 import contextlib
-import io
 import warnings
 from typing import Callable
 
@@ -27,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ModelFitError, ParameterError
+from .optimizer import hessian_from_gradient, minimise, numerical_gradient, numerical_hessian
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -116,40 +119,13 @@ def sample_customers(summary: pd.DataFrame, sample_size: int | None, seed: int) 
     return out
 
 
-def numerical_hessian(f: Callable[[np.ndarray], float], x: np.ndarray, step: float = 1e-4) -> np.ndarray:
-    """Central finite-difference Hessian of ``f`` at ``x`` (``x`` in log-parameter space)."""
-    n = len(x)
-    h = np.full(n, step)
-    hess = np.empty((n, n))
-    f0 = f(x)
-    for i in range(n):
-        ei = np.zeros(n)
-        ei[i] = h[i]
-        hess[i, i] = (f(x + ei) - 2 * f0 + f(x - ei)) / h[i] ** 2
-        for j in range(i):
-            ej = np.zeros(n)
-            ej[j] = h[j]
-            hess[i, j] = hess[j, i] = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (4 * h[i] * h[j])
-    return hess
-
-
-def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, step: float = 1e-5) -> np.ndarray:
-    """Central finite-difference gradient of ``f`` at ``x``."""
-    grad = np.empty(len(x))
-    for i in range(len(x)):
-        e = np.zeros(len(x))
-        e[i] = step
-        grad[i] = (f(x + e) - f(x - e)) / (2 * step)
-    return grad
-
-
 @contextlib.contextmanager
 def _quiet():
-    """Silence lifetimes' prints and numerical warnings while the optimiser explores."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer), warnings.catch_warnings(), np.errstate(all="ignore"):
+    """Silence numerical warnings (overflow while the optimiser explores) inside this block only:
+    ``catch_warnings`` restores the caller's warning filters on exit."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        yield buffer
+        yield
 
 
 class FittedModel:
@@ -214,26 +190,68 @@ class FittedModel:
             raise ModelFitError(f"the {self.name} model has not been fitted yet: call fit(summary) first")
 
     # -- the fit ------------------------------------------------------------------------------
-    def _log_likelihood(self, params: np.ndarray, data: tuple) -> float:
-        """Total log-likelihood of compressed ``data`` at ``params`` (natural scale, model units)."""
+    #: True when the model gives the gradient of its log-likelihood in closed form (:meth:`_row_gradient`).
+    analytic_gradient = True
+
+    def _row_log_likelihood(self, params: np.ndarray, rows: tuple) -> np.ndarray:
+        """Log-likelihood of each compressed row at ``params`` (natural scale, model units)."""
         raise NotImplementedError
 
-    def _finish_fit(self, params: dict[str, float], data: tuple, hessian: np.ndarray | None = None) -> None:
-        """Store parameters, check convergence, compute the log-likelihood and standard errors
-        (from ``hessian`` of the negative log-likelihood in log-parameters, else a numerical one)."""
+    def _row_gradient(self, params: np.ndarray, rows: tuple) -> np.ndarray:
+        """Gradient of each row's log-likelihood with respect to ``params`` (rows × parameters)."""
+        raise NotImplementedError
+
+    def _log_likelihood(self, params: np.ndarray, data: tuple) -> float:
+        """Total log-likelihood of compressed ``data`` (the rows' columns, then ``weights``) at ``params``."""
+        *rows, weights = data
+        # an elementwise sum, not ``weights @ ...``: a BLAS dot may wait on threads on a busy machine
+        return float(np.sum(weights * self._row_log_likelihood(np.asarray(params, dtype=float), tuple(rows))))
+
+    def _total_gradient(self, data: tuple) -> Callable[[np.ndarray], np.ndarray] | None:
+        """Gradient of the total negative log-likelihood over log-parameters (None without a closed form)."""
+        if not self.analytic_gradient:
+            return None
+        *rows, weights = data
+
+        def gradient(log_params):
+            params = np.exp(log_params)
+            return -np.sum(weights[:, None] * self._row_gradient(params, tuple(rows)), axis=0) * params
+        return gradient
+
+    def _search(self, data: tuple, start: np.ndarray) -> dict[str, float]:
+        """Minimise the negative mean log-likelihood per customer over log-parameters from ``start``."""
+        total = float(data[-1].sum())
+        gradient = self._total_gradient(data)
+        objective = lambda logp: -self._log_likelihood(np.exp(logp), data) / total  # noqa: E731
+        mean_gradient = None if gradient is None else (lambda logp: gradient(logp) / total)
+        with _quiet():
+            try:
+                log_params = minimise(objective, start, mean_gradient)
+            except (ValueError, ArithmeticError, np.linalg.LinAlgError) as err:
+                raise ModelFitError(f"the {self.name} fit failed on {self.n_customers_:,} customers: "
+                                    f"{type(err).__name__}: {str(err).strip()}") from err
+        return dict(zip(self.param_names, np.exp(log_params)))
+
+    def _finish_fit(self, params: dict[str, float], data: tuple) -> None:
+        """Store parameters, check convergence, compute the log-likelihood and standard errors (from
+        the Hessian of the negative log-likelihood in log-parameters: central differences of the
+        closed-form gradient, or of the likelihood itself for a model without one)."""
         values = np.array([params[k] for k in self.param_names], dtype=float)
         if not np.all(np.isfinite(values)) or np.any(values <= 0):
             raise ModelFitError(f"the {self.name} fit did not converge: parameters {params} are not all finite and positive")
         self.params_ = {k: float(v) for k, v in zip(self.param_names, values)}
         nll = lambda logp: -self._log_likelihood(np.exp(logp), data)  # noqa: E731
+        gradient = self._total_gradient(data)
         with _quiet():
             self.log_likelihood_ = float(-nll(np.log(values)))
-            grad = numerical_gradient(nll, np.log(values))
-            hess = numerical_hessian(nll, np.log(values)) if hessian is None else hessian
+            if gradient is None:
+                grad, hess = numerical_gradient(nll, np.log(values)), numerical_hessian(nll, np.log(values))
+            else:
+                grad, hess = gradient(np.log(values)), hessian_from_gradient(gradient, np.log(values))
         if not np.isfinite(self.log_likelihood_):
             raise ModelFitError(f"the {self.name} log-likelihood is not finite at the fitted parameters {self.params_}")
         scaled = np.abs(grad) / max(self.n_customers_, 1)
-        if np.any(scaled > self.gradient_tolerance):
+        if not np.all(np.isfinite(scaled)) or np.any(scaled > self.gradient_tolerance):
             raise ModelFitError(
                 f"the {self.name} fit did not converge: the log-likelihood gradient at the end point is "
                 f"{np.array2string(grad, precision=3)} (per customer up to {scaled.max():.2g}, tolerance "
@@ -257,17 +275,25 @@ class FittedModel:
 class PurchaseModel(FittedModel):
     """Base of the purchase-count models (BG/NBD, Pareto/NBD, MBG/NBD).
 
-    Subclasses set ``name``, ``param_names`` and the lifetimes fitter, and implement the
-    model's own equations (:meth:`_expected_purchases_matrix`, :meth:`_probability_alive`).
+    Subclasses set ``name``, ``param_names`` and ``rate_params``, and implement the model's own
+    equations: the log-likelihood and its gradient per compressed row, :meth:`_expected_purchases_matrix`,
+    :meth:`_probability_alive` and :meth:`_population_purchases`.
     """
 
-    def __init__(self):
-        super().__init__()
-        self._fitter = None
+    #: Parameters measured in time units (scale parameters of the rate distributions).
+    rate_params: tuple[str, ...] = ("alpha",)
+    #: The search runs in time rescaled so that the longest customer age is this many units (as
+    #: lifetimes does: it keeps the scale parameters near the start point, all parameters 1).
+    search_time_span = 10.0
 
     # -- fitting --------------------------------------------------------------------------------
     def fit(self, summary: pd.DataFrame, *, sample_size: int | None = None, seed: int = 0) -> "PurchaseModel":
         """Fit the model to a customer summary (one row per customer: frequency, recency, T).
+
+        Sets ``params_`` (and ``log_likelihood_``, ``standard_errors_``, ``n_customers_``,
+        ``n_rows_``, ``fit_notes_``). The search starts from every parameter equal to 1 in time
+        rescaled so that the oldest customer's age is 10 units, and ends at the optimum (see
+        :mod:`userops_lib.clv.optimizer`).
 
         Parameters
         ----------
@@ -297,31 +323,11 @@ class PurchaseModel(FittedModel):
         rows = compress(pd.DataFrame({"frequency": x, "recency": tx, "T": T}), ["frequency", "recency", "T"])
         self.n_customers_, self.n_rows_ = len(x), len(rows)
         data = tuple(rows[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "weights"))
-        with _quiet() as printed:
-            try:
-                self._fitter = self._run_fitter(*data)
-            except Exception as err:  # lifetimes raises ConvergenceError, ValueError, LinAlgError...
-                detail = printed.getvalue().strip().splitlines()
-                reason = f"{type(err).__name__}: {str(err).strip()}"
-                raise ModelFitError(f"the {self.name} fit failed on {len(x):,} customers ({repeaters:,} repeat buyers): "
-                                    f"{reason}{' | ' + detail[0] if detail else ''}") from err
-        self._finish_fit(dict(self._fitter.params_), data, self._fitter_hessian(data[3]))
+        scale = self.search_time_span / T.max()
+        params = self._search((data[0], data[1] * scale, data[2] * scale, data[3]), np.zeros(self.n_params))
+        params.update({k: params[k] / scale for k in self.rate_params})
+        self._finish_fit(params, data)
         return self
-
-    def _fitter_hessian(self, weights: np.ndarray) -> np.ndarray | None:
-        """The Hessian lifetimes computed (autograd, exact) at its optimum, for the total negative
-        log-likelihood in log-parameters; None when the fitter has none (Pareto/NBD).
-
-        lifetimes differentiates the *mean* over the weights, hence the factor; its rescaling of
-        time shifts log(alpha) by a constant, which leaves second derivatives unchanged.
-        """
-        hess = getattr(self._fitter, "_hessian_", None)
-        if hess is None or list(self._fitter.params_.index) != list(self.param_names):
-            return None
-        return np.asarray(hess, dtype=float) * float(weights.sum())
-
-    def _run_fitter(self, frequency, recency, T, weights):
-        raise NotImplementedError
 
     # -- predictions ----------------------------------------------------------------------------
     def _expected_purchases_matrix(self, horizons: np.ndarray, x, tx, T) -> np.ndarray:

@@ -4,12 +4,51 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from lifetimes import ParetoNBDFitter
-from scipy.special import gammaln
+from scipy.special import gammaln, hyp2f1
 
 from .base import PurchaseModel
 
 __all__ = ["ParetoNBDModel"]
+
+
+def _log_tail_integral(params, x, y):
+    """log[(r+s+x) ∫_y^∞ (α+τ)^−(r+x) (β+τ)^−(s+1) dτ], the two terms of A0 in eqs. (19)-(20) of note 009.
+
+    Note 009 writes each term as ₂F₁(r+s+x, s+1 or r+x; r+s+x+1; z) / (max(α,β)+y)^(r+s+x). Euler's
+    transformation ₂F₁(a,b;c;z) = (1−z)^(c−a−b) ₂F₁(c−a, c−b; c; z) turns it into a series ₂F₁(1, ·; ·; z)
+    of positive terms times powers of (α+y) and (β+y), which stays finite where the original
+    overflows (large x in days):
+
+    * α ≥ β, z = (α−β)/(α+y): ₂F₁(1, r+x; r+s+x+1; z) (α+y)^−(r+x) (β+y)^−s;
+    * α < β, z = (β−α)/(β+y): ₂F₁(1, s+1; r+s+x+1; z) (α+y)^(1−r−x) (β+y)^−(s+1).
+    """
+    r, alpha, s, beta = params
+    c = r + s + x + 1
+    if alpha >= beta:
+        z = (alpha - beta) / (alpha + y)
+        return np.log(hyp2f1(1.0, r + x, c, z)) - (r + x) * np.log(alpha + y) - s * np.log(beta + y)
+    z = (beta - alpha) / (beta + y)
+    return np.log(hyp2f1(1.0, s + 1, c, z)) + (1 - r - x) * np.log(alpha + y) - (s + 1) * np.log(beta + y)
+
+
+def log_a0(params, x, tx, T) -> np.ndarray:
+    """log A0 of eqs. (19)-(20) of Fader & Hardie note 009: the tail integral from t_x minus the one
+    from T (−inf when t_x = T)."""
+    upper, lower = _log_tail_integral(params, x, tx), _log_tail_integral(params, x, T)
+    with np.errstate(divide="ignore"):
+        return upper + np.log(-np.expm1(np.minimum(lower - upper, 0.0)))
+
+
+def log_likelihood_rows(params, x, tx, T) -> np.ndarray:
+    """Pareto/NBD log-likelihood of each history (x, t_x, T): eq. (18) of Fader & Hardie note 009
+    (Schmittlein, Morrison & Colombo 1987),
+
+    L = Γ(r+x) α^r β^s / Γ(r) · [ (α+T)^−(r+x) (β+T)^−s + s/(r+s+x) · A0 ].
+    """
+    r, alpha, s, beta = params
+    alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+    dropped = np.log(s) - np.log(r + s + x) + log_a0(params, x, tx, T)
+    return gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + np.logaddexp(alive, dropped)
 
 
 class ParetoNBDModel(PurchaseModel):
@@ -17,28 +56,25 @@ class ParetoNBDModel(PurchaseModel):
     lifetime whose rate is gamma distributed too.
 
     Parameters ``r, alpha`` (purchase rate) and ``s, beta`` (drop-out rate); ``alpha`` and ``beta``
-    in the summary's time unit. Fitted with :class:`lifetimes.ParetoNBDFitter` (Nelder-Mead) from
-    the fixed start ``(1, 1, 1, 1)`` in lifetimes' rescaled time, with a tight tolerance — lifetimes'
-    default is a random start.
+    in the summary's time unit. Fitted by maximising eq. (18) of note 009 (BFGS on log-parameters
+    with a central-difference gradient, then Newton steps) from all parameters 1 in rescaled time,
+    the start ``lifetimes.ParetoNBDFitter`` is given here; lifetimes' own default is a random start.
     """
 
     name = "Pareto/NBD"
     param_names = ("r", "alpha", "s", "beta")
+    rate_params = ("alpha", "beta")
+    #: ∂A0/∂θ involves derivatives of ₂F₁ in its parameters: the gradient is taken numerically.
+    analytic_gradient = False
 
-    def _run_fitter(self, frequency, recency, T, weights):
-        return ParetoNBDFitter().fit(frequency, recency, T, weights=weights, initial_params=np.ones(4),
-                                     tol=1e-10, maxiter=20000)
-
-    def _log_likelihood(self, params, data):
-        """Eq. (18) of Fader & Hardie note 009, summed over weighted rows."""
-        x, tx, T, w = data
-        return float((w * ParetoNBDFitter._conditional_log_likelihood(params, x, tx, T)).sum())
+    def _row_log_likelihood(self, params, rows):
+        return log_likelihood_rows(params, *rows)
 
     def _history(self, x, tx, T):
         """Per-customer factor of eq. (41) of note 009 (P(alive) · (r+x)(β+T) / (α+T), in logs)."""
         r, alpha, s, beta = (self.params_[k] for k in self.param_names)
         with np.errstate(all="ignore"):
-            log_l = ParetoNBDFitter._conditional_log_likelihood([r, alpha, s, beta], x, tx, T)
+            log_l = log_likelihood_rows((r, alpha, s, beta), x, tx, T)
             return np.exp(gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) - (r + x) * np.log(alpha + T)
                           - s * np.log(beta + T) + np.log(r + x) + np.log(beta + T) - np.log(alpha + T) - log_l)
 
@@ -70,6 +106,6 @@ class ParetoNBDModel(PurchaseModel):
         """P(alive | x, t_x, T), eqs. (36)-(37) of note 009."""
         r, alpha, s, beta = (self.params_[k] for k in self.param_names)
         with np.errstate(all="ignore"):
-            log_a0 = ParetoNBDFitter._log_A_0([r, alpha, s, beta], x, tx, T)
+            log_a = log_a0((r, alpha, s, beta), x, tx, T)
             return 1.0 / (1.0 + np.exp(np.log(s) - np.log(r + s + x) + (r + x) * np.log(alpha + T)
-                                       + s * np.log(beta + T) + log_a0))
+                                       + s * np.log(beta + T) + log_a))

@@ -9,6 +9,8 @@ figure 4 and table 2).
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import ibis
 import numpy as np
 import pandas as pd
@@ -24,6 +26,7 @@ __all__ = [
     "holdout_by_frequency",
     "holdout_error",
     "compare_models",
+    "check_calibration_history",
     "best_model",
     "tied_models",
     "TIE_TOLERANCE",
@@ -113,8 +116,15 @@ def compare_models(split: pd.DataFrame, models=("bgnbd", "pnbd", "mbgnbd"), *, s
         Table ``model, label, converged, log_likelihood, n_params, aic, bic, holdout_actual,
         holdout_predicted, holdout_error_pct, holdout_mae, parameters, note``; and the fitted
         models by name.
+
+    Raises
+    ------
+    ModelFitError
+        The calibration period has no repeat buyer, so no model can be fitted; the message says how
+        many days of history the holdout needs (:func:`check_calibration_history`).
     """
     cal = calibration_summary(split)
+    check_calibration_history(cal)
     rows, fitted = [], {}
     for name in models:
         if name not in PURCHASE_MODELS:
@@ -135,6 +145,39 @@ def compare_models(split: pd.DataFrame, models=("bgnbd", "pnbd", "mbgnbd"), *, s
     columns = ["model", "label", "converged", "log_likelihood", "n_params", "aic", "bic", "holdout_actual",
                "holdout_predicted", "holdout_error_pct", "holdout_mae", "parameters", "note"]
     return pd.DataFrame(rows).reindex(columns=columns), fitted
+
+
+def check_calibration_history(cal: pd.DataFrame) -> None:
+    """Fail with one line that says how much history the models need when the calibration period
+    of a split (:func:`calibration_summary`) has no repeat buyer, which no purchase model can fit.
+
+    The models need a calibration period at least as long as the holdout (the holdout checks
+    forecasts that long), with customers who bought again in it: ``2 × holdout_days`` days of
+    history. The message gives that number, the history the data has, and the ``holdout_days``
+    that would fit it. Splits without the dates in their ``attrs`` (built by hand) are not checked.
+
+    Raises
+    ------
+    ModelFitError
+        No customer has ``frequency > 0`` in the calibration period.
+    """
+    if (cal["frequency"] > 0).any() or not {"calibration_end", "observation_end"} <= set(cal.attrs):
+        return
+    cal_end = _dt.date.fromisoformat(str(cal.attrs["calibration_end"]))
+    obs_end = _dt.date.fromisoformat(str(cal.attrs["observation_end"]))
+    start = pd.Timestamp(cal["first_purchase"].min()).date() if len(cal) and "first_purchase" in cal else cal_end
+    holdout, history, calibration = (obs_end - cal_end).days, (obs_end - start).days, (cal_end - start).days
+    customers = f"{len(cal):,} customer{'s' if len(cal) != 1 else ''}"
+    if history < 2 * holdout:
+        raise ModelFitError(
+            f"too little history for the purchase models: with holdout_days={holdout} they need at least "
+            f"{2 * holdout} days of orders (a calibration period as long as the holdout), the data has {history} "
+            f"({start} to {obs_end}); set holdout_days to at most {history // 2} or use a longer history "
+            f"(the {calibration}-day calibration period has {customers} and no repeat buyer)")
+    raise ModelFitError(
+        f"no repeat buyer before the holdout: the {calibration}-day calibration period ({start} to {cal_end}, "
+        f"{customers}) has no customer who bought twice, so no purchase model can be fitted; lower holdout_days "
+        f"(now {holdout}) or use a longer history")
 
 
 #: Models whose holdout MAE is within this share of the smallest are practically tied.
