@@ -564,3 +564,18 @@ def test_the_notebooks_of_a_run_share_one_snapshot_folder_and_a_capped_duckdb(tm
     with pytest.raises(SystemExit) as exc:
         cli.main(["run", "--memory-limit", "lots"])
     assert exc.value.code == 2
+
+
+def test_the_html_report_leaves_out_what_cells_wrote_to_stderr(tmp_path):
+    """Warnings and Spark progress bars stay in the kept .ipynb; the manager's HTML has only the results."""
+    import nbformat
+
+    from userops_lib.runner.run import export_html
+
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text="findfont: Font family not found\n"),
+                    nbformat.v4.new_output("stream", name="stdout", text="GMV 1,234\n")]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    page = export_html(nb, tmp_path / "r.html").read_text()
+    assert "GMV 1,234" in page and "findfont" not in page
+    assert len(nb.cells[0].outputs) == 2  # the notebook itself keeps them

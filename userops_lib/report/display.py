@@ -183,20 +183,28 @@ def setup_charts() -> None:
 
     register_bundled_cjk_font()  # Noto Sans SC from the package's dependencies: Chinese labels on any machine
     sns.set_theme(style="whitegrid", context="notebook")
+    # only installed families: matplotlib logs "findfont: ... not found" for each missing one at every text
+    families = ["DejaVu Sans", *installed_cjk_fonts()]
     plt.rcParams.update({"figure.figsize": (9, 4), "figure.dpi": 100, "axes.titleweight": "bold",
-                         "font.sans-serif": ["DejaVu Sans", *CJK_FONTS], "axes.unicode_minus": False,
+                         "font.sans-serif": families, "axes.unicode_minus": False,
                          # families listed in font.family are tried glyph by glyph; the alias "sans-serif"
                          # alone resolves to its first installed font only, so Chinese would be missing
-                         "font.family": ["DejaVu Sans", *CJK_FONTS]})
+                         "font.family": families})
     if not cjk_font_available():
         _note_missing_glyphs_once()
 
 
-def cjk_font_available() -> bool:
-    """Whether matplotlib knows one of ``CJK_FONTS``."""
+def installed_cjk_fonts() -> list[str]:
+    """The families of ``CJK_FONTS`` matplotlib knows, in the order of preference."""
     from matplotlib import font_manager
 
-    return bool({f.name for f in font_manager.fontManager.ttflist} & set(CJK_FONTS))
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    return [name for name in CJK_FONTS if name in known]
+
+
+def cjk_font_available() -> bool:
+    """Whether matplotlib knows one of ``CJK_FONTS``."""
+    return bool(installed_cjk_fonts())
 
 
 def _note_missing_glyphs_once() -> None:

@@ -16,6 +16,7 @@ folder may then lose entries (each write is still whole).
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import html
 import json
@@ -220,10 +221,17 @@ def _pop_resolved_parameters(nb: nbformat.NotebookNode) -> dict[str, Any]:
 def export_html(nb: nbformat.NotebookNode, path: Path, title: str | None = None) -> Path:
     """Write ``nb`` as HTML without code cells' input or prompts (outputs and markdown only).
 
-    Cells tagged ``remove-cell`` are dropped. The notebook's own outputs (figures are
-    base64 PNGs) are embedded, so the file stands alone. The template (``templates/userops_report``)
-    is nbconvert's lab template without any script, under :data:`CONTENT_SECURITY_POLICY`.
+    Cells tagged ``remove-cell`` are dropped, and so is what cells wrote to stderr (library warnings,
+    Spark's progress bars: the kept ``.ipynb`` has them for the analyst; a manager's report does not).
+    The notebook's own outputs (figures are base64 PNGs) are embedded, so the file stands alone.
+    The template (``templates/userops_report``) is nbconvert's lab template without any script,
+    under :data:`CONTENT_SECURITY_POLICY`.
     """
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     exporter = HTMLExporter(template_name=REPORT_TEMPLATE, extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                             log=_quiet)
