@@ -80,7 +80,7 @@ def test_every_public_name_resolves():
 
 
 def test_importing_the_package_does_not_load_the_plotting_and_model_libraries():
-    """The re-exports are lazy, so a summary or the CLI does not pay for matplotlib/scipy/lifetimes."""
+    """The re-exports are lazy, so a summary or the CLI does not pay for matplotlib/scipy."""
     import subprocess
     import sys
 
@@ -88,6 +88,46 @@ def test_importing_the_package_does_not_load_the_plotting_and_model_libraries():
             "print(sorted({'matplotlib', 'scipy', 'lifetimes'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_library_leaves_the_warning_filters_alone(tmp_path):
+    """Importing userops, reading CDNOW and fitting every model leaves ``warnings.filters`` as they were
+    (lifetimes' fitters silenced every FutureWarning process-wide on import) and loads neither
+    lifetimes nor pkg_resources (gone with Python 3.12). numpy, scipy and pandas add filters of their
+    own when first imported, so the snapshot is taken after importing them."""
+    import subprocess
+    import sys
+
+    code = """
+import sys, warnings
+import duckdb, ibis, numpy, pandas, pyarrow, scipy.optimize, scipy.special
+before = list(warnings.filters)
+import userops_lib
+from userops_lib.clv import customer_value_table, fit_purchase_model, fit_spend_model
+summary = userops_lib.rfm_summary(userops_lib.load_dataset("cdnow_sample"), time_unit="W")
+models = [fit_purchase_model(summary, name) for name in ("bgnbd", "pnbd", "mbgnbd")]
+customer_value_table(models[0], fit_spend_model(summary), summary)
+print([f for f in warnings.filters if f not in before] + [f for f in before if f not in warnings.filters])
+print(sorted({"lifetimes", "pkg_resources"} & set(sys.modules)))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines() == ["[]", "[]"]
+
+
+def test_every_data_file_of_the_library_is_package_data():
+    """An installed wheel has the files the library reads (CDNOW, templates, catalogs, examples): each
+    non-Python file under userops_lib/ matches a package-data pattern of pyproject.toml."""
+    import fnmatch
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["userops_lib"]
+    lib = ROOT / "userops_lib"
+    files = [p.relative_to(lib).as_posix() for p in lib.rglob("*")
+             if p.is_file() and p.suffix not in (".py", ".pyc", ".mo") and "__pycache__" not in p.parts]
+    assert "data/cdnow/CDNOW_master.txt" in files
+    # fnmatch's * also crosses "/", setuptools' does not: compare folder depth too
+    missing = [f for f in files if not any(fnmatch.fnmatch(f, pat) and f.count("/") == pat.count("/") for pat in patterns)]
+    assert missing == []
 
 
 def test_the_analysis_library_works_without_the_report_extra(tmp_path):

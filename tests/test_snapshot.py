@@ -128,4 +128,4 @@ def test_cdnow_from_a_snapshot_equals_cdnow_loaded_directly(tmp_path):
     direct = load_dataset("cdnow_sample")
     load_dataset("cdnow_sample", snapshot_dir=tmp_path / "snap")
     _assert_same_dataset(load_dataset("cdnow_sample", snapshot_dir=tmp_path / "snap"), direct)
-    assert direct.info["rows"] == 6919  # CDNOW_sample.txt has 6,919 rows (wc -l of the file lifetimes ships)
+    assert direct.info["rows"] == 6919  # CDNOW_sample.txt has 6,919 rows (wc -l of the shipped file, userops_lib/data/cdnow)

@@ -158,7 +158,8 @@ def _read_folder(folder: Path, backend) -> dict[str, Any]:
 
 
 def load_cdnow(sample: bool = False, with_facts: bool = False):
-    """The CDNOW purchase log that the ``lifetimes`` package ships (read from the installed package).
+    """The CDNOW purchase log shipped inside this package (``userops_lib/data/cdnow``, read through
+    :mod:`importlib.resources`; where it comes from and its licence: ``cdnow/LICENSE.md``).
 
     Parameters
     ----------
@@ -172,10 +173,10 @@ def load_cdnow(sample: bool = False, with_facts: bool = False):
         Contract ``orders``: one row per file row (``order_id`` is the row number, since CDNOW has
         no order ids), ``amount`` in dollars, ``quantity`` the number of CDs.
     """
-    from importlib import resources
+    from .bundled import cdnow_file
 
     name = "CDNOW_sample.txt" if sample else "CDNOW_master.txt"
-    with resources.files("lifetimes.datasets").joinpath(name).open("r") as fh:
+    with cdnow_file(name).open("r", encoding="ascii") as fh:
         if sample:
             raw = pd.read_csv(fh, sep=r"\s+", header=None, names=["master_id", "customer_id", "date", "cds", "amount"],
                               dtype={"customer_id": str, "date": str})
@@ -189,7 +190,7 @@ def load_cdnow(sample: bool = False, with_facts: bool = False):
         "amount": raw["amount"].astype(float),
         "quantity": raw["cds"].astype(int),
     })
-    facts = {"file": f"lifetimes/datasets/{name}", "rows": len(raw)}
+    facts = {"file": f"userops_lib/data/cdnow/{name}", "rows": len(raw)}
     return (orders, facts) if with_facts else orders
 
 

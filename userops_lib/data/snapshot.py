@@ -14,7 +14,7 @@ parameter never reuses a stale snapshot:
 * the source: for a folder, each contract file's name, size, modification time and a hash of its
   first and last 64 KiB (a Parquet file's footer holds its row counts and column statistics); for
   a ``.duckdb`` file the same of the file and its write-ahead log; for ``demo`` the demo folder, for
-  ``cdnow`` the file shipped with lifetimes;
+  ``cdnow`` the file shipped in ``userops_lib/data/cdnow``;
 * ``time_zone``, ``as_of`` and ``strict``;
 * today's date in the business time zone (rows "in the future" are judged against the clock, so a
   snapshot never outlives its day);
@@ -93,8 +93,10 @@ def _source_facts(source: Any) -> list | None:
     if text in ("cdnow", "cdnow_sample"):
         from importlib import resources
 
+        from .bundled import cdnow_file
+
         name = "CDNOW_sample.txt" if text == "cdnow_sample" else "CDNOW_master.txt"
-        with resources.as_file(resources.files("lifetimes.datasets").joinpath(name)) as path:
+        with resources.as_file(cdnow_file(name)) as path:
             return [text, _file_facts(Path(path))]
     path = demo_dir() if text == "demo" else Path(text).expanduser()
     if path.is_file() and path.suffix in (".duckdb", ".db"):
