@@ -29,7 +29,8 @@ import pyarrow as pa
 
 from ..exceptions import ParameterError
 
-__all__ = ["BATCH_ROWS", "connect", "url_parts", "describe", "copy_table", "copy_tables"]
+__all__ = ["BATCH_ROWS", "connect", "url_parts", "url_password", "mask_password", "describe", "copy_table",
+           "copy_tables"]
 
 #: Rows per record batch when a table is streamed into the engine. 100,000 rows of a 14-column
 #: orders table are roughly 50 MB of Python objects while psycopg hands them over, then about a
@@ -61,6 +62,41 @@ def url_parts(url: str) -> tuple[str, str, str]:
         return scheme.lower(), Path(where).stem, ""
     host = host[1:host.find("]")] if host.startswith("[") else host.partition(":")[0]  # [ipv6]:port, name:port
     return scheme.lower(), path.split("/", 1)[0], host
+
+
+def _userinfo(url: str) -> tuple[str, str, str, str] | None:
+    """``(scheme, user, password or "", rest after the last @)``; None for a URL without user info."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, where = rest.rpartition("@")
+    if not sep or not at:
+        return None
+    user, _, password = userinfo.partition(":")
+    return scheme, user, password, where
+
+
+def url_password(url: str) -> str:
+    """The password of a database URL as written in it ("" when there is none).
+
+    >>> url_password("postgresql://ana:p/w@d@db.example:5432/shop")
+    'p/w@d'
+    """
+    parts = _userinfo(url)
+    return parts[2] if parts else ""
+
+
+def mask_password(url: str) -> str:
+    """``url`` with its password shown as ``***``, read as :func:`url_parts` reads it: everything up
+    to the last ``@`` is the user name and password, so a password containing ``/``, ``:`` or
+    ``@`` is masked whole (the ``/`` that would end it for :func:`urllib.parse.urlsplit`).
+
+    >>> mask_password("postgresql://ana:p/w@d@db.example:5432/shop?sslmode=require")
+    'postgresql://ana:***@db.example:5432/shop?sslmode=require'
+    """
+    parts = _userinfo(url)
+    if parts is None or not parts[2]:
+        return url
+    scheme, user, _, where = parts
+    return f"{scheme}://{user}:***@{where}"
 
 
 def describe(url: str) -> str:

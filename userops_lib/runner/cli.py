@@ -10,14 +10,17 @@ Examples
     userops index --out reports
     userops demo --customers 5000 --out data/demo
 
-Exit codes: 0 every notebook succeeded, 1 a notebook failed or timed out, 2 usage or
-parameter error (nothing was run), 130 interrupted.
+Exit codes: 0 every notebook succeeded, 1 a notebook failed or timed out (or its report could
+not be written: "no space left on device in DIR" / "cannot write to DIR", marked failed in the
+index), 2 usage or parameter error, including an --out folder that cannot be written (nothing was
+run), 130 interrupted. Every error is one line, with passwords and salts masked.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -30,7 +33,8 @@ import time
 from pathlib import Path
 
 from ..exceptions import ParameterError, UseropsError
-from .run import Outcome, mask_urls, publish, run_notebook
+from .run import SCRATCH_PREFIX, Outcome, publish, run_notebook, unpublished_entry, write_problem
+from .scrub import scrub
 from .params import (declared_defaults, find_notebooks, load_params_file, resolve_datasets,
                            resolve_parameters, select_notebooks)
 from ..data.engine import MEMORY_LIMIT_ENV, TEMP_DIR_ENV
@@ -41,7 +45,6 @@ from .index import build_index
 
 __all__ = ["main", "build_parser", "project_root", "demo_dir"]
 
-SCRATCH_PREFIX = ".tmp-run-"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,10 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ParameterError as exc:
-        print(f"userops: error: {exc}", file=sys.stderr)
+        print(f"userops: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except UseropsError as exc:
-        print(f"userops: error: {exc}", file=sys.stderr)
+        print(f"userops: error: {_one_line(exc)}", file=sys.stderr)
         return 1
 
 
@@ -113,27 +116,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     datasets = resolve_datasets(args.data)
     run_date = args.run_date or dt.date.today().isoformat()
     out = Path(args.out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    work = _scratch_folder(out)  # a read-only or full --out fails here, before any kernel starts
     _remove_stale_scratch(out)
 
     total, step, counts = len(selected) * len(datasets), 0, {"ok": 0, "failed": 0, "timeout": 0}
+    unpublished: list[tuple[Path, dict]] = []  # runs whose report folder could not record them
     mask_key = os.environ.get(MASK_KEY_ENV) or secrets.token_hex(16)
-    work = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=out))
     # DuckDB in every notebook: capped, spilling into the run's scratch folder (removed at the end)
     engine_env = {MEMORY_LIMIT_ENV: args.memory_limit or _half_the_memory(), TEMP_DIR_ENV: str(work / "duckdb-tmp")}
     try:
         for ds in datasets:
             # one masking key per run: masked ids match across the run's reports, not across runs;
             # the first notebook cleans the data into the snapshot folder, the others open it
-            problem = None
             env = {MASK_KEY_ENV: mask_key, SNAPSHOT_DIR_ENV: str(work / f"snapshots-{ds.name}"), **engine_env}
-            if ds.source == "demo":
-                try:
-                    env["USEROPS_DEMO_DIR"] = str(_ensure_demo(args.demo_customers))
-                except Exception as exc:  # no demo.py yet, disk full, ...
-                    problem = f"demo data could not be prepared: {type(exc).__name__}: {exc}"
-            scratch = work / ds.name
-            scratch.mkdir()
+            problem = _prepare(ds, env, work / ds.name, args.demo_customers)
+            dest = out / run_date / ds.name
+            run_info = {"run_date": run_date, "dataset": ds.name, "data_source": ds.source}
             for nb in selected:
                 step += 1
                 _say(f"[{step}/{total}] {nb.name} · {ds.name} … ", end="")
@@ -143,24 +141,33 @@ def cmd_run(args: argparse.Namespace) -> int:
                     outcome = Outcome(nb.name, "failed", parameters, now, 0.0, problem)
                 else:
                     with _environ(env):
-                        outcome = run_notebook(nb.path, scratch, parameters,
+                        outcome = run_notebook(nb.path, work / ds.name, parameters,
                                                timeout=args.timeout or None,
                                                title=f"{nb.name} · {ds.name} · {run_date}")
-                publish(outcome, out / run_date / ds.name, defaults=defaults[nb.name],
-                        run_info={"run_date": run_date, "dataset": ds.name, "data_source": ds.source})
+                try:
+                    publish(outcome, dest, defaults=defaults[nb.name], run_info=run_info)
+                except OSError as exc:  # read-only or full report folder: say so, and the index shows it
+                    why = write_problem(exc, dest) or f"cannot write to {dest}: {exc.strerror or exc}"
+                    outcome = dataclasses.replace(outcome, status="failed", error=why)
+                    unpublished.append((dest, unpublished_entry(outcome, dest, why, run_info=run_info,
+                                                                defaults=defaults[nb.name])))
                 counts[outcome.status] = counts.get(outcome.status, 0) + 1
                 label = {"ok": "ok", "timeout": "TIMEOUT"}.get(outcome.status, "FAILED")
-                detail = f"{outcome.duration_s:.1f} s" if outcome.ok else mask_urls(outcome.error)
+                detail = f"{outcome.duration_s:.1f} s" if outcome.ok else scrub(outcome.error)
                 _say(f"{label} ({detail})")
     except KeyboardInterrupt:
         _say("\ninterrupted: finished reports were kept, the one running was discarded")
         return 130
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        index = build_index(out)
+        try:
+            index = build_index(out, unpublished)
+        except OSError as exc:
+            index = None
+            _say(f"the index could not be updated: {write_problem(exc, out) or exc}")
     summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
-    _say(f"{summary} · reports in {out / run_date} · index {index}")
-    return 0 if counts["ok"] == total else 1
+    _say(f"{summary} · reports in {out / run_date}" + (f" · index {index}" if index else ""))
+    return 0 if counts["ok"] == total and index else 1
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -191,6 +198,44 @@ def _ensure_demo(n_customers: int | None) -> Path:
         _say(f"generating demo data in {folder} …")
         write_demo(folder, **({"n_customers": n_customers} if n_customers else {}))
     return folder
+
+
+def _scratch_folder(out: Path) -> Path:
+    """A new scratch folder inside ``out`` (created if missing).
+
+    Raises
+    ------
+    ParameterError
+        ``out`` cannot be written (read-only, not a folder, disk full): nothing was run.
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=out))
+    except OSError as exc:
+        why = write_problem(exc, out) or f"cannot write to {out}: {exc.strerror or exc}"
+        raise ParameterError(f"--out: {why}") from None
+
+
+def _prepare(ds, env: dict[str, str], scratch: Path, demo_customers: int | None) -> str | None:
+    """Make the dataset's scratch folder and, for ``demo``, the demo data (setting
+    ``USEROPS_DEMO_DIR`` in ``env``); returns why the dataset cannot run, or None."""
+    try:
+        scratch.mkdir()
+    except OSError as exc:
+        return write_problem(exc, scratch) or f"cannot write to {scratch}: {exc.strerror or exc}"
+    if ds.source != "demo":
+        return None
+    try:
+        env["USEROPS_DEMO_DIR"] = str(_ensure_demo(demo_customers))
+    except Exception as exc:  # disk full, no demo.py yet, a bug in the generator, ...
+        why = write_problem(exc, demo_dir()) if isinstance(exc, OSError) else None
+        return f"demo data could not be prepared: {why or f'{type(exc).__name__}: {exc}'}"
+    return None
+
+
+def _one_line(exc: Exception) -> str:
+    """An error message on one line, URL passwords masked (a ``--data`` URL may be quoted in it)."""
+    return " ".join(scrub(str(exc)).split())
 
 
 @contextlib.contextmanager

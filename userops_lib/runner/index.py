@@ -16,7 +16,7 @@ import re
 import uuid
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import jinja2
 
@@ -27,8 +27,16 @@ __all__ = ["collect_runs", "build_index"]
 _RUN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def collect_runs(out: Path) -> list[dict[str, Any]]:
+def collect_runs(out: Path, pending: Iterable[tuple[Path, dict]] = ()) -> list[dict[str, Any]]:
     """Read every ``<run-date>/<dataset>/status.json`` under ``out``.
+
+    Parameters
+    ----------
+    out : Path
+        The report folder.
+    pending : iterable of (Path, dict)
+        ``(<out>/<run-date>/<dataset>, status entry)`` of runs whose folder could not record them
+        (:func:`userops_lib.runner.run.unpublished_entry`); each replaces the entry of its notebook.
 
     Returns
     -------
@@ -42,35 +50,38 @@ def collect_runs(out: Path) -> list[dict[str, Any]]:
         one ``unreadable`` run). An entry of the wrong shape gets the status ``unreadable``.
     """
     out = Path(out)
+    extra: dict[Path, dict] = {}
+    for folder, entry in pending:
+        extra.setdefault(Path(folder), {})[str(entry.get("notebook"))] = entry
+    found = {f.parent for f in out.glob(f"*/*/{STATUS_FILE}")} if out.is_dir() else set()
+    folders = {f for f in found | set(extra) if f.parent.parent == out and _RUN_DATE.match(f.parent.name)}
     runs = []
-    run_dirs = sorted((p for p in out.iterdir() if p.is_dir() and _RUN_DATE.match(p.name)),
-                      reverse=True) if out.is_dir() else []
-    for run_dir in run_dirs:
+    for run_name in sorted({f.parent.name for f in folders}, reverse=True):
         datasets, counts = [], {}
-        for status_file in sorted(run_dir.glob(f"*/{STATUS_FILE}")):
-            folder = status_file.parent
-            data, problem = _read_status(status_file)
+        for folder in sorted(f for f in folders if f.parent.name == run_name):
+            data, problem = _read_status(folder / STATUS_FILE) if folder in found else ({}, None)
+            data = {**data, **extra.get(folder, {})}
             reports = [_report(out, folder, name, raw) for name, raw in sorted(data.items(), key=lambda kv: str(kv[0]))]
             for status in [r["status"] for r in reports] or (["unreadable"] if problem else []):
                 counts[status] = counts.get(status, 0) + 1
             sources = {e.get("data_source") for e in reports if isinstance(e.get("data_source"), str)}
             datasets.append({"dataset": folder.name,
                              "data_source": mask_urls(sources.pop()) if len(sources) == 1 else folder.name,
-                             "reports": reports, "unreadable": problem,
+                             "reports": reports, "unreadable": problem if not extra.get(folder) else None,
                              "status_href": _link(out, folder, STATUS_FILE)})
-        if datasets:
-            runs.append({"run_date": run_dir.name, "datasets": datasets, "counts": counts})
+        runs.append({"run_date": run_name, "datasets": datasets, "counts": counts})
     return runs
 
 
-def build_index(out: Path) -> Path:
-    """Render ``out/index.html`` from the runs found under ``out`` and return its path."""
+def build_index(out: Path, pending: Iterable[tuple[Path, dict]] = ()) -> Path:
+    """Render ``out/index.html`` from the runs found under ``out`` (and ``pending``, see
+    :func:`collect_runs`) and return its path."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     template_text = resources.files("userops_lib.runner").joinpath("templates/index.html.j2").read_text(encoding="utf-8")
     env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
     page = env.from_string(template_text).render(
-        runs=collect_runs(out),
+        runs=collect_runs(out, pending),
         csp=CONTENT_SECURITY_POLICY,
         generated_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     )

@@ -282,14 +282,13 @@ def resolve_datasets(values: list[str] | None) -> list[Dataset]:
             ds = Dataset(value, value)
         elif DATABASE_URL.match(value):  # checked when the notebook connects; the password is never shown
             scheme, database, host = url_parts(value)  # read without user name and password
-            ds = Dataset(re.sub(r"[^\w.-]+", "_", f"{scheme}_{database or host or 'db'}"), value)
+            ds = Dataset(_folder_name(f"{scheme}_{database or host or 'db'}"), value)
         else:
             path = Path(value).expanduser().resolve()
             if not path.exists():
                 raise ParameterError(f"--data '{value}': no such file or folder "
                                      f"(use {' or '.join(DATA_KEYWORDS)} or an existing path)")
-            name = re.sub(r"[^\w.-]+", "_", path.name if path.is_dir() else path.stem) or "data"
-            ds = Dataset(name, str(path))
+            ds = Dataset(_folder_name(path.name if path.is_dir() else path.stem), str(path))
         if ds.name in datasets and datasets[ds.name] != ds:
             raise ParameterError(f"--data '{value}' and '{datasets[ds.name].source}' would both "
                                  f"write to the report folder '{ds.name}'")
@@ -298,6 +297,13 @@ def resolve_datasets(values: list[str] | None) -> list[Dataset]:
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+def _folder_name(name: str) -> str:
+    """A report folder name made of ``name``: letters, digits, ``_``, ``-`` and inner dots only, so
+    ``...duckdb`` (stem ``..``), ``.hidden`` or a name with ``/`` or markup can never leave, hide in
+    or break the run folder; ``data`` when nothing is left."""
+    return re.sub(r"[^\w.-]+", "_", name).strip(".") or "data"
+
 
 def _known(notebooks: list[NotebookSpec]) -> str:
     parts = [f"{nb.name}: {', '.join(sorted(k for k in nb.params if k not in RESERVED)) or '(none)'}"

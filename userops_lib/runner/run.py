@@ -18,13 +18,14 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
+import errno
 import html
 import json
 import logging
 import os
-import re
 import time
 import uuid
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,20 +38,19 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.translators import translate_parameters
 from traitlets.config import Config
 
-from ..exceptions import RunnerError
+from .scrub import mask_urls, public_parameters, scrub, scrub_notebook, secret_values
 
 try:
     import fcntl
 except ImportError:  # Windows: no lock, see the module docstring
     fcntl = None
 
-__all__ = ["CONTENT_SECURITY_POLICY", "Outcome", "run_notebook", "export_html", "publish", "public_parameters",
-           "STATUS_FILE"]
+__all__ = ["CONTENT_SECURITY_POLICY", "Outcome", "run_notebook", "export_html", "publish", "unpublished_entry",
+           "write_problem", "public_parameters", "mask_urls", "STATUS_FILE"]
 
 STATUS_FILE = "status.json"
-#: Parameters whose names match this never have their value published (status.json, index, banner).
-SECRET_NAMES = re.compile(r"salt|secret|passw|token|api_?key|credential", re.IGNORECASE)
-_URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.-]*://[^/@:\s]*:)[^/@\s]+(?=@)", re.IGNORECASE)
+#: Name prefix of a run's scratch folder inside ``--out`` (removed when the run ends).
+SCRATCH_PREFIX = ".tmp-run-"
 _log = logging.getLogger("userops.runner")
 BANNER_TAG = "userops-error-banner"
 #: Cells with one of these tags are left out of the HTML report.
@@ -142,6 +142,7 @@ def run_notebook(
     input_path = Path(input_path).resolve()
     name = input_path.stem
     out_nb = Path(work_dir) / f"{name}.ipynb"
+    secrets = secret_values(parameters)  # kept out of the notebook, its HTML and the error text
     started = dt.datetime.now().astimezone()
     t0 = time.perf_counter()
     status, error = "ok", None
@@ -160,34 +161,80 @@ def run_notebook(
         status, error = "failed", _one_line(exc.ename, exc.evalue)
     except TimeoutError as exc:  # nbclient's CellTimeoutError (and IOPub time-outs)
         status, error = "timeout", _timeout_message(out_nb, timeout, exc)
+    except OSError as exc:  # the executed notebook could not be saved (disk full, read-only), ...
+        status, error = "failed", write_problem(exc, work_dir) or _one_line(type(exc).__name__, str(exc))
     except Exception as exc:  # kernel died / could not start, unreadable notebook, ...
         status, error = "failed", _one_line(type(exc).__name__, str(exc))
 
-    nb = _read(out_nb) if out_nb.exists() else nbformat.v4.new_notebook()
+    nb, unreadable = _read_executed(out_nb)
+    if unreadable and status == "ok":
+        status, error = "failed", unreadable
     resolved = _pop_resolved_parameters(nb)
-    if (_mask_injected_parameters(nb, parameters, kernel_name) or resolved) and status == "ok":
-        nbformat.write(nb, str(out_nb))
+    _mask_injected_parameters(nb, parameters, kernel_name)
+    scrub_notebook(nb, secrets)  # an error message or output that echoes a URL or a salt
+    error = scrub(error, secrets)
     files: dict[str, Path] = {}
     if status == "ok":
-        files["ipynb"] = out_nb
         try:
+            nbformat.write(nb, str(out_nb))
+            files["ipynb"] = out_nb
             files["html"] = export_html(nb, out_nb.with_suffix(".html"), title=title)
+        except OSError as exc:
+            status, error, files = "failed", write_problem(exc, work_dir) or _one_line(type(exc).__name__, str(exc)), {}
         except Exception as exc:  # a report that cannot be rendered is not a good report
-            status, error = "failed", _one_line("HTML export failed: " + type(exc).__name__, str(exc))
+            status, error = "failed", _one_line("HTML export failed: " + type(exc).__name__, scrub(str(exc), secrets))
             files = {}
     if status != "ok":
-        _add_banner(nb, status, error or "", parameters)
-        failed_nb = out_nb.with_name(f"{name}.FAILED.ipynb")
-        nbformat.write(nb, str(failed_nb))
-        out_nb.unlink(missing_ok=True)
-        out_nb.with_suffix(".html").unlink(missing_ok=True)
-        files["ipynb"] = failed_nb
-        try:
-            files["html"] = export_html(nb, failed_nb.with_suffix(".html"), title=title)
-        except Exception as exc:  # keep the .ipynb at least
-            error = f"{error} (HTML export also failed: {type(exc).__name__}: {exc})"
+        files, error = _write_failed(nb, out_nb, status, error or "", parameters, title)
     return Outcome(name, status, dict(parameters), started.isoformat(timespec="seconds"),
                    round(time.perf_counter() - t0, 2), error, files, resolved, _skipped_sections(nb))
+
+
+def _write_failed(nb: nbformat.NotebookNode, out_nb: Path, status: str, error: str, parameters: dict,
+                  title: str | None) -> tuple[dict[str, Path], str]:
+    """Write ``<name>.FAILED.ipynb`` / ``.FAILED.html`` with the red banner; returns the files written
+    and the error (with why a file could not be written, if so)."""
+    _add_banner(nb, status, error, parameters)
+    failed_nb = out_nb.with_name(f"{out_nb.stem}.FAILED.ipynb")
+    files: dict[str, Path] = {}
+    out_nb.unlink(missing_ok=True)
+    out_nb.with_suffix(".html").unlink(missing_ok=True)
+    try:
+        nbformat.write(nb, str(failed_nb))
+        files["ipynb"] = failed_nb
+        files["html"] = export_html(nb, failed_nb.with_suffix(".html"), title=title)
+    except OSError as exc:  # keep what could be written; the error says the rest
+        problem = write_problem(exc, out_nb.parent) or f"{type(exc).__name__}: {exc}"
+        if problem not in error:
+            error = f"{error} (the failed report could not be written: {problem})"
+    except Exception as exc:  # keep the .ipynb at least
+        error = f"{error} (HTML export also failed: {type(exc).__name__}: {mask_urls(str(exc))})"
+    return files, error
+
+
+def write_problem(exc: OSError, folder: Path | str) -> str | None:
+    """One line for a write that failed because the disk is full or the folder is not writable
+    (None for other errors): ``no space left on device in DIR`` / ``cannot write to DIR (...)``."""
+    target = exc.filename2 or exc.filename  # a move names its destination second
+    where = Path(target).parent if isinstance(target, (str, Path)) and target else Path(folder)
+    # a run's scratch folder is gone when the run ends: name the --out folder that holds it
+    where = next((p.parent for p in (where, *where.parents) if p.name.startswith(SCRATCH_PREFIX)), where)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"no space left on device in {where}"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot write to {where} ({(exc.strerror or 'not writable').lower()})"
+    return None
+
+
+def _read_executed(path: Path) -> tuple[nbformat.NotebookNode, str | None]:
+    """The executed notebook, or an empty one and why it could not be read (a write cut short by a
+    full disk leaves a file that is not JSON)."""
+    if not path.exists():
+        return nbformat.v4.new_notebook(), None
+    try:
+        return nbformat.read(str(path), as_version=4), None
+    except Exception as exc:
+        return nbformat.v4.new_notebook(), _one_line("the executed notebook could not be read", f"{exc}")
 
 
 def _skipped_sections(nb: nbformat.NotebookNode) -> list[str]:
@@ -301,6 +348,16 @@ def publish(outcome: Outcome, dest: Path, *, run_info: dict[str, Any] | None = N
     return entry
 
 
+def unpublished_entry(outcome: Outcome, dest: Path, error: str, *, run_info: dict[str, Any] | None = None,
+                      defaults: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ``status.json`` entry :func:`publish` would have written for ``outcome`` had ``dest`` been
+    writable, as a failure saying why (``error``) and linking no file: the index shows it in red
+    although the folder's own status file could not record it."""
+    failed = dataclasses.replace(outcome, status="failed", error=error, files={})
+    entry = _status_entry(failed, Path(dest), {"ipynb": None, "html": None}, defaults)
+    return {**entry, **public_parameters(run_info or {}), "history": []}
+
+
 def _move_files(outcome: Outcome, dest: Path) -> dict[str, str | None]:
     moved: dict[str, str | None] = {"ipynb": None, "html": None}
     for kind in ("ipynb", "html"):  # the .ipynb first: an .html is never newer than its notebook
@@ -355,30 +412,7 @@ def _started(entry: dict) -> dt.datetime:
     return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
 
 
-def public_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
-    """``parameters`` fit to publish: secrets replaced by ``"***"``.
-
-    A value is masked when its name looks secret (``id_salt``, ``api_token``, ``password``...,
-    see ``SECRET_NAMES``) and it is set; the password of a ``scheme://user:password@host`` URL
-    is masked wherever it appears (in lists and mappings too).
-    """
-    return {k: "***" if SECRET_NAMES.search(str(k)) and v not in (None, "") else mask_urls(v)
-            for k, v in parameters.items()}
-
-
 # -- helpers -------------------------------------------------------------------------------
-
-def mask_urls(value: Any) -> Any:
-    """``value`` with the password of every ``scheme://user:password@host`` URL in it shown as
-    ``***`` (text, or the texts inside lists and mappings)."""
-    if isinstance(value, str):
-        return _URL_PASSWORD.sub(r"\g<head>***", value)
-    if isinstance(value, dict):
-        return {k: mask_urls(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [mask_urls(v) for v in value]
-    return value
-
 
 def _kernel_config() -> Config:
     """Let jupyter_client give the kernel CurveZMQ keys when it can (ipykernel 7 warns on plain TCP)."""
@@ -391,13 +425,6 @@ def _kernel_config() -> Config:
     except Exception:  # older jupyter_client / pyzmq: plain TCP on localhost, as before
         pass
     return config
-
-
-def _read(path: Path) -> nbformat.NotebookNode:
-    try:
-        return nbformat.read(str(path), as_version=4)
-    except Exception as exc:
-        raise RunnerError(f"cannot read the executed notebook '{path}': {exc}") from exc
 
 
 def _one_line(ename: str, evalue: str) -> str:
