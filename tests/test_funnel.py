@@ -214,3 +214,65 @@ def test_demo_funnel_modes_nest(demo_data):
     seq, strict, anyo = (funnel(demo_data, order=o).users for o in ("sequential", "strict", "any"))
     assert (strict <= seq).all() and (seq <= anyo).all()
     assert seq.is_monotonic_decreasing and seq.iloc[0] > 0
+
+
+# ------------------------------------------------------------------------------ funnel over time
+# visit → product_view → purchase, window 1 day, per month. Hand-made log (times local):
+# a: visit Jan 31 23:00, view Feb 1 01:00, buy Feb 1 02:00  → January entry, 3 steps (steps after the month count)
+#    visit Feb 10 00:00, view Feb 10 01:00                  → February entry, 2 steps (Feb 1 events are before it)
+# b: visit Jan 5 00:00, visit Jan 20 00:00, view Jan 20 01:00 → January entry Jan 5, 1 step (view outside the day)
+# c: visit Feb 3 00:00, view Feb 3 00:30, buy Feb 3 05:00   → February entry, 3 steps
+# d: view Feb 5 00:00 only                                  → never enters
+TREND_STEPS = ["visit", "product_view", "purchase"]
+TREND_LOG = [("a", "2024-01-31 23:00", "visit"), ("a", "2024-02-01 01:00", "product_view"),
+             ("a", "2024-02-01 02:00", "purchase"), ("a", "2024-02-10 00:00", "visit"),
+             ("a", "2024-02-10 01:00", "product_view"), ("b", "2024-01-05 00:00", "visit"),
+             ("b", "2024-01-20 00:00", "visit"), ("b", "2024-01-20 01:00", "product_view"),
+             ("c", "2024-02-03 00:00", "visit"), ("c", "2024-02-03 00:30", "product_view"),
+             ("c", "2024-02-03 05:00", "purchase"), ("d", "2024-02-05 00:00", "product_view")]
+
+
+def _trend_log() -> pd.DataFrame:
+    df = pd.DataFrame(TREND_LOG, columns=["customer_id", "event_ts", "event_name"])
+    df["event_ts"] = pd.to_datetime(df.event_ts)
+    df["event_date"] = df.event_ts.dt.date
+    return df.sample(frac=1.0, random_state=5)
+
+
+def test_funnel_trend_counts_each_months_entries():
+    from userops_lib.metrics.funnel import funnel_trend
+
+    out = funnel_trend(_trend_log(), TREND_STEPS, window="1d", period="month")
+    counts = {p: part.users.tolist() for p, part in out.groupby("period")}
+    # January: a (3 steps), b (1 step) → 2, 1, 1; February: a (2 steps), c (3 steps) → 2, 2, 1
+    assert counts == {"2024-01": [2, 1, 1], "2024-02": [2, 2, 1]}
+    assert out.conversion_from_start.tolist() == pytest.approx([1, 0.5, 0.5, 1, 1, 0.5])
+    # the last event is on Feb 10: January has ended, February has not
+    assert out.groupby("period").complete.first().to_dict() == {"2024-01": True, "2024-02": False}
+    assert out.period_start.iloc[0] == pd.Timestamp("2024-01-01") and out.attrs["period_kind"] == "month"
+    # each month is the funnel with start/end at the month's bounds
+    for month, first, last in (("2024-01", "2024-01-01", "2024-01-31"), ("2024-02", "2024-02-01", "2024-02-29")):
+        alone = funnel(_trend_log(), TREND_STEPS, window="1d", start=first, end=last)
+        assert out[out.period == month].users.tolist() == alone.users.tolist()
+
+
+def test_funnel_trend_breakdown_by_customer_channel():
+    from userops_lib.metrics.funnel import funnel_trend
+
+    customers = pd.DataFrame({"customer_id": ["a", "b", "c"], "channel": ["ads", "ads", "organic"]})
+    out = funnel_trend(_trend_log(), TREND_STEPS, window="1d", by="channel", customers=customers)
+    counts = {(p, g): part.users.tolist() for (p, g), part in out.groupby(["period", "channel"])}
+    # January: a and b (ads); February: a (ads: view, no purchase) and c (organic: all three)
+    assert counts == {("2024-01", "ads"): [2, 1, 1], ("2024-02", "ads"): [1, 1, 0],
+                      ("2024-02", "organic"): [1, 1, 1]}
+
+
+def test_funnel_trend_on_the_demo_matches_one_months_funnel(demo_data):
+    from userops_lib.metrics.funnel import funnel_trend
+
+    out = funnel_trend(demo_data, window="7d", period="month")
+    month = out[out.period == out.period.iloc[-1]]  # the last month: windows still open at the as-of date
+    start = month.period_start.iloc[0].date()
+    alone = funnel(demo_data, window="7d", start=start, end=demo_data.as_of)
+    assert month.users.tolist() == alone.users.tolist()
+    assert month.users_with_open_window.iloc[0] == alone.attrs["users_with_open_window"] > 0

@@ -25,7 +25,7 @@ LAYERS = ["base", "demo", "data", "clv", "metrics", "report", "runner"]
 PUBLIC = """
 Dataset load_dataset load_cdnow generate_demo write_demo
 period_kpis active_users stickiness channel_conversion cohort_retention n_day_retention user_profile funnel
-time_to_convert stickiness_distribution
+time_to_convert funnel_trend stickiness_distribution
 second_purchase_conversion repurchase_cycle returning_buyers rfm_segments segment_profile association_rules
 cross_sell_table referral_overview top_inviters campaign_results campaign_funnel
 tier_distribution tier_migration members_vs_nonmembers customer_features build_audiences export_audiences

@@ -18,7 +18,7 @@ from userops_lib.metrics.campaigns import campaign_results
 from userops_lib.metrics.conversion import second_purchase_conversion
 from userops_lib.metrics.engagement import stickiness_distribution
 from userops_lib.metrics.experience import step_durations
-from userops_lib.metrics.funnel import campaign_funnel, funnel, time_to_convert
+from userops_lib.metrics.funnel import campaign_funnel, funnel, funnel_trend, time_to_convert
 from userops_lib.metrics.lifecycle import customer_stage, lifecycle_stages
 from userops_lib.metrics.membership import tier_migration
 from userops_lib.metrics.pyramid import pyramid_layers
@@ -57,6 +57,8 @@ METRICS = {
     "funnel_sequential": lambda d: funnel(d, order="sequential"),
     "funnel_strict_by_channel": lambda d: funnel(d, order="strict", by="channel"),
     "funnel_any_dates": lambda d: funnel(d, order="any", start=_days_before_as_of(d, 200), end=_days_before_as_of(d, 100)),
+    "funnel_trend_month": lambda d: funnel_trend(d, period="month"),
+    "funnel_trend_week_strict_by_channel": lambda d: funnel_trend(d, order="strict", period="week", by="channel"),
     "campaign_funnel": campaign_funnel,
     "campaign_funnel_strict": lambda d: campaign_funnel(d, order="strict", window="1d"),
     "time_to_convert": time_to_convert,

@@ -24,7 +24,8 @@ _EXPORTS = {
     "period_kpis": "metrics.kpis", "active_users": "metrics.kpis", "stickiness": "metrics.kpis",
     "channel_conversion": "metrics.kpis", "cohort_retention": "metrics.retention",
     "n_day_retention": "metrics.retention", "user_profile": "metrics.profile", "funnel": "metrics.funnel",
-    "time_to_convert": "metrics.funnel", "stickiness_distribution": "metrics.engagement",
+    "time_to_convert": "metrics.funnel", "funnel_trend": "metrics.funnel",
+    "stickiness_distribution": "metrics.engagement",
     # strategy experiments
     "second_purchase_conversion": "metrics.conversion", "repurchase_cycle": "metrics.conversion",
     "returning_buyers": "metrics.returning", "rfm_segments": "metrics.rfm",

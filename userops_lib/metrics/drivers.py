@@ -147,7 +147,7 @@ def headline_comparison(data, period: str = "month", at=None) -> pd.DataFrame:
         orders)"). ``attrs``: ``period`` (label),
         ``period_kind``, ``complete`` (the period has ended by the as-of date), ``previous_period``,
         ``last_year_period`` (labels), ``previous_note``, ``last_year_note`` (the table-wide part
-        of ``note``), ``as_of``.
+        of ``note``), ``as_of``, ``first_day`` (of the orders, None without orders).
     """
     check_period(period)
     data = _dataset(data)
@@ -180,7 +180,8 @@ def headline_comparison(data, period: str = "month", at=None) -> pd.DataFrame:
     result.attrs.update(period=_label_of(now, period), period_kind=period,
                         complete=now <= last_complete_index(data.as_of, period),
                         previous_period=_label_of(before, period), last_year_period=_label_of(year_ago, period),
-                        previous_note=notes["previous"], last_year_note=notes["last_year"], as_of=data.as_of)
+                        previous_note=notes["previous"], last_year_note=notes["last_year"], as_of=data.as_of,
+                        first_day=first_day)
     return result
 
 

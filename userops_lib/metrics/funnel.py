@@ -42,6 +42,7 @@ import pandas as pd
 
 from ..data import engine
 from ..data.load import Dataset
+from ..data.periods import check_period, period_frame, period_index
 from ..exceptions import ContractError, MissingTableError, ParameterError
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "campaign_funnel",
     "format_duration",
     "funnel",
+    "funnel_trend",
     "parse_window",
     "time_to_convert",
 ]
@@ -333,9 +335,10 @@ def _step_aggregates(users: ibis.Table, facts: dict, last) -> dict:
     return aggs
 
 
-def _long_funnel(wide: pd.DataFrame, facts: dict, by) -> pd.DataFrame:
+def _long_funnel(wide: pd.DataFrame, facts: dict, by, keys: tuple[str, ...] = ()) -> pd.DataFrame:
+    """One row per (``keys``, group,) step from the one-row-per-group aggregates of :func:`_step_aggregates`."""
     steps, label = facts["steps"], facts["by"] or "group"
-    if wide.empty and by is None:  # nobody entered: still one row per step, with zeros
+    if wide.empty and by is None and not keys:  # nobody entered: still one row per step, with zeros
         wide = pd.DataFrame([{c: (0 if c.startswith(("users_", "_no", "_open")) else np.nan) for c in wide.columns}])
         wide["_group"] = "all"
     rows = []
@@ -344,14 +347,16 @@ def _long_funnel(wide: pd.DataFrame, facts: dict, by) -> pd.DataFrame:
         prev = wide[f"users_{k - 1}"].astype("int64") if k > 1 else users
         first = wide["users_1"].astype("int64")
         block = pd.DataFrame({
-            label: wide["_group"], "group_users": first, "step_number": k, "step": step, "users": users,
+            **{key: wide[key] for key in keys}, label: wide["_group"], "group_users": first, "step_number": k,
+            "step": step, "users": users,
             "conversion_from_previous": _rate(users, prev), "conversion_from_start": _rate(users, first),
             "dropped_from_previous": prev - users,
             "median_time_from_previous": _td(wide.get(f"med_{k}")), "p80_time_from_previous": _td(wide.get(f"p80_{k}")),
             "median_time_from_start": _td(wide[f"start_{k}"]) if k > 1 else pd.Timedelta(0)})
         rows.append(block)
     out = pd.concat(rows, ignore_index=True)
-    out = out.sort_values(["group_users", label, "step_number"], ascending=[False, True, True], ignore_index=True)
+    out = out.sort_values([*keys, "group_users", label, "step_number"],
+                          ascending=[*(True for _ in keys), False, True, True], ignore_index=True)
     if by is None:
         out = out.drop(columns=[label, "group_users"])
     out.attrs.update(facts)
@@ -370,6 +375,77 @@ def _td(seconds) -> pd.Series | pd.Timedelta:
     if seconds is None:
         return pd.NaT
     return pd.to_timedelta(pd.Series(seconds, dtype="float64").round(), unit="s")
+
+
+# ------------------------------------------------------------------------------ funnel over time
+def funnel_trend(events, steps=DEFAULT_STEPS, window="7d", order: str = "sequential", period: str = "month",
+                 by=None, *, customers=None, start=None, end=None) -> pd.DataFrame:
+    """The funnel of each period: users entering in the period and how far they got.
+
+    A user enters a period's funnel with their first step-1 event dated in that period (so a user
+    visiting in March and in April is in both months' funnels), and has ``window`` from that event
+    for the later steps, which may fall after the period. Each period's rows are exactly
+    :func:`funnel` with ``start``/``end`` at the period's first and last day, computed for all
+    periods in one pass (one ibis expression; DuckDB and Spark alike).
+
+    Parameters
+    ----------
+    events, steps, window, order, by, customers
+        As for :func:`funnel`.
+    period : {"day", "week", "month", "quarter", "year"}
+        Length of the periods (see :mod:`userops_lib.data.periods`).
+    start, end : date-like, optional
+        Only entries on these local dates (inclusive).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period with entries (oldest first), (group,) and step: ``period_start, period,
+        complete`` (the period has ended by the as-of date), the group column and
+        ``group_users`` when ``by`` is given, then the columns of :func:`funnel` (``step_number,
+        step, users, conversion_from_previous, conversion_from_start, dropped_from_previous``,
+        the step times) and ``users_with_open_window`` (users of the period and group who entered
+        less than ``window`` before the as-of date and may still convert; 0 for a bare table).
+        ``attrs``: the funnel facts plus ``period_kind`` and ``as_of``.
+    """
+    check_period(period)
+    steps, width = _checked(steps, window, order)
+    raw, customers, data = _events_input(events, customers)
+    group_map, by_event, label = _group_table(by, customers, raw.columns)
+    ev, usable = _events(raw, by_event)
+    excluded = int(engine.execute_scalar((~usable).sum())) if data is None else 0
+    lists = _paths(ev, steps, order)
+    lists = lists.select("customer_id", *[c for c in lists.columns if c.startswith(("_l", "_seq"))])
+    # the entries: each customer's first step-1 event of each period
+    f = ev.filter((ev._name == steps[0]) & _on_dates(ev._date, start, end))
+    f = f.mutate(_p=period_index(f._date, period))
+    entries = f.group_by(["customer_id", "_p"]).agg(
+        _t1=f._ts.min(), _g=f[by_event].cast("string").argmin(f._ts) if by_event else ibis.literal(None, "string"))
+    users = _matched(entries.join(lists, "customer_id"), len(steps), _interval(width), order)
+    if group_map is not None:
+        users = users.left_join(group_map, users.customer_id == group_map.customer_id).select(
+            users._p, users._t1, *[users[f"_t{k}"] for k in range(2, len(steps) + 1)], _g=group_map._g)
+    facts = {"steps": list(steps), "window": width, "order": order, "by": label if by is not None else None,
+             "excluded_events": excluded, "start": start, "end": end}
+    last = _end_of_data(data)
+    group = users._g.fill_null(_UNKNOWN) if by is not None else ibis.literal("all")
+    wide = engine.execute(users.group_by(_p=users._p, _group=group).agg(**_step_aggregates(users, facts, last)))
+    wide["_p"] = wide["_p"].astype("int64")
+    as_of = data.as_of if data is not None else (
+        pd.Timestamp(engine.execute_scalar(ev._date.max())).date() if not wide.empty else None)
+    out = _long_funnel(wide, facts, by, keys=("_p",))
+    if by is None:
+        open_ = wide.set_index("_p")["_open"] if "_open" in wide else pd.Series(0, index=wide["_p"])
+        out["users_with_open_window"] = out["_p"].map(open_).fillna(0).astype("int64").to_numpy()
+    else:
+        open_ = wide.set_index(["_p", "_group"])["_open"] if "_open" in wide else None
+        keys = pd.MultiIndex.from_arrays([out["_p"], out[label]])
+        out["users_with_open_window"] = 0 if open_ is None else open_.reindex(keys).fillna(0).astype("int64").to_numpy()
+    frame = period_frame(sorted(wide["_p"].unique()), period, as_of) if not wide.empty else pd.DataFrame(
+        columns=["_p", "period_start", "period", "complete"])
+    out = frame[["_p", "period_start", "period", "complete"]].merge(out, on="_p", how="right").drop(columns="_p")
+    out.attrs.update(facts, period_kind=period, as_of=as_of)
+    return out
 
 
 # ---------------------------------------------------------------------------- time to convert
