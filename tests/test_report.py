@@ -164,3 +164,29 @@ def test_show_escapes_cells_column_names_index_and_caption(monkeypatch):
     assert "<caption>Cities &lt;img src=x onerror=alert(1)&gt;</caption>" in html
     assert "2,000" in html and "&lt;0.1%" in html and "–" in html
     assert html.count("background-color: #c6efce") == 1 and html.count("background-color: red") == 1
+
+def test_show_in_a_language_labels_formats_and_folds_long_tables_into_the_appendix(monkeypatch):
+    import pandas as pd
+
+    from userops_lib.report import tables
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, **_: shown.append(obj))
+    monkeypatch.setattr(tables, "_QUEUE", [])
+    # 14 months: 12 in the body, all 14 in appendix A1
+    df = pd.DataFrame({"period": [f"2025-{m:02d}" for m in range(1, 15)], "complete": [True] * 13 + [False],
+                       "gmv": [1_740_705.1] * 14, "repurchase_rate": [0.1412] * 14,
+                       "gmv_vs_last_year": [0.705] * 14, "new_buyers": [12_345] * 14})
+    report.show(df, "KPIs", lang="zh", money=["gmv"], percent=["repurchase_rate"], changes=["gmv_vs_last_year"])
+    body = shown[0].to_html()
+    assert "新客" in body and "复购率" in body and "new_buyers" not in body  # labels from the catalog
+    assert "¥1,740,705.10" in body and "14.1%" in body and "+70.5%" in body and "12,345" in body
+    assert "✓" in body and "True" not in body
+    assert "KPIs（前 12 行，共 14 行；完整表格见附录 A1）" in body and "2025-13" not in body
+    tables.appendix("zh")
+    folded = shown[-1].data
+    assert folded.startswith("<details><summary><b>A1 · KPIs</b>（14 行）</summary>") and "2025-14" in folded
+    assert tables._QUEUE == []  # shown once
+    # a short table stays whole and queues nothing; English labels and dollars
+    report.show(df.head(3), "KPIs", lang="en", money=["gmv"])
+    assert "New buyers" in shown[-1].to_html() and "$1,740,705.10" in shown[-1].to_html() and tables._QUEUE == []

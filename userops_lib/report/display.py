@@ -6,6 +6,7 @@ Notebooks stay thin: they call the library for numbers and these helpers to show
 from __future__ import annotations
 
 import html
+import logging
 import re
 from typing import Iterable
 
@@ -99,16 +100,32 @@ def _is_label(column: str) -> bool:
 
 
 def show(df: pd.DataFrame, caption: str | None = None, percent: Iterable[str] = (), money: Iterable[str] = (),
-         max_rows: int = 30, labels: dict[str, str] | None = None, colours: dict[str, dict] | None = None):
+         max_rows: int | None = None, labels: dict[str, str] | None = None, colours: dict[str, dict] | None = None,
+         *, lang: str | None = None, currency: str | None = None, points: Iterable[str] = (),
+         changes: Iterable[str] = ()):
     """Display a table with readable number formats (percent and money columns named).
 
     With ``labels`` (column -> name a manager reads), columns are renamed for display only (a
     column without a label loses its underscores) and dates show as YYYY-MM-DD. ``colours``
     (column -> {cell value: CSS colour}) paints the background of those cells (status columns).
 
+    With ``lang`` (a report in a language, see :mod:`.tables`): column labels and numbers in that
+    language (money in ``currency``, ``points`` as percentage-point and ``changes`` as relative
+    changes, ✓/— for booleans), and a table longer than ``max_rows`` (default 12) shows its first
+    rows, the whole table going to the report's appendix. Without ``lang`` the first ``max_rows``
+    (default 30) show.
+
     Every cell, column name, index label and the caption is HTML-escaped after formatting: a
     value such as ``<img src=x onerror=...>`` in a city or campaign column shows as text.
     """
+    if lang is not None:
+        from .tables import BODY_ROWS, column_label, fold_into_appendix, for_reader
+
+        max_rows = BODY_ROWS if max_rows is None else max_rows
+        colours = {column_label(c, lang): m for c, m in (colours or {}).items()}
+        df = for_reader(df, lang, currency, percent, money, points, changes)
+        caption, percent, money, labels = fold_into_appendix(df, caption, lang, max_rows), (), (), None
+    max_rows = 30 if max_rows is None else max_rows
     if labels is not None:
         df, percent, money = _for_managers(df, labels, percent, money)
     styler = df.head(max_rows).style.format(_escaped_formats(df, percent, money), na_rep="–")
@@ -185,6 +202,8 @@ def setup_charts() -> None:
     sns.set_theme(style="whitegrid", context="notebook")
     # only installed families: matplotlib logs "findfont: ... not found" for each missing one at every text
     families = ["DejaVu Sans", *installed_cjk_fonts()]
+    # and "no bold Noto Sans SC, using 400" at every bold Chinese title (missing glyphs are warnings, see below)
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     plt.rcParams.update({"figure.figsize": (9, 4), "figure.dpi": 100, "axes.titleweight": "bold",
                          "font.sans-serif": families, "axes.unicode_minus": False,
                          # families listed in font.family are tried glyph by glyph; the alias "sans-serif"

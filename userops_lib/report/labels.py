@@ -33,6 +33,14 @@ COLUMN_LABELS = {
     "buyer_growth_rate": N_("Buyer growth"), "gmv_growth_rate": N_("GMV growth"),
     "churned_buyers": N_("Churned buyers"), "churn_rate": N_("Churn rate"), "new_signups": N_("New sign-ups"),
     "signup_growth_rate": N_("User growth rate"),
+    "orders_per_buyer": N_("Orders per buyer"), "visitors": N_("Visitors"),
+    "conversion": N_("Conversion (buyers / visitors)"),
+    # why a number moved (driver tree) and categories
+    "driver": N_("Driver"), "change": N_("Change"), "contribution": N_("Contribution to the change"),
+    "share_of_change": N_("Share of the change"), "category": N_("Category"), "gmv_share": N_("Share of GMV"),
+    "gmv_vs_previous": N_("GMV vs previous period"), "gmv_vs_last_year": N_("GMV vs last year"),
+    "buyers_vs_last_year": N_("Buyers vs last year"), "cycle_median_days": N_("Repurchase cycle (median days)"),
+    "second_purchase_rate": N_("Second-purchase conversion"),
     # activity
     "active_users": N_("Active users"), "source": N_("Activity source"), "avg_dau": N_("Average DAU"),
     "mau": N_("MAU"), "stickiness": N_("Stickiness (DAU/MAU)"), "days_observed": N_("Days observed"),
@@ -45,10 +53,13 @@ COLUMN_LABELS = {
     "cohort": N_("Cohort"), "cohort_size": N_("Cohort size"), "new_users": N_("New users"),
     "eligible_users": N_("Users observable"), "retention_on_day": N_("Retention on the day"),
     "retention_within": N_("Retention within the days"), "retention_base": N_("Retention base"),
+    "measure": N_("Measure"), "label": N_("Day"), "not_yet_observable": N_("Too recent to observe"),
+    "retained_on_day": N_("Retained on the day"), "retained_within": N_("Retained within the days"),
     # funnel
     "step": N_("Step"), "users": N_("Users"), "conversion_from_previous": N_("Conversion from previous step"),
     "conversion_from_start": N_("Conversion from first step"), "dropped_from_previous": N_("Dropped out"),
-    "median_time_from_previous": N_("Median time from previous step"),
+    "median_time_from_previous": N_("Median time from previous step"), "step_number": N_("Step number"),
+    "median_time_from_start": N_("Median time from first step"),
     "p80_time_from_previous": N_("80th percentile time from previous step"),
     # customers and profile
     "customer_id": N_("Customer"), "customers": N_("Customers"), "share": N_("Share"),
@@ -66,6 +77,7 @@ COLUMN_LABELS = {
     # voice of the customer
     "nps": N_("NPS"), "csat": N_("CSAT"), "response_rate": N_("Response rate"), "complaints": N_("Complaints"),
     # data quality
+    "rows_read": N_("Rows read"), "rows_kept": N_("Rows kept"), "excluded": N_("Rows excluded"),
     "table": N_("Table"), "reason": N_("Reason"), "column": N_("Column"), "rows": N_("Rows"), "action": N_("Action"),
 }
 

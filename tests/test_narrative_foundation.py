@@ -1,0 +1,216 @@
+"""The Foundation report's sentences, exactly, in both languages, for small hand-made results.
+
+Every input is written out here (no data is loaded); each expected number is worked out in the
+comment above it from those inputs. Money is CNY in Chinese, USD in English (the defaults).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from userops_lib.report.formatting import NumberStyle
+from userops_lib.report.narrative import foundation as text
+from userops_lib.report.tables import driver_table
+
+EN, ZH = NumberStyle("en"), NumberStyle("zh")
+
+
+def _headline(last_year_note: str = "") -> pd.DataFrame:
+    # GMV 120,000 against 100,000 (+20.0%) and 80,000 a year before (+50.0%);
+    # buyers 1,500 against 2,000 (-25.0%), last year unknown
+    table = pd.DataFrame({"kpi": ["gmv", "buyers"], "label": ["GMV", "Buyers"], "value": [120_000.0, 1500.0],
+                          "previous": [100_000.0, 2000.0], "change_vs_previous": [0.2, -0.25],
+                          "last_year": [80_000.0, float("nan")], "change_vs_last_year": [0.5, float("nan")],
+                          "note": ["", ""]})
+    table.attrs.update(period="2025-12", period_kind="month", complete=True, previous_period="2025-11",
+                       last_year_period="2024-12", previous_note="", last_year_note=last_year_note,
+                       as_of=dt.date(2025, 12, 31), first_day=dt.date(2025, 3, 1))
+    return table
+
+
+def test_headline_against_previous_period_and_last_year():
+    assert text.headline_summary(_headline(), EN) == (
+        "Headline numbers of **Dec 2025** against the previous period and the same period last year:\n\n"
+        "- **GMV:** $120K (vs previous period +20.0%, vs last year +50.0%)\n"
+        "- **Buyers:** 1,500 (vs previous period -25.0%, vs last year n/a)")
+    assert text.headline_summary(_headline(), ZH) == (
+        "**2025年12月** 核心指标，与上期（环比）和去年同期（同比）相比：\n\n"
+        "- **GMV**：¥12万（环比 +20.0%，同比 +50.0%）\n"
+        "- **购买用户数**：1,500（环比 -25.0%，同比 —）")
+
+
+def test_headline_says_why_last_year_is_missing():
+    table = _headline("no same period last year (2024-12): the data starts on 2025-03-01")
+    assert text.headline_summary(table, EN).endswith(
+        "\n\nNo comparison with the same period last year (Dec 2024): the data starts on Mar 1, 2025.")
+    assert text.headline_summary(table, ZH).endswith("\n\n无法与去年同期（2024年12月）比较：数据从 2025年3月1日 开始。")
+    # the driver tree then explains the change against the previous period
+    assert text.driver_basis(table) == "previous" and text.driver_basis(_headline()) == "last_year"
+
+
+def _tree() -> pd.DataFrame:
+    # GMV 1,000 = 10 buyers × 1 order × AOV 100 → 1,500 = 15 × 1 × 100: only buyers changed (+50.0%), so
+    # their LMDI contribution is the whole change, +500; new buyers 4 → 4, returning 6 → 11 (+5 of the 5)
+    tree = pd.DataFrame({
+        "node": ["gmv", "buyers", "orders_per_buyer", "aov", "new_buyers", "returning_buyers"],
+        "parent": ["", "gmv", "gmv", "gmv", "buyers", "buyers"],
+        "before": [1000.0, 10, 1.0, 100.0, 4, 6], "now": [1500.0, 15, 1.0, 100.0, 4, 11],
+        "change": [0.5, 0.5, 0.0, 0.0, 0.0, 5 / 6], "contribution": [500.0, 500.0, 0.0, 0.0, 0.0, 500.0],
+        "share_of_change": [1.0, 1.0, 0.0, 0.0, 0.0, 1.0]})
+    tree.attrs.update(kpi="gmv", period="2025-12", base_period="2024-12", compare="last_year", period_kind="month",
+                      note="")
+    return tree
+
+
+def test_driver_sentence_names_each_factor_and_its_contribution():
+    assert text.drivers_text(_tree(), EN) == (
+        "GMV went from $1,000.00 in Dec 2024 to $1,500.00 in Dec 2025, +50.0%: Buyers +50.0% contributed +$500.00, "
+        "Orders per buyer +0.0% contributed $0.00 and AOV +0.0% contributed $0.00.")
+    assert text.drivers_text(_tree(), ZH) == (
+        "GMV 从2024年12月的 ¥1,000.00 变为2025年12月的 ¥1,500.00，变化 +50.0%：购买用户数 +50.0%（贡献 +¥500.00）；"
+        "人均订单数 +0.0%（贡献 ¥0.00）；客单价 +0.0%（贡献 ¥0.00）。")
+
+
+def test_driver_table_reads_in_the_kpis_units():
+    table = driver_table(_tree(), ZH)
+    assert list(table.columns) == ["driver", "2024-12", "2025-12", "change", "contribution", "share_of_change"]
+    assert table.iloc[0].tolist() == ["GMV", "¥1,000.00", "¥1,500.00", "+50.0%", "+¥500.00", "100.0%"]
+    assert table.iloc[2].tolist() == ["人均订单数", "1.00", "1.00", "+0.0%", "¥0.00", "0.0%"]
+    assert table.iloc[5, 0] == "└ 老客"  # a part of buyers, indented under them
+
+
+def _kpis() -> pd.DataFrame:
+    # three complete months and an incomplete one; buyers 10, 20, 70 of whom new 8, 10, 14
+    return pd.DataFrame({
+        "period_start": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01", "2025-04-01"]),
+        "period": ["2025-01", "2025-02", "2025-03", "2025-04"], "complete": [True, True, True, False],
+        "gmv": [100.0, 200.0, 700.0, 50.0], "buyers": [10, 20, 70, 5], "new_buyers": [8, 10, 14, 1],
+        "churn_rate": [float("nan"), 0.10, 0.20, 0.5]})
+
+
+def test_new_buyer_share_is_said_pooled_and_per_month():
+    # GMV 100 + 200 + 700 = 1,000, best March (700); new buyers pooled (8+10+14)/(10+20+70) = 32.0%,
+    # per month 80.0%, 50.0%, 20.0%: range 20.0%–80.0%, mean 50.0%
+    assert text.sales_sentence(_kpis(), "month", EN) == (
+        "Over the 3 complete months, GMV totalled $1,000.00; the best was Mar 2025 ($700.00). New buyers were 32.0% "
+        "of all buyers of these months taken together; one month at a time their share ranged from 20.0% to 80.0% "
+        "(mean 50.0%).")
+    assert text.sales_sentence(_kpis(), "month", ZH) == (
+        "3 个完整月的 GMV 合计 ¥1,000.00；最高的是2025年3月（¥700.00）。把这些月合在一起，新客占全部购买用户的 32.0%；"
+        "逐月来看，新客占比在 20.0% 到 80.0% 之间（平均 50.0%）。")
+
+
+def test_a_fixed_set_of_customers_is_called_out_only_after_enough_quiet_periods():
+    kpis = pd.DataFrame({"period_start": pd.date_range("2025-01-01", periods=8, freq="MS"),
+                         "period": [f"2025-0{m}" for m in range(1, 9)], "buyers": [5] * 8,
+                         "new_buyers": [5, 3, 0, 0, 0, 0, 0, 0]})
+    # last new buyer in 2025-02; six quiet months ≥ max(3, 0.25 × 8 = 2)
+    assert text.fixed_set_note(kpis, "month", EN) == (
+        "**No new buyers since Mar 2025:** the data follows a fixed set of customers (everyone in it first bought "
+        "by Feb 2025), so changes in buyers after that show how this set ages and say nothing about acquisition.")
+    assert text.fixed_set_note(kpis, "month", ZH).startswith("**自2025年3月起没有新客**：")
+    # two quiet months are fewer than min_quiet = 3
+    assert text.fixed_set_note(kpis.head(4), "month", EN) == ""
+
+
+def _funnel() -> pd.DataFrame:
+    # 200 visit, 150 view (75.0%), 60 cart (40.0%: the weakest, 90 lost), 45 buy (75.0%); 45/200 = 22.5%
+    fun = pd.DataFrame({"step_number": [1, 2, 3, 4], "step": ["visit", "view", "cart", "buy"],
+                        "users": [200, 150, 60, 45], "conversion_from_previous": [1.0, 0.75, 0.4, 0.75],
+                        "conversion_from_start": [1.0, 0.75, 0.3, 0.225], "dropped_from_previous": [0, 50, 90, 15]})
+    fun.attrs["users_with_open_window"] = 12
+    return fun
+
+
+def test_funnel_sentence_names_the_biggest_drop_off():
+    assert text.funnel_sentence(_funnel(), "7d", EN) == (
+        "Of 200 users with a `visit`, 45 (22.5%) reached `buy` within 7d. The biggest drop-off is from `view` to "
+        "`cart`: only 40.0% went on (90 users lost). 12 users entered less than 7d before the end of the data and "
+        "may still convert.")
+    assert text.funnel_sentence(_funnel(), "7d", ZH) == (
+        "在 200 位有 `visit` 的用户中，45 位（22.5%）在 7d 内到达 `buy`。流失最大的环节是从 `view` 到 `cart`：只有 40.0% "
+        "继续（流失 90 人）。12 位用户在数据截止前不到 7d 内进入漏斗，仍可能转化。")
+
+
+def _channels() -> pd.DataFrame:
+    # referral converts best (60 of 100 = 60.0%), social worst (20 of 100 = 20.0%); "tiny" has 10 customers,
+    # fewer than 30, so it is not ranked; CAC: paid 80 against referral 25 (3.2 times ≥ 1.5)
+    conv = pd.DataFrame({"channel": ["referral", "paid", "social", "tiny"], "acquired_users": [100, 100, 100, 10],
+                         "converted_users": [60, 50, 20, 9], "conversion_rate": [0.6, 0.5, 0.2, 0.9],
+                         "cac": [25.0, 80.0, 40.0, 500.0]})
+    conv.attrs["buyers_not_in_customers"] = 0
+    return conv
+
+
+def test_channel_sentence_ranks_channels_with_enough_customers():
+    assert text.channel_sentence(_channels(), EN) == (
+        "referral converted best (60.0% of 100) and social worst (20.0% of 100). The dearest converted customer "
+        "came from tiny (CAC $500.00).")
+    assert text.channel_sentence(_channels(), ZH) == (
+        "referral 转化最好（100 人中 60.0%），social 最差（100 人中 20.0%）。获客成本最高的转化用户来自 tiny（获客成本 ¥500.00）。")
+
+
+def _categories() -> pd.DataFrame:
+    # food 50% of GMV (+10% vs last year), toys 30% (-40%), pens 20% (+80%), dust 4% (-90%: under 5%, not read)
+    cats = pd.DataFrame({"category": ["food", "toys", "pens", "dust"], "gmv": [500.0, 300.0, 200.0, 40.0],
+                         "gmv_share": [0.5, 0.3, 0.2, 0.04], "gmv_vs_previous": [0.0, 0.0, 0.0, 0.0],
+                         "gmv_vs_last_year": [0.1, -0.4, 0.8, -0.9]})
+    cats.attrs.update(period="2025-12", last_year_note="")
+    return cats
+
+
+def test_category_sentence_reads_growth_of_the_larger_categories():
+    assert text.category_sentence(_categories(), "month", EN) == (
+        "**food** is the largest category (50.0% of GMV in Dec 2025). Of the categories with 5% of GMV or more, pens "
+        "grew most (+80.0% vs last year) and toys fell most (-40.0% vs last year).")
+    assert text.category_sentence(_categories(), "month", ZH) == (
+        "**food** 是最大的品类（占2025年12月 GMV 的 50.0%）。在 GMV 占比不低于 5% 的品类中，pens 增长最多（同比 +80.0%）；"
+        "toys 下降最多（同比 -40.0%）。")
+    # no category of 5% or more fell: only the growth is said (no "fell most" of a category that grew)
+    grown = _categories().assign(gmv_vs_last_year=[0.1, 0.4, 0.8, -0.9])
+    assert text.category_sentence(grown, "month", EN).endswith(
+        "Of the categories with 5% of GMV or more, pens grew most (+80.0% vs last year).")
+
+
+def test_what_to_do_next_follows_the_results():
+    tree = _tree()
+    # returning buyers 20 → 11 took 900 off GMV; new buyers did not change
+    tree.loc[tree.node == "returning_buyers", ["change", "contribution"]] = [-0.45, -900.0]
+    kpis = _kpis().assign(churn_rate=[float("nan"), 0.10, 0.25, 0.5])
+    # churn of 2025-03 is 25.0% against the complete months' mean (10% + 25%) / 2 = 17.5%: 7.5 pp above
+    headline = _headline()
+    headline.attrs["period"] = "2025-03"
+    steps = text.next_steps(headline, EN, tree=tree, kpis=kpis, funnel=_funnel(), channels=_channels(),
+                            categories=_categories())
+    # churn 7.5 pp ≥ churn_rise (0.05): called out; then the driver, the funnel step, the channel costs
+    # (paid 80 vs referral 25, "tiny" too small); max 4 items, so the category (toys -40%) is left out
+    assert steps == (
+        "1. **Stop the churn:** 25.0% of the previous period's buyers did not buy in Mar 2025, against 17.5% on "
+        "average; reach them while they still remember the shop.\n"
+        "2. **Bring buyers back:** returning buyers changed by -45.0% vs last year and took $900.00 off GMV; send a "
+        "win-back campaign to the buyers of earlier periods who have not come back.\n"
+        "3. **Fix the weakest funnel step:** only 40.0% of users go on from `view` to `cart` (90 lost); test the page "
+        "and reach the users who stopped there.\n"
+        "4. **Move acquisition budget:** a converted customer costs $80.00 from paid and $25.00 from referral.")
+    zh = text.next_steps(headline, ZH, tree=tree, kpis=kpis, categories=_categories(), churn_rise=0.08)
+    assert zh == ("1. **召回老客**：老客同比 -45.0%，使 GMV 减少 ¥900.00；对之前购买过但尚未回购的用户开展召回活动。\n"
+                  "2. **排查品类 toys**：该品类占 GMV 的 30.0%，GMV 同比 -40.0%；检查其价格、库存和营销活动。")
+
+
+def test_nothing_to_do_is_said_in_one_sentence():
+    assert text.next_steps(_headline(), EN) == (
+        "Nothing in these results calls for a change of course: keep the current plan and run this report again "
+        "next period.")
+    assert text.next_steps(_headline(), ZH) == "本期结果没有需要调整方向的信号：保持当前计划，下个周期再运行本报告。"
+
+
+@pytest.mark.parametrize("style, expected", [
+    (EN, "## Why GMV moved\n\nGMV = buyers × orders per buyer × AOV"),
+    (ZH, "## GMV 变动原因\n\nGMV = 购买用户数 × 人均订单数 × 客单价"),
+])
+def test_sections_have_a_heading_and_a_definition(style, expected):
+    assert text.section("drivers", style).startswith(expected)
+    assert text.title(style) in ("# 01 · Foundation", "# 01 · 基础建设期")

@@ -1,0 +1,235 @@
+"""The charts of the reports, every title, axis, legend and category label in the report's language.
+
+Each function draws one figure from one library result and shows it; a notebook section calls one.
+Labels come from the gettext catalog (:mod:`.i18n`), numbers from
+:class:`~.formatting.NumberStyle`; call :func:`~.display.setup_charts` first (fonts, style).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .formatting import NumberStyle
+from .i18n import N_, tr
+from .labels import label
+
+__all__ = ["PERIOD_NAMES", "PROFILE_DIMENSIONS", "PROFILE_VALUES", "active_days_chart", "active_users_chart", "bar_chart", "funnel_chart",
+           "funnel_trend_chart", "period_name", "period_names", "profile_chart", "rates_chart",
+           "retention_heatmap", "sales_chart"]
+
+#: The period kinds as a sentence or an axis names them.
+PERIOD_NAMES = {"day": N_("day"), "week": N_("week"), "month": N_("month"), "quarter": N_("quarter"),
+                "year": N_("year")}
+_BLUE, _GREEN, _RED, _ORANGE = "#4C72B0", "#55A868", "#C44E52", "#DD8452"
+
+
+def period_name(period: str, lang: str) -> str:
+    """月 / month."""
+    return tr(PERIOD_NAMES[period], lang)
+
+
+def period_names(frame: pd.DataFrame, lang: str) -> pd.Series:
+    """Period labels, "(incomplete)" on periods the as-of date falls inside."""
+    return frame["period"].where(frame["complete"], frame["period"].map(
+        lambda p: tr("{period} (incomplete)", lang, period=p)))
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _formatter(fn):
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda x, _: fn(x))
+
+
+def _share_axis(axis) -> None:
+    axis.set_major_formatter(_formatter(lambda x: f"{round(100 * x, 6):g}%"))  # 2.5% ticks read 2.5%
+
+
+def _count_axis(axis, style: NumberStyle) -> None:
+    axis.set_major_formatter(_formatter(lambda x: style.count(round(x), compact=True)))
+
+
+def _period_axis(ax, frame: pd.DataFrame, lang: str, max_ticks: int = 18) -> None:
+    """Period labels on the x axis (at most ``max_ticks``, always the last); incomplete periods greyed."""
+    labels = list(period_names(frame, lang))
+    step = max(1, -(-len(labels) // max_ticks))
+    ticks = list(range(len(labels) - 1, -1, -step))[::-1]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([labels[i] for i in ticks], rotation=45, ha="right")
+    for n, i in enumerate(np.flatnonzero(~frame["complete"].to_numpy())):
+        ax.axvspan(i - 0.5, i + 0.5, color="grey", alpha=0.15, lw=0,
+                   label=None if n else tr("incomplete period", lang))
+
+
+def sales_chart(kpis: pd.DataFrame, period: str, style: NumberStyle) -> None:
+    """GMV per period above new and returning buyers per period (incomplete periods hatched)."""
+    plt, lang = _plt(), style.lang
+    name = period_name(period, lang)
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 7), sharex=True)
+    x = range(len(kpis))
+    ax1.bar(x, kpis["gmv"], color=_BLUE)
+    ax1.set(title=tr("GMV per {period}", lang, period=name), ylabel=label("gmv", lang))
+    ax1.yaxis.set_major_formatter(_formatter(style.money))
+    ax2.bar(x, kpis["new_buyers"], label=label("new_buyers", lang), color=_GREEN)
+    ax2.bar(x, kpis["returning_buyers"], bottom=kpis["new_buyers"], label=label("returning_buyers", lang), color=_RED)
+    ax2.set(title=tr("Buyers per {period}: new and returning", lang, period=name), ylabel=label("buyers", lang),
+            xlabel=name)
+    _count_axis(ax2.yaxis, style)
+    _period_axis(ax1, kpis, lang)
+    _period_axis(ax2, kpis, lang)
+    for bar in (b for c in ax1.containers + ax2.containers for i, b in enumerate(c) if not kpis["complete"].iloc[i]):
+        bar.set(hatch="//", alpha=0.5)
+    ax2.legend(loc="lower left", bbox_to_anchor=(0, 1.08), ncol=3, frameon=False, fontsize=9)  # above the bars
+    fig.tight_layout()
+    plt.show()
+
+
+def rates_chart(kpis: pd.DataFrame, columns, period: str, lang: str) -> None:
+    """Shares per period, one line per column of ``columns`` (labelled and titled by :func:`.labels.label`)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(10, 4))
+    for column, marker in zip(columns, "os^D"):
+        ax.plot(range(len(kpis)), kpis[column], marker=marker, label=label(column, lang))
+    ax.axhline(0, color="grey", lw=0.8)
+    _share_axis(ax.yaxis)
+    ax.set(title=" · ".join(label(c, lang) for c in columns), xlabel=period_name(period, lang))
+    _period_axis(ax, kpis, lang)
+    ax.legend()
+    plt.show()
+
+
+def active_users_chart(dau: pd.DataFrame, wau: pd.DataFrame, mau: pd.DataFrame, style: NumberStyle) -> None:
+    """DAU, WAU and MAU over time."""
+    plt, lang = _plt(), style.lang
+    fig, ax = plt.subplots(figsize=(10, 4))
+    ax.plot(dau["period_start"], dau["active_users"], lw=0.8, label="DAU")
+    ax.plot(wau["period_start"], wau["active_users"], drawstyle="steps-post", label="WAU")
+    ax.plot(mau["period_start"], mau["active_users"], drawstyle="steps-post", lw=2, label="MAU")
+    _count_axis(ax.yaxis, style)
+    ax.set(title=tr("Active users", lang), ylabel=tr("distinct customers", lang), xlabel=tr("date", lang))
+    ax.legend()
+    plt.show()
+
+
+def bar_chart(frame: pd.DataFrame, category: str, share: str, title: str, lang: str) -> None:
+    """One horizontal bar per row: ``share`` (a fraction) of each ``category``."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(9, 0.5 * len(frame) + 1.5))
+    ax.barh(frame[category].astype(str), frame[share], color=_BLUE)
+    ax.invert_yaxis()
+    _share_axis(ax.xaxis)
+    ax.set(title=title, xlabel=label(share, lang), ylabel=label(category, lang))
+    plt.show()
+
+
+def retention_heatmap(ret: pd.DataFrame, average_label: str, period: str, lang: str, cohorts: int = 24) -> None:
+    """Cohort retention grid (the last ``cohorts`` cohorts and the weighted average row)."""
+    import seaborn as sns
+
+    plt = _plt()
+    shown = pd.concat([ret.drop(index=average_label).tail(cohorts), ret.loc[[average_label]]])
+    grid = shown.drop(columns="cohort_size")
+    fig, ax = plt.subplots(figsize=(11, 0.32 * len(grid) + 2))
+    top = float(grid.drop(columns=grid.columns[0]).max().max()) if len(grid.columns) > 1 else 1.0
+    sns.heatmap(grid, annot=True, fmt=".0%", cmap="Blues", mask=grid.isna(), cbar=False, ax=ax,
+                annot_kws={"size": 8}, vmin=0, vmax=max(0.05, top))
+    ax.grid(False)
+    names = [tr("Average", lang) if c == average_label else c for c in shown.index]
+    ax.set_yticklabels([f"{c} (n={n:,})" for c, n in zip(names, shown["cohort_size"])], rotation=0)
+    name = period_name(period, lang)
+    ax.set(title=tr("Share of each first-purchase cohort buying in the N-th {period} after", lang, period=name),
+           xlabel=tr("{period}s after the first purchase", lang, period=name), ylabel=label("cohort", lang))
+    plt.show()
+
+
+#: Profile dimensions as the charts name them.
+PROFILE_DIMENSIONS = {"age_band": N_("Age band"), "gender": N_("Gender"), "city": N_("City"),
+                      "member_tier": N_("Membership tier"), "interest_tag": N_("Interest tags")}
+
+
+#: Values the profile itself writes (the shop's own values are shown as they are).
+PROFILE_VALUES = {"unknown": N_("unknown"), "other": N_("other"), "(no tags)": N_("(no tags)"),
+                  "not a member": N_("not a member")}
+
+
+def profile_chart(prof: pd.DataFrame, dimensions, lang: str) -> None:
+    """Share of customers and of buyers per value, one panel per profile dimension."""
+    plt = _plt()
+    rows = (len(dimensions) + 1) // 2
+    fig, axes = plt.subplots(rows, 2, figsize=(12, 3.6 * rows), squeeze=False)
+    for ax, dim in zip(axes.flat, dimensions):
+        part = prof[prof["dimension"] == dim]
+        y = np.arange(len(part))
+        ax.barh(y - 0.2, part["customer_share"], 0.4, label=label("customer_share", lang), color=_BLUE)
+        ax.barh(y + 0.2, part["buyer_share"], 0.4, label=label("buyer_share", lang), color=_ORANGE)
+        ax.set_yticks(y, [tr(PROFILE_VALUES[v], lang) if v in PROFILE_VALUES else str(v) for v in part["value"]])
+        ax.invert_yaxis()
+        _share_axis(ax.xaxis)
+        ax.set(title=tr(PROFILE_DIMENSIONS.get(dim, dim), lang), xlabel=label("share", lang))
+        ax.legend(fontsize=8)
+    for ax in list(axes.flat)[len(dimensions):]:
+        ax.axis("off")
+    fig.tight_layout()
+    plt.show()
+
+
+def funnel_chart(fun: pd.DataFrame, window: str, style: NumberStyle) -> None:
+    """Users at each funnel step, each bar labelled with its share of the previous step."""
+    plt, lang = _plt(), style.lang
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    ax.bar(range(len(fun)), fun["users"], color=_BLUE)
+    for i, (users, conv) in enumerate(zip(fun["users"], fun["conversion_from_previous"])):
+        text = style.count(users) + ("" if i == 0 else "\n" + tr("{share} of previous", lang,
+                                                                    share=style.percent(conv)))
+        ax.annotate(text, (i, users), ha="center", va="bottom", fontsize=9, xytext=(0, 3), textcoords="offset points")
+    ax.set_xticks(range(len(fun)), fun["step"])
+    ax.set_ylim(0, fun["users"].max() * 1.25)
+    _count_axis(ax.yaxis, style)
+    ax.set(title=tr("Purchase funnel: users reaching each step within {window}", lang, window=window),
+           xlabel=label("step", lang), ylabel=label("users", lang))
+    plt.show()
+
+
+def funnel_trend_chart(trend: pd.DataFrame, lang: str) -> None:
+    """Conversion from the first step to each later step, per period (incomplete periods greyed)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(10, 4))
+    periods = trend.drop_duplicates("period")[["period", "complete"]].reset_index(drop=True)
+    position = dict(zip(periods["period"], range(len(periods))))
+    for step, part in list(trend[trend["step_number"] > 1].groupby("step_number")):
+        ax.plot(part["period"].map(position), part["conversion_from_start"], marker="o", label=part["step"].iloc[0])
+    _share_axis(ax.yaxis)
+    ax.set(title=tr("Funnel conversion from the first step, per period of entry", lang),
+           ylabel=label("conversion_from_start", lang))
+    _period_axis(ax, periods, lang)
+    ax.legend(fontsize=8)
+    plt.show()
+
+
+def active_days_chart(sd: pd.DataFrame, days: int, style: NumberStyle) -> None:
+    """Customers active on exactly N days of the window (bars) and on N days or more (line)."""
+    plt, lang = _plt(), style.lang
+    a = sd.attrs
+    fig, ax = plt.subplots(figsize=(10, 4))
+    ax.bar(sd["active_days"], sd["customers"], color=_BLUE, label=tr("customers active on exactly N days", lang))
+    ax2 = ax.twinx()
+    ax2.plot(sd["active_days"], sd["share_at_least"], color=_ORANGE, marker=".",
+             label=tr("share active on N days or more", lang))
+    ax2.set_ylim(0, 1.05)
+    _share_axis(ax2.yaxis)
+    ax2.grid(False)
+    _count_axis(ax.yaxis, style)
+    ax.set(title=tr("Active days per customer, {start} to {end}", lang, start=a["window_start"], end=a["window_end"]),
+           xlabel=tr("active days in the window", lang), ylabel=label("customers", lang))
+    ax2.set_ylabel(tr("share of active customers", lang))
+    busiest = int(sd["active_days"][sd["customers"] > 0].max())
+    ax.set_xlim(0.4, max(busiest, min(7, days)) + 0.6)  # the empty right tail says nothing
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    ax2.legend(handles, [h.get_label() for h in handles], loc="upper right")
+    plt.show()
