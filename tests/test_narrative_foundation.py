@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from userops_lib.report.formatting import NumberStyle
+from userops_lib.report.markup import plain_text
 from userops_lib.report.narrative import foundation as text
 from userops_lib.report.tables import driver_table
 
@@ -126,11 +127,12 @@ def _funnel() -> pd.DataFrame:
 
 
 def test_funnel_sentence_names_the_biggest_drop_off():
-    assert text.funnel_sentence(_funnel(), "7d", EN) == (
+    # step names come from the data: code() spans, shown here as plain Markdown (backticks)
+    assert plain_text(text.funnel_sentence(_funnel(), "7d", EN)) == (
         "Of 200 users with a `visit`, 45 (22.5%) reached `buy` within 7d. The biggest drop-off is from `view` to "
         "`cart`: only 40.0% went on (90 users lost). 12 users entered less than 7d before the end of the data and "
         "may still convert.")
-    assert text.funnel_sentence(_funnel(), "7d", ZH) == (
+    assert plain_text(text.funnel_sentence(_funnel(), "7d", ZH)) == (
         "在 200 位有 `visit` 的用户中，45 位（22.5%）在 7d 内到达 `buy`。流失最大的环节是从 `view` 到 `cart`：只有 40.0% "
         "继续（流失 90 人）。12 位用户在数据截止前不到 7d 内进入漏斗，仍可能转化。")
 
@@ -187,7 +189,7 @@ def test_what_to_do_next_follows_the_results():
                             categories=_categories())
     # churn 7.5 pp ≥ churn_rise (0.05): called out; then the driver, the funnel step, the channel costs
     # (paid 80 vs referral 25, "tiny" too small); max 4 items, so the category (toys -40%) is left out
-    assert steps == (
+    assert plain_text(steps) == (
         "1. **Stop the churn:** 25.0% of the previous period's buyers did not buy in Mar 2025, against 17.5% on "
         "average; reach them while they still remember the shop.\n"
         "2. **Bring buyers back:** returning buyers changed by -45.0% vs last year and took $900.00 off GMV; send a "

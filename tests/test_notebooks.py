@@ -68,3 +68,80 @@ def test_loyalty_on_six_months_says_how_much_history_the_models_need(tmp_path):
     assert "FAILED (ModelFitError: too little history for the purchase models: with holdout_days=180 they need " \
            "at least 360 days of orders" in line
     assert "set holdout_days to at most 90" in line and "none of the" not in line
+
+
+# ------------------------------------------------------------------------------ report language
+def _declares_lang(notebook: str) -> bool:
+    from userops_lib.runner.params import declared_parameters
+
+    return "lang" in declared_parameters(ROOT / "notebooks" / f"{notebook}.ipynb")
+
+
+TRANSLATED = [n for n in NOTEBOOKS if _declares_lang(n)]
+
+
+def _report_text(path: Path) -> str:
+    """What a reader sees of a rendered report: the text, without styles, scripts and images."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    for tag in soup(["script", "style", "title"]):
+        tag.decompose()
+    return soup.get_text(" ")
+
+
+def _english_fragments() -> dict[str, str]:
+    """For each translated catalog message, its longest literal part (placeholders removed) that a
+    Chinese report could only show by leaking the English: {fragment: message id}."""
+    import string
+
+    from babel.messages.pofile import read_po
+
+    from userops_lib.report import i18n
+
+    with (i18n.LOCALE_DIR / "zh" / "LC_MESSAGES" / "userops.po").open("rb") as handle:
+        catalog = [m for m in read_po(handle) if m.id and m.string and m.string != m.id]
+    translations = " ".join(m.string for m in catalog)
+    fragments = {}
+    for m in catalog:
+        parts = [literal.strip(" .,:;()*`-") for literal, *_ in string.Formatter().parse(m.id)]
+        longest = max(parts, key=len)
+        # a bare term (GMV, MAU) or a word the translation keeps is no leak
+        if len(longest) >= 12 and " " in longest and longest not in translations:
+            fragments[longest] = m.id
+    return fragments
+
+
+@pytest.mark.parametrize("notebook", TRANSLATED)
+def test_a_chinese_report_shows_no_english_sentence_of_the_catalog(run, notebook, demo_dir):
+    _, day = run
+    text = _report_text(day / demo_dir.name / f"{notebook}.html")  # zh is the default language
+    fragments = _english_fragments()
+    assert len(fragments) > 50  # the check has something to look for
+    leaks = sorted({message for fragment, message in fragments.items() if fragment in text})
+    assert not leaks, f"{notebook}: untranslated in the zh report: {leaks[:5]}"
+
+
+@pytest.fixture(scope="module")
+def run_en(demo_dir, tmp_path_factory):
+    """The notebooks that have a ``lang`` parameter, run in English on the demo."""
+    out = tmp_path_factory.mktemp("reports_en")
+    params = out / "en.yaml"
+    params.write_text("stages:\n" + "".join(f"  {n}:\n    lang: en\n" for n in TRANSLATED))
+    stages = [arg for n in TRANSLATED for arg in ("--stage", n)]
+    cmd = [sys.executable, "-m", "userops_lib", "run", "--data", str(demo_dir), *stages, "--params", str(params),
+           "--out", str(out), "--run-date", "2026-01-01", "--timeout", "600"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=3000)
+    return proc, out / "2026-01-01" / demo_dir.name
+
+
+@pytest.mark.parametrize("notebook", TRANSLATED)
+def test_an_english_report_renders_without_chinese(run_en, notebook):
+    import re
+
+    proc, folder = run_en
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    text = _report_text(folder / f"{notebook}.html")
+    assert "Traceback" not in text
+    chinese = re.findall(r"[\u4e00-\u9fff]+", text)
+    assert not chinese, f"{notebook}: Chinese in the English report: {chinese[:10]}"

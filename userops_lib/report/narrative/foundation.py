@@ -16,6 +16,7 @@ from ..charts import period_name
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
 from ..labels import label, stage_title
+from ..markup import code
 
 __all__ = ["CAPTIONS", "SECTIONS", "active_days_sentence", "activity_note", "caption", "category_sentence",
            "channel_sentence", "churn_sentence", "cohort_sentence", "data_sentence", "day_retention_sentence",
@@ -158,7 +159,7 @@ def caption(name: str, style: NumberStyle, **values) -> str:
 # ---------------------------------------------------------------------------- summary (headline)
 def data_sentence(source: str, as_of, time_zone: str, style: NumberStyle) -> str:
     """Which data the report read, up to which day, in which time zone."""
-    return tr("Data: `{source}`, up to **{as_of}**, dates in {time_zone}.", style.lang, source=source,
+    return tr("Data: {source}, up to **{as_of}**, dates in {time_zone}.", style.lang, source=code(source),
               as_of=style.date(as_of), time_zone=time_zone)
 
 
@@ -395,14 +396,14 @@ def funnel_sentence(fun: pd.DataFrame, window: str, style: NumberStyle) -> str:
     """How many entrants reached the last step, and the step that loses the largest share."""
     lang = style.lang
     if fun["users"].iloc[0] == 0:
-        return tr("No customer has a `{step}` event, so the funnel is empty; check `funnel_steps`.", lang,
-                  step=fun["step"].iloc[0])
+        return tr("No customer has a {step} event, so the funnel is empty; check `funnel_steps`.", lang,
+                  step=code(fun["step"].iloc[0]))
     worst = _weakest_step(fun)
-    text = tr("Of {entered} users with a `{first}`, {done} ({share}) reached `{last}` within {window}. The biggest "
-              "drop-off is from `{before}` to `{step}`: only {rate} went on ({lost} users lost).", lang,
-              entered=style.count(fun["users"].iloc[0]), first=fun["step"].iloc[0],
+    text = tr("Of {entered} users with a {first}, {done} ({share}) reached {last} within {window}. The biggest "
+              "drop-off is from {before} to {step}: only {rate} went on ({lost} users lost).", lang,
+              entered=style.count(fun["users"].iloc[0]), first=code(fun["step"].iloc[0]),
               done=style.count(fun["users"].iloc[-1]), share=style.percent(fun["conversion_from_start"].iloc[-1]),
-              last=fun["step"].iloc[-1], window=window, before=worst["before"], step=worst["step"],
+              last=code(fun["step"].iloc[-1]), window=window, before=code(worst["before"]), step=code(worst["step"]),
               rate=style.percent(worst["conversion_from_previous"]), lost=style.count(worst["dropped_from_previous"]))
     still = fun.attrs.get("users_with_open_window")
     if still:
@@ -429,10 +430,10 @@ def funnel_trend_sentence(trend: pd.DataFrame, style: NumberStyle, months: int =
         return tr("Fewer than two complete periods: no trend to read yet.", lang)
     now, before = done.iloc[-1], done.iloc[:-1].tail(months)
     mean = before["conversion_from_start"].mean()
-    return tr("In {period}, {rate} of the users entering the funnel reached `{step}`, against {mean} on average in "
+    return tr("In {period}, {rate} of the users entering the funnel reached {step}, against {mean} on average in "
               "the {n} periods before ({change}).", lang,
               period=period_text(now["period"], trend.attrs["period_kind"], style),
-              rate=style.percent(now["conversion_from_start"]), step=now["step"], mean=style.percent(mean),
+              rate=style.percent(now["conversion_from_start"]), step=code(now["step"]), mean=style.percent(mean),
               n=len(before), change=style.change(now["conversion_from_start"] - mean, points=True))
 
 
@@ -460,8 +461,8 @@ def quality_sentence(rows: pd.DataFrame, quality: pd.DataFrame, style: NumberSty
               excluded=style.count(int(out["rows"].sum()) if len(out) else 0))
     if len(out):
         top = out.iloc[-1]
-        text = _then(text, tr("The largest reason is '{reason}' in `{table}` ({n} rows).", lang, reason=top["reason"],
-                         table=top["table"], n=style.count(top["rows"])), lang)
+        text = _then(text, tr("The largest reason is '{reason}' in {table} ({n} rows).", lang, reason=top["reason"],
+                         table=code(top["table"]), n=style.count(top["rows"])), lang)
     if flagged:
         text = _then(text, tr("{n} row(s) were kept but flagged.", lang, n=style.count(flagged)), lang)
     return text
@@ -532,9 +533,10 @@ def _funnel_step(fun: pd.DataFrame | None, style: NumberStyle, min_users: int) -
     worst = _weakest_step(fun)
     if worst["dropped_from_previous"] < min_users:
         return None
-    return tr("**Fix the weakest funnel step:** only {rate} of users go on from `{before}` to `{step}` ({lost} lost); "
+    return tr("**Fix the weakest funnel step:** only {rate} of users go on from {before} to {step} ({lost} lost); "
               "test the page and reach the users who stopped there.", style.lang,
-              rate=style.percent(worst["conversion_from_previous"]), before=worst["before"], step=worst["step"],
+              rate=style.percent(worst["conversion_from_previous"]), before=code(worst["before"]),
+              step=code(worst["step"]),
               lost=style.count(worst["dropped_from_previous"]))
 
 
