@@ -28,7 +28,7 @@ def test_every_notebook_has_a_parameters_cell_with_the_common_parameters():
         tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
         assert len(tagged) == 1, f"{path.name}: expected one cell tagged 'parameters'"
         source = "".join(tagged[0]["source"])
-        for name in ("data_source", "as_of", "time_zone", "strict", "mask_ids"):
+        for name in ("data_source", "as_of", "time_zone", "strict", "mask_ids", "engine", "spark"):
             assert f"{name} =" in source, f"{path.name}: parameter {name} missing"
 
 

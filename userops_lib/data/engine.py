@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import ibis
@@ -68,12 +69,23 @@ def duckdb_backend(database: str = ":memory:", threads: int | None = None, **kwa
     return con
 
 
-def spark_backend(session=None, shuffle_partitions: int = 4):
-    """Connect ibis to Spark; starts a local session (all cores) when none is given.
+def spark_backend(session=None, shuffle_partitions: int = 4, conf: Mapping[str, Any] | None = None):
+    """Connect ibis to Spark; starts a session when none is given.
 
     Arrow transfer is switched on, also on a given session (moving pandas frames is about 3x slower
     without it, and missing text would arrive as 'NaN'), and the number of shuffle partitions of a
     new session is kept small, which suits a laptop or a CI runner.
+
+    Parameters
+    ----------
+    session : pyspark.sql.SparkSession, optional
+        An existing session; default: get or create one.
+    shuffle_partitions : int
+        ``spark.sql.shuffle.partitions`` of a new session (unless ``conf`` sets it).
+    conf : mapping, optional
+        Spark settings of a new session, e.g. ``{"spark.master": "spark://host:7077",
+        "spark.executor.memory": "8g"}`` (the ``spark:`` block of a run's parameters file).
+        Without ``spark.master`` the session is local, on all cores.
     """
     try:
         from pyspark.sql import SparkSession
@@ -81,15 +93,19 @@ def spark_backend(session=None, shuffle_partitions: int = 4):
         raise ImportError("the Spark engine needs the optional extra: pip install 'userops[spark]'") from err
     if session is None:
         os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)
-        session = (
-            SparkSession.builder.master("local[*]")
-            .appName("userops")
-            .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
-            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="userops-spark-"))
-            .getOrCreate()
-        )
+        settings = {
+            "spark.master": "local[*]",
+            "spark.app.name": "userops",
+            "spark.sql.shuffle.partitions": str(shuffle_partitions),
+            "spark.ui.enabled": "false",
+            "spark.ui.showConsoleProgress": "false",  # progress bars would fill the report's output
+            "spark.sql.warehouse.dir": tempfile.mkdtemp(prefix="userops-spark-"),
+            **{str(k): str(v) for k, v in (conf or {}).items()},
+        }
+        builder = SparkSession.builder
+        for key, value in settings.items():
+            builder = builder.config(key, value)
+        session = builder.getOrCreate()
         session.sparkContext.setLogLevel("ERROR")
     # also on a session the caller made: without Arrow, Spark stores a missing text value of a pandas
     # frame as the string 'NaN', not NULL, and every null check on text columns would go wrong

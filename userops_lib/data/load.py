@@ -126,6 +126,8 @@ def _read_raw(source, backend) -> tuple[dict[str, Any], str, dict]:
     if text in ("cdnow", "cdnow_sample"):
         orders, facts = load_cdnow(sample=text == "cdnow_sample", with_facts=True)
         return {"orders": orders}, text, facts
+    if backend.name == "pyspark" and text.split("://")[0].lower() in SPARK_FILE_SCHEMES and "://" in text:
+        return _read_folder(text, backend), text.rstrip("/").rsplit("/", 1)[-1], {}
     path = Path(text).expanduser()
     if path.suffix in (".duckdb", ".db") and path.is_file() and backend.name == "duckdb":
         backend.attach(str(path), name="source_db", read_only=True)
@@ -139,13 +141,15 @@ def _read_raw(source, backend) -> tuple[dict[str, Any], str, dict]:
     )
 
 
-def _read_folder(folder: Path, backend) -> dict[str, Any]:
+def _read_folder(folder: Path | str, backend) -> dict[str, Any]:
+    """The contract tables of a local folder, or of a folder URI that the Spark engine reads."""
     con = backend if backend is not None else engine.duckdb_backend()
+    present = _files_at(folder, con) if isinstance(folder, str) else None
     raw = {}
     for name in CONTRACT:
         for suffix in (".parquet", ".csv", ".csv.gz", ".tsv"):
-            path = folder / f"{name}{suffix}"
-            if path.exists():
+            path = (f"{folder.rstrip('/')}/{name}{suffix}" if isinstance(folder, str) else folder / f"{name}{suffix}")
+            if (f"{name}{suffix}" in present) if present is not None else path.exists():
                 if suffix == ".parquet":
                     raw[name] = con.read_parquet(str(path), table_name=f"raw_{name}")
                 else:  # every CSV column as text: the contract casts and counts what does not parse
@@ -155,6 +159,21 @@ def _read_folder(folder: Path, backend) -> dict[str, Any]:
     if "orders" not in raw:
         raise ContractError("orders", None, f"no orders.parquet or orders.csv in {folder}")
     return raw
+
+
+#: URI schemes of folders the Spark engine reads itself (Hadoop file systems), not database URLs
+SPARK_FILE_SCHEMES = frozenset({"file", "hdfs", "s3a", "s3", "gs", "abfs", "abfss", "wasbs", "viewfs"})
+
+
+def _files_at(uri: str, spark_backend) -> set[str]:
+    """Names of the files in a folder at a Hadoop file-system URI (through the Spark session's JVM)."""
+    session = spark_backend._session
+    jvm = session.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(uri)
+    fs = path.getFileSystem(session.sparkContext._jsc.hadoopConfiguration())
+    if not fs.exists(path):
+        raise ParameterError(f"data source {uri!r}: no such folder")
+    return {status.getPath().getName() for status in fs.listStatus(path)}
 
 
 def load_cdnow(sample: bool = False, with_facts: bool = False):
@@ -450,6 +469,7 @@ def load_dataset(
     backend: Any = None,
     materialize: bool = True,
     snapshot_dir: Any = None,
+    spark_conf: Mapping[str, Any] | None = None,
 ) -> Dataset:
     """Load, validate and clean a data source.
 
@@ -481,6 +501,10 @@ def load_dataset(
         source with these parameters writes the clean tables there, later loads open them in
         about a second. Default ``$USEROPS_SNAPSHOT_DIR`` (``userops run`` sets it); unset or
         ``False``: no snapshot. Used with the default engine only.
+    spark_conf : mapping, optional
+        With ``backend="spark"``: settings of the Spark session (``spark.master``, executor memory, ...;
+        see :func:`userops_lib.data.engine.spark_backend`). A Spark engine also reads a folder at a
+        URI Spark's file systems know (``s3a://bucket/shop``, ``hdfs://...``, ``file:///...``).
 
     Returns
     -------
@@ -490,14 +514,15 @@ def load_dataset(
     if folder is not None and backend in (None, "duckdb") and materialize:  # clean once per run
         return snapshot.load_or_build(load_dataset, folder, source, time_zone=time_zone, as_of=as_of, strict=strict)
     url = source if isinstance(source, str) and "://" in source else None
-    if url:
+    if url and backend == "spark" and url.split("://")[0].lower() in SPARK_FILE_SCHEMES:
+        url = None  # a folder Spark reads itself (_read_raw), not a database
         source = databases.connect(url)  # any SQL database ibis reaches; never creates a file
     if isinstance(source, ibis.BaseBackend) and backend is None and source.name in ("duckdb", "pyspark"):
         backend, materialize = source, False  # compute where the data is; never write into it
     if backend is None or backend == "duckdb":
         backend = engine.duckdb_backend()
     elif backend == "spark":
-        backend = engine.spark_backend()
+        backend = engine.spark_backend(conf=spark_conf)
     try:
         now_local = pd.Timestamp.now(tz=time_zone).tz_localize(None).to_pydatetime()
     except Exception as err:

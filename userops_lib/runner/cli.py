@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--memory-limit", type=_memory, metavar="SIZE",
                      help="DuckDB memory limit of each notebook, e.g. 8GB; beyond it DuckDB spills to a "
                           "folder of the run (default: half of this machine's memory)")
+    run.add_argument("--engine", choices=("duckdb", "spark"),
+                     help="engine of every notebook, as 'engine:' in the parameters file (whose 'spark:' block "
+                          "sets spark.master and other Spark settings); default duckdb, embedded")
     run.set_defaults(func=cmd_run)
 
     index = sub.add_parser("index", help="rebuild <out>/index.html from the runs found")
@@ -112,6 +115,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     selected = select_notebooks(notebooks, args.stage)
     common, per_stage = load_params_file(args.params)
     params = resolve_parameters(selected, common, per_stage, notebooks)
+    if args.engine:  # the same as 'engine:' at the top of the parameters file
+        params = resolve_parameters(selected, {**common, "engine": args.engine}, per_stage, notebooks)
     defaults = {nb.name: declared_defaults(nb) for nb in selected}
     datasets = resolve_datasets(args.data)
     run_date = args.run_date or dt.date.today().isoformat()
