@@ -516,6 +516,7 @@ def load_dataset(
     url = source if isinstance(source, str) and "://" in source else None
     if url and backend == "spark" and url.split("://")[0].lower() in SPARK_FILE_SCHEMES:
         url = None  # a folder Spark reads itself (_read_raw), not a database
+    if url:
         source = databases.connect(url)  # any SQL database ibis reaches; never creates a file
     if isinstance(source, ibis.BaseBackend) and backend is None and source.name in ("duckdb", "pyspark"):
         backend, materialize = source, False  # compute where the data is; never write into it
