@@ -216,3 +216,89 @@ def test_nothing_to_do_is_said_in_one_sentence():
 def test_sections_have_a_heading_and_a_definition(style, expected):
     assert text.section("drivers", style).startswith(expected)
     assert text.title(style) in ("# 01 · Foundation", "# 01 · 基础建设期")
+
+
+def _retention():
+    # purchase: D1 2.0% (on the day), D7 5.0% and D30 20.0% (within), 3 buyers too recent for D30;
+    # usage: D1 15.0%, D7 60.0%, D30 90.0%
+    nday = pd.DataFrame({"label": ["D1", "D7", "D30"], "retention_on_day": [0.02, 0.01, 0.005],
+                         "retention_within": [0.02, 0.05, 0.2], "not_yet_observable": [0, 1, 3]})
+    usage = pd.DataFrame({"label": ["D1", "D7", "D30"], "retention_on_day": [0.15, 0.1, 0.05],
+                          "retention_within": [0.15, 0.6, 0.9], "not_yet_observable": [0, 0, 0]})
+    return nday, usage
+
+
+def test_day_retention_sentence_with_and_without_events():
+    nday, usage = _retention()
+    assert text.day_retention_sentence(nday, usage, EN) == (
+        "Of the new buyers, 2.0% bought again the next day, 5.0% within 7 days and 20.0% within 30 days (3 too "
+        "recent for D30 are left out). Usage retention: 15.0% of new users came back the next day, 60.0% within 7 "
+        "days and 90.0% within 30 days.")
+    # nobody too recent: no "(0 ... left out)"; without events the usage part says what it needs
+    assert text.day_retention_sentence(nday.assign(not_yet_observable=0), None, ZH) == (
+        "新客中，2.0% 在次日再次购买，5.0% 在 7 日内、20.0% 在 30 日内再次购买。*使用留存（有任何访问即算回访）需要行为事件表。*")
+
+
+def test_repurchase_churn_and_cohort_sentences():
+    kpis = _kpis().assign(repurchase_rate=[0.10, 0.20, 0.30, 0.9], return_purchase_rate=[0.25, 0.35, float("nan"),
+                                                                                             float("nan")],
+                          buyer_growth_rate=[float("nan"), 1.0, 2.5, -0.93])
+    by_day = kpis.assign(repurchase_rate=[0.08, 0.16, 0.24, 0.9])
+    # complete months: repurchase (10 + 20 + 30) / 3 = 20.0%, by days (8 + 16 + 24) / 3 = 16.0%;
+    # return purchase over the months that have it (25 + 35) / 2 = 30.0%
+    assert text.repurchase_sentence(kpis, by_day, "month", EN) == (
+        "On average 20.0% of a month's buyers ordered at least twice in it (16.0% counting purchase days, where "
+        "several orders on one day are one purchase), and 30.0% bought again in the next month.")
+    headline = _headline()
+    headline.attrs["period"] = "2025-03"
+    # March: churn 20.0%, buyers +250.0%; complete months' churn (10% + 20%) / 2 = 15.0%
+    assert text.churn_sentence(kpis, headline, "month", ZH) == (
+        "2025年3月，上期购买用户中有 20.0% 未再购买，购买用户数变化 +250.0%；各完整月的平均流失率为 15.0%。")
+    ret = pd.DataFrame({"cohort_size": [10, 30, 40], "M0": [1.0, 1.0, 1.0], "M1": [0.3, 0.1, 0.15]},
+                       index=["2025-01", "2025-02", "All cohorts (weighted)"])
+    assert text.cohort_sentence(ret, "All cohorts (weighted)", "month", EN) == (
+        "Weighted over all cohorts, 15.0% of new buyers bought again in the first month after their first "
+        "purchase (M1).")
+
+
+def test_activity_profile_and_data_quality_sentences():
+    stick = pd.DataFrame({"period": ["2025-11", "2025-12"], "complete": [True, True], "avg_dau": [40.0, 42.94],
+                          "mau": [300, 330], "stickiness": [0.10, 0.13]})
+    # last complete month December: 42.9 a day of 330, 13.0%; mean (10% + 13%) / 2 = 11.5%
+    assert text.paragraph(EN, text.activity_note("orders", EN), text.stickiness_sentence(stick, EN)) == (
+        "*The data has no events table, so 'active' means 'placed an order' in this section.* In Dec 2025 an "
+        "average of 42.9 customers were active a day out of 330 active in the month: stickiness 13.0% (mean over "
+        "complete months 11.5%).")
+    assert text.activity_note("events", EN) == ""
+    prof = pd.DataFrame({"dimension": ["gender", "gender", "gender"], "value": ["F", "M", "unknown"],
+                         "customers": [50, 30, 60], "customer_share": [0.5, 0.3, 0.6], "buyer_share": [0.55, 0.3, 0.1]})
+    prof.attrs.update(customers=100, buyers=40)
+    # "unknown" is the largest row but no group of its own: F is named
+    assert text.profile_sentence(prof, ["gender"], ZH) == (
+        "100 位用户中有 40 位购买过。最大的群体：性别 **F**（占用户 50.0%，占购买用户 55.0%）。")
+    rows = pd.DataFrame({"table": ["orders", "events"], "rows_read": [1000, 5000], "rows_kept": [990, 5000]})
+    quality = pd.DataFrame({"table": ["orders", "orders", "orders"], "reason": ["duplicate", "refund", "zero amount"],
+                            "rows": [4, 6, 2], "action": ["excluded", "excluded", "flagged"]})
+    # 6,000 read, 4 + 6 = 10 excluded (refund the largest), 2 flagged
+    assert plain_text(text.quality_sentence(rows, quality, EN)) == (
+        "6,000 rows were read from 2 table(s) and 10 excluded. The largest reason is 'refund' in `orders` (6 rows). "
+        "2 row(s) were kept but flagged.")
+
+
+def test_funnel_trend_and_active_days_sentences():
+    trend = pd.DataFrame({"period": ["2025-10", "2025-11", "2025-12", "2026-01"],
+                          "complete": [True, True, True, False], "step_number": [2] * 4, "step": ["buy"] * 4,
+                          "conversion_from_start": [0.20, 0.30, 0.22, 0.5]})
+    trend.attrs["period_kind"] = "month"
+    # last complete month December 22.0% against (20% + 30%) / 2 = 25.0% before: -3.0 points
+    assert plain_text(text.funnel_trend_sentence(trend, EN)) == (
+        "In Dec 2025, 22.0% of the users entering the funnel reached `buy`, against 25.0% on average in the 2 "
+        "periods before (-3.0 pp).")
+    sd = pd.DataFrame({"active_days": [1, 2, 3], "customers": [6, 3, 1], "share": [0.6, 0.3, 0.1],
+                       "share_at_least": [1.0, 0.4, 0.1]})
+    sd.attrs.update(active_customers=10, window_start=dt.date(2025, 12, 1), window_end=dt.date(2025, 12, 3))
+    # 3-day window: "a week's worth" is min(7, 3) = 3 days, 10.0%; mean (6 + 6 + 3) / 10 = 1.5 days
+    assert text.active_days_sentence(sd, 3, ZH) == (
+        "最近 3 天活跃的 10 位用户中，60.0% 只活跃了 1 天，10.0% 活跃了 3 天或更多（平均 1.5 天）。")
+    assert plain_text(text.data_sentence("shop`x", dt.date(2025, 12, 31), "Asia/Shanghai", ZH)) == (
+        "数据：``shop`x``，截至 **2025年12月31日**，日期按 Asia/Shanghai 时区。")

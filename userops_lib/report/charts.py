@@ -108,9 +108,9 @@ def active_users_chart(dau: pd.DataFrame, wau: pd.DataFrame, mau: pd.DataFrame, 
     """DAU, WAU and MAU over time."""
     plt, lang = _plt(), style.lang
     fig, ax = plt.subplots(figsize=(10, 4))
-    ax.plot(dau["period_start"], dau["active_users"], lw=0.8, label="DAU")
-    ax.plot(wau["period_start"], wau["active_users"], drawstyle="steps-post", label="WAU")
-    ax.plot(mau["period_start"], mau["active_users"], drawstyle="steps-post", lw=2, label="MAU")
+    ax.plot(dau["period_start"], dau["active_users"], lw=0.8, label=tr("DAU", lang))
+    ax.plot(wau["period_start"], wau["active_users"], drawstyle="steps-post", label=tr("WAU", lang))
+    ax.plot(mau["period_start"], mau["active_users"], drawstyle="steps-post", lw=2, label=tr("MAU", lang))
     _count_axis(ax.yaxis, style)
     ax.set(title=tr("Active users", lang), ylabel=tr("distinct customers", lang), xlabel=tr("date", lang))
     ax.legend()
