@@ -1,12 +1,23 @@
 # The two commands of the README:
 #   make report   set up (if needed), generate the demo data, run every stage report, build reports/index.html
-#   make test     set up (if needed), run the whole test suite (.ci/run calls exactly this)
+#   make test     set up (if needed), run the whole test suite on Python 3.11 (.venv) and 3.13 (.venv-3.13),
+#                 the lowest and highest supported versions (.ci/run calls exactly this)
 #   make lock     re-pin requirements.lock after changing pyproject.toml's dependencies
 #   make test-fast  the edit-test loop: no Spark, no notebook runs (under 3 minutes on 2 cores)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+
+# The second test run: the highest supported Python. PYTHON313=/path/to/python3.13 overrides; else
+# python3.13 on PATH if it runs (a pyenv shim may not), else the newest pyenv-installed 3.13.
+ifndef PYTHON313
+PYTHON313 := $(shell for p in python3.13 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3.13 \
+	2>/dev/null | sort -V | tail -n 1); do "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' \
+	>/dev/null 2>&1 && command -v "$$p" && break; done)
+endif
+VENV313  := .venv-3.13
+STAMP313 := $(VENV313)/.installed
 
 .PHONY: install report test test-fast bench clean-reports messages lock
 
@@ -21,6 +32,16 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+# The same pinned packages on Python 3.13 (the lock covers 3.11-3.13). No 3.13 is an error, not a skip.
+$(STAMP313): pyproject.toml requirements.lock
+	@test -n "$(PYTHON313)" || { echo "make test needs Python 3.13 for its second run and found none" \
+		"(python3.13, ~/.pyenv/versions/3.13.*): install it or pass PYTHON313=/path/to/python3.13" >&2; exit 1; }
+	test -x $(VENV313)/bin/python || $(PYTHON313) -m venv $(VENV313)
+	$(VENV313)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV313)/bin/python -m pip install --quiet -r requirements.lock
+	$(VENV313)/bin/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP313)
+
 # After changing a dependency in pyproject.toml: re-pin every package (all supported Pythons, one file).
 # Updating the pins is a deliberate change, committed with the reason.
 lock:
@@ -31,8 +52,9 @@ lock:
 report: $(STAMP)
 	$(BIN)/userops run --data demo --data cdnow
 
-test: $(STAMP)
+test: $(STAMP) $(STAMP313)
 	$(BIN)/python -m pytest
+	$(VENV313)/bin/python -m pytest
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not spark and not notebooks"

@@ -5,6 +5,12 @@ customer (what a lifetimes user writes) and on unique rows with ``weights`` (the
 Run ``python -m bench fit`` (1M customers) or ``python -m bench fit --customers 100000``.
 No speed target: the time and memory ratios are printed. Exit status 1 when a peer found a better
 optimum than userops (see :func:`check`).
+
+``python -m bench fit --cdnow``: all four models (BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma) on CDNOW,
+the published 2,357-customer summary in weeks and the 23,570-customer master log summarised in days,
+userops against lifetimes per customer from the same start: times, their ratio, the largest relative
+parameter difference and the log-likelihoods. Exit status 1 when parameters differ by more than
+1e-6 and lifetimes' end point is the more likely one.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from bench.bench_clv import describe, generate
-from bench.common import measure_all, print_table, scratch_dir
+from bench.common import measure_all, paired_ratio, print_table, scratch_dir
 
 DEFAULT_CUSTOMERS = 1_000_000
 #: Every contender maximises the same likelihood with lifetimes' BFGS, which stops when the gradient
@@ -143,11 +149,116 @@ def run_model(model: str, ours: str, peer: str, path: str, tmp: str, repeat: int
     return check(model, results, path)
 
 
+# ------------------------------------------------------------------------------------- CDNOW
+CDNOW_MODELS = ("bgnbd", "mbgnbd", "pnbd", "gg")
+#: Same fitter and start as tests/test_clv_models.py: all parameters 1 in lifetimes' rescaled time.
+PEER_CLASS = {"bgnbd": "BetaGeoFitter", "mbgnbd": "ModifiedBetaGeoFitter", "pnbd": "ParetoNBDFitter"}
+CDNOW_PARAM_RTOL = 1e-6
+
+
+def _peer_start(model: str) -> dict:
+    if model == "pnbd":  # lifetimes' own default is a random start
+        return dict(initial_params=np.ones(4), tol=1e-10, maxiter=20000)
+    return dict(initial_params=np.zeros(4 if model != "gg" else 3))
+
+
+def cdnow_userops(path: str, model: str, unit: str) -> pd.DataFrame:
+    """``fit_purchase_model(summary, model)`` or ``fit_spend_model(summary)``."""
+    from userops_lib.clv import fit_purchase_model, fit_spend_model
+
+    summary = pd.read_parquet(path)
+    summary.attrs["time_unit"] = unit
+    fitted = fit_spend_model(summary) if model == "gg" else fit_purchase_model(summary, model)
+    return pd.DataFrame([fitted.params_])
+
+
+def cdnow_lifetimes(path: str, model: str, unit: str) -> pd.DataFrame:
+    """lifetimes' fitter on one row per customer (repeat buyers with a positive spend for Gamma-Gamma)."""
+    import lifetimes
+
+    summary = pd.read_parquet(path)
+    if model == "gg":
+        buyers = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+        fitter = lifetimes.GammaGammaFitter().fit(buyers["frequency"], buyers["monetary_value"], **_peer_start(model))
+    else:
+        fitter = getattr(lifetimes, PEER_CLASS[model])().fit(summary["frequency"], summary["recency"], summary["T"],
+                                                              **_peer_start(model))
+    return fitter.params_.to_frame().T
+
+
+def _cdnow_inputs(tmp: str) -> list[tuple[str, str, str]]:
+    """(label, parquet path, time unit) of the two CDNOW summaries."""
+    from userops_lib.clv.summary import rfm_summary
+    from userops_lib.data.bundled import cdnow_file
+    from userops_lib.data.load import load_dataset
+
+    with cdnow_file("cdnow_customers_summary_with_transactions.csv").open() as fh:
+        sample = pd.read_csv(fh)
+    sample.columns = ["customer_id", "frequency", "recency", "T", "monetary_value"]
+    master = rfm_summary(load_dataset("cdnow"), time_unit="D")[["frequency", "recency", "T", "monetary_value"]]
+    inputs = []
+    for label, frame, unit in (("sample, 2,357 customers, weeks", sample, "W"),
+                               ("master, 23,570 customers, days", master, "D")):
+        path = str(Path(tmp) / f"cdnow_{unit}.parquet")
+        frame[["frequency", "recency", "T", "monetary_value"]].to_parquet(path)
+        inputs.append((label, path, unit))
+    return inputs
+
+
+def _total_log_likelihood(model: str, params: pd.Series, path: str) -> float:
+    """Log-likelihood over every customer at ``params`` (userops' likelihoods, equal to lifetimes' to
+    1e-10 per customer: tests/test_clv_models.py)."""
+    from userops_lib.clv import fitting
+
+    summary = pd.read_parquet(path)
+    if model == "gg":
+        from userops_lib.clv.gamma_gamma import GammaGammaModel
+
+        buyers = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+        data = (buyers["frequency"].to_numpy(float), buyers["monetary_value"].to_numpy(float), np.ones(len(buyers)))
+        fitted = GammaGammaModel()
+    else:
+        data = tuple(summary[c].to_numpy(float) for c in BG_COLUMNS) + (np.ones(len(summary)),)
+        fitted = fitting.PURCHASE_MODELS[model]()
+    with np.errstate(all="ignore"):
+        return fitted._log_likelihood(params[list(fitted.param_names)].to_numpy(dtype=float), data)
+
+
+def run_cdnow(tmp: str, repeat: int) -> bool:
+    """Every model on both CDNOW summaries: userops vs lifetimes per customer, one line each."""
+    ok = True
+    for label, path, unit in _cdnow_inputs(tmp):
+        print(f"\nCDNOW {label}")
+        for model in CDNOW_MODELS:
+            kwargs = {"path": path, "model": model, "unit": unit}
+            ours, peer = measure_all([
+                {"name": f"userops {model} {unit}", "target": "bench.bench_fit:cdnow_userops", "kwargs": kwargs,
+                 "imports": ["userops_lib.clv.fitting", "pandas"]},
+                {"name": f"lifetimes {model} {unit}", "target": "bench.bench_fit:cdnow_lifetimes", "kwargs": kwargs,
+                 "imports": ["lifetimes", "pandas"]}], tmp, repeat=repeat)
+            p_ours, p_peer = (pd.read_parquet(m.result_path).iloc[0].astype(float) for m in (ours, peer))
+            rel = float(np.max(np.abs(p_peer[p_ours.index] - p_ours) / np.abs(p_ours)))
+            ll_ours, ll_peer = (_total_log_likelihood(model, p, path) for p in (p_ours, p_peer))
+            agree = rel <= CDNOW_PARAM_RTOL or ll_ours >= ll_peer
+            ok &= agree
+            print(f"  {model:<7} lifetimes / userops {paired_ratio(peer, ours):5.1f}x time; max rel. param. diff. "
+                  f"{rel:.1e}; LL {ll_ours:,.4f} (lifetimes' end point {ll_peer - ll_ours:+.1e}); "
+                  + ", ".join(f"{k} {v:.6g}" for k, v in p_ours.items())
+                  + ("" if agree else "  LIFETIMES FOUND A BETTER OPTIMUM"), flush=True)
+    return ok
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench fit", description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS)
     parser.add_argument("--repeat", type=int, default=1, help="rounds (each contender once per round); medians reported")
+    parser.add_argument("--cdnow", action="store_true", help="the four models on CDNOW instead of generated data")
     args = parser.parse_args(argv or [])
+    if args.cdnow:
+        with scratch_dir() as tmp:
+            ok = run_cdnow(tmp, args.repeat)
+        print("\nuserops reached the optimum in every fit" if ok else "\nFAILED: lifetimes found a better optimum")
+        return 0 if ok else 1
     with scratch_dir() as tmp:
         path = Path(tmp) / "summary.parquet"
         facts = generate(path, args.customers)

@@ -59,7 +59,7 @@ def timestamps(start: pd.Timestamp, t: np.ndarray) -> np.ndarray:
     missing = np.isnan(t)
     seconds = np.floor(np.where(missing, 0, t) * 86_400).astype("int64").astype("timedelta64[s]")
     stamps = (np.datetime64(start, "s") + seconds).astype("datetime64[us]")
-    stamps[missing] = np.datetime64("NaT")
+    stamps[missing] = np.datetime64("NaT", "us")  # a unitless NaT is deprecated from numpy 2.5 (Python 3.12+ pins)
     return stamps
 
 
