@@ -320,7 +320,7 @@ def test_period_without_targets_shows_actuals_only(shop):
     card = kpi_scorecard(shop, TARGETS, "2025-Q2")
     assert card.attrs["has_targets"] is False
     assert set(card["kpi"]) == set(KPI_REGISTRY)
-    assert (card["status"] == "n/a").all()
+    assert (card["status"] == "no target").all()
     assert card.set_index("kpi").at["gmv", "actual"] == pytest.approx(280.0)  # 200 + 40 + 40
 
 
@@ -396,3 +396,32 @@ def test_year_sums_agree_with_quarters_on_demo(demo_data):
     assert got["orders"] == quarters.orders.sum()
     assert got["new_buyers"] == quarters.new_buyers.sum()
     assert got["aov"] == pytest.approx(quarters.gmv.sum() / quarters.orders.sum())
+
+
+def test_all_kpis_adds_every_kpi_without_a_target_after_the_targeted_ones(shop):
+    # issue 14 #6: churn, 回购率, DAU, MAU... are shown even when the file sets no target for them
+    card = kpi_scorecard(shop, TARGETS, "2025-Q3", all_kpis=True)
+    targeted = ["gmv", "buyers", "repurchase_rate", "churn_rate", "aov"]  # TARGETS' 2025-Q3, in file order
+    assert list(card["kpi"][:5]) == targeted and set(card["kpi"]) == set(KPI_REGISTRY)
+    rest = card.iloc[5:].set_index("kpi")
+    assert rest["target"].isna().all() and (rest["status"] == "no target").all()
+    # orders: o05..o08 in Q3 -> 4, against o02..o04 in Q2 -> 3 (+33.3%)
+    assert rest.at["orders", "actual"] == 4 and rest.at["orders", "change_vs_previous"] == pytest.approx(1 / 3)
+    # return purchase needs Q4 complete (the data ends on Oct 2): no value, and the note says why
+    assert rest.at["return_purchase_rate", "note"] == "needs the following quarter to be complete"
+    assert rest.at["dau", "note"] == "n/a: needs table events"  # no events: no value, said why
+    # without all_kpis only the targeted rows
+    assert list(kpi_scorecard(shop, TARGETS, "2025-Q3")["kpi"]) == targeted
+
+
+def test_dau_and_mau_are_the_means_of_the_quarters_months():
+    # July 1: c1, c2; July 2: c1; Aug 1: c3; no event in September (the data's months count, inactive days 0).
+    # Average DAU: July 3 / 31, August 1 / 31, September 0 -> mean 4 / 93; MAU 2, 1, 0 -> mean 1.0;
+    # DAU/MAU: (3/31)/2, (1/31)/1, September none -> mean of the two = 5 / 124
+    events = pd.DataFrame({"customer_id": ["c1", "c2", "c1", "c3"], "event_name": ["visit"] * 4,
+                           "event_ts": pd.to_datetime(["2025-07-01 08:00", "2025-07-01 09:00", "2025-07-02 10:00",
+                                                       "2025-08-01 10:00"])})
+    data = load_dataset({"orders": ORDERS, "events": events})
+    got = period_actuals(data, ["2025-Q3"], ["dau", "mau", "dau_mau"]).set_index("kpi")["actual"]
+    assert got["dau"] == pytest.approx(4 / 93) and got["mau"] == pytest.approx(1.0)
+    assert got["dau_mau"] == pytest.approx(5 / 124)

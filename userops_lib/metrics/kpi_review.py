@@ -135,6 +135,9 @@ KPI_REGISTRY: dict[str, KpiSpec] = {
     "channel_conversion": KpiSpec("process", "higher", "percent", "conversion", "conversion_rate",
                                   ("customers",), "Channel conversion", True),
     "dau_mau": KpiSpec("process", "higher", "percent", "stickiness", "stickiness", ("events",), "DAU/MAU"),
+    # Average daily and monthly active users of the period's months (seed 003 names DAU and MAU).
+    "dau": KpiSpec("process", "higher", "count", "stickiness", "avg_dau", ("events",), "DAU"),
+    "mau": KpiSpec("process", "higher", "count", "stickiness", "mau", ("events",), "MAU"),
 }
 
 
@@ -361,12 +364,12 @@ def _conversion(data: Dataset, start: _dt.date, end: _dt.date) -> tuple:
     return (float(per_channel["converted_users"].sum() / acquired) if acquired else np.nan), acquired
 
 
-def _stickiness(monthly: pd.DataFrame, start: _dt.date, end: _dt.date) -> tuple:
-    """(mean monthly DAU/MAU, mean MAU) of the months in the period."""
+def _stickiness(monthly: pd.DataFrame, start: _dt.date, end: _dt.date, column: str = "stickiness") -> tuple:
+    """(mean of the monthly ``column``: DAU/MAU, average DAU or MAU; mean MAU) of the months in the period."""
     inside = monthly[(monthly.period_start >= pd.Timestamp(start)) & (monthly.period_start <= pd.Timestamp(end))]
     if not len(inside):
         return np.nan, np.nan
-    return float(inside["stickiness"].mean()), float(inside["mau"].mean())
+    return float(inside[column].mean()), float(inside["mau"].mean())
 
 
 def _missing_tables(data: Dataset, spec: KpiSpec, name: str) -> list[str]:
@@ -397,7 +400,7 @@ def _actual(data: Dataset, table: pd.DataFrame, cache: dict, name: str, label: s
         return value, base, "" if pd.notna(value) else "no sign-ups in the period"
     if "stickiness" not in cache:
         cache["stickiness"] = stickiness(data, as_of=data.as_of)
-    value, base = _stickiness(cache["stickiness"], start, end)
+    value, base = _stickiness(cache["stickiness"], start, end, spec.column)
     return value, base, "" if pd.notna(value) else "no activity in the events table in the period"
 
 
@@ -495,7 +498,8 @@ def _two_proportion_p(p1: pd.Series, n1: pd.Series, p2: pd.Series, n2: pd.Series
     return p.where(se > 0, np.where((p1 == p2) & (n1 > 0) & (n2 > 0), 1.0, np.nan))
 
 
-def kpi_scorecard(data, targets, period: str | None = None, thresholds=(1.0, 0.9)) -> pd.DataFrame:
+def kpi_scorecard(data, targets, period: str | None = None, thresholds=(1.0, 0.9), *, all_kpis: bool = False
+                  ) -> pd.DataFrame:
     """Actual vs target of every result and process KPI of a period, with status and trend.
 
     Parameters
@@ -508,13 +512,17 @@ def kpi_scorecard(data, targets, period: str | None = None, thresholds=(1.0, 0.9
         ``"2025-Q4"`` or ``"2025"``; None = the last complete quarter of the data.
     thresholds : (float, float)
         Attainment needed for "met" and for "at risk" (below that: "missed").
+    all_kpis : bool
+        Also add a row for every registry KPI the period has no target for (after the targeted
+        ones, status "no target"), so a review shows every KPI of the source documents.
 
     Returns
     -------
     pandas.DataFrame
         One row per KPI with a target (in the file's order, result first), or when the period has
-        no targets one row per registry KPI with ``target`` NaN: ``group, kpi, label, target,
-        actual, attainment, status`` (met / at risk / missed / n/a), ``previous`` (previous period),
+        no targets (or with ``all_kpis``, after them) one row per other registry KPI with ``target``
+        NaN: ``group, kpi, label, target, actual, attainment, status`` (met / at risk / missed;
+        n/a when the actual is missing; no target), ``previous`` (previous period),
         ``change_vs_previous`` (relative, (actual - previous) / |previous|, so a fall is negative
         even from a negative base; NaN for percent KPIs), ``change_vs_previous_pp`` (percent KPIs
         only: actual - previous in percentage points, 27.6 % -> 28.2 % is +0.6), ``last_year`` (same
@@ -536,7 +544,10 @@ def kpi_scorecard(data, targets, period: str | None = None, thresholds=(1.0, 0.9
     if spec:
         wanted = [(g, name, t["target"], t["direction"]) for g in ("result", "process") for name, t in spec[g].items()]
     else:
-        wanted = [(s.group, name, np.nan, s.direction) for name, s in KPI_REGISTRY.items()]
+        wanted = []
+    if all_kpis or not spec:
+        targeted = {name for _, name, _, _ in wanted}
+        wanted += [(s.group, name, np.nan, s.direction) for name, s in KPI_REGISTRY.items() if name not in targeted]
     card = pd.DataFrame(wanted, columns=["group", "kpi", "target", "direction"])
     previous, last_year = _shift(period, -1), _shift(period, -4 if kind == "quarter" else -1)
     actuals = period_actuals(data, list(dict.fromkeys([period, previous, last_year])), card["kpi"].unique())
@@ -547,7 +558,7 @@ def kpi_scorecard(data, targets, period: str | None = None, thresholds=(1.0, 0.9
     card["format"] = card["kpi"].map(lambda k: KPI_REGISTRY[k].fmt)
     card["actual"] = card["kpi"].map(wide[period])
     card["attainment"] = _attainment(card["actual"], card["target"], card["direction"])
-    card["status"] = _status(card["attainment"], met, at_risk)
+    card["status"] = _status(card["attainment"], met, at_risk).where(card["target"].notna(), "no target")
     card["previous"] = card["kpi"].map(wide[previous])
     _changes(card, "previous", "previous")
     card["last_year"] = card["kpi"].map(wide[last_year])
@@ -746,13 +757,15 @@ def result_drivers(data, card: pd.DataFrame) -> pd.DataFrame:
         (``node, parent, label, before, now, change, contribution, share_of_change``); empty when
         no such KPI is at risk or missed. ``attrs["sentences"]``: one sentence per tree (see
         ``drivers_sentence``) and one per comparison the data cannot make (e.g. no same quarter
-        last year).
+        last year); ``attrs["trees"]``: the trees themselves, each with its own ``attrs`` (for a
+        report's table and sentence); ``attrs["not_decomposed"]``: ``(kpi, compare)`` of each
+        comparison the data cannot make.
     """
     data = _as_dataset(data)
     kind, start, _ = parse_period(card.attrs["period"])
     flagged = card[(card["group"] == "result") & card["status"].isin(["at risk", "missed"])
                    & card["kpi"].isin(DRIVER_KPIS)]["kpi"]
-    trees, sentences = [], []
+    trees, sentences, missing = [], [], []
     for kpi in flagged:
         for compare in ("previous",) if kind == "year" else ("previous", "last_year"):
             try:
@@ -760,11 +773,12 @@ def result_drivers(data, card: pd.DataFrame) -> pd.DataFrame:
             except ParameterError as err:  # the base period is outside the data
                 base = f"previous {kind}" if compare == "previous" else f"same {kind} last year"
                 sentences.append(f"{KPI_REGISTRY[kpi].label} is not decomposed against the {base}: {err}.")
+                missing.append((kpi, compare))
                 continue
             trees.append(tree.assign(kpi=kpi, compare=compare, base_period=tree.attrs["base_period"]))
             sentences.append(drivers_sentence(tree))
     columns = ["kpi", "compare", "base_period", "node", "parent", "label", "before", "now", "change", "contribution",
                "share_of_change"]
     out = pd.concat(trees, ignore_index=True)[columns] if trees else pd.DataFrame(columns=columns)
-    out.attrs["sentences"] = sentences
+    out.attrs.update(sentences=sentences, trees=[t for t in trees], not_decomposed=missing)
     return out

@@ -15,7 +15,7 @@ from .i18n import N_, tr
 from .labels import label
 
 __all__ = ["PERIOD_NAMES", "PROFILE_DIMENSIONS", "PROFILE_VALUES", "active_days_chart", "active_users_chart", "bar_chart", "funnel_chart",
-           "funnel_trend_chart", "period_name", "period_names", "profile_chart", "rates_chart",
+           "funnel_trend_chart", "kpi_trend_chart", "period_name", "period_names", "profile_chart", "rates_chart",
            "retention_heatmap", "sales_chart"]
 
 #: The period kinds as a sentence or an axis names them.
@@ -108,9 +108,9 @@ def active_users_chart(dau: pd.DataFrame, wau: pd.DataFrame, mau: pd.DataFrame, 
     """DAU, WAU and MAU over time."""
     plt, lang = _plt(), style.lang
     fig, ax = plt.subplots(figsize=(10, 4))
-    ax.plot(dau["period_start"], dau["active_users"], lw=0.8, label=tr("DAU", lang))
-    ax.plot(wau["period_start"], wau["active_users"], drawstyle="steps-post", label=tr("WAU", lang))
-    ax.plot(mau["period_start"], mau["active_users"], drawstyle="steps-post", lw=2, label=tr("MAU", lang))
+    ax.plot(dau["period_start"], dau["active_users"], lw=0.8, label="DAU")
+    ax.plot(wau["period_start"], wau["active_users"], drawstyle="steps-post", label="WAU")
+    ax.plot(mau["period_start"], mau["active_users"], drawstyle="steps-post", lw=2, label="MAU")
     _count_axis(ax.yaxis, style)
     ax.set(title=tr("Active users", lang), ylabel=tr("distinct customers", lang), xlabel=tr("date", lang))
     ax.legend()
@@ -233,3 +233,45 @@ def active_days_chart(sd: pd.DataFrame, days: int, style: NumberStyle) -> None:
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
     ax2.legend(handles, [h.get_label() for h in handles], loc="upper right")
     plt.show()
+
+
+def kpi_trend_chart(trend: pd.DataFrame, kpis, formats: dict, goals: dict, title: str, style: NumberStyle) -> list:
+    """One bar panel per KPI of ``kpis`` over the periods of a long ``kpi_trend`` result (light bars:
+    periods not complete; no bar and "no data" where a value is missing), diamonds at the targets.
+
+    ``formats`` maps a KPI to money/percent/count, ``goals`` (period, kpi) to its target. Returns the
+    KPIs drawn (those with a value in at least one period).
+    """
+    plt, lang = _plt(), style.lang
+    drawn = [k for k in kpis if trend.loc[trend["kpi"] == k, "actual"].notna().any()]
+    if not drawn:
+        return drawn
+    ncols = min(3, len(drawn))
+    fig, axes = plt.subplots(-(-len(drawn) // ncols), ncols, figsize=(4.2 * ncols, 3.2 * -(-len(drawn) // ncols)),
+                             squeeze=False)
+    for ax, kpi in zip(axes.flat, drawn):
+        t = trend[trend["kpi"] == kpi].reset_index(drop=True)
+        x = np.arange(len(t))
+        ax.bar(x, t["actual"], color=[_BLUE if c else "#a6bddb" for c in t["complete"]])
+        for i in x[t["actual"].isna().to_numpy()]:
+            ax.text(i, 0.5, tr("no data", lang), rotation=90, ha="center", va="center", fontsize=8, color="grey",
+                    transform=ax.get_xaxis_transform())
+        marks = [goals.get((p, kpi), np.nan) for p in t["period"]]
+        if any(pd.notna(m) for m in marks):
+            ax.plot(x, marks, "D", color=_RED, label=tr("target", lang))
+            ax.legend(loc="lower left", fontsize=8)
+        ax.set_title(label(kpi, lang), fontsize=11)
+        ax.set_xticks(x, t["period"], rotation=45, fontsize=8)
+        ax.set_xlim(-0.6, len(t) - 0.4)  # keep periods without a value on the axis
+        if formats.get(kpi) == "percent":
+            _share_axis(ax.yaxis)
+        elif formats.get(kpi) == "money":
+            ax.yaxis.set_major_formatter(_formatter(style.money))
+        else:
+            _count_axis(ax.yaxis, style)
+    for ax in list(axes.flat)[len(drawn):]:
+        ax.set_visible(False)
+    fig.suptitle(title, y=1.0)
+    fig.tight_layout()
+    plt.show()
+    return drawn

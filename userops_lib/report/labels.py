@@ -41,6 +41,13 @@ COLUMN_LABELS = {
     "gmv_vs_previous": N_("GMV vs previous period"), "gmv_vs_last_year": N_("GMV vs last year"),
     "buyers_vs_last_year": N_("Buyers vs last year"), "cycle_median_days": N_("Repurchase cycle (median days)"),
     "second_purchase_rate": N_("Second-purchase conversion"),
+    # KPI review (考核): KPIs of the source documents
+    "d1_retention": N_("D1 retention (bought again on day 1)"),
+    "d7_retention": N_("D7 retention (bought again on day 7)"),
+    "d30_retention": N_("D30 retention (bought again on day 30)"),
+    "d7_retention_within": N_("7-day retention (bought again within 7 days)"),
+    "d30_retention_within": N_("30-day retention (bought again within 30 days)"),
+    "channel_conversion": N_("Channel conversion"), "dau_mau": N_("Stickiness (DAU/MAU)"), "dau": N_("DAU"),
     # activity
     "active_users": N_("Active users"), "source": N_("Activity source"), "avg_dau": N_("Average DAU"),
     "mau": N_("MAU"), "stickiness": N_("Stickiness (DAU/MAU)"), "days_observed": N_("Days observed"),

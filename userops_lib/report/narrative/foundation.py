@@ -357,13 +357,10 @@ def cohort_sentence(ret: pd.DataFrame, average_label: str, period: str, style: N
 def day_retention_sentence(nday: pd.DataFrame, usage: pd.DataFrame | None, style: NumberStyle) -> str:
     """D1/D7/D30 purchase retention of new buyers and, with events, usage retention of new users."""
     lang, d = style.lang, nday.set_index("label")
-    rates = {"d1": style.percent(d.loc["D1", "retention_on_day"]), "d7": style.percent(d.loc["D7", "retention_within"]),
-             "d30": style.percent(d.loc["D30", "retention_within"])}
-    recent = d.loc["D30", "not_yet_observable"]
-    text = (tr("Of the new buyers, {d1} bought again the next day, {d7} within 7 days and {d30} within 30 days "
-               "({n} too recent for D30 are left out).", lang, n=style.count(recent), **rates) if recent else
-            tr("Of the new buyers, {d1} bought again the next day, {d7} within 7 days and {d30} within 30 days.",
-               lang, **rates))
+    text = tr("Of the new buyers, {d1} bought again the next day, {d7} within 7 days and {d30} within 30 days "
+              "({n} too recent for D30 are left out).", lang, d1=style.percent(d.loc["D1", "retention_on_day"]),
+              d7=style.percent(d.loc["D7", "retention_within"]), d30=style.percent(d.loc["D30", "retention_within"]),
+              n=style.count(d.loc["D30", "not_yet_observable"]))
     if usage is None:
         return _then(text, tr("*Usage retention (came back with any visit) needs an events table.*", lang), lang)
     u = usage.set_index("label")

@@ -1,0 +1,186 @@
+"""The KPI review's sentences and tables, exactly, in both languages, for a small hand-made scorecard.
+
+Every input is written out here (no data is loaded); each expected number is worked out in the
+comment above it from those inputs. Money is CNY in Chinese, USD in English (the defaults).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from userops_lib.metrics.kpi_review import notable_moves
+from userops_lib.report.formatting import NumberStyle
+from userops_lib.report.narrative import kpi_review as text
+
+EN, ZH = NumberStyle("en"), NumberStyle("zh")
+NAN = np.nan
+
+
+def _card() -> pd.DataFrame:
+    # GMV: target 2,000,000, actual 1,800,000 → attainment 90.0% (at risk with thresholds 1.0 / 0.9);
+    #   previous 1,500,000 → +20.0%, last year 1,200,000 → +50.0%
+    # new buyers: target 1,000, actual 1,100 → 110.0% met; previous 1,000 → +10.0%; no last year
+    # repurchase rate: target 30%, actual 24% → 80.0% missed; previous 25% → -1.0 pp (p = 0.40), last year 22% → +2.0 pp
+    # churn (no target, lower is better): 70% against 60% → +10.0 pp (p = 0.001), a clear deterioration
+    # buyers (no target): 2,000 against 1,600 → +25.0%, last year 1,000 → +100.0%
+    # DAU (no target): no events table
+    rows = [
+        # group, kpi, target, actual, attainment, status, previous, chg, chg_pp, last_year, chg_ly, chg_ly_pp,
+        # base, base_previous, p, direction, format, note
+        ("result", "gmv", 2e6, 1.8e6, 0.9, "at risk", 1.5e6, 0.2, NAN, 1.2e6, 0.5, NAN, 2000, 1600, NAN,
+         "higher", "money", ""),
+        ("result", "new_buyers", 1000, 1100, 1.1, "met", 1000, 0.1, NAN, NAN, NAN, NAN, 1100, 1000, NAN,
+         "higher", "count", ""),
+        ("process", "repurchase_rate", 0.30, 0.24, 0.8, "missed", 0.25, NAN, -1.0, 0.22, NAN, 2.0, 2000, 1600, 0.40,
+         "higher", "percent", ""),
+        ("result", "buyers", NAN, 2000, NAN, "no target", 1600, 0.25, NAN, 1000, 1.0, NAN, 2000, 1600, NAN,
+         "higher", "count", ""),
+        ("process", "dau", NAN, NAN, NAN, "no target", NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN,
+         "higher", "count", "n/a: needs table events"),
+        ("process", "churn_rate", NAN, 0.70, NAN, "no target", 0.60, NAN, 10.0, NAN, NAN, NAN, 1600, 1000, 0.001,
+         "lower", "percent", ""),
+    ]
+    card = pd.DataFrame(rows, columns=[
+        "group", "kpi", "target", "actual", "attainment", "status", "previous", "change_vs_previous",
+        "change_vs_previous_pp", "last_year", "change_vs_last_year", "change_vs_last_year_pp", "base",
+        "base_previous", "p_value_vs_previous", "direction", "format", "note"])
+    card["label"] = card["kpi"]  # the library's English label; the narrative names KPIs itself
+    card.attrs.update(period="2025-Q4", has_targets=True, complete=True)
+    return card
+
+
+def _milestones() -> pd.DataFrame:
+    # on 2025-12-31: one done 5 days early, one open 31 days past its due date of 2025-11-30
+    return pd.DataFrame({"name": ["Membership launch", "RFM campaign"],
+                         "due": [dt.date(2025, 10, 15), dt.date(2025, 11, 30)],
+                         "done": [dt.date(2025, 10, 10), None], "status": ["early", "open-overdue"],
+                         "days_late": [-5.0, 31.0]})
+
+
+def _drivers() -> pd.DataFrame:
+    # GMV against Q4 2024: buyers took +700,000, of which returning buyers -50,000 (-10.0%), the only
+    # negative part below buyers; AOV (-1.0%) took -20,000, orders per buyer nothing: 700,000 - 20,000 = 680,000
+    tree = pd.DataFrame({"node": ["gmv", "buyers", "orders_per_buyer", "aov", "new_buyers", "returning_buyers"],
+                         "parent": ["", "gmv", "gmv", "gmv", "buyers", "buyers"],
+                         "change": [0.5, 1.0, 0.0, -0.01, 2.0, -0.1],
+                         "contribution": [680_000, 700_000, 0, -20_000, 750_000, -50_000]})
+    tree.attrs.update(kpi="gmv", compare="last_year", period="2025-Q4", base_period="2024-Q4")
+    out = pd.DataFrame()
+    out.attrs.update(trees=[tree], not_decomposed=[("buyers", "last_year")])
+    return out
+
+
+def test_summary_counts_targets_and_compares_with_previous_period_and_last_year():
+    card = _card()
+    assert text.summary(card, _milestones(), dt.date(2025, 12, 31), EN) == (
+        "**Q4 2025**: of 3 KPIs with a target, **1 met**, **1 at risk** and **1 missed** (met from 100% of the "
+        "target, at risk from 90%).\n\n"
+        "- **GMV:** $1.8M (vs previous period +20.0%, vs last year +50.0%)\n"
+        "- **Buyers:** 2,000 (vs previous period +25.0%, vs last year +100.0%)\n"
+        "- **New buyers:** 1,100 (vs previous period +10.0%, vs last year n/a)\n\n"
+        "Milestones: 2 in all, 1 done early, 0 on time, 0 late, and 1 still open past the due date.")
+    assert text.summary(card, _milestones(), dt.date(2025, 12, 31), ZH) == (
+        "**2025年第四季度**：3 个有目标的指标中，**1 个达成**，**1 个有风险**，**1 个未达成**（达成率 100% 起为达成，"
+        "90% 起为有风险）。\n\n"
+        "- **GMV**：¥180万（环比 +20.0%，同比 +50.0%）\n"
+        "- **购买用户数**：2,000（环比 +25.0%，同比 +100.0%）\n"
+        "- **新客**：1,100（环比 +10.0%，同比 —）\n\n"
+        "项目里程碑：共 2 个，1 个提前完成，0 个按时完成，0 个延期完成，1 个逾期仍未完成。")
+
+
+def test_summary_without_targets_says_whose_targets_are_missing():
+    card = _card().assign(target=NAN, status="no target")
+    card.attrs.update(period="2025-Q4", has_targets=False, complete=False)
+    got = text.summary(card, _milestones().iloc[:0], dt.date(2025, 12, 20), EN, example_targets=True,
+                       target_periods=["2025", "2025-Q3"]).split("\n\n")[0]
+    assert got == ("The targets file has none for **Q4 2025 (not complete yet: the data ends on Dec 20, 2025)** (it "
+                   "has targets for: 2025, 2025-Q3), so this review shows the actuals and how they moved. The file "
+                   "shipped with userops holds example targets for the demo shop only; pass your own as "
+                   "`targets_file`.")
+
+
+def test_scorecard_table_has_labels_and_words_and_no_target_rows_come_apart():
+    card = _card()
+    body = text.scorecard_table(card, ZH)
+    assert list(body.columns) == ["指标", "目标值", "实际值", "达成率", "状态", "上期", "环比", "去年同期", "同比"]
+    assert body.iloc[0].tolist() == ["GMV", "¥2,000,000.00", "¥1,800,000.00", "90.0%", "有风险", "¥1,500,000.00",
+                                     "+20.0%", "¥1,200,000.00", "+50.0%"]
+    # repurchase: 24% against 30%, -1.0 pp against 25%, +2.0 pp against 22%
+    assert body.iloc[2].tolist() == ["复购率", "30.0%", "24.0%", "80.0%", "未达成", "25.0%", "-1.0 个百分点", "22.0%",
+                                     "+2.0 个百分点"]
+    rest = text.no_target_table(card, EN)
+    # the source documents' order: buyers, churn (↓ lower is better), DAU
+    assert rest["KPI"].tolist() == ["Buyers", "Churn rate ↓", "DAU"]
+    assert rest.iloc[2].tolist() == ["DAU", "no target", "n/a", "n/a", "n/a", "n/a", "n/a", "needs the events table"]
+    assert text.no_target_table(card, ZH).iloc[2, -1] == "需要 events 表"
+
+
+def test_scorecard_sentence_names_the_kpi_furthest_from_target():
+    assert text.scorecard_sentence(_card(), EN) == (
+        "Furthest from its target: **Repurchase rate** at 80.0% of the target (24.0% against 30.0%).")
+    assert text.scorecard_sentence(_card(), ZH) == "离目标最远的是 **复购率**，达成率 80.0%（实际 24.0%，目标值 30.0%）。"
+
+
+def test_moves_call_out_clear_moves_and_hold_back_noise():
+    # gains: buyers +25.0%, GMV +20.0%, new buyers +10.0%, repurchase -1.0 pp (p = 0.40: held back),
+    # churn +10.0 pp (lower is better: -0.10, p = 0.001): the largest clear deterioration
+    card = _card()
+    moves = notable_moves(card)
+    assert text.moves_text(moves, card, EN) == (
+        "Against the previous quarter, the largest improvement was **Buyers** (+25.0%), and the largest "
+        "deterioration was **Churn rate** (+10.0 pp). Not called out: Repurchase rate (-1.0 pp, not significant, "
+        "p = 0.40).")
+    assert text.moves_text(moves, card, ZH) == (
+        "与上一季度相比，改善最大的是 **购买用户数**（+25.0%）；恶化最大的是 **流失率**（+10.0 个百分点）。"
+        "未点名：复购率（-1.0 个百分点，不显著，p = 0.40）。")
+
+
+def test_next_steps_are_built_from_the_numbers():
+    card = _card()
+    steps = text.next_steps(card, notable_moves(card), _milestones(), EN, drivers=_drivers())
+    assert steps == (
+        "1. **Close the gap on GMV:** $1.8M against a target of $2M (90.0%); returning buyers (-10.0% vs last year) "
+        "took most off; send a win-back campaign to earlier buyers who have not come back.\n"
+        "2. **Lift Repurchase rate:** 24.0% against a target of 30.0% (80.0%); it drives the results, so plan one "
+        "campaign aimed at it next period.\n"
+        "3. **Set a target for Churn rate:** it has none and moved +10.0 pp against the previous period, the "
+        "largest clear deterioration of the KPIs without a target.\n"
+        "4. **Finish RFM campaign:** due Nov 30, 2025, still open 31 days later.")
+    zh = text.next_steps(card, notable_moves(card), _milestones(), ZH, drivers=_drivers()).splitlines()
+    assert zh[0] == ("1. **补上GMV的缺口**：实际 ¥180万，目标值 ¥200万（达成率 90.0%）；老客（同比 -10.0%）拖累最大；"
+                     "向之前购买过但未回来的用户发起召回活动。")
+    assert zh[3] == "4. **完成「RFM campaign」**：截止日期 2025年11月30日，已逾期 31 天仍未完成。"
+
+
+def test_next_steps_when_all_is_well():
+    card = _card()
+    card = card[card["status"] == "met"]
+    assert text.next_steps(card, notable_moves(card).iloc[:0], _milestones().iloc[:1], EN) == (
+        "Every target is met and no KPI deteriorated clearly: keep the plan and set next period's targets from "
+        "these actuals.")
+
+
+def test_drivers_note_says_which_comparison_the_data_cannot_make():
+    assert text.drivers_note(_drivers(), EN) == (
+        "Not decomposed, the data does not reach back far enough: Buyers against the same period last year.")
+    empty = pd.DataFrame()
+    empty.attrs.update(trees=[], not_decomposed=[])
+    assert text.drivers_note(empty, ZH) == "没有结果指标有风险或未达成：无需分解。"
+
+
+def test_milestones_in_words():
+    table = text.milestone_table(_milestones(), ZH)
+    assert list(table.columns) == ["里程碑", "截止日期", "完成日期", "状态", "逾期天数"]
+    assert table.iloc[1].tolist() == ["RFM campaign", "2025-11-30", "—", "逾期未完成", "+31"]
+
+
+def test_no_target_advice_leaves_out_growth_rates():
+    # the same clear deterioration (+10.0 pp, p = 0.001) on GMV growth restates GMV's own move: no advice on it
+    card = _card().replace({"kpi": {"churn_rate": "gmv_growth_rate"}})
+    card.attrs.update(_card().attrs)
+    steps = text.next_steps(card, notable_moves(card), _milestones(), EN, drivers=_drivers()).splitlines()
+    assert [s[:30] for s in steps] == ["1. **Close the gap on GMV:** $", "2. **Lift Repurchase rate:** 2",
+                                       "3. **Finish RFM campaign:** du"]

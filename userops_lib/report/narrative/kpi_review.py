@@ -1,0 +1,466 @@
+"""The sentences and tables of the KPI review (05) and the rules that choose them.
+
+Every function takes results of :mod:`userops_lib.metrics.kpi_review` (the scorecard, the
+milestones, the moves, the driver trees) and a :class:`~userops_lib.report.formatting.NumberStyle`
+and returns Markdown or a table of text; thresholds are named parameters. English is the
+catalog's source text, the Chinese comes from the gettext catalog (:mod:`userops_lib.report.i18n`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..charts import period_name
+from ..formatting import NumberStyle
+from ..i18n import N_, tr
+from ..labels import label, stage_title
+from .foundation import _join, _then, paragraph, period_text
+
+__all__ = ["CAPTIONS", "DEFAULT_TREND_KPIS", "SECTIONS", "STATUS", "caption", "driver_caption", "drivers_note",
+           "kpi_value", "method_text", "milestone_table", "moves_text", "next_steps", "no_target_table",
+           "paragraph", "progress_text", "scorecard_sentence", "scorecard_table", "section", "status_colours",
+           "summary", "title", "goals", "trend_kpis", "trend_note", "trend_title"]
+
+#: A scorecard status and a milestone status as a reader sees them.
+STATUS = {"met": N_("met"), "at risk": N_("at risk"), "missed": N_("missed"), "n/a": N_("no value"),
+          "no target": N_("no target"), "early": N_("early"), "on time": N_("on time"), "overdue": N_("late"),
+          "open-overdue": N_("open, past due"), "open": N_("open")}
+_COLOURS = {"met": "#c6efce", "at risk": "#ffeb9c", "missed": "#ffc7ce", "n/a": "#eeeeee", "no target": "#eeeeee",
+            "early": "#c6efce", "on time": "#c6efce", "overdue": "#ffeb9c", "open-overdue": "#ffc7ce",
+            "open": "#eeeeee"}
+
+#: The KPIs each trend chart shows when the period has no target in its group (the source
+#: documents' result and process KPIs).
+DEFAULT_TREND_KPIS = {"result": ["gmv", "buyers", "new_buyers"],
+                      "process": ["aov", "repurchase_rate", "return_purchase_rate", "churn_rate",
+                                  "d7_retention_within", "d30_retention_within", "channel_conversion", "dau", "mau",
+                                  "dau_mau"]}
+
+SECTIONS = {
+    "summary": (N_("Summary"), ""),
+    "scorecard": (N_("Scorecard"),
+                  N_("Attainment = actual / target, or target / actual for KPIs where lower is better (churn), so "
+                     "above 100% is always good. Changes of rates are in percentage points, of the other KPIs "
+                     "relative to the earlier value, so a fall is always negative.")),
+    "no_target": (N_("KPIs without a target"),
+                  N_("The KPIs of the source documents that the targets file sets no target for this period: "
+                     "their actual and how they moved.")),
+    "drivers": (N_("Why the result KPIs at risk or missed moved"),
+                N_("GMV = buyers × orders per buyer × AOV, and buyers = new + returning; each driver's "
+                   "contribution is its share of the change (log-mean decomposition), so the drivers add up to "
+                   "the change exactly.")),
+    "result": (N_("Result KPIs"),
+               N_("What the team delivered: GMV, buyers and new buyers (first purchase ever in the period). "
+                  "Diamonds mark the targets; light bars are periods not yet complete.")),
+    "process": (N_("Process KPIs"),
+                N_("The drivers behind the results: order value, repurchase, return purchase, "
+                   "churn (lower is better), retention of the period's new buyers within 7 / 30 days, channel "
+                   "conversion of the period's sign-ups, DAU, MAU and stickiness (from the events table).")),
+    "progress": (N_("Progress KPIs (project milestones)"),
+                 N_("Early: done before the due date; on time: done on it; late: done after it; open, past due: "
+                    "not done on the data's last date. Days late is negative when early.")),
+    "method": (N_("How the numbers are computed"), ""),
+    "next": (N_("What to do next"), ""),
+}
+
+CAPTIONS = {
+    "scorecard": N_("KPI scorecard, {period}"),
+    "scorecard_partial": N_("KPI scorecard, {period} (data up to {as_of})"),
+    "no_target": N_("KPIs without a target, {period}"),
+    "milestones": N_("Milestones of {period}, status on {as_of}"),
+}
+
+
+def title(style: NumberStyle) -> str:
+    """The report's title: 05 · KPI 考核 / 05 · KPI review."""
+    return "# 05 · " + stage_title("kpi_review", style.lang)
+
+
+def section(name: str, style: NumberStyle) -> str:
+    """A section's heading and, when it has one, the paragraph defining its numbers."""
+    head, intro = SECTIONS[name]
+    return "## " + tr(head, style.lang) + ("\n\n" + tr(intro, style.lang) if intro else "")
+
+
+def caption(name: str, style: NumberStyle, **values) -> str:
+    return tr(CAPTIONS[name], style.lang, **values)
+
+
+def status_colours(style: NumberStyle) -> dict:
+    """{status as the table shows it: background colour} for ``show(colours=...)``."""
+    return {tr(STATUS[s], style.lang): colour for s, colour in _COLOURS.items()}
+
+
+# ------------------------------------------------------------------------------------ values
+def _period(label_: str, style: NumberStyle) -> str:
+    """2025-Q4 → 2025年第四季度 / Q4 2025; 2025 stays 2025."""
+    return period_text(label_, "quarter" if "Q" in str(label_) else "year", style)
+
+
+def kpi_value(x, fmt: str, style: NumberStyle, compact: bool = True) -> str:
+    """A KPI value in its unit: money, percent, or a count (one decimal for a small average such as DAU)."""
+    if x is None or pd.isna(x):
+        return style.missing
+    if fmt == "money":
+        return style.money(x, compact=compact)
+    if fmt == "percent":
+        return style.percent(x)
+    return style.number(x, 1) if abs(x) < 100 and x != round(x) else style.count(round(x))
+
+
+def _change(row, when: str, style: NumberStyle) -> str:
+    """The change against ``when`` (previous, last_year): percentage points for rates, else relative."""
+    pp, rel = row[f"change_vs_{when}_pp"], row[f"change_vs_{when}"]
+    if pd.notna(pp):
+        return style.change(pp / 100, points=True)
+    return style.change(rel) if pd.notna(rel) and np.isfinite(rel) else style.missing
+
+
+def _attainment(x, style: NumberStyle) -> str:
+    return style.missing if pd.isna(x) or np.isinf(x) else style.percent(x)
+
+
+def _name(row, lang: str) -> str:
+    """A KPI's name, ↓ marking one where lower is better."""
+    return label(row["kpi"], lang) + (" ↓" if row["direction"] == "lower" else "")
+
+
+# ------------------------------------------------------------------------------------ summary
+def summary(card: pd.DataFrame, milestones: pd.DataFrame, as_of, style: NumberStyle, *, thresholds=(1.0, 0.9),
+            example_targets: bool = False, target_periods=(), headline=("gmv", "buyers", "new_buyers")) -> str:
+    """The review in a few lines: how many targets were met, at risk or missed; the ``headline`` KPIs
+    against the previous period (环比) and the same period last year (同比); the milestones."""
+    lang, a = style.lang, card.attrs
+    name = _period(a["period"], style)
+    if not a["complete"]:
+        name = tr("{period} (not complete yet: the data ends on {as_of})", lang, period=name, as_of=style.date(as_of))
+    targeted = card[card["target"].notna()]
+    if a["has_targets"]:
+        counts = targeted["status"].value_counts()
+        text = tr("**{period}**: of {n} KPIs with a target, **{met} met**, **{risk} at risk** and **{missed} "
+                  "missed** (met from {met_at} of the target, at risk from {risk_at}).", lang, period=name,
+                  n=len(targeted), met=int(counts.get("met", 0)), risk=int(counts.get("at risk", 0)),
+                  missed=int(counts.get("missed", 0)), met_at=style.percent(thresholds[0], 0),
+                  risk_at=style.percent(thresholds[1], 0))
+        blank = int((targeted["status"] == "n/a").sum())
+        if blank:
+            text = _then(text, tr("{n} could not be computed from this data.", lang, n=blank), lang)
+    else:
+        have = ", ".join(sorted(target_periods)) or style.missing
+        text = tr("The targets file has none for **{period}** (it has targets for: {have}), so this review shows "
+                  "the actuals and how they moved.", lang, period=name, have=have)
+        if example_targets:
+            text = _then(text, tr("The file shipped with userops holds example targets for the demo shop only; "
+                                  "pass your own as `targets_file`.", lang), lang)
+    rows = card.set_index("kpi")
+    lines = [tr("- **{kpi}:** {value} (vs previous period {previous}, vs last year {last_year})", lang,
+                kpi=label(k, lang), value=kpi_value(rows.at[k, "actual"], rows.at[k, "format"], style),
+                previous=_change(rows.loc[k], "previous", style), last_year=_change(rows.loc[k], "last_year", style))
+             for k in headline if k in rows.index]
+    parts = [text, "\n".join(lines)]
+    if len(milestones):
+        parts.append(progress_text(milestones, style))
+    return "\n\n".join(p for p in parts if p)
+
+
+# ---------------------------------------------------------------------------------- scorecard
+def scorecard_table(card: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
+    """The KPIs with a target as a reader sees them (text cells, labelled columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``KPI`` (↓: lower is better), ``target, actual, attainment, status, previous`` (value of the
+        previous period), ``change_vs_previous, last_year, change_vs_last_year``.
+    """
+    rows = card[card["target"].notna()]
+    return _table(rows, style, ["target", "actual", "attainment", "status", "previous", "change_vs_previous",
+                                "last_year", "change_vs_last_year"])
+
+
+#: The order of the KPIs without a target: those the source documents name first (churn, 回购率,
+#: DAU, MAU, retention, conversion), the narrow day-N retention and the growth rates last.
+_NO_TARGET_ORDER = ["gmv", "buyers", "new_buyers", "churn_rate", "return_purchase_rate", "repurchase_rate", "dau", "mau",
+                    "dau_mau", "d7_retention_within", "d30_retention_within", "channel_conversion", "aov", "orders",
+                    "returning_buyers", "new_signups", "buyer_growth_rate", "gmv_growth_rate"]
+
+
+def no_target_table(card: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
+    """The KPIs without a target (their status "no target"): actual and how it moved, and why a value
+    is missing. Same columns as :func:`scorecard_table` without attainment, plus ``note``."""
+    order = {k: i for i, k in enumerate(_NO_TARGET_ORDER)}
+    rows = card[card["target"].isna()].sort_values("kpi", key=lambda k: k.map(order).fillna(len(order)), kind="stable")
+    out = _table(rows, style, ["target", "actual", "previous", "change_vs_previous", "last_year",
+                               "change_vs_last_year", "note"])
+    return out
+
+
+def _table(rows: pd.DataFrame, style: NumberStyle, columns: list[str]) -> pd.DataFrame:
+    lang = style.lang
+    cells = {
+        "target": [kpi_value(t, f, style, False) if pd.notna(t) else tr(STATUS["no target"], lang)
+                   for t, f in zip(rows["target"], rows["format"])],
+        "actual": [kpi_value(x, f, style, False) for x, f in zip(rows["actual"], rows["format"])],
+        "attainment": [_attainment(x, style) for x in rows["attainment"]],
+        "status": [tr(STATUS[s], lang) for s in rows["status"]],
+        "previous": [kpi_value(x, f, style, False) for x, f in zip(rows["previous"], rows["format"])],
+        "last_year": [kpi_value(x, f, style, False) for x, f in zip(rows["last_year"], rows["format"])],
+        "change_vs_previous": [_change(r, "previous", style) for _, r in rows.iterrows()],
+        "change_vs_last_year": [_change(r, "last_year", style) for _, r in rows.iterrows()],
+        "note": [_note(n, lang) for n in rows["note"]],
+    }
+    heads = {"kpi": N_("KPI"), "target": N_("Target"), "actual": N_("Actual"), "attainment": N_("Attainment"),
+             "status": N_("Status"), "previous": N_("Previous period"), "change_vs_previous": N_("vs previous period"),
+             "last_year": N_("Same period last year"), "change_vs_last_year": N_("vs last year"),
+             "note": N_("Why no value")}
+    out = pd.DataFrame({"kpi": [_name(r, lang) for _, r in rows.iterrows()], **{c: cells[c] for c in columns}})
+    return out.rename(columns=lambda c: tr(heads[c], lang)).reset_index(drop=True)
+
+
+#: Why a KPI has no value (the notes of :func:`~userops_lib.metrics.kpi_review.period_actuals`), by their start.
+_NOTES = [("n/a: needs table ", N_("needs the {table} table")), ("no data for the period", N_("no data for the period")),
+          ("needs the following", N_("needs the following period to be complete")),
+          ("needs the complete", N_("needs the complete period")), ("day ", N_("needs the following period")),
+          ("no ", N_("no customers to count in the period")), ("not computable", N_("not computable for this period"))]
+
+
+def _note(note: str, lang: str) -> str:
+    if not note:
+        return ""
+    for start, message in _NOTES:
+        if note.startswith(start):
+            return tr(message, lang, table=note[len(start):]) if "{table}" in message else tr(message, lang)
+    return note
+
+
+def scorecard_sentence(card: pd.DataFrame, style: NumberStyle) -> str:
+    """The KPI furthest from its target, or that every computable target was reached."""
+    lang = style.lang
+    worst = card[card["status"].isin(["missed", "at risk"])].sort_values("attainment")
+    if len(worst):
+        w = worst.iloc[0]
+        return tr("Furthest from its target: **{kpi}** at {attainment} of the target ({actual} against {target}).",
+                  lang, kpi=label(w["kpi"], lang), attainment=style.percent(w["attainment"]),
+                  actual=kpi_value(w["actual"], w["format"], style), target=kpi_value(w["target"], w["format"], style))
+    if (card["status"] == "met").any():
+        return tr("Every KPI with a target that could be computed reached it.", lang)
+    return ""
+
+
+# ------------------------------------------------------------------------------------- drivers
+def driver_caption(tree: pd.DataFrame, style: NumberStyle) -> str:
+    a = tree.attrs
+    return tr("Drivers of {kpi}, {base} → {period}", style.lang, kpi=label(a["kpi"], style.lang),
+              base=a["base_period"], period=a["period"])
+
+
+def drivers_note(drivers: pd.DataFrame, style: NumberStyle) -> str:
+    """Nothing to decompose, or which comparisons the data cannot make."""
+    lang = style.lang
+    missing = drivers.attrs.get("not_decomposed", [])
+    text = "" if drivers.attrs.get("trees") else tr("No result KPI is at risk or missed: nothing to decompose.", lang)
+    said = [tr("{kpi} against the same period last year", lang, kpi=label(k, lang)) if c == "last_year" else
+            tr("{kpi} against the previous period", lang, kpi=label(k, lang)) for k, c in missing]
+    if said:
+        text = paragraph(style, text, tr("Not decomposed, the data does not reach back far enough: {items}.", lang,
+                                         items=_join(said, lang)))
+    return text
+
+
+# ---------------------------------------------------------------------------------- trends
+def trend_kpis(card: pd.DataFrame, group: str) -> list[str]:
+    """The KPIs a group's trend chart shows: those with a target in the period, else
+    :data:`DEFAULT_TREND_KPIS`, keeping those the scorecard has."""
+    targeted = card[(card["group"] == group) & card["target"].notna()]["kpi"]
+    wanted = list(targeted) if len(targeted) else DEFAULT_TREND_KPIS[group]
+    return [k for k in wanted if k in set(card["kpi"])]
+
+
+def trend_note(card: pd.DataFrame, wanted, drawn, style: NumberStyle) -> str:
+    """Which KPIs of the chart have no value in any of its periods, and why."""
+    left = card[card["kpi"].isin(set(wanted) - set(drawn))]
+    if left.empty:
+        return ""
+    items = [label(r.kpi, style.lang) + (f"（{_note(r.note, style.lang)}）" if style.lang == "zh" and r.note
+                                         else f" ({_note(r.note, style.lang)})" if r.note else "")
+             for r in left.itertuples()]
+    return tr("Not drawn (no value in any of these periods): {items}.", style.lang, items=_join(items, style.lang))
+
+
+def moves_text(moves: pd.DataFrame, card: pd.DataFrame, style: NumberStyle, min_base: int = 30) -> str:
+    """The largest improvement and deterioration of :func:`~userops_lib.metrics.kpi_review.notable_moves`
+    against the previous period, and the moves held back (too few customers, not significant)."""
+    lang = style.lang
+    kind = period_name("quarter" if "Q" in str(card.attrs["period"]) else "year", lang)
+    if moves.empty:
+        return tr("There is no previous {period} in the data to compare these KPIs with.", lang, period=kind)
+    rows = card.set_index("kpi")
+    ok = moves[moves["reason"] == ""]
+    up, down = ok[ok["gain"] > 0], ok[ok["gain"] < 0]
+    move = lambda k: _change(rows.loc[k], "previous", style)  # noqa: E731
+    best = (tr("the largest improvement was **{kpi}** ({change})", lang, kpi=label(up.iloc[0].kpi, lang),
+               change=move(up.iloc[0].kpi)) if len(up) else tr("no KPI improved clearly", lang))
+    worst = (tr("the largest deterioration was **{kpi}** ({change})", lang, kpi=label(down.iloc[-1].kpi, lang),
+                change=move(down.iloc[-1].kpi)) if len(down) else tr("none deteriorated clearly", lang))
+    text = tr("Against the previous {period}, {best}, and {worst}.", lang, period=kind, best=best, worst=worst)
+    held = moves[~moves["reason"].isin(["", "unchanged"])]
+    if len(held):
+        items = [tr("{kpi} ({change}, {reason})", lang, kpi=label(r.kpi, lang), change=move(r.kpi),
+                    reason=_reason(r, min_base, style)) for r in held.itertuples()]
+        text = _then(text, tr("Not called out: {items}.", lang, items=_join(items, lang)), lang)
+    return text
+
+
+def _reason(move, min_base: int, style: NumberStyle) -> str:
+    """Why :func:`notable_moves` holds a move back, in the reader's language."""
+    if move.reason.startswith("fewer than"):
+        return tr("fewer than {n} customers in one of the periods", style.lang, n=min_base)
+    if move.reason.startswith("not significant"):
+        return tr("not significant, p = {p}", style.lang, p=style.number(move.p_value_vs_previous))
+    return tr("previous value 0", style.lang)
+
+
+# ---------------------------------------------------------------------------------- progress
+def milestone_table(milestones: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
+    """Milestones with their status in words: ``name, due, done, status, days_late``."""
+    lang = style.lang
+    heads = {"name": N_("Milestone"), "due": N_("Due"), "done": N_("Done"), "status": N_("Status"),
+             "days_late": N_("Days late")}
+    return pd.DataFrame({
+        "name": milestones["name"],
+        "due": milestones["due"].astype(str),
+        "done": [style.missing if d is None or pd.isna(d) else str(d) for d in milestones["done"]],
+        "status": [tr(STATUS[s], lang) for s in milestones["status"]],
+        "days_late": [style.missing if pd.isna(v) else f"{v:+.0f}" for v in milestones["days_late"]],
+    }).rename(columns=lambda c: tr(heads[c], lang)).reset_index(drop=True)
+
+
+def progress_text(milestones: pd.DataFrame, style: NumberStyle) -> str:
+    """The milestones counted by status (or that the period lists none)."""
+    if milestones.empty:
+        return tr("The targets file lists no project milestones for this period.", style.lang)
+    c = milestones["status"].value_counts()
+    return tr("Milestones: {n} in all, {early} done early, {on_time} on time, {late} late, and {open} still open "
+              "past the due date.", style.lang, n=len(milestones), early=int(c.get("early", 0)),
+              on_time=int(c.get("on time", 0)), late=int(c.get("overdue", 0)), open=int(c.get("open-overdue", 0)))
+
+
+def method_text(style: NumberStyle, min_base: int = 30, alpha: float = 0.05) -> str:
+    """How the numbers are computed, with the thresholds the moves were judged by."""
+    return tr("Every actual comes from the same library functions as the stage reports, so the numbers agree with "
+              "the foundation report. A year is computed over the whole year, not averaged over quarters. A change "
+              "is called out only when it rests on at least {n} customers in both periods and, for rates of "
+              "customers, a two-proportion z-test finds it significant at {alpha}.", style.lang, n=min_base,
+              alpha=style.percent(alpha, 0))
+
+
+# ------------------------------------------------------------------------------ what to do next
+_DRIVER_ADVICE = {
+    "new_buyers": N_("new buyers ({change}) took most off; put the acquisition budget on the channels that convert "
+                     "best"),
+    "returning_buyers": N_("returning buyers ({change}) took most off; send a win-back campaign to earlier buyers "
+                           "who have not come back"),
+    "orders_per_buyer": N_("orders per buyer ({change}) took most off; remind buyers when their repurchase cycle "
+                           "comes round"),
+    "aov": N_("AOV ({change}) took most off; offer bundles and spend thresholds"),
+}
+
+
+def _result_step(card, drivers, style) -> str | None:
+    flagged = card[(card["group"] == "result") & card["status"].isin(["missed", "at risk"])].sort_values("attainment")
+    if flagged.empty:
+        return None
+    r, lang = flagged.iloc[0], style.lang
+    text = tr("**Close the gap on {kpi}:** {actual} against a target of {target} ({attainment})", lang,
+              kpi=label(r["kpi"], lang), actual=kpi_value(r["actual"], r["format"], style),
+              target=kpi_value(r["target"], r["format"], style), attainment=style.percent(r["attainment"]))
+    trees = {t.attrs["compare"]: t for t in (drivers.attrs.get("trees", []) if drivers is not None else [])
+             if t.attrs["kpi"] == r["kpi"]}
+    tree = trees.get("last_year", trees.get("previous"))
+    parts = tree[tree["node"].isin(list(_DRIVER_ADVICE))] if tree is not None else None
+    if parts is not None and len(parts) and parts["contribution"].min() < 0:
+        worst = parts.loc[parts["contribution"].idxmin()]
+        basis = tr("vs last year", lang) if tree.attrs["compare"] == "last_year" else tr("vs previous period", lang)
+        text += ("；" if lang == "zh" else "; ") + tr(_DRIVER_ADVICE[worst["node"]], lang,
+                                                     change=_with_basis(style.change(worst["change"]), basis, lang))
+    return text + ("。" if lang == "zh" else ".")
+
+
+def _with_basis(change: str, basis: str, lang: str) -> str:
+    """同比 -8.2% / -8.2% vs last year."""
+    return f"{basis} {change}" if lang == "zh" else f"{change} {basis}"
+
+
+def _process_step(card, style) -> str | None:
+    flagged = card[(card["group"] == "process") & card["status"].isin(["missed", "at risk"])].sort_values("attainment")
+    if flagged.empty:
+        return None
+    r = flagged.iloc[0]
+    return tr("**Lift {kpi}:** {actual} against a target of {target} ({attainment}); it drives the results, so "
+              "plan one campaign aimed at it next period.", style.lang, kpi=label(r["kpi"], style.lang),
+              actual=kpi_value(r["actual"], r["format"], style), target=kpi_value(r["target"], r["format"], style),
+              attainment=style.percent(r["attainment"]))
+
+
+def _untargeted_step(moves, card, style, skip) -> str | None:
+    untargeted = set(card.loc[card["target"].isna(), "kpi"]) - set(skip)
+    ok = moves[(moves["reason"] == "") & (moves["gain"] < 0) & moves["kpi"].isin(untargeted)]
+    if ok.empty:
+        return None
+    k = ok.iloc[-1]["kpi"]
+    return tr("**Set a target for {kpi}:** it has none and moved {change} against the previous period, the largest "
+              "clear deterioration of the KPIs without a target.", style.lang, kpi=label(k, style.lang),
+              change=_change(card.set_index("kpi").loc[k], "previous", style))
+
+
+def _milestone_step(milestones, style) -> str | None:
+    late = milestones[milestones["status"] == "open-overdue"].sort_values("days_late")
+    if late.empty:
+        return None
+    m = late.iloc[-1]
+    return tr("**Finish {name}:** due {due}, still open {days} days later.", style.lang, name=m["name"],
+              due=style.date(m["due"]), days=int(m["days_late"]))
+
+
+def next_steps(card: pd.DataFrame, moves: pd.DataFrame, milestones: pd.DataFrame, style: NumberStyle, *,
+               drivers: pd.DataFrame | None = None, max_steps: int = 4,
+               no_target_skip=("buyer_growth_rate", "gmv_growth_rate")) -> str:
+    """The closing "What to do next" list, each item chosen by a rule from the review's results.
+
+    Rules, in this order (each gives at most one item; at most ``max_steps`` items):
+
+    1. The result KPI furthest below its target (missed or at risk), with the driver of its tree
+       that took most off it.
+    2. The process KPI furthest below its target.
+    3. The KPI without a target with the largest clear deterioration (see ``notable_moves``),
+       leaving out ``no_target_skip`` (growth rates restate the result KPIs' own change).
+    4. The milestone longest open past its due date.
+
+    Returns
+    -------
+    str
+        A Markdown list, or one sentence saying nothing stands out.
+    """
+    steps = [_result_step(card, drivers, style), _process_step(card, style), _untargeted_step(moves, card, style, no_target_skip),
+             _milestone_step(milestones, style)]
+    steps = [s for s in steps if s][:max_steps]
+    if not steps:
+        return tr("Every target is met and no KPI deteriorated clearly: keep the plan and set next period's targets "
+                  "from these actuals.", style.lang)
+    return "\n".join(f"{i}. {s}" for i, s in enumerate(steps, 1))
+
+
+# ------------------------------------------------------------------------------------ charts
+_TREND_TITLES = {"result": N_("Result KPIs over the last {n} periods up to {last} (light bars: not complete)"),
+                 "process": N_("Process KPIs over the last {n} periods up to {last} (light bars: not complete)")}
+
+
+def trend_title(group: str, n: int, card: pd.DataFrame, style: NumberStyle) -> str:
+    return tr(_TREND_TITLES[group], style.lang, n=n, last=card.attrs["period"])
+
+
+def goals(targets: dict) -> dict:
+    """{(period, kpi): target} of a :func:`~userops_lib.metrics.kpi_review.load_targets` result (chart diamonds)."""
+    return {(p, k): t["target"] for p, spec in targets.items() for g in ("result", "process")
+            for k, t in spec.get(g, {}).items()}
