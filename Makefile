@@ -1,5 +1,6 @@
 # The two commands of the README:
-#   make report   set up (if needed), generate the demo data, run every stage report, build reports/index.html
+#   make report   set up (if needed), generate the demo data, run every stage report (demo in Chinese and
+#                 English, CDNOW in English), build reports/index.html
 #   make test     set up (if needed), run the whole test suite on Python 3.11 (.venv) and 3.13 (.venv-3.13),
 #                 the lowest and highest supported versions (.ci/run calls exactly this)
 #   make lock     re-pin requirements.lock after changing pyproject.toml's dependencies
@@ -49,8 +50,10 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
 		--no-header --annotation-style line -o requirements.lock
 
+# the demo shop in Chinese and English (linked to each other in the index), CDNOW (an American shop) in English
 report: $(STAMP)
-	$(BIN)/userops run --data demo --data cdnow
+	$(BIN)/userops run --data demo --lang zh --lang en
+	$(BIN)/userops run --data cdnow --lang en
 
 test: $(STAMP) $(STAMP313)
 	$(BIN)/python -m pytest

@@ -106,7 +106,7 @@ def test_status_and_index_record_the_effective_parameters(ok_run):
     assert entry["effective_parameters"] == {"data_source": "cdnow", "customer_code": "0012", "top_n": 7,
                                              "ratio": 2.0, "title": "Minimal report"}
     assert entry["default_parameters"] == ["title"]
-    index = (out / "index.html").read_text(encoding="utf-8")
+    index = build_index(out, lang="en").read_text(encoding="utf-8")
     assert 'title="notebook default">title = "Minimal report"</span>' in index
     assert '<span class="param-passed">top_n = 7</span>' in index
 
@@ -216,6 +216,8 @@ def test_sections_skipped_for_missing_tables_are_counted_in_the_index(tmp_path):
     assert entry["skipped_sections"] and all(isinstance(s, str) for s in entry["skipped_sections"])
     n = len(entry["skipped_sections"])
     index = (out / "index.html").read_text(encoding="utf-8")
+    assert f"· {n} 个部分已跳过（缺少数据表）" in index  # the index is in Chinese unless --lang says otherwise
+    index = build_index(out, lang="en").read_text(encoding="utf-8")
     assert f"· {n} section{'' if n == 1 else 's'} skipped (missing tables)" in index
 
 # -- parameter and usage errors: exit 2 before any kernel starts -------------------------------
@@ -350,7 +352,7 @@ def test_publish_success_replaces_report_and_clears_stale_failure(tmp_path):
 
 
 def test_index_lists_runs_newest_first_and_escapes_text(tmp_path):
-    assert "No report has been run yet" in build_index(tmp_path).read_text()
+    assert "No report has been run yet" in build_index(tmp_path, lang="en").read_text()
     for day, status, error in (("2024-01-01", "ok", None), ("2024-02-01", "failed", "ValueError: <b>x</b>")):
         folder = tmp_path / day / "demo"
         folder.mkdir(parents=True)
@@ -359,7 +361,7 @@ def test_index_lists_runs_newest_first_and_escapes_text(tmp_path):
             "started_at": day, "duration_s": 75.0, "html": "01_foundation.html", "ipynb": None,
             "last_good_html": None}}))
     (tmp_path / ".tmp-run-x" / "demo").mkdir(parents=True)  # scratch folders are ignored
-    assert cli.main(["index", "--out", str(tmp_path)]) == 0
+    assert cli.main(["index", "--out", str(tmp_path), "--lang", "en"]) == 0
     index = (tmp_path / "index.html").read_text()
     assert index.index("Run 2024-02-01") < index.index("Run 2024-01-01")
     assert "ValueError: &lt;b&gt;x&lt;/b&gt;" in index and "<b>x</b>" not in index
@@ -382,7 +384,7 @@ def test_effective_parameters_overlay_passed_values_on_notebook_defaults(tmp_pat
                                              "windows": [30, 60, 90], "id_salt": "***", "start": "dict(year=2024)"}
     assert entry["default_parameters"] == ["as_of", "windows", "start"]
     assert entry["parameters"] == {"data_source": "demo", "time_zone": "Asia/Shanghai", "id_salt": "***"}
-    index = build_index(tmp_path).read_text(encoding="utf-8")
+    index = build_index(tmp_path, lang="en").read_text(encoding="utf-8")
     assert "pepper" not in index and "pepper" not in (dest / "status.json").read_text(encoding="utf-8")
     # the passed ones first, then the notebook's defaults (greyed), each group in cell order
     shown = [index.index(f">{k} = ") for k in ("data_source", "time_zone", "id_salt", "as_of", "windows", "start")]
@@ -409,15 +411,16 @@ def test_a_default_the_notebook_resolves_is_recorded_and_indexed(tmp_path):
     publish(outcome, dest, defaults=declared_defaults(spec), run_info={"run_date": DAY, "dataset": "demo"})
     entry = status_of(dest, "declares_defaults")
     assert entry["effective_parameters"]["as_of"] is None and entry["resolved_parameters"] == {"as_of": "2024-06-30"}
-    index = build_index(tmp_path).read_text(encoding="utf-8")
+    index = build_index(tmp_path, lang="en").read_text(encoding="utf-8")
     assert ('<span class="param-default" title="notebook default">as_of = null</span> '
             '<span class="param-resolved" title="what the notebook resolved it to">→ "2024-06-30"</span>') in index
     assert '<div class="muted">data up to 2024-06-30</div>' in index  # what the report covers, under its name
     # a parameter named period is a review period only when the notebook recorded it as resolved
     from userops_lib.runner.index import _covers
-    assert _covers({"effective_parameters": {"as_of": None, "period": "month"}}) == ""
+    assert _covers({"effective_parameters": {"as_of": None, "period": "month"}}) == []
     assert _covers({"parameters": {"as_of": "2025-06-30"}, "effective_parameters": {"period": "month"},
-                    "resolved_parameters": {"period": "2025-Q2"}}) == "data up to 2025-06-30 · KPI period 2025-Q2"
+                    "resolved_parameters": {"period": "2025-Q2"}}) == [("data up to", "2025-06-30"),
+                                                                        ("KPI period", "2025-Q2")]
 
 def test_secrets_are_masked_before_publishing():
     got = public_parameters({"data_source": "postgresql://ana:s3cret@db:5432/shop", "api_token": "abc",
@@ -506,7 +509,7 @@ def test_unreadable_status_file_is_shown_in_the_index_not_fatal(tmp_path):
     assert runs[0]["datasets"][1]["reports"] == [] and "JSON" in runs[0]["datasets"][1]["unreadable"]
     assert [(r["notebook"], r["status"], r["href"]) for r in runs[1]["datasets"][0]["reports"]] == [
         ("x", "unreadable", None)]
-    index = build_index(tmp_path).read_text(encoding="utf-8")
+    index = build_index(tmp_path, lang="en").read_text(encoding="utf-8")
     assert index.count("status unreadable") == 1 and f"{DAY}/demo/status.json" in index
     assert f'href="{DAY}/cdnow/01_foundation.html"' in index  # the readable folder is still listed
 
@@ -579,3 +582,26 @@ def test_the_html_report_leaves_out_what_cells_wrote_to_stderr(tmp_path):
     page = export_html(nb, tmp_path / "r.html").read_text()
     assert "GMV 1,234" in page and "findfont" not in page
     assert len(nb.cells[0].outputs) == 2  # the notebook itself keeps them
+
+
+@kernel
+def test_each_language_is_its_own_report_and_the_index_links_them(tmp_path):
+    """--lang zh --lang en: Chinese reports in <dataset>/, English in <dataset>-en/, one index row each
+    with its language and a link to the other; CDNOW (an American shop) gets US dollars by default."""
+    out = tmp_path / "reports"
+    code, stdout, stderr = run_cli(out, "--stage", "speaks_two_languages", "--data", "cdnow",
+                                   "--lang", "zh", "--lang", "en")
+    assert code == 0, stdout + stderr
+    zh, en = out / DAY / "cdnow", out / DAY / "cdnow-en"
+    assert "你好 currency USD" in (zh / "speaks_two_languages.html").read_text(encoding="utf-8")
+    assert "hello currency USD" in (en / "speaks_two_languages.html").read_text(encoding="utf-8")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh">' in index and "用户运营报告" in index  # the index speaks the first language
+    assert '<td>中文<br><a href="2024-06-30/cdnow-en/speaks_two_languages.html" class="muted">English</a></td>' in index
+    assert '<td>English<br><a href="2024-06-30/cdnow/speaks_two_languages.html" class="muted">中文</a></td>' in index
+
+
+def test_a_language_the_reports_do_not_speak_is_refused():
+    with pytest.raises(SystemExit) as exc:
+        cli.build_parser().parse_args(["run", "--lang", "fr"])
+    assert exc.value.code == 2

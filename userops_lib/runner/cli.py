@@ -76,10 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--engine", choices=("duckdb", "spark"),
                      help="engine of every notebook, as 'engine:' in the parameters file (whose 'spark:' block "
                           "sets spark.master and other Spark settings); default duckdb, embedded")
+    run.add_argument("--lang", action="append", choices=LANGUAGES, metavar="zh|en",
+                     help="report language, repeatable: each dataset is reported in each language given "
+                          "(zh into <dataset>/, en into <dataset>-en/; the index links the two); default: "
+                          "'lang:' of the parameters file, else Chinese")
     run.set_defaults(func=cmd_run)
 
     index = sub.add_parser("index", help="rebuild <out>/index.html from the runs found")
     index.add_argument("--out", default=str(root / "reports"), metavar="DIR")
+    index.add_argument("--lang", choices=LANGUAGES, default="zh", help="language of the index page (default zh)")
     index.set_defaults(func=cmd_index)
 
     demo = sub.add_parser("demo", help="write the synthetic demo dataset")
@@ -114,9 +119,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     notebooks = find_notebooks(Path(args.notebooks))
     selected = select_notebooks(notebooks, args.stage)
     common, per_stage = load_params_file(args.params)
-    params = resolve_parameters(selected, common, per_stage, notebooks)
-    if args.engine:  # the same as 'engine:' at the top of the parameters file
-        params = resolve_parameters(selected, {**common, "engine": args.engine}, per_stage, notebooks)
+    resolve_parameters(selected, {**common, **_run_options(args, None, args.lang or [])}, per_stage, notebooks)
     defaults = {nb.name: declared_defaults(nb) for nb in selected}
     datasets = resolve_datasets(args.data)
     run_date = args.run_date or dt.date.today().isoformat()
@@ -124,31 +127,36 @@ def cmd_run(args: argparse.Namespace) -> int:
     work = _scratch_folder(out)  # a read-only or full --out fails here, before any kernel starts
     _remove_stale_scratch(out)
 
-    total, step, counts = len(selected) * len(datasets), 0, {"ok": 0, "failed": 0, "timeout": 0}
+    languages = args.lang or [common.get("lang", DEFAULT_LANG)]
+    total, step, counts = len(selected) * len(datasets) * len(languages), 0, {"ok": 0, "failed": 0, "timeout": 0}
     unpublished: list[tuple[Path, dict]] = []  # runs whose report folder could not record them
     mask_key = os.environ.get(MASK_KEY_ENV) or secrets.token_hex(16)
     # DuckDB in every notebook: capped, spilling into the run's scratch folder (removed at the end)
     engine_env = {MEMORY_LIMIT_ENV: args.memory_limit or _half_the_memory(), TEMP_DIR_ENV: str(work / "duckdb-tmp")}
     try:
-        for ds in datasets:
+        for ds, lang in ((ds, lang) for ds in datasets for lang in dict.fromkeys(languages)):
             # one masking key per run: masked ids match across the run's reports, not across runs;
-            # the first notebook cleans the data into the snapshot folder, the others open it
+            # the first notebook cleans the data into the snapshot folder, the others (every language) open it
             env = {MASK_KEY_ENV: mask_key, SNAPSHOT_DIR_ENV: str(work / f"snapshots-{ds.name}"), **engine_env}
-            problem = _prepare(ds, env, work / ds.name, args.demo_customers)
-            dest = out / run_date / ds.name
+            folder = report_folder(ds.name, lang)
+            problem = _prepare(ds, env, work / folder, args.demo_customers)
+            dest = out / run_date / folder
             run_info = {"run_date": run_date, "dataset": ds.name, "data_source": ds.source}
+            params = resolve_parameters(selected, {**common, **_run_options(args, lang, languages)}, per_stage, notebooks)
             for nb in selected:
                 step += 1
-                _say(f"[{step}/{total}] {nb.name} · {ds.name} … ", end="")
-                parameters = {"data_source": ds.source, **params[nb.name]}
+                _say(f"[{step}/{total}] {nb.name} · {folder} … ", end="")
+                # the dataset's own defaults (CDNOW: US dollars) unless the parameters say otherwise
+                parameters = {"data_source": ds.source, **{k: v for k, v in ds.defaults.items() if k in nb.params},
+                              **params[nb.name]}
                 if problem:
                     now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
                     outcome = Outcome(nb.name, "failed", parameters, now, 0.0, problem)
                 else:
                     with _environ(env):
-                        outcome = run_notebook(nb.path, work / ds.name, parameters,
+                        outcome = run_notebook(nb.path, work / folder, parameters,
                                                timeout=args.timeout or None,
-                                               title=f"{nb.name} · {ds.name} · {run_date}")
+                                               title=f"{nb.name} · {folder} · {run_date}")
                 try:
                     publish(outcome, dest, defaults=defaults[nb.name], run_info=run_info)
                 except OSError as exc:  # read-only or full report folder: say so, and the index shows it
@@ -166,7 +174,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
         try:
-            index = build_index(out, unpublished)
+            index = build_index(out, unpublished, lang=languages[0])
         except OSError as exc:
             index = None
             _say(f"the index could not be updated: {write_problem(exc, out) or exc}")
@@ -175,9 +183,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if counts["ok"] == total and index else 1
 
 
+LANGUAGES = ("zh", "en")
+DEFAULT_LANG = "zh"
+
+
+def report_folder(dataset: str, lang: str) -> str:
+    """The folder of a dataset's reports in ``lang``: Chinese ones in ``<dataset>``, others in ``<dataset>-<lang>``."""
+    return dataset if lang == DEFAULT_LANG else f"{dataset}-{lang}"
+
+
+def _run_options(args: argparse.Namespace, lang: str | None, languages: list[str]) -> dict:
+    """Parameters the command line sets for every notebook (checked like the parameters file's)."""
+    options = {"engine": args.engine} if args.engine else {}
+    if args.lang:  # only when asked: notebooks without a lang parameter still run without --lang
+        options["lang"] = lang or languages[0]
+    return options
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     """``userops index``: rebuild the index page from the status files."""
-    _say(f"index written to {build_index(Path(args.out))}")
+    _say(f"index written to {build_index(Path(args.out), lang=args.lang)}")
     return 0
 
 

@@ -20,9 +20,10 @@ from typing import Any, Iterable
 
 import jinja2
 
+from ..report.i18n import N_
 from .run import CONTENT_SECURITY_POLICY, STATUS_FILE, mask_urls, public_parameters
 
-__all__ = ["collect_runs", "build_index"]
+__all__ = ["collect_runs", "build_index", "report_language", "LANGUAGE_NAMES"]
 
 _RUN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -69,18 +70,51 @@ def collect_runs(out: Path, pending: Iterable[tuple[Path, dict]] = ()) -> list[d
                              "data_source": mask_urls(sources.pop()) if len(sources) == 1 else folder.name,
                              "reports": reports, "unreadable": problem if not extra.get(folder) else None,
                              "status_href": _link(out, folder, STATUS_FILE)})
+        _link_languages(datasets)
         runs.append({"run_date": run_name, "datasets": datasets, "counts": counts})
     return runs
 
 
-def build_index(out: Path, pending: Iterable[tuple[Path, dict]] = ()) -> Path:
+#: how the index names each report language, in that language
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+
+
+def report_language(entry: dict) -> str:
+    """The language a report was written in: its ``lang`` parameter (reports made before the
+    parameter existed were English)."""
+    for source in ("parameters", "effective_parameters"):
+        values = entry.get(source)
+        if isinstance(values, dict) and isinstance(values.get("lang"), str):
+            return values["lang"]
+    return "en"
+
+
+def _link_languages(datasets: list[dict]) -> None:
+    """Give each report of a run links to the same notebook on the same data in its other languages."""
+    found: dict[tuple, dict[str, str]] = {}
+    for ds in datasets:
+        for r in ds["reports"]:
+            if r.get("href") and r["status"] == "ok":
+                found.setdefault((ds["data_source"], r["notebook"]), {})[r["lang"]] = r["href"]
+    for ds in datasets:
+        for r in ds["reports"]:
+            versions = found.get((ds["data_source"], r["notebook"]), {})
+            r["other_languages"] = [(LANGUAGE_NAMES.get(lang, lang), href)
+                                    for lang, href in sorted(versions.items()) if lang != r["lang"]]
+
+
+def build_index(out: Path, pending: Iterable[tuple[Path, dict]] = (), lang: str = "zh") -> Path:
     """Render ``out/index.html`` from the runs found under ``out`` (and ``pending``, see
-    :func:`collect_runs`) and return its path."""
+    :func:`collect_runs`) in the language ``lang`` and return its path."""
+    from ..report.i18n import translations
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     template_text = resources.files("userops_lib.runner").joinpath("templates/index.html.j2").read_text(encoding="utf-8")
-    env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(translations(lang), newstyle=True)  # the report catalog, same terms
     page = env.from_string(template_text).render(
+        lang=lang,
         runs=collect_runs(out, pending),
         csp=CONTENT_SECURITY_POLICY,
         generated_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -123,6 +157,8 @@ def _report(out: Path, folder: Path, name: Any, raw: Any) -> dict[str, Any]:
     good = entry.get("last_good_html")
     entry["last_good_href"] = _link(out, folder, good) if good != entry.get("html") else None
     entry["duration"] = _duration(entry.get("duration_s"))
+    entry["lang"] = report_language(entry)
+    entry["language_name"] = LANGUAGE_NAMES.get(entry["lang"], entry["lang"])
     entry["parameter_list"] = _parameter_list(entry)
     entry["covers"] = _covers(entry)
     skipped = entry.get("skipped_sections")
@@ -133,11 +169,14 @@ def _report(out: Path, folder: Path, name: Any, raw: Any) -> dict[str, Any]:
 #: Parameters that say what a report covers, with the words the index uses for them. ``as_of``
 #: may come from any parameter source; the others only from what the notebook recorded with
 #: ``record_resolved`` (01's ``period = "month"`` is a table granularity, not a review period).
-COVERS = {"as_of": "data up to", "period": "KPI period", "calibration_end": "models fitted up to"}
+COVERS = {"as_of": N_("data up to"), "period": N_("KPI period"), "calibration_end": N_("models fitted up to")}
+#: status words of the index, translated in the template
+STATUS_WORDS = (N_("ok"), N_("failed"), N_("timeout"), N_("unreadable"))
 
 
-def _covers(entry: dict) -> str:
-    """One line of what the report covers, e.g. "data up to 2025-12-31 · KPI period 2025-Q4"."""
+def _covers(entry: dict) -> list[tuple[str, Any]]:
+    """What the report covers: ``[(words, value), ...]``, e.g. ``[("data up to", "2025-12-31"),
+    ("KPI period", "2025-Q4")]`` (the template translates the words)."""
     def values(source: str) -> dict:
         found = entry.get(source)
         return {k: v for k, v in found.items() if v is not None} if isinstance(found, dict) else {}
@@ -147,7 +186,7 @@ def _covers(entry: dict) -> str:
     as_of = resolved.get("as_of", values("parameters").get("as_of", values("effective_parameters").get("as_of")))
     if as_of is not None:
         shown["as_of"] = as_of
-    return " · ".join(f"{words} {shown[k]}" for k, words in COVERS.items() if isinstance(shown.get(k), (str, int)))
+    return [(words, shown[k]) for k, words in COVERS.items() if isinstance(shown.get(k), (str, int))]
 
 
 def _parameter_list(entry: dict) -> list[tuple[str, Any, bool, Any]]:

@@ -97,10 +97,13 @@ class Dataset:
         Folder name under ``<out>/<run-date>/``: ``demo``, ``cdnow`` or the PATH's name.
     source : str
         The ``data_source`` value the notebooks receive (keyword or absolute path).
+    defaults : dict
+        Parameters this dataset implies unless the run sets them (CDNOW is an American shop: USD).
     """
 
     name: str
     source: str
+    defaults: dict = field(default_factory=dict)
 
 
 def find_notebooks(folder: Path) -> list[NotebookSpec]:
@@ -279,7 +282,8 @@ def resolve_datasets(values: list[str] | None) -> list[Dataset]:
     datasets: dict[str, Dataset] = {}
     for value in values or ["demo"]:
         if value in DATA_KEYWORDS:
-            ds = Dataset(value, value)
+            # the CDNOW log is an American shop's, in dollars; the demo shop is Chinese (the default CNY)
+            ds = Dataset(value, value, {"currency": "USD"} if value.startswith("cdnow") else {})
         elif DATABASE_URL.match(value):  # checked when the notebook connects; the password is never shown
             scheme, database, host = url_parts(value)  # read without user name and password
             ds = Dataset(_folder_name(f"{scheme}_{database or host or 'db'}"), value)
