@@ -19,35 +19,40 @@ NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 pytestmark = pytest.mark.notebooks
 
 
+#: report folders the runner writes, as `make report` runs it: the demo in Chinese and English, CDNOW in English
+FOLDERS = {"demo": "{demo}", "demo-en": "{demo}-en", "cdnow-en": "cdnow-en"}
+
+
 @pytest.fixture(scope="module")
 def run(demo_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
-    cmd = [sys.executable, "-m", "userops_lib", "run", "--data", str(demo_dir), "--data", "cdnow",
-           "--out", str(out), "--run-date", "2026-01-01", "--timeout", "600"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=3000)
-    return proc, out / "2026-01-01"
+    base = [sys.executable, "-m", "userops_lib", "run", "--out", str(out), "--run-date", "2026-01-01", "--timeout", "600"]
+    procs = [subprocess.run(base + extra, capture_output=True, text=True, cwd=ROOT, timeout=3000)
+             for extra in (["--data", str(demo_dir), "--lang", "zh", "--lang", "en"], ["--data", "cdnow", "--lang", "en"])]
+    return procs, out / "2026-01-01"
 
 
-@pytest.mark.parametrize("dataset", ["demo", "cdnow"])
+@pytest.mark.parametrize("dataset", list(FOLDERS))
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_notebook_renders(run, notebook, dataset, demo_dir):
-    proc, day = run
-    folder = day / (demo_dir.name if dataset == "demo" else "cdnow")
+    procs, day = run
+    folder = day / FOLDERS[dataset].format(demo=demo_dir.name)
     status = json.loads((folder / "status.json").read_text())
-    entry = status[notebook] if isinstance(status, dict) and notebook in status else next(
-        e for e in (status.values() if isinstance(status, dict) else status) if e.get("notebook") == notebook)
-    assert entry["status"] == "ok", f"{notebook} on {dataset}: {entry.get('error')}\n{proc.stdout}\n{proc.stderr[-3000:]}"
+    entry = status[notebook]
+    log = "\n".join(p.stdout + p.stderr[-3000:] for p in procs)
+    assert entry["status"] == "ok", f"{notebook} on {dataset}: {entry.get('error')}\n{log}"
     html = (folder / f"{notebook}.html").read_text()
     assert "Traceback" not in html  # no cell raised, even in a guarded section
     assert "load_dataset(" not in html  # code cells are hidden from managers
 
 
 def test_runner_succeeds_and_indexes_everything(run):
-    proc, day = run
-    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    procs, day = run
+    for proc in procs:
+        assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     index = (day.parent / "index.html").read_text()
     for notebook in NOTEBOOKS:
-        assert f"{notebook}.html" in index
+        assert index.count(f"/{notebook}.html") >= 3  # demo (zh), demo-en and cdnow-en
 
 
 def test_loyalty_on_six_months_says_how_much_history_the_models_need(tmp_path):
@@ -122,26 +127,12 @@ def test_a_chinese_report_shows_no_english_sentence_of_the_catalog(run, notebook
     assert not leaks, f"{notebook}: untranslated in the zh report: {leaks[:5]}"
 
 
-@pytest.fixture(scope="module")
-def run_en(demo_dir, tmp_path_factory):
-    """The notebooks that have a ``lang`` parameter, run in English on the demo."""
-    out = tmp_path_factory.mktemp("reports_en")
-    params = out / "en.yaml"
-    params.write_text("stages:\n" + "".join(f"  {n}:\n    lang: en\n" for n in TRANSLATED))
-    stages = [arg for n in TRANSLATED for arg in ("--stage", n)]
-    cmd = [sys.executable, "-m", "userops_lib", "run", "--data", str(demo_dir), *stages, "--params", str(params),
-           "--out", str(out), "--run-date", "2026-01-01", "--timeout", "600"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=3000)
-    return proc, out / "2026-01-01" / demo_dir.name
-
-
 @pytest.mark.parametrize("notebook", TRANSLATED)
-def test_an_english_report_renders_without_chinese(run_en, notebook):
+def test_an_english_report_renders_without_chinese(run, notebook, demo_dir):
     import re
 
-    proc, folder = run_en
-    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
-    text = _report_text(folder / f"{notebook}.html")
+    _, day = run
+    text = _report_text(day / f"{demo_dir.name}-en" / f"{notebook}.html")  # --lang en
     assert "Traceback" not in text
     chinese = re.findall(r"[\u4e00-\u9fff]+", text)
     assert not chinese, f"{notebook}: Chinese in the English report: {chinese[:10]}"
