@@ -308,14 +308,14 @@ def test_export_hashes_ids_and_writes_manifest(features, tmp_path, monkeypatch):
     assert manifest["packs"][0]["size"] == 4 and manifest["data_as_of"] == "2024-03-31"
     assert manifest["packs"][0]["rule"] == {"feature": "city", "op": "==", "value": "Beijing"}
     assert "s1" not in manifest_path.read_text()  # the salt itself is never written
-    hashed = pd.read_csv(tmp_path / "a" / "beijing.csv")["customer_id_sha256"].tolist()
+    hashed = pd.read_csv(tmp_path / "a" / "beijing.csv")["customer_id_hmac_sha256"].tolist()
     assert hashed == hash_ids(["c02", "c05", "c08", "c12"], "s1")  # same salt -> same hash
     export_audiences(aud, tmp_path / "b", salt="s2")
-    assert set(pd.read_csv(tmp_path / "b" / "beijing.csv")["customer_id_sha256"]).isdisjoint(hashed)
+    assert set(pd.read_csv(tmp_path / "b" / "beijing.csv")["customer_id_hmac_sha256"]).isdisjoint(hashed)
     monkeypatch.setenv(SALT_ENV, "s1")  # the env var is the same salt -> same hashes
     export_audiences(aud, tmp_path / "c", fmt="parquet")
-    assert pd.read_parquet(tmp_path / "c" / "beijing.parquet")["customer_id_sha256"].tolist() == hashed
-    assert SALT_ENV in json.loads((tmp_path / "c" / "manifest.json").read_text())["id_hashing"]["salt_source"]
+    assert pd.read_parquet(tmp_path / "c" / "beijing.parquet")["customer_id_hmac_sha256"].tolist() == hashed
+    assert SALT_ENV in json.loads((tmp_path / "c" / "manifest.json").read_text())["id_hashing"]["key_source"]
 
 
 def test_export_raw_ids_and_missing_salt(features, tmp_path, monkeypatch):

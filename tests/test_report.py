@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+import pytest
 
 import matplotlib
 
@@ -11,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from userops_lib.data import ids  # noqa: E402
+from userops_lib.exceptions import ParameterError  # noqa: E402
 from userops_lib.report import display as report  # noqa: E402
 
 
@@ -190,3 +192,23 @@ def test_show_in_a_language_labels_formats_and_folds_long_tables_into_the_append
     # a short table stays whole and queues nothing; English labels and dollars
     report.show(df.head(3), "KPIs", lang="en", money=["gmv"])
     assert "New buyers" in shown[-1].to_html() and "$1,740,705.10" in shown[-1].to_html() and tables._QUEUE == []
+
+
+def test_one_keyed_hash_for_masks_and_exports(monkeypatch):
+    """Masks and exported ids are both HMAC-SHA256 (data.ids.keyed_hash), under different keys."""
+    from userops_lib.data import ids
+    from userops_lib.metrics.audiences import hash_ids as exported
+
+    # RFC 4231, test case 2: HMAC-SHA256(key "Jefe", "what do ya want for nothing?")
+    assert ids.keyed_hash("what do ya want for nothing?", "Jefe") == (
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    assert exported is ids.hash_ids  # one function, re-exported where packs are written
+    assert ids.hash_ids(["what do ya want for nothing?"], "Jefe") == [ids.keyed_hash("what do ya want for nothing?", "Jefe")]
+    monkeypatch.setenv(ids.MASK_KEY_ENV, "Jefe")
+    assert ids.mask_id("what do ya want for nothing?") == "ID-5bdcc146"  # the first 8 hex characters
+    monkeypatch.delenv(ids.ID_KEY_ENV, raising=False)
+    with pytest.raises(ParameterError, match="USEROPS_ID_SALT"):
+        ids.export_key(None)
+    monkeypatch.setenv(ids.ID_KEY_ENV, "k")
+    assert ids.export_key(None) == ("k", "environment variable USEROPS_ID_SALT")
+    assert ids.export_key("p") == ("p", "parameter")

@@ -147,6 +147,6 @@ def test_remind_now_pack_is_masked_and_exported_like_the_audience_packs(tmp_path
     assert manifest["packs"][0]["size"] == 1 and manifest["data_as_of"] == "2025-03-01"
     assert "within 5 days after 2025-03-01" in manifest["packs"][0]["description"]
     exported = pd.read_csv(tmp_path / f"{REMINDER_PACK}.csv")
-    assert exported["customer_id_sha256"].tolist() == hash_ids(["c1"], "s3cret")
+    assert exported["customer_id_hmac_sha256"].tolist() == hash_ids(["c1"], "s3cret")
     with pytest.raises(ParameterError, match="within_days"):
         remind_now(predictions, within_days=0)

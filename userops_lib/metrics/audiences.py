@@ -28,9 +28,7 @@ a ``manifest.json`` with hashed ids; :func:`pack_profile` describes who is in ea
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
-import os
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -42,12 +40,14 @@ import numpy as np
 import pandas as pd
 
 from ..data import engine
+from ..data.ids import ID_KEY_ENV, export_key, hash_ids  # hash_ids re-exported: the one keyed hash of data.ids
 from ..exceptions import ParameterError, UseropsError
 from ..data.yamlfile import read_yaml
 
 __all__ = [
     "FEATURES",
     "OPS",
+    "HASHED_ID_COLUMN",
     "SALT_ENV",
     "Audiences",
     "example_spec_path",
@@ -62,8 +62,10 @@ __all__ = [
     "small_packs",
 ]
 
-#: Environment variable read for the id salt when none is passed.
-SALT_ENV = "USEROPS_ID_SALT"
+#: Environment variable read for the id key when none is passed (one key source: data.ids)
+SALT_ENV = ID_KEY_ENV
+#: the one column of an exported pack file: each customer id as HMAC-SHA256 under the shop's id key
+HASHED_ID_COLUMN = "customer_id_hmac_sha256"
 OPS = ("==", "!=", ">", ">=", "<", "<=", "between", "in", "not_in")
 _ORDER_OPS = (">", ">=", "<", "<=", "between")
 #: Packs with fewer customers than this are too small for shares, overlaps or test/control splits.
@@ -819,13 +821,6 @@ def _has_quantile(value) -> bool:
 
 
 # --------------------------------------------------------------------------------------- export
-def hash_ids(ids, salt: str) -> list[str]:
-    """Salted SHA-256 of each id: ``sha256((salt + id).encode("utf-8")).hexdigest()``."""
-    if not salt:
-        raise ParameterError("hash_ids: an empty salt would make the ids guessable; give a salt")
-    return [hashlib.sha256((salt + str(i)).encode("utf-8")).hexdigest() for i in ids]
-
-
 def export_audiences(audiences: Audiences, folder, fmt: str = "csv", salt: str | None = None, raw_ids: bool = False,
                      as_of=None) -> Path:
     """Write one file per pack and a ``manifest.json``.
@@ -838,7 +833,8 @@ def export_audiences(audiences: Audiences, folder, fmt: str = "csv", salt: str |
         Created if needed; files ``<pack>.csv`` / ``<pack>.parquet`` are overwritten.
     fmt : {"csv", "parquet"}
     salt : str, optional
-        Salt of the id hash; default the environment variable ``USEROPS_ID_SALT``.
+        Key of the id hash (:func:`userops_lib.data.ids.keyed_hash`); default the environment
+        variable ``USEROPS_ID_SALT``.
     raw_ids : bool
         Write the raw ``customer_id`` instead of the hash (for a trusted destination only).
     as_of : str or date, optional
@@ -847,10 +843,10 @@ def export_audiences(audiences: Audiences, folder, fmt: str = "csv", salt: str |
     Returns
     -------
     pathlib.Path
-        Path of ``manifest.json``. Each file has one column: ``customer_id_sha256`` (hashed) or
-        ``customer_id`` (raw). The manifest records per pack its rule, description, size and
+        Path of ``manifest.json``. Each file has one column: ``customer_id_hmac_sha256`` (hashed)
+        or ``customer_id`` (raw). The manifest records per pack its rule, description, size and
         file, plus ``created_at`` (UTC), ``data_as_of``, ``id_hashing`` (method and where the
-        salt came from; never the salt), the skipped packs and ``resolved_thresholds`` (the
+        key came from; never the key), the skipped packs and ``resolved_thresholds`` (the
         number each ``{quantile: q}`` resolved to).
 
     Raises
@@ -860,8 +856,11 @@ def export_audiences(audiences: Audiences, folder, fmt: str = "csv", salt: str |
     """
     if fmt not in ("csv", "parquet"):
         raise ParameterError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
-    hashing = _hashing(salt, raw_ids)
-    salt = salt or os.environ.get(SALT_ENV)
+    if raw_ids:
+        hashing = {"method": "none: raw customer ids (raw_ids=True)"}
+    else:
+        salt, source = export_key(salt, "export_audiences: hashing customer ids")
+        hashing = {"method": "HMAC-SHA256(key, customer_id), hex", "key_source": source}
     folder = Path(folder).expanduser()
     folder.mkdir(parents=True, exist_ok=True)
     rules = {p["name"]: p for p in audiences.packs}
@@ -869,7 +868,7 @@ def export_audiences(audiences: Audiences, folder, fmt: str = "csv", salt: str |
     for pack in audiences.sizes["pack"]:
         ids = audiences.members.loc[audiences.members["pack"] == pack, "customer_id"].astype(str).tolist()
         frame = (pd.DataFrame({"customer_id": ids}) if raw_ids
-                 else pd.DataFrame({"customer_id_sha256": hash_ids(ids, salt)}))
+                 else pd.DataFrame({HASHED_ID_COLUMN: hash_ids(ids, salt)}))
         path = folder / f"{pack}.{fmt}"
         frame.to_csv(path, index=False) if fmt == "csv" else frame.to_parquet(path, index=False)
         written.append({"name": pack, "description": rules[pack]["description"], "rule": rules[pack]["rule"],
@@ -887,12 +886,3 @@ def export_audiences(audiences: Audiences, folder, fmt: str = "csv", salt: str |
     return out
 
 
-def _hashing(salt: str | None, raw_ids: bool) -> dict:
-    if raw_ids:
-        return {"method": "none: raw customer ids (raw_ids=True)"}
-    if salt:
-        return {"method": "sha256(salt + customer_id), hex", "salt_source": "parameter"}
-    if os.environ.get(SALT_ENV):
-        return {"method": "sha256(salt + customer_id), hex", "salt_source": f"environment variable {SALT_ENV}"}
-    raise ParameterError(f"export_audiences: no salt for hashing customer ids; pass salt=... or set the environment "
-                         f"variable {SALT_ENV} (or raw_ids=True for a trusted destination)")
