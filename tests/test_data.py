@@ -43,7 +43,7 @@ def test_every_excluded_row_is_counted_by_reason():
     assert q[("orders", "refund / cancellation")] == 1
     assert q[("orders", "negative amount not flagged as refund")] == 1
     assert q[("orders", "timestamp in the future")] == 1
-    assert q[("orders", "duplicate order_id")] == 1
+    assert q[("orders", "duplicate order_id: identical copy")] == 1
     assert q[("orders", "zero amount")] == 1
     kept = data.orders.to_pandas()
     assert sorted(kept.order_id) == ["o1", "o2", "o3", "o8", "o9"]
@@ -121,7 +121,7 @@ def test_optional_tables_and_skip_note():
     data = load_dataset({"orders": _orders(), "customers": customers})
     assert data.has("customers") and not data.has("events")
     cust = data.table("customers").to_pandas().set_index("customer_id")
-    assert len(cust) == 2 and _quality(data)[("customers", "duplicate customer_id")] == 1
+    assert len(cust) == 2 and _quality(data)[("customers", "duplicate customer_id: other values (first row in the file kept)")] == 1
     assert cust.loc["a", "age"] == 2024 - 1990  # age at the as-of year
     assert pd.isna(cust.loc["b", "member_tier"])  # empty string means "not a member"
     with pytest.raises(MissingTableError, match="events"):

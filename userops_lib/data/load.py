@@ -14,15 +14,30 @@ Rules
   timestamps in the future, duplicate keys) exclude the row and are counted in ``Dataset.quality``;
   with ``strict=True`` they raise instead. Refunds and rows after the as-of date are excluded and
   counted too, but never raise: they are normal.
+* Missing ids: an id that is empty or one of the texts ``NULL``, ``None``, ``NaN``, ``N/A``, ``-``
+  (any case) is a missing id in every table, counted as such, never a customer called "NULL".
+* Duplicate keys: the **first row in file order** is kept (the row's position in the CSV/Parquet
+  file, the DataFrame or the database table as read). A later copy equal to the first in every
+  column is an *identical copy*; one that differs (another customer, amount or time) is a
+  *conflicting* duplicate, counted as its own reason and listed (masked) in ``Dataset.notes``.
 * Time: naive timestamps are business-local wall-clock time; time-zone-aware ones are converted to
-  ``time_zone``. Each timestamp column ``x_ts`` gets a local calendar date ``x_date`` next to it and
-  every later calculation uses those dates, so no result depends on the machine's or the engine
-  session's time zone.
+  ``time_zone``, and so are text timestamps with an offset (``Z``, ``+08:00``, ``-05:00``), value by
+  value: a column mixing both is counted in ``Dataset.quality``. Each timestamp column ``x_ts`` gets
+  a local calendar date ``x_date`` next to it and every later calculation uses those dates, so no
+  result depends on the machine's or the engine session's time zone.
+* An optional table with 0 rows is treated as absent (a note says so); an empty ``orders`` table,
+  an ``as_of`` before the first order or after today are errors.
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as _dt
+import gzip
+import os
+import shutil
+import tempfile
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -33,6 +48,7 @@ import pandas as pd
 
 from . import databases, engine, snapshot
 from .contract import CONTRACT, REFUND_STATUSES, TableSpec
+from .ids import mask_id
 from ..exceptions import ContractError, MissingTableError, ParameterError
 from ..locations import demo_dir
 
@@ -44,6 +60,13 @@ __all__ = [
 
 _TRUE = ("true", "t", "1", "yes", "y", "是")
 _FALSE = ("false", "f", "0", "no", "n", "否", "")
+#: Texts that mean "no id" in exports (compared trimmed and lower-case); the empty string too.
+MISSING_ID_TEXTS = ("", "null", "none", "nan", "n/a", "-")
+#: A text timestamp that ends in a UTC offset: a time of day, then ``Z`` or ``+hh[:mm]`` / ``-hh[:mm]``
+#: (a bare date such as ``2025-06-05`` has no time, so its ``-05`` is never read as an offset).
+_OFFSET = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$"
+#: How many conflicting keys a note lists (masked); the rest are counted.
+_LISTED_IDS = 10
 _TIMESTAMP_COLUMNS = {"order_ts": "order_date", "signup_ts": "signup_date", "event_ts": "event_date",
                       "valid_from": "valid_from_date"}
 
@@ -64,6 +87,10 @@ class Dataset:
         Last local date included; rows after it are excluded (and counted).
     source : str
         Label of the source (``demo``, ``cdnow``, a path...).
+    notes : list of str
+        Sentences about the load a report should show next to the data-quality table: an empty
+        optional table treated as absent, conflicting duplicate keys (ids masked), buyers without a
+        customer row. Empty when there is nothing to say.
     """
 
     tables: dict[str, ibis.Table]
@@ -73,6 +100,7 @@ class Dataset:
     source: str = ""
     backend: Any = None
     info: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
 
     def has(self, name: str) -> bool:
         """Whether the dataset has table ``name``."""
@@ -103,7 +131,7 @@ class Dataset:
 
 
 # --------------------------------------------------------------------------------------- sources
-def _read_raw(source, backend) -> tuple[dict[str, Any], str, dict]:
+def _read_raw(source, backend, csv_encoding: str | None = None) -> tuple[dict[str, Any], str, dict]:
     """Raw tables (pandas frames or ibis tables) of a source, its label and source facts."""
     if isinstance(source, Mapping):
         return dict(source), "dataframes", {}
@@ -127,38 +155,101 @@ def _read_raw(source, backend) -> tuple[dict[str, Any], str, dict]:
         orders, facts = load_cdnow(sample=text == "cdnow_sample", with_facts=True)
         return {"orders": orders}, text, facts
     if backend.name == "pyspark" and text.split("://")[0].lower() in SPARK_FILE_SCHEMES and "://" in text:
-        return _read_folder(text, backend), text.rstrip("/").rsplit("/", 1)[-1], {}
+        raw, files = _read_folder(text, backend, csv_encoding)
+        return raw, text.rstrip("/").rsplit("/", 1)[-1], {"files": files}
     path = Path(text).expanduser()
     if path.suffix in (".duckdb", ".db") and path.is_file() and backend.name == "duckdb":
         backend.attach(str(path), name="source_db", read_only=True)
         present = set(backend.list_tables(database=("source_db", "main")))
         return {n: backend.table(n, database=("source_db", "main")) for n in CONTRACT if n in present}, path.name, {}
     if path.is_dir():
-        return _read_folder(path, backend), path.name, {}
+        raw, files = _read_folder(path, backend, csv_encoding)
+        return raw, path.name, {"files": files}
     raise ParameterError(
         f"data source {text!r} is neither 'demo', 'cdnow', a folder of CSV/Parquet files, a DuckDB file "
         "nor a database URL"
     )
 
 
-def _read_folder(folder: Path | str, backend) -> dict[str, Any]:
-    """The contract tables of a local folder, or of a folder URI that the Spark engine reads."""
+def _read_folder(folder: Path | str, backend, csv_encoding: str | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The contract tables of a local folder, or of a folder URI that the Spark engine reads, and the
+    file each one was read from (``name -> file name``)."""
     con = backend if backend is not None else engine.duckdb_backend()
     present = _files_at(folder, con) if isinstance(folder, str) else None
-    raw = {}
+    raw, files = {}, {}
     for name in CONTRACT:
         for suffix in (".parquet", ".csv", ".csv.gz", ".tsv"):
             path = (f"{folder.rstrip('/')}/{name}{suffix}" if isinstance(folder, str) else folder / f"{name}{suffix}")
             if (f"{name}{suffix}" in present) if present is not None else path.exists():
+                files[name] = f"{name}{suffix}"
                 if suffix == ".parquet":
                     raw[name] = con.read_parquet(str(path), table_name=f"raw_{name}")
-                else:  # every CSV column as text: the contract casts and counts what does not parse
-                    opts = {"all_varchar": True} if con.name == "duckdb" else {}
-                    raw[name] = con.read_csv(str(path), table_name=f"raw_{name}", **opts)
+                else:
+                    raw[name] = _read_csv(con, name, path, csv_encoding)
                 break
     if "orders" not in raw:
         raise ContractError("orders", None, f"no orders.parquet or orders.csv in {folder}")
-    return raw
+    return raw, files
+
+
+def _read_csv(con, name: str, path: Path | str, csv_encoding: str | None) -> ibis.Table:
+    """One CSV file as text columns, in ``csv_encoding`` (default UTF-8).
+
+    Every column is read as text on both engines (Spark would otherwise infer types: ``0007``
+    becomes 7, and its own timestamp parser handles offsets); the contract casts and counts what
+    does not parse. DuckDB reads another encoding from a UTF-8 copy (:func:`_transcoded`); Spark
+    reads it itself (its CSV reader's ``encoding`` option, any Java charset).
+    """
+    codec = _codec(csv_encoding) if csv_encoding else "utf-8"
+    if con.name != "duckdb":
+        return con.read_csv(str(path), table_name=f"raw_{name}", inferSchema=False, encoding=codec)
+    source = _transcoded(Path(path), codec, con) if codecs.lookup(codec).name != "utf-8" else path
+    try:
+        return con.read_csv(str(source), table_name=f"raw_{name}", all_varchar=True)
+    except Exception as err:
+        raise _not_utf8(name, Path(path), err) or err
+
+
+def _codec(encoding: str) -> str:
+    """Python codec of an encoding name; GBK and GB2312 are read as GB18030, the superset of both."""
+    try:
+        found = codecs.lookup(encoding).name
+    except LookupError:
+        raise ParameterError(f"csv_encoding {encoding!r} is not an encoding Python knows "
+                             "(Chinese exports: 'gb18030'; also 'utf-8', 'utf-16', 'latin-1', 'big5')") from None
+    return "gb18030" if found in ("gbk", "gb2312") else found
+
+
+def _transcoded(path: Path, encoding: str, con) -> Path:
+    """A UTF-8 copy of ``path``, written 1 MiB at a time (DuckDB reads only UTF-8, UTF-16 and Latin-1
+    without its ``encodings`` extension, which it downloads at first use: CI and offline machines
+    cannot). The copy lives in the engine's scratch folder and is deleted with the engine."""
+    codec = _codec(encoding)
+    scratch = Path(tempfile.mkdtemp(prefix="userops-csv-", dir=os.environ.get(engine.TEMP_DIR_ENV) or None))
+    weakref.finalize(con, shutil.rmtree, scratch, True)
+    target = scratch / path.name.replace(".gz", "")
+    opener = gzip.open if path.suffix == ".gz" else open
+    decoder = codecs.getincrementaldecoder(codec)()
+    with opener(path, "rb") as src, open(target, "w", encoding="utf-8", newline="") as dst:
+        offset = 0
+        while chunk := src.read(1 << 20):
+            try:
+                dst.write(decoder.decode(chunk))
+            except UnicodeDecodeError as err:
+                raise ContractError(path.stem.split(".")[0], None, f"{path.name} is not {encoding} text "
+                                    f"(byte {offset + err.start:,} does not decode); check csv_encoding") from None
+            offset += len(chunk)
+        dst.write(decoder.decode(b"", final=True))
+    return target
+
+
+def _not_utf8(name: str, path: Path, err: Exception) -> ContractError | None:
+    """The one-line error for a CSV that is not UTF-8, or None when ``err`` is about something else."""
+    text = str(err).lower()
+    if "unicode" not in text and "utf-8" not in text and "utf8" not in text:
+        return None
+    return ContractError(name, None, f"{path.name} is not UTF-8 text; Chinese exports are often GBK/GB18030: "
+                         "set the parameter csv_encoding: gb18030 (or the file's encoding) to read it")
 
 
 #: URI schemes of folders the Spark engine reads itself (Hadoop file systems), not database URLs
@@ -237,10 +328,37 @@ def _spark_local_time(ts: dt.Timestamp(timezone="UTC"), zone: str) -> dt.Timesta
     """Spark: wall-clock time in ``zone`` of an instant."""
 
 
+@ibis.udf.scalar.builtin(name="monotonically_increasing_id")
+def _spark_row_id() -> dt.int64:
+    """Spark: increasing ids in the order the rows were read (file splits in order)."""
+
+
+def _local_time(instant: ibis.Value, time_zone: str, backend_name: str) -> ibis.Value:
+    """Business-local wall-clock time of an instant (a time-zone-aware timestamp)."""
+    if backend_name == "duckdb":
+        return _duckdb_local_time(time_zone, instant)
+    return _spark_local_time(instant, time_zone)
+
+
+def _has_offset(col: ibis.Value) -> ibis.Value:
+    """Whether a text timestamp ends in a UTC offset (``Z``, ``+08:00``, ``-0500``)."""
+    return engine.trim(col.cast("string")).re_search(_OFFSET)
+
+
+def _missing_id(col: ibis.Value) -> ibis.Value:
+    """Whether an id is empty or a text that means "no id" (``NULL``, ``N/A``, ``-``...)."""
+    return engine.trim(col).lower().isin(list(MISSING_ID_TEXTS))
+
+
 def _as_kind(col: ibis.Value, kind: str, time_zone: str, backend_name: str) -> ibis.Value:
     """Cast one column to its contract kind; values that do not convert become NULL."""
     typ = col.type()
-    if kind in ("id", "text"):
+    if kind == "id":
+        if typ.is_floating():
+            col = col.cast("int64")
+        text = col.cast("string")
+        return ibis.ifelse(_missing_id(text), ibis.null("string"), text) if typ.is_string() else text
+    if kind == "text":
         if typ.is_floating():
             col = col.cast("int64")
         return col.cast("string")
@@ -257,13 +375,15 @@ def _as_kind(col: ibis.Value, kind: str, time_zone: str, backend_name: str) -> i
         return ibis.cases((text.isin(_TRUE), True), (text.isin(_FALSE), False), else_=ibis.null("boolean"))
     if kind in ("timestamp", "date"):
         if typ.is_timestamp() and typ.timezone is not None:
-            utc = col
-            return (_duckdb_local_time(time_zone, utc) if backend_name == "duckdb" else _spark_local_time(utc, time_zone))
+            return _local_time(col, time_zone, backend_name)
         if typ.is_timestamp():
             return col.cast(dt.Timestamp())
         if typ.is_date():
             return col.cast(dt.Timestamp())
-        return engine.trim(col.cast("string")).try_cast(dt.Timestamp())
+        # text: a value with an offset is an instant (converted); one without is local wall-clock time
+        text = engine.trim(col.cast("string"))
+        instant = _local_time(text.try_cast(dt.Timestamp(timezone="UTC")), time_zone, backend_name)
+        return ibis.ifelse(_has_offset(text), instant, text.try_cast(dt.Timestamp()))
     raise ValueError(f"unknown column kind {kind!r}")
 
 
@@ -274,6 +394,8 @@ class _Checker:
 
     strict: bool
     rows: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    facts: dict = field(default_factory=dict)
 
     def count(self, table: str, total: int, reason: str, column: str | None, n: int, action: str = "excluded",
               raises: bool = True) -> None:
@@ -291,7 +413,11 @@ class _Checker:
 
 def _typed(raw: ibis.Table, spec: TableSpec, time_zone: str, backend_name: str,
            checker: _Checker) -> tuple[ibis.Table, int]:
-    """Check required columns, cast every contract column, error when a column has no valid value."""
+    """Check required columns, cast every contract column, error when a column has no valid value.
+
+    The typed table keeps ``_row``, each row's position in the source as read (file order), so
+    duplicate keys can keep the first row of the file.
+    """
     raw = raw.rename({c.strip().lower(): c for c in raw.columns if c != c.strip().lower()})
     missing = [c for c in spec.required if c not in raw.columns]
     if missing:
@@ -299,29 +425,40 @@ def _typed(raw: ibis.Table, spec: TableSpec, time_zone: str, backend_name: str,
         raise ContractError(spec.name, missing[0],
                             f"missing required column (columns present: {', '.join(raw.columns)})", total)
     present = [c for c in spec.names if c in raw.columns]
+    checked = [c for c in present if spec.kind(c) != "text"]
+    offsets = [c for c in present if spec.kind(c) == "timestamp" and raw[c].type().is_string()]
+    row = ibis.row_number() if backend_name == "duckdb" else _spark_row_id()  # both stream in scan order
     typed = raw.select(**{c: _as_kind(raw[c], spec.kind(c), time_zone, backend_name) for c in present},
-                       **{f"_raw_{c}": raw[c] for c in present if spec.kind(c) not in ("id", "text")})
+                       **{f"_raw_{c}": raw[c] for c in checked},
+                       **{f"_off_{c}": _has_offset(raw[c]) for c in offsets}, _row=row)
     # one pass: total rows, and for each typed column how many non-null values failed to convert
     probes = {"_n": typed.count()}
-    for c in present:
-        if spec.kind(c) in ("id", "text"):
-            continue
+    for c in checked:
         probes[f"bad_{c}"] = (typed[f"_raw_{c}"].notnull() & typed[c].isnull()).sum()
         probes[f"ok_{c}"] = typed[c].notnull().sum()
+    for c in offsets:
+        probes[f"offset_{c}"] = (typed[c].notnull() & typed[f"_off_{c}"]).sum()
     counts = engine.execute(typed.aggregate(**probes)).iloc[0]
     total = int(counts["_n"])
-    for c in present:
-        if spec.kind(c) in ("id", "text"):
-            continue
+    for c in checked:
         bad, ok = int(counts[f"bad_{c}"] or 0), int(counts[f"ok_{c}"] or 0)
-        if bad and not ok:
+        if spec.kind(c) == "id":  # an id "does not convert" when it is a missing-id text
+            checker.count(spec.name, total, "missing-id text ('', NULL, None, NaN, N/A, -) read as no id", c, bad,
+                          action="set to null")
+        elif bad and not ok:
             raise ContractError(spec.name, c, f"wrong type: no value converts to {spec.kind(c)} "
                                 f"(stored as {raw[c].type()})", bad)
-        if bad and c not in spec.required:  # required columns: counted with their row rule
+        elif bad and c not in spec.required:  # required columns: counted with their row rule
             checker.count(spec.name, total, f"{spec.kind(c)} value does not parse", c, bad, action="set to null")
-    typed = typed.drop(*[c for c in typed.columns if c.startswith("_raw_")])
+    for c in offsets:
+        with_offset, parsed = int(counts[f"offset_{c}"] or 0), int(counts[f"ok_{c}"] or 0)
+        if with_offset:
+            checker.count(spec.name, total, f"text timestamp with a UTC offset, converted to {time_zone}", c,
+                          with_offset, action="converted")
+            checker.count(spec.name, total, f"text timestamp without offset, read as {time_zone} time", c,
+                          parsed - with_offset, action="read as local time")
+    typed = typed.drop(*[c for c in typed.columns if c.startswith(("_raw_", "_off_"))])
     return typed, total
-
 
 
 def _exclude(t: ibis.Table, table: str, total: int, rules: list, checker: _Checker) -> ibis.Table:
@@ -340,20 +477,50 @@ def _exclude(t: ibis.Table, table: str, total: int, rules: list, checker: _Check
     return tagged.filter(tagged._reason.isnull()).drop("_reason")
 
 
-def _dedupe(t: ibis.Table, table: str, total: int, key: list[str], order: list[str], checker: _Checker) -> ibis.Table:
-    """Keep one row per ``key`` (the first by ``order``); count the others as duplicates."""
-    rank = ibis.row_number().over(group_by=[t[k] for k in key], order_by=[t[c] for c in order])
-    ranked = t.mutate(_copy=rank)
+def _dedupe(t: ibis.Table, table: str, total: int, key: list[str], checker: _Checker,
+            list_ids: bool = False) -> ibis.Table:
+    """Keep the first row of each ``key`` in file order (``_row``); count the later copies by kind.
+
+    A later copy equal to the first row in every column is an identical copy; one that differs is a
+    conflicting duplicate (another customer, amount or time for the same order id): two reasons in
+    the data-quality table. With ``list_ids`` the conflicting keys are named, masked, in a note
+    (and in clear in ``info["conflicting_ids"][table]`` for whoever fixes the source).
+    """
+    ranked = t.mutate(_copy=ibis.row_number().over(group_by=[t[k] for k in key], order_by=t._row))
     n_dup = int(engine.execute_scalar((ranked._copy > 0).sum()) or 0)
-    checker.count(table, total, f"duplicate {' + '.join(key)}", key[0], n_dup)
-    return ranked.filter(ranked._copy == 0).drop("_copy") if n_dup else t
+    if not n_dup:
+        return t
+    values = [c for c in t.columns if c not in key and c != "_row"]
+    first = ranked.filter(ranked._copy == 0)
+    first = first.select(*key, **{f"_first_{c}": first[c] for c in values})
+    later = ranked.filter(ranked._copy > 0)
+    pairs = later.join(first, key)
+    differs = ibis.literal(False)
+    for c in values:
+        differs = differs | ~pairs[c].identical_to(pairs[f"_first_{c}"])
+    pairs = pairs.mutate(_differs=differs)
+    n_conflict = int(engine.execute_scalar(pairs._differs.sum()) or 0)
+    name = " + ".join(key)
+    checker.count(table, total, f"duplicate {name}: identical copy", key[0], n_dup - n_conflict)
+    checker.count(table, total, f"duplicate {name}: other values (first row in the file kept)", key[0], n_conflict)
+    if list_ids and n_conflict:
+        ids = pairs.filter(pairs._differs).select(_id=pairs[key[0]]).distinct()
+        n_ids = int(engine.execute_scalar(ids.count()))
+        shown = sorted(engine.execute(ids.order_by("_id").limit(_LISTED_IDS))["_id"].tolist())
+        checker.facts.setdefault("conflicting_ids", {})[table] = shown
+        more = f" and {n_ids - len(shown):,} more" if n_ids > len(shown) else ""
+        checker.notes.append(
+            f"{n_ids:,} {key[0]} value(s) of `{table}` appear on rows with different values (another customer, "
+            f"amount or time); the first row in the file was kept and {n_conflict:,} later row(s) left out. "
+            f"Fix them in the source: {', '.join(mask_id(i) for i in shown)}{more} (masked ids).")
+    return ranked.filter(ranked._copy == 0).drop("_copy")
 
 
 # ------------------------------------------------------------------------------------- cleaning
 def _clean_orders(t, total, now_local, as_of, checker):
     rules = [
-        ("null order_id", "order_id", t.order_id.isnull() | (engine.trim(t.order_id) == ""), True),
-        ("null customer_id", "customer_id", t.customer_id.isnull() | (engine.trim(t.customer_id) == ""), True),
+        ("null order_id", "order_id", t.order_id.isnull(), True),
+        ("null customer_id", "customer_id", t.customer_id.isnull(), True),
         ("null or unparseable order_ts", "order_ts", t.order_ts.isnull(), True),
         ("null or unparseable amount", "amount", t.amount.isnull(), True),
     ]
@@ -369,7 +536,7 @@ def _clean_orders(t, total, now_local, as_of, checker):
         ("after the as-of date", "order_ts", t.order_ts.date() > as_of, False),
     ]
     clean = _exclude(t, "orders", total, rules, checker)
-    clean = _dedupe(clean, "orders", total, ["order_id"], ["order_ts", "customer_id", "amount"], checker)
+    clean = _dedupe(clean, "orders", total, ["order_id"], checker, list_ids=True)
     n_zero = int(engine.execute_scalar((clean.amount == 0).sum()) or 0)
     checker.count("orders", total, "zero amount", "amount", n_zero, action="kept (flagged)")
     clean = _with_local_dates(clean, CONTRACT["orders"])
@@ -381,7 +548,7 @@ def _clean_orders(t, total, now_local, as_of, checker):
 
 
 def _clean_events_like(name, t, total, now_local, as_of, ts_col, id_cols, checker):
-    rules = [(f"null {c}", c, t[c].isnull() | (engine.trim(t[c]) == ""), True) for c in id_cols]
+    rules = [(f"null {c}", c, t[c].isnull() | (engine.trim(t[c]) == ""), True) for c in id_cols]  # event_name is text
     rules += [
         (f"null or unparseable {ts_col}", ts_col, t[ts_col].isnull(), True),
         ("timestamp in the future", ts_col, t[ts_col] > now_local, True),
@@ -392,12 +559,11 @@ def _clean_events_like(name, t, total, now_local, as_of, ts_col, id_cols, checke
 
 
 def _clean_customers(t, total, now_local, as_of, checker):
-    rules = [("null customer_id", "customer_id", t.customer_id.isnull() | (engine.trim(t.customer_id) == ""), True)]
+    rules = [("null customer_id", "customer_id", t.customer_id.isnull(), True)]
     if "signup_ts" in t.columns:
         rules.append(("signed up after the as-of date", "signup_ts", t.signup_ts.date() > as_of, False))
     clean = _exclude(t, "customers", total, rules, checker)
-    order = ["signup_ts"] if "signup_ts" in clean.columns else ["customer_id"]
-    clean = _dedupe(clean, "customers", total, ["customer_id"], order, checker)
+    clean = _dedupe(clean, "customers", total, ["customer_id"], checker, list_ids=True)
     extra = {}
     clean = _with_local_dates(clean, CONTRACT["customers"])
     if "birth_year" in clean.columns:
@@ -432,8 +598,7 @@ def _clean_simple(name, t, total, checker):
     rules = [(f"null {c}", c, t[c].isnull(), True) for c in spec.required if spec.kind(c) == "id"]
     clean = _exclude(t, name, total, rules, checker)
     if spec.key:
-        order = [c for c in spec.names if c in clean.columns][:3]
-        clean = _dedupe(clean, name, total, list(spec.key), order, checker)
+        clean = _dedupe(clean, name, total, list(spec.key), checker)
     if name == "campaigns":
         for c in ("start", "end"):
             if c in clean.columns:
@@ -470,6 +635,7 @@ def load_dataset(
     materialize: bool = True,
     snapshot_dir: Any = None,
     spark_conf: Mapping[str, Any] | None = None,
+    csv_encoding: str | None = None,
 ) -> Dataset:
     """Load, validate and clean a data source.
 
@@ -486,8 +652,11 @@ def load_dataset(
         batches (:mod:`.databases`). A URL to a database file that does not exist is an error.
     time_zone : str
         Business time zone (IANA name, e.g. ``"Asia/Shanghai"``). Dates are local dates in it.
+        Timestamps with an offset or zone (aware Parquet columns, text such as
+        ``2025-06-30T20:00:00Z``) are converted to it value by value; naive ones are local already.
     as_of : str or date, optional
-        Last local date to include. Default: the date of the last valid order.
+        Last local date to include. Default: the date of the last valid order. An ``as_of`` before
+        the first order, or after today in ``time_zone``, is a :class:`ParameterError`.
     strict : bool
         Raise :class:`ContractError` on the first row-level problem instead of excluding and
         counting the rows.
@@ -505,14 +674,22 @@ def load_dataset(
         With ``backend="spark"``: settings of the Spark session (``spark.master``, executor memory, ...;
         see :func:`userops_lib.data.engine.spark_backend`). A Spark engine also reads a folder at a
         URI Spark's file systems know (``s3a://bucket/shop``, ``hdfs://...``, ``file:///...``).
+    csv_encoding : str, optional
+        Encoding of the CSV files of a folder source (``"gb18030"`` for Chinese exports; ``"gbk"``
+        and ``"gb2312"`` are read as GB18030, their superset). Default UTF-8; a CSV that is not
+        UTF-8 is then a one-line error naming the file.
 
     Returns
     -------
     Dataset
+        ``quality`` columns ``table, reason, column, rows, share, action``; ``notes`` sentences
+        for the report; ``info`` facts: ``rows_read`` and ``rows_kept`` per table, ``files``
+        (folder sources), ``conflicting_ids`` (duplicate keys with different values, in clear).
     """
     folder = snapshot.snapshot_folder(snapshot_dir)
     if folder is not None and backend in (None, "duckdb") and materialize:  # clean once per run
-        return snapshot.load_or_build(load_dataset, folder, source, time_zone=time_zone, as_of=as_of, strict=strict)
+        return snapshot.load_or_build(load_dataset, folder, source, time_zone=time_zone, as_of=as_of, strict=strict,
+                                      csv_encoding=csv_encoding)
     url = source if isinstance(source, str) and "://" in source else None
     if url and backend == "spark" and url.split("://")[0].lower() in SPARK_FILE_SCHEMES:
         url = None  # a folder Spark reads itself (_read_raw), not a database
@@ -529,13 +706,27 @@ def load_dataset(
     except Exception as err:
         raise ParameterError(f"unknown time zone {time_zone!r} (use an IANA name such as 'Asia/Shanghai')") from err
 
-    raw, label, facts = _read_raw(source, backend)
+    raw, label, facts = _read_raw(source, backend, csv_encoding)
     if url:
         label = databases.describe(url)  # the database's name, never the URL (it may hold a password)
         if source is not backend:
             source.disconnect()  # its tables are in the engine now
     if "orders" not in raw:
         raise ContractError("orders", None, "the data source has no orders table (the only required table)")
+    try:
+        return _clean(raw, label, facts, backend, time_zone, as_of, now_local, strict, materialize)
+    except Exception as err:  # a CSV whose bad bytes lie beyond what DuckDB sniffed when opening it
+        csv_files = [f for f in facts.get("files", {}).values() if not f.endswith(".parquet")]
+        named = [f for f in csv_files if f"{os.sep}{f}" in str(err)] or csv_files
+        translated = _not_utf8(named[0].split(".")[0], Path(named[0]), err) if named else None
+        if translated is None:
+            raise
+        raise translated from None
+
+
+def _clean(raw: dict, label: str, facts: dict, backend, time_zone: str, as_of, now_local: _dt.datetime,
+           strict: bool, materialize: bool) -> Dataset:
+    """Type, check and clean the raw tables of a source (the body of :func:`load_dataset`)."""
     checker = _Checker(strict)
     typed = {}
     for name, table in raw.items():
@@ -547,12 +738,12 @@ def load_dataset(
         typed[name] = _typed(table, spec, time_zone, backend.name, checker)
 
     orders, n_orders = typed["orders"]
-    if as_of is None:
-        last = engine.execute_scalar(orders.filter(orders.order_ts <= now_local).order_ts.max())
-        if last is None or pd.isna(last):
-            raise ContractError("orders", "order_ts", "no order has a valid timestamp", n_orders)
-        as_of = pd.Timestamp(last).date()
-    as_of = pd.Timestamp(as_of).date()
+    if n_orders == 0:
+        raise ContractError("orders", None, "orders is empty (0 rows): the file or table has a header but no order")
+    for name in [n for n, (_, rows) in typed.items() if n != "orders" and rows == 0]:
+        del typed[name]
+        checker.notes.append(_empty_table_note(name))
+    as_of = _checked_as_of(orders, as_of, now_local, time_zone, n_orders)
 
     clean = {"orders": _clean_orders(orders, n_orders, now_local, as_of, checker)}
     for name, (t, n) in typed.items():
@@ -569,10 +760,70 @@ def load_dataset(
             clean[name] = _clean_order_items(t, n, clean["orders"], checker)
         else:
             clean[name] = _clean_simple(name, t, n, checker)
+    clean = {name: t.drop("_row") if "_row" in t.columns else t for name, t in clean.items()}
 
     if materialize:
         clean = {name: backend.create_table(f"clean_{name}", t, overwrite=True) for name, t in clean.items()}
+    if "customers" in clean:
+        _check_buyers_have_customers(clean["orders"], clean["customers"], checker)
     quality = checker.frame()
     kept = {name: int(engine.execute_scalar(t.count())) for name, t in clean.items()}
+    facts.update(checker.facts)
     facts.update(rows_kept=kept, rows_read={n: c for n, (_, c) in typed.items()})
-    return Dataset(clean, quality, time_zone, as_of, label, backend, facts)
+    facts["rows_read"].update({n: 0 for n in CONTRACT if n in raw and n not in typed})
+    return Dataset(clean, quality, time_zone, as_of, label, backend, facts, checker.notes)
+
+
+def _empty_table_note(name: str) -> str:
+    """Why an optional table with 0 rows is left out, and what the report does instead."""
+    instead = {"events": "active users, stickiness and retention are counted from orders, and the funnel and "
+                         "event-based sections are skipped",
+               "customers": "buyers are known from orders only, and the profile and channel sections are skipped"}
+    return (f"The `{name}` table has 0 rows, so it is treated as absent: "
+            f"{instead.get(name, 'the sections that need it are skipped')}.")
+
+
+def _checked_as_of(orders: ibis.Table, as_of, now_local: _dt.datetime, time_zone: str, n_orders: int) -> _dt.date:
+    """The as-of date: given, or the last valid order's date; refused before the data or after today."""
+    valid = orders.filter(orders.order_ts <= now_local)
+    span = engine.execute(valid.aggregate(first=valid.order_ts.min(), last=valid.order_ts.max())).iloc[0]
+    if pd.isna(span["last"]):
+        raise ContractError("orders", "order_ts", "no order has a valid timestamp", n_orders)
+    first = pd.Timestamp(span["first"]).date()
+    chosen = pd.Timestamp(span["last"]).date() if as_of is None else pd.Timestamp(as_of).date()
+    if chosen > now_local.date():
+        raise ParameterError(f"as_of {chosen} is after today ({now_local.date()} in {time_zone}): "
+                             "a report cannot include days that have not happened")
+    if chosen < first:
+        raise ParameterError(f"as_of {chosen} is before the first order {first}")
+    return chosen
+
+
+def _id_shape(value: str) -> str:
+    """What an id looks like without showing it: digits 1-9 as ``9``, letters as ``A``/``a``, zeros and
+    ``- _ . : /`` kept, any other character ``?`` (so no character of the id can act as Markdown)."""
+    return "".join("0" if ch == "0" else "9" if ch.isdigit() else "A" if ch.isupper() else "a" if ch.isalpha()
+                   else ch if ch in "-_.:/" else "?" for ch in str(value))
+
+
+def _check_buyers_have_customers(orders: ibis.Table, customers: ibis.Table, checker: _Checker) -> None:
+    """A note when more than half of the buyers have no customer row (ids that do not match,
+    such as ``0001`` in customers against ``1`` in orders), with the shape of an id from each side."""
+    buyers = orders.select("customer_id").distinct()
+    orphans = buyers.anti_join(customers, "customer_id")
+    strip = lambda col: col.re_replace(r"^0+", "")  # noqa: E731 - the one comparison rule used twice
+    unpadded = customers.select(_key=strip(customers.customer_id)).distinct()
+    n_buyers = int(engine.execute_scalar(buyers.count()))
+    n_orphans = int(engine.execute_scalar(orphans.count()))
+    if n_buyers == 0 or n_orphans * 2 <= n_buyers:
+        return
+    buyer_example = engine.execute(orphans.order_by("customer_id").limit(1))["customer_id"].iloc[0]
+    customer_example = engine.execute(customers.select("customer_id").order_by("customer_id").limit(1))
+    customer_example = customer_example["customer_id"].iloc[0] if len(customer_example) else ""
+    padded = int(engine.execute_scalar(orphans.filter(strip(orphans.customer_id).isin(unpadded._key)).count()))
+    zeros = (f" {padded:,} of them match a customer once leading zeros are ignored: the two tables write the "
+             f"same ids differently." if padded else "")
+    checker.notes.append(
+        f"{n_orphans:,} of {n_buyers:,} buyers ({n_orphans / n_buyers:.0%}) have no row in `customers`, so "
+        f"profiles, channels and sign-ups miss them. An order's customer_id looks like `{_id_shape(buyer_example)}`, "
+        f"a customer's like `{_id_shape(customer_example)}` (9 = digit 1-9, A/a = letter).{zeros}")

@@ -15,7 +15,7 @@ parameter never reuses a stale snapshot:
   first and last 64 KiB (a Parquet file's footer holds its row counts and column statistics); for
   a ``.duckdb`` file the same of the file and its write-ahead log; for ``demo`` the demo folder, for
   ``cdnow`` the file shipped in ``userops_lib/data/cdnow``;
-* ``time_zone``, ``as_of`` and ``strict``;
+* ``time_zone``, ``as_of``, ``strict`` and ``csv_encoding``;
 * today's date in the business time zone (rows "in the future" are judged against the clock, so a
   snapshot never outlives its day);
 * the code that cleans (the data layer's source files) and the DuckDB version.
@@ -121,7 +121,7 @@ def _code_facts() -> str:
     return digest.hexdigest()
 
 
-def fingerprint(source: Any, *, time_zone: str, as_of: Any, strict: bool) -> str | None:
+def fingerprint(source: Any, *, time_zone: str, as_of: Any, strict: bool, csv_encoding: str | None = None) -> str | None:
     """The snapshot key of loading ``source`` with these parameters, or None if it has none.
 
     Returns
@@ -141,7 +141,7 @@ def fingerprint(source: Any, *, time_zone: str, as_of: Any, strict: bool) -> str
     except Exception:  # unknown time zone, unreadable date: let load_dataset say so
         return None
     key = {"format": FORMAT, "source": facts, "time_zone": time_zone, "as_of": as_of_text, "strict": bool(strict),
-           "today": today, "code": _code_facts(), "duckdb": duckdb.__version__}
+           "csv_encoding": csv_encoding, "today": today, "code": _code_facts(), "duckdb": duckdb.__version__}
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:32]
 
 
@@ -198,7 +198,8 @@ def _sql_text(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def load_or_build(load: Callable, folder: Path, source: Any, *, time_zone: str, as_of: Any, strict: bool):
+def load_or_build(load: Callable, folder: Path, source: Any, *, time_zone: str, as_of: Any, strict: bool,
+                  csv_encoding: str | None = None):
     """The cleaned Dataset of ``source`` from its snapshot in ``folder``, writing it first if missing.
 
     Parameters
@@ -207,18 +208,19 @@ def load_or_build(load: Callable, folder: Path, source: Any, *, time_zone: str, 
         :func:`~userops_lib.data.load.load_dataset` (passed in: this module sits below it).
     folder : Path
         Snapshot folder; created if needed.
-    source, time_zone, as_of, strict
+    source, time_zone, as_of, strict, csv_encoding
         As for ``load_dataset``.
 
     Returns
     -------
     Dataset
-        The same tables, quality counts and facts a direct load gives; its engine is a new
+        The same tables, quality counts, notes and facts a direct load gives; its engine is a new
         in-memory DuckDB reading the snapshot file.
     """
-    key = fingerprint(source, time_zone=time_zone, as_of=as_of, strict=strict)
+    params = {"time_zone": time_zone, "as_of": as_of, "strict": strict, "csv_encoding": csv_encoding}
+    key = fingerprint(source, **params)
     if key is None:
-        return load(source, time_zone=time_zone, as_of=as_of, strict=strict, snapshot_dir=False)
+        return load(source, snapshot_dir=False, **params)
     folder = Path(folder)
     path = folder / f"snapshot-{key}.duckdb"
     if not path.exists():
@@ -227,8 +229,7 @@ def load_or_build(load: Callable, folder: Path, source: Any, *, time_zone: str, 
         try:
             con = engine.duckdb_backend(str(tmp))
             try:
-                dataset = load(source, time_zone=time_zone, as_of=as_of, strict=strict, backend=con,
-                               snapshot_dir=False)
+                dataset = load(source, backend=con, snapshot_dir=False, **params)
                 meta = _meta(dataset)
                 stored = con.raw_sql("SELECT table_name FROM duckdb_tables() "
                                      "WHERE database_name = current_database() AND NOT temporary").fetchall()
@@ -241,7 +242,7 @@ def load_or_build(load: Callable, folder: Path, source: Any, *, time_zone: str, 
                 con.disconnect()
             os.replace(tmp, path)
         except TypeError:  # a fact that JSON cannot hold (a new Dataset field?): load without a snapshot
-            return load(source, time_zone=time_zone, as_of=as_of, strict=strict, snapshot_dir=False)
+            return load(source, snapshot_dir=False, **params)
         finally:
             for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
                 leftover.unlink(missing_ok=True)

@@ -148,7 +148,9 @@ def period_kpis(data_or_orders, period: str = "month", customers=None, *, repeat
     pandas.DataFrame
         One row per period from the first order (or sign-up) to the as-of date, periods without
         orders included as zeros: ``period_start, period_end, period`` (label), ``complete`` (False
-        when the as-of date is before the period's end), ``gmv, orders, buyers, new_buyers``
+        when the as-of date is before the period's end, or the period has no data), ``no_data``
+        (the period starts after the last order's day: an ``as_of`` past the end of the data; such
+        a period is never complete, so no churn or average runs over it), ``gmv, orders, buyers, new_buyers``
         (first purchase ever in this period), ``returning_buyers`` (buyers - new), ``aov``,
         ``repeat_buyers``, ``repurchase_rate`` (复购率), ``buyers_back_next_period``,
         ``return_purchase_rate`` (回购率; NaN while period t+1 is not complete, so always for the
@@ -166,6 +168,7 @@ def period_kpis(data_or_orders, period: str = "month", customers=None, *, repeat
         gmv=bp._gmv.sum(), orders=bp._orders.sum(), buyers=bp.count(),
         new_buyers=(bp._p == bp._first).sum(), repeat_buyers=(bp._n >= 2).sum(),
         buyers_back_next_period=bp._again.sum()))
+    last_day = engine.execute_scalar(orders.order_date.max())
 
     if customers is None and data is not None and data.has_column("customers", "signup_date"):
         customers = data.table("customers")
@@ -178,6 +181,8 @@ def period_kpis(data_or_orders, period: str = "month", customers=None, *, repeat
     first = [per._p.min()] + ([signups._p.min()] if signups is not None and len(signups) else [])
     first = int(min(x for x in first if pd.notna(x))) if any(pd.notna(x) for x in first) else index_of(as_of, period)
     out = period_frame(range(first, index_of(as_of, period) + 1), period, as_of)
+    out["no_data"] = out["period_start"] > pd.Timestamp(last_day) if pd.notna(last_day) else False
+    out["complete"] = out["complete"] & ~out["no_data"]
     out = out.merge(per, on="_p", how="left")
     counts = ["orders", "buyers", "new_buyers", "repeat_buyers", "buyers_back_next_period"]
     out[counts] = out[counts].fillna(0).astype("int64")
@@ -185,7 +190,7 @@ def period_kpis(data_or_orders, period: str = "month", customers=None, *, repeat
     out["returning_buyers"] = out["buyers"] - out["new_buyers"]
     out["aov"] = _rate(out["gmv"], out["orders"])
     out["repurchase_rate"] = _rate(out["repeat_buyers"], out["buyers"])
-    next_complete = out["_p"] + 1 <= last_complete_index(as_of, period)
+    next_complete = (out["_p"] + 1 <= last_complete_index(as_of, period)) & ~out["no_data"].shift(-1, fill_value=False)
     out["return_purchase_rate"] = _rate(out["buyers_back_next_period"], out["buyers"]).where(next_complete)
     out["buyer_growth_rate"] = _growth(out["buyers"])
     out["gmv_growth_rate"] = _growth(out["gmv"])

@@ -222,14 +222,23 @@ def fixed_set_note(kpis: pd.DataFrame, period: str, style: NumberStyle, min_quie
 
 
 def empty_periods_note(kpis: pd.DataFrame, comparison: pd.DataFrame, style: NumberStyle) -> str:
-    """A warning when complete periods after the headline period have no order at all, else ''."""
+    """A warning when complete periods after the headline period have no order at all, and one when
+    the as-of date lies after the last order (the periods ``period_kpis`` marks ``no_data``), else ''."""
     a = comparison.attrs
+    notes = []
     after = kpis[kpis["complete"] & (kpis["period"] > a["period"])]
-    if after.empty:
-        return ""
-    return tr("**Note:** {n} complete period(s) after {period} have no order at all, although the data runs to "
-              "{as_of}; check the as-of date and the newest orders.", style.lang, n=len(after),
-              period=period_text(a["period"], a["period_kind"], style), as_of=style.date(a["as_of"]))
+    if not after.empty:
+        notes.append(tr("**Note:** {n} complete period(s) after {period} have no order at all, although the data "
+                        "runs to {as_of}; check the as-of date and the newest orders.", style.lang, n=len(after),
+                        period=period_text(a["period"], a["period_kind"], style), as_of=style.date(a["as_of"])))
+    empty = kpis[kpis["no_data"]] if "no_data" in kpis else kpis.iloc[:0]
+    if len(empty) and len(empty) < len(kpis):
+        name = lambda p: period_text(p, a["period_kind"], style)  # noqa: E731
+        notes.append(tr("**Note:** the last order is in {last}, but as_of is {as_of}: the {n} period(s) from {first} "
+                        "on have no data and are left out of every average.", style.lang,
+                        last=name(kpis.loc[~kpis["no_data"], "period"].iloc[-1]), as_of=style.date(a["as_of"]),
+                        n=len(empty), first=name(empty["period"].iloc[0])))
+    return "\n\n".join(notes)
 
 
 # --------------------------------------------------------------------------------- driver tree
@@ -455,7 +464,8 @@ def quality_sentence(rows: pd.DataFrame, quality: pd.DataFrame, style: NumberSty
     """Rows read, rows excluded and the largest reason, rows kept but flagged."""
     lang = style.lang
     out = quality[quality["action"] == "excluded"].sort_values("rows") if len(quality) else quality
-    flagged = int(quality.loc[quality["action"] != "excluded", "rows"].sum()) if len(quality) else 0
+    informative = ["excluded", "converted", "read as local time"]  # offsets converted are counted, not flagged
+    flagged = int(quality.loc[~quality["action"].isin(informative), "rows"].sum()) if len(quality) else 0
     text = tr("{read} rows were read from {tables} table(s) and {excluded} excluded.", lang,
               read=style.count(rows["rows_read"].sum()), tables=len(rows),
               excluded=style.count(int(out["rows"].sum()) if len(out) else 0))
