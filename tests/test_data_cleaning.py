@@ -282,3 +282,16 @@ def test_spark_cleans_offsets_duplicates_and_missing_ids_like_duckdb(tmp_path, e
     assert _dates(on_spark) == _dates(on_duckdb) and _dates(on_spark)["o5"] == dt.date(2024, 7, 5)  # 04:00 local
     assert on_spark.orders.to_pandas().set_index("order_id").loc["o1", "amount"] == 100  # the file's first o1
     assert on_spark.info["conflicting_ids"] == on_duckdb.info["conflicting_ids"] == {"orders": ["o1"]}
+
+
+def test_the_foundation_summary_says_which_periods_have_no_data(tmp_path):
+    from userops_lib.metrics.drivers import headline_comparison
+    from userops_lib.report.formatting import NumberStyle
+    from userops_lib.report.narrative.foundation import empty_periods_note
+
+    data = load_dataset(_write(tmp_path, "orders", TWO_MONTHS), as_of="2024-06-30")
+    note = empty_periods_note(period_kpis(data, "month"), headline_comparison(data, "month"), NumberStyle("en"))
+    assert "the last order is in" in note and "the 4 period(s) from" in note  # March to June, hand-counted
+    assert "complete period(s) after" not in note  # no longer read as four complete months without orders
+    zh = empty_periods_note(period_kpis(data, "month"), headline_comparison(data, "month"), NumberStyle("zh"))
+    assert "4 个周期没有数据" in zh
