@@ -295,3 +295,11 @@ def test_the_foundation_summary_says_which_periods_have_no_data(tmp_path):
     assert "complete period(s) after" not in note  # no longer read as four complete months without orders
     zh = empty_periods_note(period_kpis(data, "month"), headline_comparison(data, "month"), NumberStyle("zh"))
     assert "4 个周期没有数据" in zh
+
+
+@pytest.mark.spark
+def test_spark_reads_a_gbk_export_with_csv_encoding(tmp_path, engines):
+    pytest.importorskip("pyspark")
+    (tmp_path / "orders.csv").write_bytes(_gbk_orders(5).encode("gbk"))
+    data = load_dataset(tmp_path, backend=engines[1].backend, csv_encoding="gbk")  # from a UTF-8 copy, as on DuckDB
+    assert set(data.orders.to_pandas().channel) == {"天猫旗舰店"}

@@ -197,15 +197,19 @@ def _read_csv(con, name: str, path: Path | str, csv_encoding: str | None) -> ibi
 
     Every column is read as text on both engines (Spark would otherwise infer types: ``0007``
     becomes 7, and its own timestamp parser handles offsets); the contract casts and counts what
-    does not parse. DuckDB reads another encoding from a UTF-8 copy (:func:`_transcoded`); Spark
-    reads it itself (its CSV reader's ``encoding`` option, any Java charset).
+    does not parse. Another encoding is read from a UTF-8 copy (:func:`_transcoded`): DuckDB reads
+    only UTF-8, UTF-16 and Latin-1, Spark 4 only the UTF and ISO-8859-1 charsets.
     """
     codec = _codec(csv_encoding) if csv_encoding else "utf-8"
-    if con.name != "duckdb":
-        return con.read_csv(str(path), table_name=f"raw_{name}", inferSchema=False, encoding=codec)
-    source = _transcoded(Path(path), codec, con) if codecs.lookup(codec).name != "utf-8" else path
+    source = path
+    if codecs.lookup(codec).name != "utf-8":
+        if isinstance(path, str):  # a folder URI only Spark reaches: no local copy can be made
+            raise ParameterError(f"csv_encoding {csv_encoding!r} works for local folders only; convert {path} "
+                                 "to UTF-8 first")
+        source = _transcoded(Path(path), codec, con)
+    opts = {"all_varchar": True} if con.name == "duckdb" else {"inferSchema": False}
     try:
-        return con.read_csv(str(source), table_name=f"raw_{name}", all_varchar=True)
+        return con.read_csv(str(source), table_name=f"raw_{name}", **opts)
     except Exception as err:
         raise _not_utf8(name, Path(path), err) or err
 
@@ -221,9 +225,10 @@ def _codec(encoding: str) -> str:
 
 
 def _transcoded(path: Path, encoding: str, con) -> Path:
-    """A UTF-8 copy of ``path``, written 1 MiB at a time (DuckDB reads only UTF-8, UTF-16 and Latin-1
-    without its ``encodings`` extension, which it downloads at first use: CI and offline machines
-    cannot). The copy lives in the engine's scratch folder and is deleted with the engine."""
+    """A UTF-8 copy of ``path``, written 1 MiB at a time (DuckDB's ``encodings`` extension, which would
+    read GB18030 itself, is downloaded at first use: CI and offline machines cannot). The copy lives
+    in the engine's scratch folder (``$USEROPS_DUCKDB_TEMP_DIR`` when the runner sets it) and is
+    deleted when the engine is."""
     codec = _codec(encoding)
     scratch = Path(tempfile.mkdtemp(prefix="userops-csv-", dir=os.environ.get(engine.TEMP_DIR_ENV) or None))
     weakref.finalize(con, shutil.rmtree, scratch, True)
