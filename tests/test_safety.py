@@ -158,6 +158,19 @@ def index_row(out: Path, notebook: str) -> str:
     return html[html.rindex("<tr", 0, start):html.index("</tr>", start)]
 
 
+def test_a_raw_slash_in_a_url_password_is_refused_in_one_line_without_the_password(tmp_path):
+    from userops_lib.data.databases import connect
+    from userops_lib.exceptions import ParameterError
+
+    url = "postgresql://ana:Xy7abc/defg@127.0.0.1:9/shop"  # a URL reader would take "Xy7abc" for the port
+    with pytest.raises(ParameterError, match=r"contains '/'.*percent-encoded \('/' as %2F\)") as err:
+        connect(url)
+    assert "Xy7abc" not in str(err.value) and "defg" not in str(err.value)
+    code, stdout, stderr = run_cli(tmp_path / "reports", "--stage", "ok_minimal", "--data", url)
+    assert code == 2 and stderr.count("\n") == 1 and "%2F" in stderr
+    assert "Xy7abc" not in stdout + stderr and not (tmp_path / "reports").exists()
+
+
 def test_an_invalid_unquoted_yaml_date_exits_2_in_one_line(tmp_path):
     out = tmp_path / "reports"
     code, stdout, stderr = run_cli(out, "--stage", "ok_minimal", "--data", "cdnow",
@@ -292,6 +305,7 @@ def test_a_full_disk_while_publishing_is_a_failure_in_the_index(tmp_path, no_ker
 # -- with a kernel: secrets echoed by a notebook, a dotted file name, a hostile shop --------------
 
 PASSWORD = "p/w@d-Kq8v"  # with / and @: a pattern of "allowed password characters" would cut it short
+URL = "postgresql://ana:p%2Fw@d-Kq8v@127.0.0.1:9/shop"  # as it must be written (the / encoded); nothing listens
 SALT, MASK_KEY = "pepper-salt-71c4", "feedc0de" * 4
 
 
@@ -300,10 +314,12 @@ def produced_files(out: Path) -> list[Path]:
 
 
 def assert_no_secret(texts: dict[str, str], secrets=(PASSWORD, SALT, MASK_KEY)) -> None:
+    import urllib.parse
+
     for where, text in texts.items():
         for secret in secrets:
-            assert secret not in text, f"{secret!r} in {where}"
-            assert secret.replace("/", "%2F").replace("@", "%40") not in text, f"{secret!r} (encoded) in {where}"
+            for form in {secret, urllib.parse.quote(secret, safe=""), secret.replace("/", "%2F")}:
+                assert form not in text, f"{form!r} in {where}"
 
 
 @kernel
@@ -311,8 +327,7 @@ def test_a_notebook_echoing_its_url_and_salt_leaks_them_nowhere(tmp_path, monkey
     monkeypatch.setenv("USEROPS_ID_SALT", SALT)
     monkeypatch.setenv("USEROPS_MASK_KEY", MASK_KEY)
     out = tmp_path / "reports"
-    url = f"postgresql://ana:{PASSWORD}@127.0.0.1:9/shop"
-    code, stdout, stderr = run_cli(out, "--stage", "echoes_secrets", "--data", url, params=f"id_salt: {SALT}\n")
+    code, stdout, stderr = run_cli(out, "--stage", "echoes_secrets", "--data", URL, params=f"id_salt: {SALT}\n")
     assert code == 1, stdout + stderr
     folder = out / DAY / "postgresql_shop"
     assert {p.name for p in folder.iterdir()} >= {"echoes_secrets.FAILED.html", "echoes_secrets.FAILED.ipynb"}
@@ -376,10 +391,9 @@ def hostile_run(tmp_path_factory):
     steps = [f"{step}{HOSTILE}" for step in ("visit", "product_view", "add_to_cart", "checkout", "purchase")]
     params.write_text(json.dumps({"funnel_steps": steps, "top_cities": 5}), encoding="utf-8")  # JSON is YAML
     out = base / "reports"
-    url = f"postgresql://ana:{PASSWORD}@127.0.0.1:9/shop"
     env = {**os.environ, "USEROPS_ID_SALT": SALT, "USEROPS_MASK_KEY": MASK_KEY, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
-        [sys.executable, "-m", "userops_lib", "run", "--stage", "01", "--data", str(shop), "--data", url,
+        [sys.executable, "-m", "userops_lib", "run", "--stage", "01", "--data", str(shop), "--data", URL,
          "--params", str(params), "--out", str(out), "--run-date", DAY, "--timeout", "600"],
         capture_output=True, text=True, cwd=ROOT, env=env, timeout=1500)
     return proc, out, shop

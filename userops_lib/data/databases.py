@@ -29,8 +29,8 @@ import pyarrow as pa
 
 from ..exceptions import ParameterError
 
-__all__ = ["BATCH_ROWS", "connect", "url_parts", "url_password", "mask_password", "describe", "copy_table",
-           "copy_tables"]
+__all__ = ["BATCH_ROWS", "connect", "check_password", "url_parts", "url_password", "mask_password", "describe",
+           "copy_table", "copy_tables"]
 
 #: Rows per record batch when a table is streamed into the engine. 100,000 rows of a 14-column
 #: orders table are roughly 50 MB of Python objects while psycopg hands them over, then about a
@@ -114,6 +114,27 @@ def _database_file(url: str) -> Path | None:
     return Path(*parts).absolute()
 
 
+def check_password(url: str) -> None:
+    """Refuse a URL whose password holds ``/``, ``?`` or ``#`` as they are.
+
+    A URL reader (ibis, SQLAlchemy, :func:`urllib.parse.urlsplit`) ends the host part at the first
+    of them, so such a password is cut in two: the connection fails with a riddle such as "Port
+    could not be cast to integer value as 'p4ss'" that shows a piece of the password. Written
+    percent-encoded (``%2F``, ``%3F``, ``%23``; ``@`` may stay) it reaches the database whole.
+
+    Raises
+    ------
+    ParameterError
+        Naming the character and its encoding, never the URL or the password.
+    """
+    found = [c for c in "/?#" if c in url_password(url)]
+    if found:
+        codes = ", ".join(f"'{c}' as {urllib.parse.quote(c, safe='')}" for c in found)
+        raise ParameterError(f"data source: the password in the {url.partition('://')[0]} URL contains "
+                             f"{' and '.join(repr(c) for c in found)}, which ends the host part of a URL; "
+                             f"write it percent-encoded ({codes})")
+
+
 def connect(url: str) -> ibis.BaseBackend:
     """Open the database a URL names, without creating anything.
 
@@ -121,8 +142,10 @@ def connect(url: str) -> ibis.BaseBackend:
     ------
     ParameterError
         For a ``sqlite://`` or ``duckdb://`` URL whose file does not exist (ibis would create an
-        empty one), or when the driver for the URL's scheme is not installed.
+        empty one), a password with a raw ``/``, ``?`` or ``#`` (:func:`check_password`), or when
+        the driver for the URL's scheme is not installed.
     """
+    check_password(url)
     scheme = url.partition("://")[0].lower()
     if scheme in FILE_SCHEMES:
         path = _database_file(url)

@@ -35,8 +35,9 @@ from pathlib import Path
 from ..exceptions import ParameterError, UseropsError
 from .run import SCRATCH_PREFIX, Outcome, publish, run_notebook, unpublished_entry, write_problem
 from .scrub import scrub
-from .params import (declared_defaults, find_notebooks, load_params_file, resolve_datasets,
+from .params import (DATABASE_URL, declared_defaults, find_notebooks, load_params_file, resolve_datasets,
                            resolve_parameters, select_notebooks)
+from ..data.databases import check_password
 from ..data.engine import MEMORY_LIMIT_ENV, TEMP_DIR_ENV
 from ..data.ids import MASK_KEY_ENV
 from ..data.snapshot import SNAPSHOT_DIR_ENV
@@ -122,6 +123,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     resolve_parameters(selected, {**common, **_run_options(args, None, args.lang or [])}, per_stage, notebooks)
     defaults = {nb.name: declared_defaults(nb) for nb in selected}
     datasets = resolve_datasets(args.data)
+    for ds in datasets:  # a raw / in a URL password: one line now, not a riddle in every report
+        if DATABASE_URL.match(ds.source):
+            check_password(ds.source)
     run_date = args.run_date or dt.date.today().isoformat()
     out = Path(args.out).resolve()
     work = _scratch_folder(out)  # a read-only or full --out fails here, before any kernel starts

@@ -85,8 +85,8 @@ def secret_values(parameters: Mapping[str, Any] | None = None, environ: Mapping[
                 found.add(value)
             for url in _URL.findall(value):
                 password = url_password(url)
-                if password:
-                    found.add(password)
+                # the pieces a URL reader cuts a badly written password into also stay out of messages
+                found.update({password, *re.split(r"[/?#@:]", password)} if password else ())
 
     visit("", dict(parameters or {}))
     for name, value in environ.items():
