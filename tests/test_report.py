@@ -212,3 +212,21 @@ def test_one_keyed_hash_for_masks_and_exports(monkeypatch):
     monkeypatch.setenv(ids.ID_KEY_ENV, "k")
     assert ids.export_key(None) == ("k", "environment variable USEROPS_ID_SALT")
     assert ids.export_key("p") == ("p", "parameter")
+
+
+def test_the_appendix_escapes_cells_column_names_row_labels_and_caption(monkeypatch):
+    import pandas as pd
+
+    from userops_lib.report import tables
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, **_: shown.append(obj))
+    monkeypatch.setattr(tables, "_QUEUE", [])
+    # a long table whose columns are data (channels) and whose rows are cities
+    df = pd.DataFrame({SCRIPT: list(range(20)), IMG: [IMG] * 20}, index=[f"{SCRIPT}{i}" for i in range(20)])
+    report.show(df, f"By channel {IMG}", lang="en")
+    tables.appendix("en")
+    folded = shown[-1].data
+    assert live_markup(folded) == [] and live_markup(shown[0].to_html()) == []
+    assert "A1 · By channel &lt;img src=x onerror=alert(1)&gt;" in folded
+    assert folded.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 21  # the column name and 20 row labels

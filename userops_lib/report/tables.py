@@ -167,7 +167,9 @@ def appendix(lang: str = "zh") -> None:
         return
     display(Markdown("## " + tr("Appendix", lang)))
     for number, (caption, table) in enumerate(_QUEUE, 1):
-        body = table.style.format(escape="html")
+        # cells, column names and row labels may all be data (a channel as a column): all escaped
+        body = (table.style.format(escape="html").format_index(escape="html", axis=0)
+                .format_index(escape="html", axis=1))
         if isinstance(table.index, pd.RangeIndex):
             body = body.hide(axis="index")
         title = html.escape(f"A{number} · {caption}" if caption else f"A{number}")
