@@ -146,8 +146,8 @@ def test_the_foundation_report_from_postgres_has_the_numbers_of_the_parquet_fold
 
     tables, sentences = outputs(folder / "01_foundation.html", "postgres (postgresql)")
     want_tables, want_sentences = outputs(day / demo_dir.name / "01_foundation.html", demo_dir.name)
-    headline = [s for s in want_sentences if s.startswith("<strong>GMV:</strong>")]
-    assert len(want_tables) >= 5 and len(headline) == 1  # the report did show its KPIs
+    headline = [s for s in want_sentences if "GMV" in s and any(ch.isdigit() for ch in s)]
+    assert len(want_tables) >= 5 and headline  # the report did show its KPIs (in Chinese, GMV keeps its name)
     assert sentences == want_sentences  # headline KPIs, retention, stickiness... word for word
     assert tables == want_tables  # KPI, retention, profile, channel tables cell for cell
 
