@@ -106,10 +106,12 @@ def _english_fragments() -> dict[str, str]:
 
     with (i18n.LOCALE_DIR / "zh" / "LC_MESSAGES" / "userops.po").open("rb") as handle:
         catalog = [m for m in read_po(handle) if m.id and m.string and m.string != m.id]
-    translations = " ".join(m.string for m in catalog)
+    text = lambda value: value if isinstance(value, str) else " ".join(value)  # plural: (singular, plural)
+    translations = " ".join(text(m.string) for m in catalog)
     fragments = {}
     for m in catalog:
-        parts = [literal.strip(" .,:;()*`-") for literal, *_ in string.Formatter().parse(m.id)]
+        parts = [literal.strip(" .,:;()*`-") for form in ([m.id] if isinstance(m.id, str) else m.id)
+                 for literal, *_ in string.Formatter().parse(form)]
         longest = max(parts, key=len)
         # a bare term (GMV, MAU) or a word the translation keeps is no leak
         if len(longest) >= 12 and " " in longest and longest not in translations:
