@@ -163,3 +163,26 @@ def test_complaint_rate(data):
     assert feb[["complaints", "resolved", "inconsistent"]].tolist() == [2, 1, 1]
     assert feb["complaints_per_1000_orders"] == pytest.approx(1000.0)
     assert feb["median_resolution_hours"] == pytest.approx(6.0)
+
+
+def test_complaint_backlog_counts_every_open_complaint_by_age():
+    # issue 14 #1: on 2025-12-31, open complaints opened 2025-12-20 (11 days), 2025-12-01 (30 days: still the
+    # first band), 2025-10-01 (91 days) and 2024-02-07 (693 days); one resolved complaint and one question
+    # are not in the backlog -> bands 0-30: 2, 31-90: 0, 91-365: 1, >365: 1; 4 open, oldest 2024-02-07
+    from userops_lib.metrics.voice import complaint_backlog
+
+    orders = pd.DataFrame({"order_id": ["o1"], "customer_id": ["a"], "order_ts": pd.to_datetime(["2025-12-31 10:00"]),
+                           "amount": [10.0]})
+    tickets = pd.DataFrame({
+        "ticket_id": ["t1", "t2", "t3", "t4", "t5", "t6"], "customer_id": ["a"] * 6,
+        "type": ["complaint", "complaint", "Complaint ", "complaint", "complaint", "question"],
+        "ts": pd.to_datetime(["2025-12-20 09:00", "2025-12-01 09:00", "2025-10-01 09:00", "2024-02-07 09:00",
+                              "2025-12-10 09:00", "2025-12-11 09:00"]),
+        "resolved_ts": pd.to_datetime([None, None, None, None, "2025-12-11 09:00", None])})
+    from userops_lib.data.load import load_dataset
+
+    data = load_dataset({"orders": orders, "tickets": tickets})
+    got = complaint_backlog(data)
+    assert got["age_band"].tolist() == ["0-30", "31-90", "91-365", ">365"]
+    assert got["complaints"].tolist() == [2, 0, 1, 1]
+    assert got.attrs["open"] == 4 and str(got.attrs["oldest_opened"]) == "2024-02-07"

@@ -29,7 +29,7 @@ import pandas as pd
 from ..data import engine
 from ..exceptions import ContractError, ParameterError
 
-__all__ = ["STEPS", "parse_duration", "repurchase_by_experience", "step_durations"]
+__all__ = ["STEPS", "has_steps", "parse_duration", "repurchase_by_experience", "step_durations"]
 
 #: Fulfilment steps in order: (step, start column, end column).
 STEPS: tuple[tuple[str, str, str], ...] = (
@@ -186,6 +186,11 @@ def _first_orders(orders: ibis.Table) -> ibis.Table:
     rank = ibis.row_number().over(group_by=orders.customer_id, order_by=[orders.order_ts, orders.order_id])
     ranked = orders.mutate(_n=rank)
     return ranked.filter(ranked._n == 0).drop("_n")
+
+
+def has_steps(data) -> bool:
+    """Whether ``orders`` has the two timestamps of at least one fulfilment step of :data:`STEPS`."""
+    return any(data.has_column("orders", a) and data.has_column("orders", b) for _, a, b in STEPS)
 
 
 def repurchase_by_experience(data, delivery_promise="5d", window_days: int | None = None) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from ..data import engine
 from ..exceptions import ContractError, ParameterError
 from ..data.periods import check_period, period_frame, period_index
 
-__all__ = ["complaint_rate", "csat", "nps", "survey_rounds", "top_answers"]
+__all__ = ["complaint_backlog", "complaint_rate", "csat", "nps", "nps_by_segment", "survey_rounds", "top_answers"]
 
 
 
@@ -321,3 +321,91 @@ def complaint_rate(data, period: str = "month", complaint_types=("complaint",)) 
     df = frame.merge(df, on="_p").drop(columns="_p")
     return df[["period", "period_start", "complete", *counts[:5], "complaints_per_1000_orders", "complaints_per_buyer",
                "resolved", "open", "inconsistent", "median_resolution_hours", "p80_resolution_hours"]]
+
+
+def complaint_backlog(data, age_days=(30, 90, 365), complaint_types=("complaint",)) -> pd.DataFrame:
+    """The complaints still open on the as-of date, by how long they have been open.
+
+    A month's ``open`` count of :func:`complaint_rate` is about the complaints *opened* that month;
+    the backlog is every open complaint, whenever it was opened, so old ones are not hidden in a
+    total (issue 14: "31 complaints are still open" when 4 of the month's 41 were).
+
+    Parameters
+    ----------
+    data : Dataset
+        Needs ``tickets`` with ``type`` and ``resolved_ts``.
+    age_days : sequence of int
+        Upper bounds (days open, inclusive) of the age bands; the last band is everything older.
+    complaint_types : sequence of str
+        Ticket types counted as complaints.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per age band, youngest first (bands without complaints too): ``age_band``
+        (``"0-30"``, ``"31-90"``, ``"91-365"``, ``">365"`` days), ``complaints``, ``oldest_opened``
+        (date the band's oldest open complaint was opened; NaT when none). ``attrs``: ``open``
+        (all open complaints), ``as_of``, ``oldest_opened`` (date of the oldest of all).
+    """
+    bounds = sorted({int(d) for d in age_days})
+    if not bounds or bounds[0] < 0:
+        raise ParameterError(f"age_days must be whole numbers >= 0; got {list(age_days)!r}")
+    t = _tickets(data)
+    if "resolved_ts" not in t.columns:
+        raise ContractError("tickets", "resolved_ts", "the complaint backlog needs the resolution time")
+    types = [str(x).strip().lower() for x in complaint_types]
+    t = t.filter(_norm(t.type).isin(types).fill_null(False) & t.resolved_ts.isnull())
+    age = ibis.literal(data.as_of).delta(t.ts_date, unit="day")  # days open on the as-of date
+    cases = ibis.cases(*[(age <= b, i) for i, b in enumerate(bounds)], else_=len(bounds))
+    banded = t.mutate(_band=cases)
+    rows = engine.execute(banded.group_by("_band").aggregate(complaints=banded.count(),
+                                                             oldest_opened=banded.ts_date.min()))
+    names = [f"{lo}-{hi}" for lo, hi in zip([0] + [b + 1 for b in bounds[:-1]], bounds)] + [f">{bounds[-1]}"]
+    out = pd.DataFrame({"age_band": names})
+    got = rows.set_index("_band") if len(rows) else pd.DataFrame(columns=["complaints", "oldest_opened"])
+    out["complaints"] = [int(got.at[i, "complaints"]) if i in got.index else 0 for i in range(len(names))]
+    out["oldest_opened"] = pd.to_datetime([got.at[i, "oldest_opened"] if i in got.index else pd.NaT
+                                           for i in range(len(names))])
+    out.attrs.update(open=int(out["complaints"].sum()), as_of=data.as_of,
+                     oldest_opened=out["oldest_opened"].min().date() if out["complaints"].sum() else None)
+    return out
+
+
+def nps_by_segment(data, churn_after: int = 3) -> pd.DataFrame:
+    """NPS of all answers and by the segment each answer's customer was in when its round was sent.
+
+    Each answer is grouped by the customer's lifecycle stage at the end of the month before its
+    round was sent (the last complete month then), never by today's stage, so later purchases do
+    not relabel old answers; and by member tier on the day the round was sent (tier history), else
+    by today's tier (``customers.member_tier``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`nps` plus ``by`` (``all``, ``stage``, ``tier``, ``tier_today``) and
+        ``segment`` (``all``; a stage; a tier; ``no_order_yet`` for invitees without an order before
+        the round's month, ``non_member``); only segments with a score.
+    """
+    from .lifecycle import customer_stage
+
+    rounds = survey_rounds(data)
+    then = pd.concat([customer_stage(data, at=(pd.Timestamp(r.sent) - pd.DateOffset(months=1)).date(), period="month",
+                                     churn_after=churn_after)[["customer_id", "stage"]].assign(survey_id=r.survey_id)
+                      for r in rounds.itertuples()], ignore_index=True)
+    parts = [nps(data).assign(by="all", segment="all"),
+             nps(data, by=then.assign(stage=then["stage"].astype(str)), segment_column="stage",
+                 missing_segment="no_order_yet").rename(columns={"stage": "segment"}).assign(by="stage")]
+    if data.has("tier_history"):
+        from .membership import tiers_at
+
+        tiers = tiers_at(data, list(rounds["sent"]))
+        tiers = tiers.assign(sent=tiers["date"].dt.date).merge(rounds[["survey_id", "sent"]], on="sent")
+        parts.append(nps(data, by=tiers[["survey_id", "customer_id", "tier"]], missing_segment="non_member")
+                     .rename(columns={"tier": "segment"}).assign(by="tier"))
+    elif data.has_column("customers", "member_tier"):
+        parts.append(nps(data, by="member_tier", missing_segment="non_member")
+                     .rename(columns={"member_tier": "segment"}).assign(by="tier_today"))
+    out = pd.concat(parts, ignore_index=True)
+    out = out[out["scored"] > 0].reset_index(drop=True)
+    out.attrs["rounds"] = rounds
+    return out

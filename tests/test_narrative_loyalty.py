@@ -1,0 +1,139 @@
+"""The Loyalty report's sentences, exactly, in both languages, for small hand-made results.
+
+Every input is written out here (no data is loaded); each expected number is worked out in the
+comment above it from those inputs. Money is CNY in Chinese, USD in English (the defaults).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from userops_lib.report.formatting import NumberStyle
+from userops_lib.report.markup import plain_text
+from userops_lib.report.narrative import loyalty as text
+
+EN, ZH = NumberStyle("en"), NumberStyle("zh")
+NAN = float("nan")
+
+
+def _comparison(maes=(0.6161, 0.6112, 0.6092), errors=(0.029, 0.075, -0.012)) -> pd.DataFrame:
+    return pd.DataFrame({"model": ["bgnbd", "pnbd", "mbgnbd"], "label": ["BG/NBD", "Pareto/NBD", "MBG/NBD"],
+                         "converged": [True, True, True], "n_params": [4, 4, 4], "aic": [10.0, 9.0, 8.0],
+                         "bic": [11.0, 10.0, 9.0], "holdout_actual": [100, 100, 100],
+                         "holdout_predicted": [102.9, 107.5, 98.8], "holdout_error_pct": list(errors),
+                         "holdout_mae": list(maes)})
+
+
+def _backlog() -> pd.DataFrame:
+    # the demo's open complaints on 2025-12-31 (issue 14 #1): 4 opened in the last 30 days, 3, 16 and 8 older
+    # -> 31 open, 27 of them for more than 30 days, the oldest opened on 2024-02-07
+    table = pd.DataFrame({"age_band": ["0-30", "31-90", "91-365", ">365"], "complaints": [4, 3, 16, 8],
+                          "oldest_opened": pd.to_datetime(["2025-12-22", "2025-10-18", "2025-01-25", "2024-02-07"])})
+    table.attrs.update(open=31, as_of=dt.date(2025, 12, 31), oldest_opened=dt.date(2024, 2, 7))
+    return table
+
+
+def test_the_model_choice_its_trust_and_both_fit_dates():
+    # MAE 0.6092 is the smallest; 0.6112 is within 1% of it (0.33% more), so the two tie and MBG/NBD wins
+    # on AIC; its total error |-1.2%| <= 10%: trusted
+    got = plain_text(text.model_sentence(_comparison(), "mbgnbd", "best", dt.date(2025, 7, 4), dt.date(2025, 12, 31), EN))
+    assert got == (
+        "The **MBG/NBD** model is used (practically tied with another model on holdout MAE and chosen for its lower "
+        "AIC). It is off by 1.2% on total holdout purchases and by 0.6092 purchases per customer on average: it can "
+        "be trusted for totals and for ranking customers. The models were validated on purchases up to Jul 4, 2025 "
+        "against Jul 5, 2025 to Dec 31, 2025; the CLV below comes from the chosen model refitted on all purchases "
+        "up to Dec 31, 2025. The value report (03) values customers with BG/NBD (its `clv_model` parameter): set "
+        "`clv_model: mbgnbd` in the run's parameters so that every report gives each customer one CLV.")
+    zh = text.model_sentence(_comparison(), "mbgnbd", "best", dt.date(2025, 7, 4), dt.date(2025, 12, 31), ZH)
+    assert "模型用 2025年7月4日 之前的购买数据拟合，并在 2025年7月5日 至 2025年12月31日 上验证" in zh
+    # the same model in 03: said so, no setting to change
+    same = text.model_sentence(_comparison(), "bgnbd", "bgnbd", dt.date(2025, 7, 4), dt.date(2025, 12, 31), EN)
+    assert same.startswith("The **BG/NBD** model is used (chosen by the model parameter). It is off by 2.9%")
+    assert same.endswith("The value report (03) values customers with the same model.")
+
+
+def test_trust_thresholds():
+    # |error| <= 10%: good; <= 25%: fair; above: poor (the bounds belong to the better class)
+    assert [text.trust(e) for e in (0.10, -0.1001, 0.25, 0.2501)] == ["good", "fair", "fair", "poor"]
+    assert text.trust(0.2, good=0.2) == "good"
+
+
+def test_summary_says_nps_with_the_precision_of_its_section_and_the_backlog_by_age():
+    # NPS 1.54 -> "+1.5" in the summary and in the NPS section alike (issue 14 #5)
+    values = pd.DataFrame({"clv": [100.0, 300.0, 600.0]})
+    deciles = pd.DataFrame({"share_of_value": [0.6]})
+    at_risk = pd.DataFrame({"value_at_risk": [40.0, 10.0]})
+    at_risk.attrs["candidates"] = 2
+    nps = pd.DataFrame({"by": ["all"], "segment": ["all"], "nps": [1.54], "scored": [1690], "response_rate": [0.221],
+                        "respondents": [1690], "invited": [7660]})
+    got = text.summary(_comparison(), "mbgnbd", values, deciles, at_risk, 20, dt.date(2025, 12, 31), EN, nps=nps,
+                       backlog=_backlog())
+    assert got == (
+        "- **3 customers** bought up to Dec 31, 2025. Predicted value over the next 12 months (**MBG/NBD** model): "
+        "**$1,000.00**; the top 10% of customers hold 60.0%.\n"
+        "- **2 high-value customers** have probably stopped buying ($50.00 of value at risk); **20** are expected to "
+        "buy again within 14 days.\n"
+        "- NPS is +1.5 from 1,690 scores.\n"
+        "- 31 complaints are open on Dec 31, 2025, 27 of them for more than 30 days (the oldest opened on Feb 7, "
+        "2024).")
+    assert text.nps_sentence(nps, EN) == (
+        "Overall NPS is +1.5 with a response rate of 22.1% (1,690 of 7,660 invited).")
+    assert text.nps_table(nps, "zh", shown=True)["nps"].tolist() == ["+1.5"]
+    assert text.summary(_comparison(), "mbgnbd", values, deciles, at_risk, 20, dt.date(2025, 12, 31), ZH,
+                        nps=nps).splitlines()[2] == "- NPS 净推荐值为 +1.5，共 1,690 份评分。"
+
+
+def test_complaints_of_the_month_and_the_open_backlog_are_told_apart():
+    # December: 41 complaints, 4 of them open; the 31 open complaints are the backlog of every month (issue 14 #1)
+    months = pd.DataFrame({"period_start": pd.to_datetime(["2025-11-01", "2025-12-01"]), "complete": [True, True],
+                           "complaints": [97, 41], "complainants": [90, 40], "complaints_per_1000_orders": [30.0, 28.4],
+                           "median_resolution_hours": [60.0, 65.0], "open": [2, 4]})
+    assert text.complaints_sentence(months, _backlog(), EN) == (
+        "In Dec 2025 there were 41 complaints from 40 customers (28.4 per 1,000 orders); resolved ones took a median "
+        "65.0 h, and 4 of that month's complaints are still open. 31 complaints are open on Dec 31, 2025, 27 of them "
+        "for more than 30 days (the oldest opened on Feb 7, 2024).")
+    assert text.complaints_sentence(months, _backlog(), ZH) == (
+        "2025年12月共有 41 条投诉，来自 40 位用户（每千单 28.4 条）；已解决投诉的处理时长中位数为 65.0 小时，当月投诉中仍有 4 "
+        "条未解决。截至 2025年12月31日 共有 31 条投诉未解决，其中 27 条已超过 30 天（最早一条提交于 2024年2月7日）。")
+
+
+def test_one_cac_definition_cost_per_buyer():
+    # referral: cost 35,460 for 2,364 customers of whom 1,447 bought -> CAC 35,460 / 1,447 = 24.51 (01's definition)
+    channels = pd.DataFrame({"channel": ["referral"], "customers": [2364], "buyers": [1447], "total_clv": [601_000.0],
+                             "clv_per_buyer": [415.34], "clv_per_customer": [254.23], "share_of_value": [0.2],
+                             "acquisition_cost": [35_460.0], "cac": [15.0], "clv_to_cac": [16.95]})
+    got = text.channel_table(channels)
+    assert list(got.columns) == ["channel", "customers", "buyers", "clv_total", "clv_per_buyer", "share_of_value",
+                                 "acquisition_cost", "cac", "clv_to_cac"]
+    assert round(got["cac"].iloc[0], 2) == 24.51
+
+
+def test_next_steps_follow_the_numbers():
+    at_risk = pd.DataFrame({"value_at_risk": [600.0, 400.0]})
+    reminders = pd.DataFrame({"expected_next_purchase": pd.to_datetime(["2026-01-07", "2026-01-14"])})
+    # December: 997 newly dormant against 610 new + 324 resurrected = 934 -> quick ratio 0.94 < 1
+    stages = pd.DataFrame({"period": pd.to_datetime(["2025-12-01"]), "complete": [True], "new": [610],
+                           "resurrected": [324], "dormant": [997], "quick_ratio": [934 / 997]})
+    steps = pd.DataFrame({"step": ["paid_to_shipped", "shipped_to_delivered"], "breach_share": [0.125, 0.0],
+                          "breached": [2529.0, 0.0]})
+    # returning customers: NPS -20.4 from 142 scores; "new" has fewer than 30 scores and is not advised on
+    nps = pd.DataFrame({"by": ["all", "stage", "stage"], "segment": ["all", "returning", "new"],
+                        "nps": [1.5, -20.42, -40.0], "scored": [1690, 142, 12]})
+    got = text.next_steps(EN, at_risk=at_risk, reminders=reminders, steps=steps, nps=nps, backlog=_backlog(),
+                          stages=stages, max_steps=6)
+    assert got == (
+        "1. **Win back the lapsed high-value customers:** 2 customers hold $1,000.00 of value at risk; contact them "
+        "first, starting with the highest value at risk.\n"
+        "2. **Send the repurchase reminders:** 2 probably active customers are expected to buy again by Jan 14, 2026.\n"
+        "3. **Reactivate the newly dormant:** in Dec 2025 997 customers stopped buying against 934 new or resurrected "
+        "ones (quick ratio 0.94).\n"
+        "4. **Keep the paid to shipped promise:** 12.5% of orders miss it (2,529 orders).\n"
+        "5. **Ask the returning customers what went wrong:** their NPS is -20.4 (142 scores).\n"
+        "6. **Close the old complaints:** 27 have been open for more than 30 days, the oldest since Feb 7, 2024.")
+    zh = text.next_steps(ZH, steps=steps, nps=nps).splitlines()
+    assert zh == ["1. **兑现「付款到发货」时效承诺**：12.5% 的订单未达到（2,529 单）。",
+                  "2. **回访老客用户，了解问题所在**：他们的 NPS 为 -20.4（142 份评分）。"]
+    assert text.next_steps(EN) == ("Nothing in these results calls for a change of course: keep the current plan and "
+                                   "run this report again next period.")
