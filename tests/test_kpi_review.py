@@ -425,3 +425,25 @@ def test_dau_and_mau_are_the_means_of_the_quarters_months():
     got = period_actuals(data, ["2025-Q3"], ["dau", "mau", "dau_mau"]).set_index("kpi")["actual"]
     assert got["dau"] == pytest.approx(4 / 93) and got["mau"] == pytest.approx(1.0)
     assert got["dau_mau"] == pytest.approx(5 / 124)
+
+
+def test_usage_retention_and_purchase_conversion_of_the_quarter():
+    # issue 14 #6. Sign-ups in Q3: c1 (Jul 1), c2 (Jul 10), c3 (Aug 1), c9 (Sep 28: day 7 is Oct 5, after the
+    # as-of date Oct 2, so not observable). Events: c1 on Jul 3 (day 2: came back within 7 days), c2 on Jul 20
+    # (day 10: too late), c3 on Aug 1 (day 0 only), c4 on Aug 15 (signed up in Q2: not in the cohort).
+    # Usage retention within 7 days: 1 of 3 observable sign-ups = 1/3.
+    # Purchase conversion: visitors in Q3 c1, c2, c3, c4 = 4; buyers in Q3 (o05..o08) c1, c2, c3 = 3 -> 3/4.
+    customers = pd.DataFrame({"customer_id": ["c1", "c2", "c3", "c4", "c5", "c9"],
+                              "signup_ts": ["2025-07-01", "2025-07-10", "2025-08-01", "2025-04-01", "2025-10-02",
+                                              "2025-09-28"]})
+    events = pd.DataFrame({"customer_id": ["c1", "c2", "c3", "c4"], "event_name": ["visit"] * 4,
+                           "event_ts": pd.to_datetime(["2025-07-03 10:00", "2025-07-20 10:00", "2025-08-01 10:00",
+                                                       "2025-08-15 10:00"])})
+    data = load_dataset({"orders": ORDERS, "customers": customers, "events": events})
+    got = period_actuals(data, ["2025-Q3"], ["usage_d7_retention", "purchase_conversion"]).set_index("kpi")
+    assert got.at["usage_d7_retention", "actual"] == pytest.approx(1 / 3) and got.at["usage_d7_retention", "base"] == 3
+    assert got.at["purchase_conversion", "actual"] == pytest.approx(3 / 4) and got.at["purchase_conversion", "base"] == 4
+    # without events neither can be computed, and the note says which table is missing
+    plain = period_actuals(load_dataset({"orders": ORDERS, "customers": customers}), ["2025-Q3"],
+                           ["usage_d7_retention", "purchase_conversion"]).set_index("kpi")["note"]
+    assert plain.tolist() == ["n/a: needs table events", "n/a: needs table events"]

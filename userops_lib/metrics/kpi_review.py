@@ -138,6 +138,12 @@ KPI_REGISTRY: dict[str, KpiSpec] = {
     # Average daily and monthly active users of the period's months (seed 003 names DAU and MAU).
     "dau": KpiSpec("process", "higher", "count", "stickiness", "avg_dau", ("events",), "DAU"),
     "mau": KpiSpec("process", "higher", "count", "stickiness", "mau", ("events",), "MAU"),
+    # Usage retention (any event, not a purchase) of the period's sign-ups, and purchase conversion of
+    # the period's visitors (buyers / visitors, the driver tree's conversion).
+    "usage_d7_retention": KpiSpec("process", "higher", "percent", "usage", "within:7", ("events", "customers"),
+                                  "Usage retention within 7 days", True),
+    "purchase_conversion": KpiSpec("process", "higher", "percent", "visits", "conversion", ("events",),
+                                   "Purchase conversion (buyers / visitors)", True),
 }
 
 
@@ -364,6 +370,27 @@ def _conversion(data: Dataset, start: _dt.date, end: _dt.date) -> tuple:
     return (float(per_channel["converted_users"].sum() / acquired) if acquired else np.nan), acquired
 
 
+def _usage_retention(data: Dataset, start: _dt.date, end: _dt.date, days: int) -> tuple:
+    """(share of the period's sign-ups with an event on any of days 1..``days`` after signing up, sign-ups
+    whose day ``days`` is observed) from :func:`n_day_retention` (anchor sign-up, activity events)."""
+    customers = data.table("customers")
+    signed = customers.filter((customers.signup_date >= start) & (customers.signup_date <= end))
+    out = n_day_retention(dataclasses.replace(data, tables={**data.tables, "customers": signed}), days=(days,),
+                          anchor="signup", activity="events", as_of=data.as_of).iloc[0]
+    return out["retention_within"], out["eligible_users"]
+
+
+def _purchase_conversion(data: Dataset, start: _dt.date, end: _dt.date) -> tuple:
+    """(buyers of the period / visitors of the period, visitors): visitors are customers with any event in
+    the period, as the driver tree's ``visitors × conversion``."""
+    events, orders = data.table("events"), data.table("orders")
+    visitors = engine.execute_scalar(events.filter((events.event_date >= start) & (events.event_date <= end))
+                                     .customer_id.nunique())
+    buyers = engine.execute_scalar(orders.filter((orders.order_date >= start) & (orders.order_date <= end))
+                                   .customer_id.nunique())
+    return (float(buyers) / visitors if visitors else np.nan), float(visitors)
+
+
 def _stickiness(monthly: pd.DataFrame, start: _dt.date, end: _dt.date, column: str = "stickiness") -> tuple:
     """(mean of the monthly ``column``: DAU/MAU, average DAU or MAU; mean MAU) of the months in the period."""
     inside = monthly[(monthly.period_start >= pd.Timestamp(start)) & (monthly.period_start <= pd.Timestamp(end))]
@@ -378,6 +405,8 @@ def _missing_tables(data: Dataset, spec: KpiSpec, name: str) -> list[str]:
         missing = ["customers.signup_date"]
     if spec.source == "conversion" and not missing and not data.has_column("customers", "channel"):
         missing = ["customers.channel"]
+    if spec.source == "usage" and not missing and not data.has_column("customers", "signup_date"):
+        missing = ["customers.signup_date"]
     return missing
 
 
@@ -398,6 +427,12 @@ def _actual(data: Dataset, table: pd.DataFrame, cache: dict, name: str, label: s
     if spec.source == "conversion":
         value, base = _conversion(data, start, end)
         return value, base, "" if pd.notna(value) else "no sign-ups in the period"
+    if spec.source == "usage":
+        value, base = _usage_retention(data, start, end, int(spec.column.split(":")[1]))
+        return value, base, "" if pd.notna(value) else "no sign-ups whose day 7 is observed"
+    if spec.source == "visits":
+        value, base = _purchase_conversion(data, start, end)
+        return value, base, "" if pd.notna(value) else "no visitors in the period"
     if "stickiness" not in cache:
         cache["stickiness"] = stickiness(data, as_of=data.as_of)
     value, base = _stickiness(cache["stickiness"], start, end, spec.column)

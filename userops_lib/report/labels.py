@@ -48,6 +48,8 @@ COLUMN_LABELS = {
     "d7_retention_within": N_("7-day retention (bought again within 7 days)"),
     "d30_retention_within": N_("30-day retention (bought again within 30 days)"),
     "channel_conversion": N_("Channel conversion"), "dau_mau": N_("Stickiness (DAU/MAU)"), "dau": N_("DAU"),
+    "usage_d7_retention": N_("7-day usage retention (came back within 7 days)"),
+    "purchase_conversion": N_("Purchase conversion (buyers / visitors)"),
     # activity
     "active_users": N_("Active users"), "source": N_("Activity source"), "avg_dau": N_("Average DAU"),
     "mau": N_("MAU"), "stickiness": N_("Stickiness (DAU/MAU)"), "days_observed": N_("Days observed"),

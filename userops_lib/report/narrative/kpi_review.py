@@ -34,8 +34,8 @@ _COLOURS = {"met": "#c6efce", "at risk": "#ffeb9c", "missed": "#ffc7ce", "n/a": 
 #: documents' result and process KPIs).
 DEFAULT_TREND_KPIS = {"result": ["gmv", "buyers", "new_buyers"],
                       "process": ["aov", "repurchase_rate", "return_purchase_rate", "churn_rate",
-                                  "d7_retention_within", "d30_retention_within", "channel_conversion", "dau", "mau",
-                                  "dau_mau"]}
+                                  "d7_retention_within", "d30_retention_within", "channel_conversion",
+                                  "usage_d7_retention", "purchase_conversion", "dau", "mau", "dau_mau"]}
 
 SECTIONS = {
     "summary": (N_("Summary"), ""),
@@ -182,7 +182,8 @@ def scorecard_table(card: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
 #: The order of the KPIs without a target: those the source documents name first (churn, 回购率,
 #: DAU, MAU, retention, conversion), the narrow day-N retention and the growth rates last.
 _NO_TARGET_ORDER = ["gmv", "buyers", "new_buyers", "churn_rate", "return_purchase_rate", "repurchase_rate", "dau", "mau",
-                    "dau_mau", "d7_retention_within", "d30_retention_within", "channel_conversion", "aov", "orders",
+                    "dau_mau", "d7_retention_within", "d30_retention_within", "channel_conversion", "usage_d7_retention",
+                    "purchase_conversion", "aov", "orders",
                     "returning_buyers", "new_signups", "buyer_growth_rate", "gmv_growth_rate"]
 
 
