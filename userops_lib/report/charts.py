@@ -16,7 +16,8 @@ from .labels import label
 
 __all__ = ["PERIOD_NAMES", "PROFILE_DIMENSIONS", "PROFILE_VALUES", "active_days_chart", "active_users_chart", "bar_chart", "funnel_chart",
            "funnel_trend_chart", "kpi_trend_chart", "period_name", "period_names", "profile_chart", "rates_chart",
-           "retention_heatmap", "sales_chart"]
+           "retention_heatmap", "sales_chart", "band_matrix_chart", "campaign_funnel_chart",
+           "channel_funnel_chart", "repurchase_cycle_chart", "rfm_chart", "uplift_chart"]
 
 #: The period kinds as a sentence or an axis names them.
 PERIOD_NAMES = {"day": N_("day"), "week": N_("week"), "month": N_("month"), "quarter": N_("quarter"),
@@ -275,3 +276,117 @@ def kpi_trend_chart(trend: pd.DataFrame, kpis, formats: dict, goals: dict, title
     fig.tight_layout()
     plt.show()
     return drawn
+
+
+# ---------------------------------------------------------------------- strategy report (02)
+def repurchase_cycle_chart(cycle: pd.DataFrame, style: NumberStyle, min_days: int = 60) -> None:
+    """Second purchases per day after the first (bars) and their cumulative share (line), with the
+    50% and 80% days marked; the x axis ends at 1.5 × the 80% day (at least ``min_days``)."""
+    plt, lang, a = _plt(), style.lang, cycle.attrs
+    if not a["basis_repeat"]:
+        return
+    horizon = int(min(a["max_days"], max(min_days, 1.5 * a["p80_day"])))
+    shown = cycle[cycle["days"] <= horizon]
+    fig, ax = plt.subplots(figsize=(10, 4))
+    ax.bar(shown["days"], shown["buyers"], width=1.0, color=_BLUE, label=tr("second purchases on that day", lang))
+    ax2 = ax.twinx()
+    ax2.plot(shown["days"], shown["cumulative_share"], color=_ORANGE, label=tr("cumulative share", lang))
+    ax2.set_ylim(0, 1)
+    _share_axis(ax2.yaxis)
+    ax2.grid(False)
+    for day, share, line in ((a["p50_day"], "50%", "--"), (a["p80_day"], "80%", ":")):
+        ax.axvline(day, color="black", linestyle=line)
+        ax.annotate(tr("{share} by day {day}", lang, share=share, day=day), (day, ax.get_ylim()[1] * 0.92),
+                    xytext=(4, 0), textcoords="offset points", fontsize=9)
+    _count_axis(ax.yaxis, style)
+    ax.set(title=tr("Repurchase cycle: days to the second purchase", lang),
+           xlabel=tr("days from first to second purchase day", lang), ylabel=label("buyers", lang))
+    ax2.set_ylabel(tr("cumulative share of second purchases", lang))
+    plt.show()
+
+
+def band_matrix_chart(matrix: pd.DataFrame, lang: str, rows: int = 12) -> None:
+    """Returning buyers per top category (rows) and AOV band (columns), the first ``rows`` categories."""
+    import seaborn as sns
+
+    plt = _plt()
+    m = matrix.head(rows)
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(m) + 1.5))
+    sns.heatmap(m, annot=True, fmt=",d", cmap="Blues", cbar=False, ax=ax)
+    ax.set(title=tr("Returning buyers by top category and AOV band", lang), xlabel=tr("AOV band", lang),
+           ylabel=tr("top category", lang))
+    plt.show()
+
+
+def rfm_chart(profile: pd.DataFrame, names: pd.Series, lang: str) -> None:
+    """Share of customers against share of revenue per RFM segment (``names``: the segments as the
+    report's language writes them)."""
+    plt = _plt()
+    y = np.arange(len(profile))
+    fig, ax = plt.subplots(figsize=(9, 0.5 * len(profile) + 1.5))
+    ax.barh(y - 0.2, profile["customer_share"], 0.4, label=label("customer_share", lang), color=_BLUE)
+    ax.barh(y + 0.2, profile["revenue_share"], 0.4, label=tr("Share of revenue", lang), color=_ORANGE)
+    ax.set_yticks(y, list(names))
+    ax.invert_yaxis()
+    _share_axis(ax.xaxis)
+    ax.set(title=tr("RFM segments: share of customers vs share of revenue", lang))
+    ax.legend()
+    plt.show()
+
+
+def uplift_chart(campaigns: pd.DataFrame, lang: str) -> None:
+    """Conversion uplift of each randomised campaign with its 95% interval (campaigns without one left out)."""
+    plt = _plt()
+    shown = campaigns.dropna(subset=["conversion_uplift", "conversion_uplift_low", "conversion_uplift_high"])
+    if shown.empty:
+        return
+    fig, ax = plt.subplots(figsize=(9, 0.5 * len(shown) + 1.5))
+    y = np.arange(len(shown))
+    low = shown["conversion_uplift"] - shown["conversion_uplift_low"]
+    high = shown["conversion_uplift_high"] - shown["conversion_uplift"]
+    ax.errorbar(shown["conversion_uplift"], y, xerr=[low, high], capsize=4, fmt="o", color=_BLUE)
+    ax.axvline(0, color="grey", linewidth=1)
+    ax.set_yticks(y, list(shown["name"]))
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(_formatter(lambda x: f"{100 * x:+.1f}%"))
+    ax.set(title=tr("Conversion uplift, randomised campaigns (95% interval)", lang),
+           xlabel=tr("treatment − control conversion", lang))
+    plt.show()
+
+
+def channel_funnel_chart(by_channel: pd.DataFrame, lang: str) -> None:
+    """Share of each channel's entrants reaching each funnel step, one line per channel."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(10, 4))
+    steps = by_channel.drop_duplicates("step_number").sort_values("step_number")
+    for channel, part in by_channel.groupby("channel", sort=True):
+        part = part.sort_values("step_number")
+        ax.plot(part["step_number"], part["conversion_from_start"], marker="o", label=str(channel))
+    ax.set_xticks(steps["step_number"], list(steps["step"]))
+    _share_axis(ax.yaxis)
+    ax.set(title=tr("Share of users reaching each step, by acquisition channel", lang), xlabel=label("step", lang),
+           ylabel=label("conversion_from_start", lang))
+    ax.legend(fontsize=8)
+    plt.show()
+
+
+def campaign_funnel_chart(table: pd.DataFrame, step: str, lang: str) -> None:
+    """Share of each campaign group's assigned users reaching the last funnel step."""
+    plt = _plt()
+    wide = table.pivot_table(index="name", columns="group", values="share_of_assigned", sort=False)
+    fig, ax = plt.subplots(figsize=(9, 0.6 * len(wide) + 1.5))
+    y = np.arange(len(wide))
+    for i, (group, colour) in enumerate(zip(wide.columns, [_BLUE, _ORANGE, _GREEN, _RED])):
+        ax.barh(y + (i - (len(wide.columns) - 1) / 2) * 0.35, wide[group], 0.35, color=colour,
+                label=tr(_GROUP_NAMES.get(group, group), lang))
+    ax.set_yticks(y, list(wide.index))
+    ax.invert_yaxis()
+    _share_axis(ax.xaxis)
+    ax.set(title=tr("Share of assigned users reaching {step}", lang, step=step),
+           xlabel=tr("share of assigned users", lang))
+    ax.legend()
+    plt.show()
+
+
+#: Campaign groups as a chart's legend names them.
+_GROUP_NAMES = {"treatment": N_("treatment"), "control": N_("control")}

@@ -1,0 +1,216 @@
+"""The Strategy-experiment report's sentences, exactly, in both languages, for small hand-made results.
+
+Every input is written out here (no data is loaded); each expected number is worked out in the
+comment above it from those inputs. Money is CNY in Chinese, USD in English (the defaults).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from userops_lib.metrics.campaigns import NOT_CAUSAL, RANDOMISED
+from userops_lib.report.formatting import NumberStyle
+from userops_lib.report.narrative import strategy as text
+
+EN, ZH = NumberStyle("en"), NumberStyle("zh")
+NAN = float("nan")
+
+
+def _cycle(p80: int = 100, repeat: int = 5) -> pd.DataFrame:
+    cycle = pd.DataFrame({"days": [10], "buyers": [repeat], "share": [1.0], "cumulative_share": [1.0]})
+    cycle.attrs.update(basis_repeat=repeat, p50_day=40, p80_day=p80, max_days=365)
+    return cycle
+
+
+def _profile() -> pd.DataFrame:
+    # two at-risk segments; 重要保持客户 has the most revenue (600 of 1,000 = 60.0%), 4 customers of 10
+    return pd.DataFrame({"segment": ["重要价值客户", "重要保持客户", "一般保持客户"],
+                         "segment_en": ["Important value", "Important retention", "General retention"],
+                         "customers": [4, 4, 2], "customer_share": [0.4, 0.4, 0.2],
+                         "revenue": [300.0, 600.0, 100.0], "revenue_share": [0.3, 0.6, 0.1],
+                         "mean_recency_days": [20.0, 130.0, 300.0], "mean_frequency_days": [5.0, 3.0, 2.0],
+                         "mean_monetary": [75.0, 150.0, 50.0], "at_risk": [False, True, True],
+                         "action": ["Keep delighted: VIP service, early access, no discounting needed",
+                                    "Win back personally: call or message them one by one with a tailored offer",
+                                    "Keep in touch: low-cost reminders, new arrivals"]})
+
+
+def _segments(recency) -> pd.DataFrame:
+    return pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "segment": ["重要保持客户"] * 4,
+                         "recency_days": recency})
+
+
+def test_the_at_risk_segment_has_lapsed_when_more_than_half_is_past_the_80_percent_day():
+    # recency 50, 120, 150, 200 against p80 = 100: 3 of 4 (75.0%) are past it, more than LAPSED_SHARE (0.5)
+    segments = _segments([50, 120, 150, 200])
+    assert text.lapsed_share(segments, "重要保持客户", _cycle()) == 0.75
+    assert text.risk_sentence(_profile(), segments, _cycle(), EN) == (
+        "*Important retention* holds the most revenue at risk: 60.0% of revenue from 4 customers who last bought "
+        "130 days ago on average. 75.0% of them last bought more than 100 days ago, the gap within which 80% of "
+        "second purchases came: most of them have lapsed already, so win them back personally.")
+    assert text.risk_sentence(_profile(), segments, _cycle(), ZH) == (
+        "*重要保持客户* 面临流失风险的销售额最多：4 位用户贡献了 60.0% 的销售额，平均 130 天前最后一次购买。"
+        "其中 75.0% 的最后一次购买在 100 天以前，超过了 80% 二次购买发生的间隔：他们中的多数已经流失，请一对一召回。")
+
+
+def test_exactly_half_past_the_80_percent_day_is_not_lapsed_yet():
+    # recency 50, 60, 150, 200: 2 of 4 = 50.0%, not more than 0.5 -> reach them before they lapse
+    segments = _segments([50, 60, 150, 200])
+    assert text.risk_sentence(_profile(), segments, _cycle(), EN).endswith(
+        "50.0% of them last bought more than 100 days ago, the gap within which 80% of second purchases came: "
+        "reach them personally before they lapse.")
+    assert text.risk_sentence(_profile(), segments, _cycle(), ZH).endswith("请在他们流失前一对一触达。")
+    # without a second purchase there is no cycle to judge by: the sentence stops after the segment
+    assert text.risk_sentence(_profile(), segments, _cycle(repeat=0), EN).endswith("130 days ago on average.")
+
+
+def _rules() -> pd.DataFrame:
+    # 200 orders, pairs needed in 10 orders (the default count), confidence 10%. Rule 1: 12 of the 24 orders
+    # with A hold C (50.0%), lift 3.0; rule 2: lift 1.5 -> 2 rules, 1 with a lift of 2 or more (STRONG_LIFT)
+    rules = pd.DataFrame({"rule": ["cat food → litter", "shampoo → conditioner"], "support": [0.06, 0.05],
+                          "confidence": [0.5, 0.25], "lift": [3.0, 1.5], "baskets_with_rule": [12, 10],
+                          "antecedent_baskets": [24, 40]})
+    rules.attrs.update(n_baskets=200, min_count=10, threshold="min_baskets", min_confidence=0.1, level="product")
+    return rules
+
+
+def test_basket_sentence_states_the_threshold_the_rules_passed_not_a_bare_lift_count():
+    # issue 14 §7.4: "N rules have a lift above 1" read as "hardly any affinity"
+    en = text.basket_sentence(_rules(), EN, single_share=0.39)
+    assert en == (
+        "Of 200 orders, 39.0% hold a single item. 2 product rules hold in at least 10 of the 200 orders with a "
+        "confidence of at least 10%; 1 of them have a lift of 2 or more (bought together at least 2 times as often "
+        "as chance). The strongest is *cat food → litter*: 50.0% of the 24 orders with the first also hold the "
+        "second (12 orders), 3.0 times the base rate.")
+    assert "lift above 1" not in en
+    assert text.basket_sentence(_rules(), ZH, single_share=0.39) == (
+        "200 笔订单中，39.0% 只包含一件商品。2 条商品规则在 200 笔订单中至少 10 笔里成立，且置信度不低于 10%；"
+        "其中 1 条的提升度不低于 2（一起购买的频率至少是随机情况的 2 倍）。最强的规则是 *cat food → litter*："
+        "包含前者的 24 笔订单中有 50.0% 也包含后者（12 笔订单），是基准水平的 3.0 倍。")
+    empty = _rules().iloc[:0]
+    empty.attrs.update(_rules().attrs, level="category_product")
+    assert text.basket_sentence(empty, EN) == (
+        "No category → product pair is bought together in at least 10 of the 200 orders with a confidence of at "
+        "least 10%, so there is no rule to act on.")
+
+
+def _campaigns() -> pd.DataFrame:
+    # A: randomised, 200 treated / 100 control, conversion 10% vs 5% (+5.0 pp, interval +1.0 to +9.0 pp),
+    #    ROI 1.5 (range 0.2 to 2.8) -> pays back even at the low end. B: randomised, uplift interval -2.0 to +4.0 pp,
+    #    ROI -0.5. C: no control group; its participants' conversion is 100% by construction
+    return pd.DataFrame({
+        "name": ["A", "B", "C"], "design": [RANDOMISED, RANDOMISED, NOT_CAUSAL],
+        "n_treatment": [200, 50, 30], "n_control": [100, 50, 120],
+        "conversion_treatment": [0.10, 0.06, 1.0], "conversion_control": [0.05, 0.05, 0.04],
+        "conversion_uplift": [0.05, 0.01, 0.96], "conversion_uplift_low": [0.01, -0.02, NAN],
+        "conversion_uplift_high": [0.09, 0.04, NAN], "gmv_per_user_treatment": [30.0, 12.0, 500.0],
+        "gmv_per_user_control": [20.0, 11.0, 15.0], "gmv_uplift": [10.0, 1.0, 485.0],
+        "gmv_uplift_low": [2.0, -3.0, NAN], "gmv_uplift_high": [18.0, 5.0, NAN],
+        "incremental_gmv": [2000.0, 50.0, NAN], "cost": [800.0, 100.0, 900.0], "roi": [1.5, -0.5, NAN],
+        "roi_low": [0.2, -2.5, NAN], "roi_high": [2.8, 1.5, NAN]})
+
+
+def test_campaigns_without_a_control_group_show_no_participants_conversion():
+    # issue 14 §7.3: "Conversion, participants 100.0%" is true by construction, so the column is gone
+    tables = text.campaign_tables(_campaigns(), EN)
+    assert list(tables) == ["uplift", "roi", "descriptive"]
+    assert list(tables["descriptive"].columns) == ["Campaign", "Participants", "Non-participants",
+                                                   "Conversion, non-participants", "GMV per participant",
+                                                   "GMV per non-participant"]
+    assert tables["descriptive"].iloc[0].tolist() == ["C", "30", "120", "4.0%", "$500.00", "$15.00"]
+    # the randomised results in two tables of 7 columns each, so the 95% columns fit 1200 px
+    assert tables["uplift"].iloc[0].tolist() == ["A", "200", "100", "10.0%", "5.0%", "+5.0 pp", "+1.0 pp ~ +9.0 pp"]
+    assert tables["roi"].iloc[0].tolist() == ["A", "$10.00", "$2.00 ~ $18.00", "$2,000.00", "$800.00", "1.50",
+                                              "0.20 ~ 2.80"]
+    assert "对照组转化率" in text.campaign_tables(_campaigns(), ZH)["uplift"].columns
+
+
+def test_campaign_sentence_counts_sure_uplifts_and_reads_the_best_roi_range():
+    # A's interval is above zero, B's is not: 1 of 2; the best ROI is A, low end 0.2 > 0
+    assert text.campaign_sentence(_campaigns(), EN) == (
+        "1 of 2 campaigns with a random control group show a conversion uplift whose 95% interval lies above zero. "
+        "The best ROI is *A*: 1.50, 95% range 0.20 to 2.80; it pays back even at the low end. 1 campaign(s) without "
+        "a control group are compared descriptively only: participants chose to take part, so the gap is not the "
+        "campaign's effect.")
+    assert text.campaign_sentence(_campaigns(), ZH) == (
+        "2 个设有随机对照组的营销活动中，1 个的转化率增量提升 95% 区间高于零。投资回报率 (ROI) 最高的是 *A*：1.50，"
+        "95% 区间 0.20 至 2.80；即使按区间下限也能回本。1 个没有对照组的营销活动只作描述性对比：是否参与由用户自己"
+        "选择，因此差距并不是活动的效果。")
+
+
+def _by_channel() -> pd.DataFrame:
+    # 60-day window: ads 40 eligible 25.0%, shop 30 eligible 10.0%, tiny 29 eligible 50.0% (below MIN_GROUP = 30)
+    df = pd.DataFrame({"group": ["ads", "shop", "tiny"], "first_buyers": [45, 33, 31],
+                       "eligible_30d": [44, 32, 30], "rate_30d": [0.2, 0.05, 0.4],
+                       "eligible_60d": [40, 30, 29], "rate_60d": [0.25, 0.10, 0.5],
+                       "eligible_90d": [35, 25, 20], "rate_90d": [0.3, 0.2, 0.6]})
+    df.attrs.update(windows=[30, 60, 90])
+    return df
+
+
+def test_breakdown_compares_only_groups_of_at_least_30_eligible_buyers():
+    assert text.MIN_GROUP == 30
+    assert text.breakdown_sentence(_by_channel(), "channel", EN) == (
+        "Within 60 days, *ads* converts best (25.0%) and *shop* worst (10.0%), among groups with 30+ eligible buyers.")
+    assert text.breakdown_sentence(_by_channel(), "channel", ZH) == (
+        "在可观察用户数不少于 30 的分组中，60 天内 *ads* 转化最好（25.0%），*shop* 最差（10.0%）。")
+    # with 31 as the minimum only ads is left: no comparison
+    assert text.breakdown_sentence(_by_channel(), "channel", EN, min_group=31) == (
+        "Fewer than two groups by acquisition channel have 31 or more buyers eligible for the 60-day window; no "
+        "comparison made.")
+    coupon = _by_channel().assign(group=["coupon", "no coupon", "(unknown)"])
+    assert text.breakdown_table(coupon, "coupon", ZH).iloc[:, 0].tolist() == ["用券", "未用券", "（未知）"]
+
+
+def _conv() -> pd.DataFrame:
+    # 100 first buyers; 30 days: 18 of 90 eligible (20.0%), 10 too recent; 90 days: 30 of 75 (40.0%), 25 too recent
+    conv = pd.DataFrame({"group": ["all buyers"], "first_buyers": [100], "eligible_30d": [90], "converted_30d": [18],
+                         "rate_30d": [0.2], "eligible_90d": [75], "converted_90d": [30], "rate_90d": [0.4]})
+    conv.attrs.update(windows=[30, 90], censored={30: 10, 90: 25})
+    return conv
+
+
+def test_window_sentence_counts_the_buyers_too_recent_to_judge():
+    assert text.window_sentence(_conv(), EN) == (
+        "20.0% of new buyers came back within 30 days and 40.0% within 90 days. Buyers too recent to judge were left "
+        "out (10 for 30 days and 25 for 90 days).")
+    assert text.window_sentence(_conv(), ZH) == (
+        "20.0% 的新客在 30 天内回购，40.0% 在 90 天内回购。首次购买太近、尚无法判断的用户未计入（30 天窗口 10 位；"
+        "90 天窗口 25 位）。")
+
+
+def test_next_steps_are_chosen_from_the_results():
+    # risk: Important retention, 3 of 4 past day 100 -> lapsed; cycle 40 / 100; 30-day rate 20.0%;
+    # strongest rule lift 3.0 >= 2 -> bundle; best randomised ROI A (low 0.2 > 0) -> scale; C has no control group
+    steps = text.next_steps(_profile(), _segments([50, 120, 150, 200]), _cycle(), _conv(), EN, rules=_rules(),
+                            campaigns=_campaigns())
+    assert steps == (
+        "1. **Reach Important retention first:** 60.0% of revenue is at risk (4 customers, last purchase 130 days "
+        "ago on average); most have lapsed already: win them back one by one.\n"
+        "2. **Repurchase reminders:** remind new buyers before day 40 (half of those who come back have by then) and "
+        "once more before day 100.\n"
+        "3. **Second purchase:** raise the 30-day second-purchase rate from 20.0% with onboarding and a "
+        "second-purchase coupon for buyers still on one purchase day.\n"
+        "4. **Bundle:** recommend or bundle *cat food → litter* (lift 3.0).\n"
+        "5. **A** has the best ROI (1.50, 95% range 0.20 to 2.80): repeat or scale it.\n"
+        "6. **Measure the next campaigns:** give the 1 campaign(s) without a control group a random hold-out next "
+        "time, so their effect can be measured.")
+    zh = text.next_steps(_profile(), _segments([50, 60, 150, 200]), _cycle(), _conv(), ZH,
+                         rules=_rules().assign(lift=[1.9, 1.5]))
+    # half past day 100 is not lapsed; lift 1.9 < 2: no bundle; no campaigns
+    assert zh == (
+        "1. **优先触达重要保持客户：**60.0% 的销售额面临流失风险（4 位用户，平均 130 天前最后一次购买）；"
+        "多数仍在通常的购买间隔内：在流失前触达他们。\n"
+        "2. **回购提醒：**在第 40 天前提醒新客（回购的用户中有一半在此之前回购），并在第 100 天前再提醒一次。\n"
+        "3. **二次购买：**通过新客引导和二次购买优惠券，提升只购买过一天的用户的 30 天二次购买转化率（目前 20.0%）。")
+
+
+def test_rfm_table_names_segments_and_actions_in_the_reports_language():
+    segments = _segments([50, 120, 150, 200])
+    segments.attrs.update(m_column="monetary_total")
+    en = text.rfm_table(_profile(), segments, EN)
+    assert en["Segment"].tolist() == ["Important value", "Important retention", "General retention"]
+    zh = text.rfm_table(_profile(), segments, ZH)
+    assert zh["用户分层"].tolist() == ["重要价值客户", "重要保持客户", "一般保持客户"]
+    assert zh["建议动作"].iloc[1] == "一对一召回：逐一电话或消息联系，给予定制优惠"
+    assert not any("_" in c for c in list(en.columns) + list(zh.columns))
