@@ -137,3 +137,21 @@ def test_next_steps_follow_the_numbers():
                   "2. **回访老客用户，了解问题所在**：他们的 NPS 为 -20.4（142 份评分）。"]
     assert text.next_steps(EN) == ("Nothing in these results calls for a change of course: keep the current plan and "
                                    "run this report again next period.")
+
+
+def test_fulfilment_steps_in_words_within_eight_columns():
+    # paid -> shipped: 20,288 orders reach it, median 30 h, p95 70 h, promise 48 h missed by 2,529 (12.5%);
+    # after-sales -> closed is the slowest (median 131.4 h); 3 step times run backwards
+    steps = pd.DataFrame({"step": ["paid_to_shipped", "aftersales_to_closed"], "orders": [20343, 20343],
+                          "reached": [20288, 1326], "not_reached": [55, 19017], "inconsistent": [3, 0],
+                          "median_hours": [30.0, 131.4], "p80_hours": [50.0, 200.0], "p95_hours": [70.0, 230.0],
+                          "mean_hours": [33.0, 140.0], "promise_hours": [48.0, NAN], "breached": [2529.0, NAN],
+                          "breach_share": [0.125, NAN]})
+    table = text.steps_table(steps, "zh")
+    assert list(table.columns) == ["step", "reached", "median_hours", "p80_hours", "p95_hours", "promise_hours",
+                                   "breached", "breach_share"]
+    assert table["step"].tolist() == ["付款到发货", "售后申请到关闭"]
+    assert text.experience_sentence(steps, EN) == (
+        "The slowest step is after-sales request to closed (median 131.4 h, 95th percentile 230.0 h). Promises "
+        "missed: paid to shipped 12.5% (2,529 orders). 3 step times run backwards (end before start) and are left "
+        "out.")

@@ -354,6 +354,10 @@ def experience_sentence(steps: pd.DataFrame, style: NumberStyle) -> str:
         items = [tr("{step} {share} ({n} orders)", lang, step=_step(r["step"], lang), share=style.percent(r["breach_share"]),
                     n=style.count(round(r["breached"]))) for _, r in judged.iterrows()]
         text = _then(text, tr("Promises missed: {items}.", lang, items=_join(items, lang)), lang)
+    backwards = int(steps["inconsistent"].sum())
+    if backwards:
+        text = _then(text, tr("{n} step times run backwards (end before start) and are left out.", lang,
+                              n=style.count(backwards)), lang)
     return text
 
 
@@ -363,8 +367,12 @@ _STEPS = {"order_to_paid": N_("order to paid"), "paid_to_shipped": N_("paid to s
 
 
 def steps_table(steps: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """:func:`~userops_lib.metrics.experience.step_durations` with step names in words (without the orders total)."""
-    return steps.drop(columns=["orders"]).assign(step=steps["step"].map(lambda s: _step(s, lang)))
+    """:func:`~userops_lib.metrics.experience.step_durations` as the report shows it (8 columns, within
+    1200 px): ``step`` in words, ``reached, median_hours, p80_hours, p95_hours, promise_hours, breached,
+    breach_share``; the step times that run backwards are said in :func:`experience_sentence`."""
+    shown = steps[["step", "reached", "median_hours", "p80_hours", "p95_hours", "promise_hours", "breached",
+                   "breach_share"]]
+    return shown.assign(step=shown["step"].map(lambda s: _step(s, lang)))
 
 
 def csat_table(sat: pd.DataFrame) -> pd.DataFrame:
