@@ -48,6 +48,8 @@ def test_headline_says_why_last_year_is_missing():
     assert text.headline_summary(table, EN).endswith(
         "\n\nNo comparison with the same period last year (Dec 2024): the data starts on Mar 1, 2025.")
     assert text.headline_summary(table, ZH).endswith("\n\n无法与去年同期（2024年12月）比较：数据从 2025年3月1日 开始。")
+    # the report's own notes follow as paragraphs, empty ones left out
+    assert text.headline_summary(table, EN, notes=["", "**Note:** x."]).endswith("2025.\n\n**Note:** x.")
     # the driver tree then explains the change against the previous period
     assert text.driver_basis(table) == "previous" and text.driver_basis(_headline()) == "last_year"
 
@@ -81,6 +83,7 @@ def test_driver_table_reads_in_the_kpis_units():
     assert table.iloc[0].tolist() == ["GMV", "¥1,000.00", "¥1,500.00", "+50.0%", "+¥500.00", "100.0%"]
     assert table.iloc[2].tolist() == ["人均订单数", "1.00", "1.00", "+0.0%", "¥0.00", "0.0%"]
     assert table.iloc[5, 0] == "└ 老客"  # a part of buyers, indented under them
+    assert text.caption("drivers", EN, **_tree().attrs) == "GMV drivers, 2024-12 → 2025-12"  # attrs passed whole
 
 
 def _kpis() -> pd.DataFrame:

@@ -217,6 +217,8 @@ def active_days_chart(sd: pd.DataFrame, days: int, style: NumberStyle) -> None:
     """Customers active on exactly N days of the window (bars) and on N days or more (line)."""
     plt, lang = _plt(), style.lang
     a = sd.attrs
+    if not a["active_customers"]:
+        return  # nobody active in the window: the sentence says so, an empty chart would not
     fig, ax = plt.subplots(figsize=(10, 4))
     ax.bar(sd["active_days"], sd["customers"], color=_BLUE, label=tr("customers active on exactly N days", lang))
     ax2 = ax.twinx()

@@ -120,7 +120,7 @@ SECTIONS = {
 
 #: Table captions.
 CAPTIONS = {
-    "drivers": N_("GMV drivers, {base} → {period}"),
+    "drivers": N_("GMV drivers, {base_period} → {period}"),
     "kpis": N_("KPIs per {period}, newest first"),
     "categories": N_("Categories in {period}"),
     "stickiness": N_("Stickiness per month, newest first"),
@@ -152,7 +152,8 @@ def section(name: str, style: NumberStyle) -> str:
 
 
 def caption(name: str, style: NumberStyle, **values) -> str:
-    """A table's caption; ``period`` and ``base`` values are period kinds or labels as given."""
+    """A table's caption, its placeholders filled from ``values`` (others are ignored, so a result's
+    ``attrs`` can be passed whole)."""
     return tr(CAPTIONS[name], style.lang, **values)
 
 
@@ -163,9 +164,10 @@ def data_sentence(source: str, as_of, time_zone: str, style: NumberStyle) -> str
               as_of=style.date(as_of), time_zone=time_zone)
 
 
-def headline_summary(comparison: pd.DataFrame, style: NumberStyle) -> str:
+def headline_summary(comparison: pd.DataFrame, style: NumberStyle, notes=()) -> str:
     """The headline KPIs of :func:`~userops_lib.metrics.drivers.headline_comparison`, each against the
-    previous period (环比) and the same period last year (同比), with a note for a missing base."""
+    previous period (环比) and the same period last year (同比), with a note for a missing base and
+    the other ``notes`` (empty ones left out) as paragraphs after it."""
     a, lang = comparison.attrs, style.lang
     name = period_text(a["period"], a["period_kind"], style)
     intro = tr("Headline numbers of **{period}** against the previous period and the same period last year:",
@@ -177,7 +179,7 @@ def headline_summary(comparison: pd.DataFrame, style: NumberStyle) -> str:
                 previous=style.change(r.change_vs_previous), last_year=style.change(r.change_vs_last_year))
              for r in comparison.itertuples()]
     notes = [_base_note(a[f"{which}_note"], a[f"{which}_period"], a, which, style)
-             for which in ("previous", "last_year")]
+             for which in ("previous", "last_year")] + list(notes)
     return "\n".join([intro, "", *lines] + [f"\n{n}" for n in notes if n])
 
 
