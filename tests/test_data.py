@@ -181,3 +181,19 @@ def test_every_timestamp_column_gets_its_local_date():
     t = data.table("tickets").to_pandas()
     assert list(t.ts_date) == [pd.Timestamp("2024-01-03")] and list(t.resolved_date) == [pd.Timestamp("2024-01-04")]
     assert _quality(data)[("tickets", "null customer_id")] == 1
+
+
+def test_two_datasets_on_one_engine_keep_their_own_tables(tmp_path):
+    """A second load on a shared engine (the Spark session of a notebook, a caller's DuckDB) must not
+    replace the first dataset's tables: the first kept 3 orders, the second 1 (hand count)."""
+    import ibis
+    import pandas as pd
+
+    from userops_lib.data.load import load_dataset
+
+    con = ibis.duckdb.connect()
+    orders = lambda n: pd.DataFrame({"order_id": [f"o{i}" for i in range(n)], "customer_id": ["c1"] * n,
+                                     "order_ts": pd.to_datetime(["2024-01-02"] * n), "amount": [10.0] * n})
+    first = load_dataset({"orders": orders(3)}, backend=con, snapshot_dir=False)
+    second = load_dataset({"orders": orders(1)}, backend=con, snapshot_dir=False)
+    assert first.orders.count().execute() == 3 and second.orders.count().execute() == 1

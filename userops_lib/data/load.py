@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as _dt
+import uuid
 import gzip
 import os
 import shutil
@@ -183,13 +184,20 @@ def _read_folder(folder: Path | str, backend, csv_encoding: str | None = None) -
             if (f"{name}{suffix}" in present) if present is not None else path.exists():
                 files[name] = f"{name}{suffix}"
                 if suffix == ".parquet":
-                    raw[name] = con.read_parquet(str(path), table_name=f"raw_{name}")
+                    raw[name] = con.read_parquet(str(path), table_name=_unique(f"raw_{name}"))
                 else:
                     raw[name] = _read_csv(con, name, path, csv_encoding)
                 break
     if "orders" not in raw:
         raise ContractError("orders", None, f"no orders.parquet or orders.csv in {folder}")
     return raw, files
+
+
+def _unique(table: str) -> str:
+    """``table`` with a random suffix: two datasets loaded on one engine (a shared Spark session, a
+    caller's DuckDB) must not overwrite each other's tables (a second load used to replace the first
+    one's ``clean_orders`` under it)."""
+    return f"{table}_{uuid.uuid4().hex[:8]}"
 
 
 def _read_csv(con, name: str, path: Path | str, csv_encoding: str | None) -> ibis.Table:
@@ -209,7 +217,7 @@ def _read_csv(con, name: str, path: Path | str, csv_encoding: str | None) -> ibi
         source = _transcoded(Path(path), codec, con)
     opts = {"all_varchar": True} if con.name == "duckdb" else {"inferSchema": False}
     try:
-        return con.read_csv(str(source), table_name=f"raw_{name}", **opts)
+        return con.read_csv(str(source), table_name=_unique(f"raw_{name}"), **opts)
     except Exception as err:
         raise _not_utf8(name, Path(path), err) or err
 
@@ -739,7 +747,7 @@ def _clean(raw: dict, label: str, facts: dict, backend, time_zone: str, as_of, n
             continue
         spec = CONTRACT[name]
         if isinstance(table, pd.DataFrame):
-            table = engine.as_table(_localize_frame(table, spec, time_zone), f"raw_{name}", backend)
+            table = engine.as_table(_localize_frame(table, spec, time_zone), _unique(f"raw_{name}"), backend)
         typed[name] = _typed(table, spec, time_zone, backend.name, checker)
 
     orders, n_orders = typed["orders"]
@@ -768,7 +776,7 @@ def _clean(raw: dict, label: str, facts: dict, backend, time_zone: str, as_of, n
     clean = {name: t.drop("_row") if "_row" in t.columns else t for name, t in clean.items()}
 
     if materialize:
-        clean = {name: backend.create_table(f"clean_{name}", t, overwrite=True) for name, t in clean.items()}
+        clean = {name: backend.create_table(_unique(f"clean_{name}"), t) for name, t in clean.items()}
     if "customers" in clean:
         _check_buyers_have_customers(clean["orders"], clean["customers"], checker)
     quality = checker.frame()

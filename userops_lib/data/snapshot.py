@@ -175,7 +175,7 @@ def _meta(dataset) -> str:
               if f.name not in ("tables", "quality", "backend")}
     quality = dataset.quality
     return json.dumps({
-        "tables": list(dataset.tables),
+        "tables": {name: table.op().name for name, table in dataset.tables.items()},  # name -> stored table
         "quality": {"columns": list(quality.columns), "records": _encode(quality.to_dict("records"))},
         "fields": _encode(fields),
     })
@@ -189,7 +189,7 @@ def _open(path: Path):
     con.raw_sql(f"ATTACH '{_sql_text(path)}' AS userops_snapshot (READ_ONLY)")
     where = ("userops_snapshot", "main")
     meta = json.loads(engine.execute(con.table(_META, database=where)).iloc[0, 0])
-    tables = {name: con.table(f"clean_{name}", database=where) for name in meta["tables"]}
+    tables = {name: con.table(stored, database=where) for name, stored in meta["tables"].items()}
     quality = pd.DataFrame(meta["quality"]["records"], columns=meta["quality"]["columns"])
     return Dataset(tables=tables, quality=quality, backend=con, **_decode(meta["fields"]))
 
