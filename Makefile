@@ -56,6 +56,7 @@ report: $(STAMP)
 	$(BIN)/userops run --data cdnow --lang en
 
 test: $(STAMP) $(STAMP313)
+	bash .ci/system-packages
 	$(BIN)/python -m pytest
 	$(VENV313)/bin/python -m pytest
 

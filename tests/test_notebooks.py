@@ -138,3 +138,20 @@ def test_an_english_report_renders_without_chinese(run, notebook, demo_dir):
     assert "Traceback" not in text
     chinese = re.findall(r"[\u4e00-\u9fff]+", text)
     assert not chinese, f"{notebook}: Chinese in the English report: {chinese[:10]}"
+
+
+def test_reports_read_well_in_a_browser(run, demo_dir):
+    """The demo reports (Chinese and English) and the index in headless Chromium at 1,200 px: tables fit,
+    charts load, no console error (no blocked or remote script), Chinese text drawn in a real font
+    (tests/browser.py)."""
+    from browser import CHROMIUM, page_problems
+
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (.ci/system-packages installs Debian's chromium where it can)")
+    _, day = run
+    zh = sorted((day / demo_dir.name).glob("*.html")) + [day.parent / "index.html"]
+    en = sorted((day / f"{demo_dir.name}-en").glob("*.html"))
+    assert len(zh) == len(en) + 1 == len(NOTEBOOKS) + 1, [p.name for p in zh + en]
+    problems = {f"zh/{name}": found for name, found in page_problems(zh, chinese=True).items() if found}
+    problems |= {f"en/{name}": found for name, found in page_problems(en).items() if found}
+    assert problems == {}
