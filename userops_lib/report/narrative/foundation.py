@@ -15,7 +15,8 @@ import pandas as pd
 from ..charts import period_name
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
-from ..labels import label, stage_title
+from .outline import Outline
+from ..labels import label
 from ..markup import code
 
 __all__ = ["CAPTIONS", "SECTIONS", "active_days_sentence", "activity_note", "caption", "category_sentence",
@@ -134,27 +135,20 @@ CAPTIONS = {
 }
 
 
-def title(style: NumberStyle) -> str:
-    """The report's title: 01 · 基础建设期 / 01 · Foundation."""
-    return "# 01 · " + stage_title("foundation", style.lang)
+#: the report's title, section headings and captions (see :class:`.outline.Outline`)
+OUTLINE = Outline('01', 'foundation', SECTIONS, CAPTIONS)
+title = OUTLINE.title
+heading = OUTLINE.heading
+section = OUTLINE.section
+caption = OUTLINE.caption
 
 
-def heading(name: str, style: NumberStyle) -> str:
-    """A section's heading (also the name a skip note gives it)."""
-    return tr(SECTIONS[name][0], style.lang)
 
 
-def section(name: str, style: NumberStyle) -> str:
-    """A section's heading and, when it has one, the paragraph defining its numbers."""
-    intro = SECTIONS[name][1]
-    text = "## " + heading(name, style)
-    return text + ("\n\n" + tr(intro, style.lang) if intro else "")
 
 
-def caption(name: str, style: NumberStyle, **values) -> str:
-    """A table's caption, its placeholders filled from ``values`` (others are ignored, so a result's
-    ``attrs`` can be passed whole)."""
-    return tr(CAPTIONS[name], style.lang, **values)
+
+
 
 
 # ---------------------------------------------------------------------------- summary (headline)

@@ -14,7 +14,8 @@ import pandas as pd
 from ..charts import period_name
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
-from ..labels import label, stage_title
+from .outline import Outline
+from ..labels import label
 from .foundation import _join, _then, paragraph, period_text
 
 __all__ = ["CAPTIONS", "DEFAULT_TREND_KPIS", "SECTIONS", "STATUS", "caption", "driver_caption", "drivers_note",
@@ -72,19 +73,17 @@ CAPTIONS = {
 }
 
 
-def title(style: NumberStyle) -> str:
-    """The report's title: 05 · KPI 考核 / 05 · KPI review."""
-    return "# 05 · " + stage_title("kpi_review", style.lang)
+#: the report's title, section headings and captions (see :class:`.outline.Outline`)
+OUTLINE = Outline('05', 'kpi_review', SECTIONS, CAPTIONS)
+title = OUTLINE.title
+section = OUTLINE.section
+caption = OUTLINE.caption
 
 
-def section(name: str, style: NumberStyle) -> str:
-    """A section's heading and, when it has one, the paragraph defining its numbers."""
-    head, intro = SECTIONS[name]
-    return "## " + tr(head, style.lang) + ("\n\n" + tr(intro, style.lang) if intro else "")
 
 
-def caption(name: str, style: NumberStyle, **values) -> str:
-    return tr(CAPTIONS[name], style.lang, **values)
+
+
 
 
 def status_colours(style: NumberStyle) -> dict:

@@ -14,7 +14,8 @@ import pandas as pd
 from ...clv.validation import TIE_TOLERANCE
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
-from ..labels import label, stage_title
+from .outline import Outline
+from ..labels import label
 from ..markup import code
 from .foundation import _join, _then, paragraph, period_text
 
@@ -97,29 +98,25 @@ CAPTIONS = {
 }
 
 
-def title(style: NumberStyle) -> str:
-    """The report's title: 04 · 用户忠诚期 / 04 · Loyalty."""
-    return "# 04 · " + stage_title("loyalty", style.lang)
+#: the report's title, section headings and captions (see :class:`.outline.Outline`)
+OUTLINE = Outline('04', 'loyalty', SECTIONS, CAPTIONS)
+title = OUTLINE.title
+heading = OUTLINE.heading
+caption = OUTLINE.caption
 
 
-def heading(name: str, style: NumberStyle) -> str:
-    """A section's heading (also the name a skip note gives it)."""
-    return tr(SECTIONS[name][0], style.lang)
+
+
 
 
 def section(name: str, style: NumberStyle, **values) -> str:
     """A section's heading and the paragraph defining its numbers (``tie`` of the model section: the
     library's tie tolerance)."""
-    head, intro = SECTIONS[name]
     if name == "models":
         values.setdefault("tie", style.percent(TIE_TOLERANCE, 0))
-    return "## " + tr(head, style.lang) + ("\n\n" + tr(intro, style.lang, **values) if intro else "")
+    return OUTLINE.section(name, style, **values)
 
 
-def caption(name: str, style: NumberStyle, **values) -> str:
-    """A table's caption; month values (Timestamps) read 2025-12."""
-    values = {k: f"{v:%Y-%m}" if isinstance(v, pd.Timestamp) else v for k, v in values.items()}
-    return tr(CAPTIONS[name], style.lang, **values)
 
 
 def nps_text(points, style: NumberStyle) -> str:

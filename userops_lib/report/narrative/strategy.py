@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
-from ..labels import stage_title
+from .outline import Outline
 from ..markup import code
 from .foundation import _join, _then, data_sentence, paragraph
 
@@ -119,6 +119,14 @@ CAPTIONS = {
     "campaign_funnel": N_("Campaign groups reaching {step} within {window} of entering the funnel"),
 }
 
+
+#: the report's title, section headings and captions (see :class:`.outline.Outline`)
+OUTLINE = Outline('02', 'strategy', SECTIONS, CAPTIONS)
+title = OUTLINE.title
+heading = OUTLINE.heading
+section = OUTLINE.section
+caption = OUTLINE.caption
+
 #: The (table, column) pairs each breakdown can use (any one of them is enough).
 BREAKDOWN_NEEDS = {"channel": [("customers", "channel"), ("orders", "channel")],
                    "first_category": [("order_items", "category")], "coupon": [("orders", "used_coupon")]}
@@ -128,25 +136,12 @@ BREAKDOWNS = {"channel": N_("acquisition channel"), "first_category": N_("first 
               "coupon": N_("coupon on the first order")}
 
 
-def title(style: NumberStyle) -> str:
-    """02 · 策略实验期 / 02 · Strategy experiments."""
-    return "# 02 · " + stage_title("strategy", style.lang)
 
 
-def heading(name: str, style: NumberStyle) -> str:
-    """A section's heading (also the name a skip note gives it)."""
-    return tr(SECTIONS[name][0], style.lang)
 
 
-def section(name: str, style: NumberStyle) -> str:
-    """A section's heading and, when it has one, the paragraph defining its numbers."""
-    intro = SECTIONS[name][1]
-    return "## " + heading(name, style) + ("\n\n" + tr(intro, style.lang) if intro else "")
 
 
-def caption(name: str, style: NumberStyle, **values) -> str:
-    """A table's caption in the report's language."""
-    return tr(CAPTIONS[name], style.lang, **values)
 
 
 def breakdown_caption(by: str, style: NumberStyle) -> str:
