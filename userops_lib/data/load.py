@@ -656,7 +656,7 @@ def load_dataset(
     ----------
     source : str, Path, dict of DataFrames or ibis backend
         ``"demo"`` (generated synthetic shop), ``"cdnow"`` / ``"cdnow_sample"`` (real CDNOW purchase
-        log shipped with ``lifetimes``), a folder of ``<table>.parquet`` / ``<table>.csv`` files, a
+        log, shipped in ``userops_lib/data/cdnow``), a folder of ``<table>.parquet`` / ``<table>.csv`` files, a
         ``.duckdb`` file, a database URL ibis understands (``postgresql://...``, ``sqlite:///shop.db``;
         PostgreSQL needs the extra ``userops[postgres]``), an ibis connection, or a dict
         ``{"orders": df, ...}``. A DuckDB or Spark connection (or ``duckdb://`` URL) is also the
