@@ -421,6 +421,10 @@ def test_a_default_the_notebook_resolves_is_recorded_and_indexed(tmp_path):
     assert _covers({"parameters": {"as_of": "2025-06-30"}, "effective_parameters": {"period": "month"},
                     "resolved_parameters": {"period": "2025-Q2"}}) == [("data up to", "2025-06-30"),
                                                                         ("KPI period", "2025-Q2")]
+    # 04: the validation fit ends at calibration_end, the CLV comes from a refit up to as_of (issue 14, 7.6)
+    assert _covers({"parameters": {"as_of": "2025-12-31"},
+                    "resolved_parameters": {"calibration_end": "2025-07-04"}}) == [
+        ("data up to", "2025-12-31"), ("models fitted up to", "2025-07-04"), ("CLV refitted up to", "2025-12-31")]
 
 def test_secrets_are_masked_before_publishing():
     got = public_parameters({"data_source": "postgresql://ana:s3cret@db:5432/shop", "api_token": "abc",

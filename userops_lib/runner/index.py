@@ -170,6 +170,8 @@ def _report(out: Path, folder: Path, name: Any, raw: Any) -> dict[str, Any]:
 #: may come from any parameter source; the others only from what the notebook recorded with
 #: ``record_resolved`` (01's ``period = "month"`` is a table granularity, not a review period).
 COVERS = {"as_of": N_("data up to"), "period": N_("KPI period"), "calibration_end": N_("models fitted up to")}
+#: what the index says of a report whose models were validated up to calibration_end
+REFIT_WORDS = N_("CLV refitted up to")
 #: status words of the index, translated in the template
 STATUS_WORDS = (N_("ok"), N_("failed"), N_("timeout"), N_("unreadable"))
 
@@ -186,7 +188,11 @@ def _covers(entry: dict) -> list[tuple[str, Any]]:
     as_of = resolved.get("as_of", values("parameters").get("as_of", values("effective_parameters").get("as_of")))
     if as_of is not None:
         shown["as_of"] = as_of
-    return [(words, shown[k]) for k, words in COVERS.items() if isinstance(shown.get(k), (str, int))]
+    found = [(words, shown[k]) for k, words in COVERS.items() if isinstance(shown.get(k), (str, int))]
+    if "calibration_end" in shown and isinstance(shown.get("as_of"), (str, int)):
+        # the validation fit ends at calibration_end; the CLV itself comes from a refit on all the data
+        found.append((REFIT_WORDS, shown["as_of"]))
+    return found
 
 
 def _parameter_list(entry: dict) -> list[tuple[str, Any, bool, Any]]:
