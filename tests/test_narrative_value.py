@@ -1,0 +1,175 @@
+"""The Value-uplift report's sentences, exactly, in both languages, for small hand-made results.
+
+Every input is written out here (no data is loaded); each expected number is worked out in the
+comment above it from those inputs. Money is CNY in Chinese, USD in English (the defaults).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from userops_lib.report.formatting import NumberStyle
+from userops_lib.report.narrative import value as text
+
+EN, ZH = NumberStyle("en"), NumberStyle("zh")
+
+
+def _migration(gold_down: float) -> pd.DataFrame:
+    # 100 non-members (10% joined), 30 silver members (20% down), 10 gold members (gold_down down)
+    return pd.DataFrame({"from_tier": ["non-member", "silver", "gold"], "customers": [100, 30, 10],
+                         "retained": [0.9, 0.7, 1 - gold_down], "upgraded": [0.1, 0.1, 0.0],
+                         "downgraded": [0.0, 0.2, gold_down]})
+
+
+def test_members_moving_down_are_weighted_by_their_tier_size():
+    # (30 × 0.2 + 10 × 0.6) / (30 + 10) = 12 / 40 = 30.0%; non-members are left out of it
+    assert text.downgrade_share(_migration(0.6)) == 0.3
+    assert text.migration_sentence(_migration(0.6), 6, EN) == (
+        "Over 6 months 10.0% of non-members joined a tier, and 30.0% of members moved down (or left the programme).")
+    assert text.migration_sentence(_migration(0.6), 6, ZH) == (
+        "6 个月内，10.0% 的非会员获得了会员等级，30.0% 的会员降级（或退出会员计划）。")
+
+
+def test_more_than_a_quarter_of_members_moving_down_puts_keeping_them_first():
+    # 30.0% > HIGH_DOWNGRADE (25%): keep members
+    assert text.next_steps(EN, migration=_migration(0.6)) == (
+        "1. **Keep members:** 30.0% of members moved down or left in 6 months; remind them of their member benefits "
+        "and what keeps their tier before recruiting more.")
+    assert text.next_steps(ZH, migration=_migration(0.6)) == (
+        "1. **先留住会员：** 6 个月内 30.0% 的会员降级或退出；在招募更多会员之前，先提醒他们的会员权益以及保级条件。")
+
+
+def test_exactly_a_quarter_moving_down_is_not_above_the_threshold():
+    # (30 × 0.2 + 10 × 0.4) / 40 = 10 / 40 = 25.0%, not more than 0.25: recruit
+    assert text.next_steps(EN, migration=_migration(0.4)) == (
+        "1. **Recruit members:** only 25.0% of members moved down or left in 6 months; invite active non-members "
+        "to join.")
+    assert text.next_steps(ZH, migration=_migration(0.4)) == (
+        "1. **招募会员：** 6 个月内仅 25.0% 的会员降级或退出；邀请活跃的非会员加入。")
+
+
+def test_members_against_non_members_says_it_is_not_the_effect_of_membership():
+    # spend per customer 300 against 100: 3.0×; 90-day return 60% against 20%
+    mv = pd.DataFrame({"group": ["member", "non-member"], "spend_per_customer": [300.0, 100.0],
+                       "retention": [0.6, 0.2]})
+    assert text.members_sentence(mv, EN) == (
+        "Members spent 3.0× as much per customer as non-members ($300.00 vs $100.00) and 60.0% vs 20.0% bought again "
+        "within 90 days. **This is not the effect of membership:** members and non-members differ before they join "
+        "(tiers are usually earned by spending), so these gaps describe the two groups.")
+    assert text.members_sentence(mv, ZH) == (
+        "会员的人均消费是非会员的 3.0 倍（¥300.00 对 ¥100.00），90 天内再次购买的比例为 60.0% 对 20.0%。"
+        "**这不是会员带来的效果：** 会员与非会员在入会前就不同（会员等级通常靠消费获得），这些差距只描述两个群体。")
+
+
+def _revenue() -> pd.DataFrame:
+    # gold: 5% of customers with 40% of revenue = 8.0× its head count, more than silver's 30% / 15% = 2.0×
+    return pd.DataFrame({"tier": ["non-member", "silver", "gold"], "customers": [80, 15, 5],
+                         "customer_share": [0.8, 0.15, 0.05], "revenue_share": [0.3, 0.3, 0.4],
+                         "concentration": [0.375, 2.0, 8.0]})
+
+
+def test_the_tier_bringing_most_per_head_is_named_in_the_language():
+    assert text.revenue_sentence(_revenue(), EN) == (
+        "*gold* customers are 5.0% of members plus 12-month buyers and bring 40.0% of revenue (8.0× their head count).")
+    assert text.revenue_sentence(_revenue(), ZH) == (
+        "*金卡* 用户占会员及近 12 个月购买用户的 5.0%，贡献了 40.0% 的销售额（为其人数占比的 8.0 倍）。")
+
+
+def _overlap() -> pd.DataFrame:
+    # share of the row pack also in the column pack; the largest off the diagonal: 75% of b is in a
+    packs = ["a_pack", "b_pack", "c_pack"]
+    return pd.DataFrame([[1.0, 0.5, 0.0], [0.75, 1.0, 0.1], [0.0, 0.2, 1.0]], index=packs, columns=packs)
+
+
+def test_the_largest_overlap_leaves_out_a_pack_with_itself():
+    assert text.overlap_pair(_overlap(), ["a_pack", "b_pack", "c_pack"]) == ("b_pack", "a_pack", 0.75)
+    assert text.overlap_sentence(_overlap(), ["a_pack", "b_pack", "c_pack"], 3, EN, small_pack=30) == (
+        "The largest overlap among packs of 30+ customers: 75.0% of *b pack* is also in *a pack*; avoid sending both "
+        "packs the same offer.")
+    assert text.overlap_sentence(_overlap(), ["a_pack", "b_pack", "c_pack"], 3, ZH, small_pack=30) == (
+        "在 30 位及以上用户的人群包中重叠最大的是：*b pack* 中 75.0% 的用户也在 *a pack* 中；避免向两个人群包发送相同的优惠。")
+
+
+def test_packs_without_a_shared_customer_can_be_contacted_independently():
+    # only a and c, which share no customer
+    assert text.overlap_pair(_overlap(), ["a_pack", "c_pack"]) is None
+    assert text.overlap_sentence(_overlap(), ["a_pack", "c_pack"], 2, EN, small_pack=30) == (
+        "No customer is in two of the 2 packs of 30+ customers: those packs can be contacted independently.")
+    assert text.overlap_sentence(_overlap(), ["a_pack"], 3, ZH, small_pack=30) == (
+        "不足两个人群包有 30 位及以上用户，此处不分析重叠。")
+
+
+def _dropouts() -> pd.DataFrame:
+    # 200 of 1,000 entrants stopped after product_view (20.0%), 40 after add_to_cart (4.0%)
+    return pd.DataFrame({"pack": ["dropped_after_product_view", "dropped_after_add_to_cart"], "customers": [200, 40],
+                         "share_of_customers": [0.2, 0.04]})
+
+
+def test_drop_out_packs_are_said_step_by_step():
+    steps = ["product_view", "add_to_cart"]
+    assert text.dropout_sentence(_dropouts(), steps, EN) == (
+        "200 entrants reached *product_view* and stopped there (20.0% of entrants) and 40 entrants reached "
+        "*add_to_cart* and stopped there (4.0% of entrants).")
+    assert text.dropout_sentence(_dropouts(), steps, ZH) == (
+        "200 位进入漏斗的用户到达 *product_view* 后停止（占进入漏斗用户的 20.0%）；"
+        "40 位进入漏斗的用户到达 *add_to_cart* 后停止（占进入漏斗用户的 4.0%）。")
+
+
+def test_only_drop_out_packs_of_five_percent_of_entrants_get_a_reminder():
+    # 20.0% >= DROPOUT_SHARE (5%) gets one; 4.0% does not
+    steps = ["product_view", "add_to_cart"]
+    assert text.next_steps(EN, dropouts=_dropouts(), dropout_steps=steps) == (
+        "1. **Reminder after product_view:** 200 recent entrants (20.0%) stopped there; send them a reminder within "
+        "the funnel window.")
+    assert text.next_steps(ZH, dropouts=_dropouts(), dropout_steps=steps) == (
+        "1. **product_view 之后的提醒：** 近期进入漏斗的 200 位用户（20.0%）停在这一步；在漏斗时间窗口内向他们发送提醒。")
+
+
+def test_the_pack_with_most_value_is_contacted_first_and_named_in_the_language():
+    # second_purchase_due holds 12,000 of value against 5,000: contact it first ($12K, ¥1.2万: NumberStyle drops trailing zeros)
+    sizes = pd.DataFrame({"pack": ["high_value_at_risk", "second_purchase_due"], "customers": [10, 40],
+                          "total_value": [5000.0, 12000.0]})
+    assert text.next_steps(EN, sizes=sizes) == (
+        "1. **Contact Second purchase due first:** 40 customers worth $12K; export the pack and run the campaign "
+        "with a random control group.")
+    assert text.next_steps(ZH, sizes=sizes) == (
+        "1. **优先触达待二次购买：** 40 位用户，合计价值 ¥1.2万；导出该人群包，营销活动中随机留出对照组。")
+
+
+def test_without_tiers_or_packs_there_is_nothing_to_recommend():
+    assert text.next_steps(EN) == "No recommendation: this data has neither membership tiers nor audience packs."
+    assert text.next_steps(ZH) == "无建议：本数据既没有会员等级也没有人群包。"
+
+
+def test_pack_and_tier_names_read_in_the_language_and_unknown_ones_lose_their_underscores():
+    assert text.pack_name("members_gone_quiet", "zh") == "沉默会员"
+    assert text.pack_name("members_gone_quiet", "en") == "Members gone quiet"
+    assert text.pack_name("my_own_pack", "zh") == "my own pack"
+    assert text.pack_name("dropped_after_add_to_cart", "zh") == "add_to_cart 后流失"
+    assert text.tier_names(["non-member", "platinum", "Black card"], "zh") == ["非会员", "铂金卡", "Black card"]
+
+
+def test_profile_values_of_the_library_read_in_the_language_and_the_shops_values_as_they_are():
+    # cn8 segments: Chinese names in zh (as the seeds use them), English names in en (metrics.rfm.CN8_SEGMENTS)
+    assert text.profile_value("rfm_segment", "重要价值客户", "en") == "Important value"
+    assert text.profile_value("rfm_segment", "重要价值客户", "zh") == "重要价值客户"
+    assert text.profile_value("member_tier", "non-member", "zh") == "非会员"
+    assert text.profile_value("city", "Shanghai", "zh") == "Shanghai"
+
+
+def test_the_example_pack_files_rules_read_in_the_language_and_a_shops_own_as_written():
+    sizes = pd.DataFrame({"pack": ["members_gone_quiet", "mine"], "customers": [3, 1],
+                          "description": ["Members who have not bought in the last 90 days (or never bought)",
+                                          "Our own rule"], "share_of_customers": [0.3, 0.1],
+                          "total_value": [30.0, 10.0], "mean_value": [10.0, 10.0]})
+    table = text.sizes_table(sizes, ZH)
+    assert list(table["规则（来自人群包文件）"]) == ["近 90 天未购买（或从未购买）的会员", "Our own rule"]
+    assert list(table["人群包"]) == ["沉默会员", "mine"]
+
+
+def test_thresholds_name_the_feature_as_a_reader_does():
+    # monetary_total >= its 90% quantile among 9,296 buyers, 2,043.45
+    thresholds = pd.DataFrame({"pack": ["high_value_at_risk"], "feature": ["monetary_total"], "quantile": [0.9],
+                               "value": [2043.45], "buyers": [9296]})
+    assert text.thresholds_table(thresholds, EN).iloc[0].tolist() == [
+        "High-value customers at risk", "Total spend", "90.0%", "$2,043.45", "9,296"]
