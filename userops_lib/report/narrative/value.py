@@ -15,9 +15,10 @@ import pandas as pd
 from ...metrics.audiences import SMALL_PACK
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
-from ..labels import stage_title, yes_no
+from ..labels import yes_no
 from ..markup import code
 from ..tables import column_label
+from .outline import Outline
 from .foundation import _join, data_sentence, paragraph
 
 __all__ = ["CAPTIONS", "DROPOUT_SHARE", "HIGH_DOWNGRADE", "MEASURES", "PACK_NAMES", "SECTIONS", "TIER_NAMES",
@@ -75,6 +76,11 @@ CAPTIONS = {
     "dropouts": N_("Funnel drop-out packs, entrants of the last {days} days"),
 }
 
+
+#: the report's title, section headings and captions (see :class:`.outline.Outline`)
+OUTLINE = Outline("03", "value", SECTIONS, CAPTIONS)
+title, heading, section, caption = OUTLINE.title, OUTLINE.heading, OUTLINE.section, OUTLINE.caption
+
 #: The tiers of the shipped data and of the usual programmes; other tiers show as the data names them.
 TIER_NAMES = {"non-member": N_("not a member"), "member": N_("member"), "silver": N_("silver"), "gold": N_("gold"),
               "platinum": N_("platinum"), "diamond": N_("diamond"), "bronze": N_("bronze")}
@@ -107,25 +113,12 @@ _ATTRIBUTES = {"channel": N_("Channel"), "city": N_("City"), "gender": N_("Gende
                "rfm_segment": N_("Segment"), "lifecycle_stage": N_("Lifecycle stage")}
 
 
-def title(style: NumberStyle) -> str:
-    """03 · 价值提升期 / 03 · Value uplift."""
-    return "# 03 · " + stage_title("value", style.lang)
 
 
-def heading(name: str, style: NumberStyle) -> str:
-    """A section's heading (also the name a skip note gives it)."""
-    return tr(SECTIONS[name][0], style.lang)
 
 
-def section(name: str, style: NumberStyle, **values) -> str:
-    """A section's heading and, when it has one, the paragraph defining its numbers."""
-    intro = SECTIONS[name][1]
-    return "## " + heading(name, style) + ("\n\n" + tr(intro, style.lang, **values) if intro else "")
 
 
-def caption(name: str, style: NumberStyle, **values) -> str:
-    """A table's or chart's caption in the report's language."""
-    return tr(CAPTIONS[name], style.lang, **values)
 
 
 def tier_name(tier, lang: str) -> str:
