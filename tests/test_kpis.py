@@ -119,7 +119,7 @@ def test_bad_inputs_name_the_parameter_or_column(shop):
     with pytest.raises(ParameterError, match="period"):
         period_kpis(shop, "fortnight")
     with pytest.raises(ContractError, match="order_date"):
-        period_kpis(ORDERS)  # raw form: no local order_date yet
+        period_kpis(ORDERS.drop(columns="order_ts"))  # neither order_ts nor its local order_date
     with pytest.raises(MissingTableError, match="customers"):
         channel_conversion(shop)
 

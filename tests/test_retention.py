@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from userops_lib.data.load import load_dataset
-from userops_lib.exceptions import ParameterError
+from userops_lib.exceptions import MissingTableError, ParameterError
 from userops_lib.metrics.retention import AVERAGE_LABEL, cohort_retention, n_day_retention
 
 
@@ -93,7 +93,7 @@ def test_signup_anchor_counts_customers_who_never_bought():
 def test_bad_parameters():
     with pytest.raises(ParameterError, match="criterion"):
         cohort_retention(ORDERS.assign(order_date=ORDERS.order_ts.dt.normalize()), criterion="within")
-    with pytest.raises(ParameterError, match="Dataset"):
+    with pytest.raises(MissingTableError, match="'customers'"):  # an orders table alone has no sign-up dates
         cohort_retention(ORDERS.assign(order_date=ORDERS.order_ts.dt.normalize()), anchor="signup")
     with pytest.raises(ParameterError, match="days"):
         n_day_retention(load_dataset({"orders": ORDERS}), days=(0, 7))

@@ -27,7 +27,8 @@ import datetime as _dt
 import ibis
 import pandas as pd
 
-from ..data import engine
+from ..data import engine, inputs
+from ..data.periods import parse_date
 from ..exceptions import ContractError, ParameterError
 
 __all__ = ["rfm_summary", "calibration_holdout_split", "TIME_UNITS"]
@@ -38,22 +39,9 @@ TIME_UNITS = {"D": 1.0, "W": 7.0, "M": 30.4375}
 
 # ------------------------------------------------------------------------------------ helpers
 def _orders_table(orders) -> tuple[ibis.Table, _dt.date | None]:
-    """The ibis orders table of ``orders`` and, for a Dataset, its as-of date."""
-    from ..data.load import Dataset
-
-    if isinstance(orders, Dataset):
-        return orders.table("orders", "the purchase summary"), orders.as_of
-    if isinstance(orders, (pd.DataFrame, ibis.Table)):
-        return engine.as_table(orders), None
-    raise ParameterError(
-        f"orders must be a Dataset, an ibis table or a pandas DataFrame, not {type(orders).__name__}")
-
-
-def _as_date(value, name: str) -> _dt.date:
-    try:
-        return pd.Timestamp(value).date()
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name}={value!r} is not a date (use 'YYYY-MM-DD')") from None
+    """The ibis orders table of ``orders`` (any kind :mod:`~userops_lib.data.inputs` accepts) and,
+    for a Dataset, its as-of date (a table given directly states none: the summary ends at its last order)."""
+    return inputs.table_of(orders, "orders", needed_for="the purchase summary"), inputs.stated_as_of(orders)
 
 
 def _unit_days(time_unit: str) -> float:
@@ -277,7 +265,7 @@ def calibration_holdout_split(orders, calibration_end, observation_end=None, *, 
     """
     unit = _unit_days(time_unit)
     table, as_of = _orders_table(orders)
-    cal_end = _as_date(calibration_end, "calibration_end")
+    cal_end = parse_date(calibration_end, "calibration_end")
     obs_end = _check_end(observation_end, as_of, "observation_end")
     if obs_end is not None and obs_end <= cal_end:
         raise ParameterError(f"calibration_end={cal_end} must be before observation_end={obs_end}")
@@ -309,7 +297,7 @@ def _check_end(value, as_of: _dt.date | None, name: str) -> _dt.date | None:
     """``value`` as a date (None stays None: the as-of date or the last order day is used)."""
     if value is None:
         return as_of
-    end = _as_date(value, name)
+    end = parse_date(value, name)
     if as_of is not None and end > as_of:
         raise ParameterError(f"{name}={end} is after the data's as-of date {as_of}: the data says nothing "
                              "about those days")

@@ -15,7 +15,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ..data import engine
+from ..data import engine, inputs
 from ..exceptions import ModelFitError, ParameterError
 from .base import PurchaseModel, summary_arrays, unit_length_days
 from .fitting import PURCHASE_MODELS, fit_purchase_model
@@ -231,9 +231,7 @@ def best_model(comparison: pd.DataFrame, tolerance: float = TIE_TOLERANCE) -> st
 
 # ------------------------------------------------------------------------------ cumulative view
 def _orders_table(orders) -> ibis.Table:
-    if hasattr(orders, "table") and hasattr(orders, "has"):
-        return orders.table("orders")
-    return engine.as_table(orders, "orders")
+    return inputs.table_of(orders, "orders", needed_for="The cumulative repeat purchases")
 
 
 def cumulative_repeat_purchases(model: PurchaseModel, orders, calibration_end, observation_end=None) -> pd.DataFrame:

@@ -5,10 +5,11 @@ Everything above this layer (clv, metrics, report, runner) reads data through a
 
 - :mod:`.contract`: the tables and columns the playbook understands.
 - :mod:`.load`: read a folder, a database or DataFrames, validate, clean, count what was left out.
+- :mod:`.inputs`: the one way in for metric functions: a Dataset, an ibis table or a DataFrame -> Dataset.
 - :mod:`.databases`: open a database URL without creating files; stream its tables into the engine.
 - :mod:`.snapshot`: the cleaned Dataset kept in a DuckDB file, so a run's notebooks clean once.
 - :mod:`.engine`: the ibis backend (DuckDB embedded, Spark for scale) and small helpers to execute.
-- :mod:`.periods`: day / week / month / quarter / year calendars, computed in the engine.
+- :mod:`.periods`: day / week / month / quarter / year calendars, computed in the engine; ``parse_date``.
 - :mod:`.ids`: the keyed hash that masks customer ids in reports and exports.
 - :mod:`.yamlfile`: reading the YAML files analysts write (targets, audience packs, parameters).
 """

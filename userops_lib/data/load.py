@@ -553,11 +553,16 @@ def _clean_orders(t, total, now_local, as_of, checker):
     n_zero = int(engine.execute_scalar((clean.amount == 0).sum()) or 0)
     checker.count("orders", total, "zero amount", "amount", n_zero, action="kept (flagged)")
     clean = _with_local_dates(clean, CONTRACT["orders"])
-    extra = {}
-    if "coupon" in clean.columns:
-        code = engine.trim(clean.coupon).lower()
-        extra["used_coupon"] = code.notnull() & ~code.isin(list(_FALSE) + ["none", "null", "nan"])
-    return clean.mutate(**extra) if extra else clean
+    return _with_used_coupon(clean)
+
+
+def _with_used_coupon(orders):
+    """``used_coupon``: the order's coupon is a code, not empty / 0 / false / no / none."""
+    if "coupon" not in orders.columns or "used_coupon" in orders.columns:
+        return orders
+    coupon = orders.coupon if orders.coupon.type().is_string() else orders.coupon.cast("string")
+    code = engine.trim(coupon).lower()
+    return orders.mutate(used_coupon=code.notnull() & ~code.isin(list(_FALSE) + ["none", "null", "nan"]))
 
 
 def _clean_events_like(name, t, total, now_local, as_of, ts_col, id_cols, checker):

@@ -17,12 +17,42 @@ import pandas as pd
 
 from ..exceptions import ParameterError
 
-__all__ = ["PERIODS", "check_period", "period_index", "index_of", "period_start", "period_label",
+__all__ = ["PERIODS", "parse_date", "check_period", "period_index", "index_of", "period_start", "period_label",
            "last_complete_index", "period_frame"]
 
 #: Period names accepted wherever a ``period`` parameter is documented with them.
 PERIODS = ("day", "week", "month", "quarter", "year")
 _EPOCH = pd.Timestamp("1970-01-01")
+
+
+def parse_date(value, name: str = "date") -> _dt.date:
+    """The calendar date ``value`` names: the one date parser of the library.
+
+    Accepts a ``datetime.date``, a ``datetime.datetime`` or pandas ``Timestamp`` (its own calendar
+    date: no time-zone conversion), a numpy ``datetime64`` and text such as ``"2025-06-30"``,
+    ``"2025-06-30 18:00"`` (its date) or ``"2025-06"`` (the first day of the month).
+
+    Raises
+    ------
+    ParameterError
+        ``"<name>=<value> is not a date (use 'YYYY-MM-DD')"`` for anything else: a number, a
+        boolean, None, an empty or unreadable text, an impossible date such as ``"2025-02-30"``.
+    """
+    if value is pd.NaT:
+        raise ParameterError(f"{name}={value!r} is not a date (use 'YYYY-MM-DD')")
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    day = None
+    if isinstance(value, (str, np.datetime64)):
+        try:
+            day = pd.Timestamp(value.strip() if isinstance(value, str) else value)
+        except (TypeError, ValueError):
+            day = None
+    if day is None or pd.isna(day):
+        raise ParameterError(f"{name}={value!r} is not a date (use 'YYYY-MM-DD')")
+    return day.date()
 
 
 def check_period(period: str, allowed=PERIODS) -> str:

@@ -39,7 +39,8 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ..data import engine
+from ..data import engine, inputs
+from ..data.periods import parse_date
 from ..data.ids import ID_KEY_ENV, export_key, hash_ids  # hash_ids re-exported: the one keyed hash of data.ids
 from ..exceptions import ParameterError, UseropsError
 from ..data.yamlfile import read_yaml
@@ -212,32 +213,6 @@ def _is_number(v) -> bool:
     return isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
 
 
-def _tables(data):
-    """Dataset, or a DataFrame / ibis table of clean orders wrapped as a minimal dataset view."""
-    if hasattr(data, "table") and hasattr(data, "has"):
-        return data
-    return _OrdersOnly(engine.as_table(data, "orders"))
-
-
-@dataclass
-class _OrdersOnly:
-    orders: ibis.Table
-    as_of: _dt.date | None = None
-
-    def has(self, name):
-        return name == "orders"
-
-    def has_column(self, table, column):
-        return table == "orders" and column in self.orders.columns
-
-    def table(self, name, needed_for=""):
-        from ..exceptions import MissingTableError
-
-        if name != "orders":
-            raise MissingTableError(name, needed_for)
-        return self.orders
-
-
 def customer_features(data, as_of=None, tier_thresholds: dict | None = None, model_features: bool = True,
                       purchase_model: str = "bgnbd") -> pd.DataFrame:
     """One row per customer with the features pack rules can use.
@@ -281,7 +256,7 @@ def customer_features(data, as_of=None, tier_thresholds: dict | None = None, mod
 
     if purchase_model not in PURCHASE_MODELS:
         raise ParameterError(f"purchase_model {purchase_model!r} is not one of {sorted(PURCHASE_MODELS)}")
-    data = _tables(data)
+    data = inputs.dataset_of(data, "orders")
     orders = data.table("orders")
     as_of = _resolve_as_of(data, orders, as_of)
     per = _order_features(orders, as_of)
@@ -296,7 +271,7 @@ def customer_features(data, as_of=None, tier_thresholds: dict | None = None, mod
     df = engine.execute(t).sort_values("customer_id", ignore_index=True)
     df = _finish_basic(df, tier_thresholds)
     absent = {f: why for f, why in FEATURES.items() if f not in df.columns}
-    if model_features and hasattr(data, "quality"):
+    if model_features:
         df, notes = _add_model_features(df, data, as_of, purchase_model)
         absent = {f: notes.get(f, why) for f, why in absent.items() if f not in df.columns}
     df.attrs.update(as_of=as_of, absent=absent, purchase_model=purchase_model if "clv" in df.columns else None)
@@ -304,14 +279,7 @@ def customer_features(data, as_of=None, tier_thresholds: dict | None = None, mod
 
 
 def _resolve_as_of(data, orders, as_of) -> _dt.date:
-    if as_of is not None:
-        try:
-            return pd.Timestamp(as_of).date()
-        except Exception as err:
-            raise ParameterError(f"as_of must be a date 'YYYY-MM-DD', got {as_of!r}") from err
-    if getattr(data, "as_of", None) is not None:
-        return data.as_of
-    return pd.Timestamp(engine.execute(orders.order_date.max().name("d").as_table()).iloc[0, 0]).date()
+    return parse_date(as_of, "as_of") if as_of is not None else data.as_of
 
 
 def _order_features(orders: ibis.Table, as_of: _dt.date) -> ibis.Table:

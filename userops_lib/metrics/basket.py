@@ -36,7 +36,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ..data import engine
+from ..data import engine, inputs
 from ..exceptions import ContractError, ParameterError
 
 __all__ = ["DEFAULT_MIN_BASKETS", "LEVELS", "association_rules", "cross_sell_table", "basket_overview",
@@ -59,9 +59,7 @@ _RULE_COLUMNS = ["antecedent", "consequent", "rule", "antecedent_support", "cons
 # ------------------------------------------------------------------------------------ inputs
 def _order_items_table(order_items) -> ibis.Table:
     """The order-lines table of a Dataset, an ibis table or a pandas DataFrame."""
-    if hasattr(order_items, "table") and hasattr(order_items, "has"):  # a Dataset
-        return order_items.table("order_items", needed_for="Associated purchases")
-    return engine.as_table(order_items, "order_items")
+    return inputs.table_of(order_items, "order_items", needed_for="Associated purchases")
 
 
 def _basket_lines(order_items, level: str) -> tuple[ibis.Table, int]:

@@ -29,14 +29,13 @@ they would present a selection effect as a campaign effect.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 
 import ibis
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..data import engine
+from ..data import engine, inputs
 from ..exceptions import ParameterError
 
 __all__ = ["campaign_results", "RANDOMISED", "NOT_CAUSAL"]
@@ -50,19 +49,13 @@ _GROUPS = ("treatment", "control")
 
 
 def _tables(data) -> dict[str, ibis.Table]:
-    """``orders``, ``campaigns`` and (if present) ``campaign_assignments`` of a Dataset or mapping."""
-    names = ("orders", "campaigns", "campaign_assignments")
-    if isinstance(data, Mapping):
-        if "orders" not in data or "campaigns" not in data:
-            raise ParameterError("campaign results need the 'orders' and 'campaigns' tables")
-        out = {n: engine.as_table(data[n], n) for n in names if n in data}
-    else:
-        out = {n: data.table(n, needed_for="Campaign results") for n in names if n in names[:2] or data.has(n)}
+    """``orders``, ``campaigns`` and (if present) ``campaign_assignments`` of any input
+    :func:`~userops_lib.data.inputs.dataset_of` accepts (a Dataset or a dict of tables)."""
+    data = inputs.dataset_of(data, "campaigns")
+    out = {n: data.table(n, needed_for="Campaign results") for n in ("orders", "campaigns")}
+    if data.has("campaign_assignments"):
+        out["campaign_assignments"] = data.table("campaign_assignments")
     o = out["orders"]
-    if "order_date" not in o.columns:
-        o = o.mutate(order_date=o.order_ts.date())
-    elif o.order_date.type().is_timestamp():
-        o = o.mutate(order_date=o.order_date.date())
     out["orders"] = o.mutate(customer_id=o.customer_id.cast("string"))
     return out
 

@@ -30,7 +30,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ..data import engine
+from ..data import engine, inputs
 from ..data.load import Dataset
 from ..data.periods import check_period, period_index, period_start
 from ..exceptions import ContractError, ParameterError
@@ -47,10 +47,7 @@ UNKNOWN = "(unknown)"
 
 # ------------------------------------------------------------------------------------ inputs
 def _dataset(data) -> Dataset:
-    if not isinstance(data, Dataset):
-        raise ParameterError(f"data: expected a Dataset from load_dataset (e.g. load_dataset({{'orders': df, "
-                             f"'order_items': items}})), got {type(data).__name__}")
-    return data
+    return inputs.dataset_of(data, "orders")
 
 
 def _lines(data: Dataset, needed_for: str) -> tuple[ibis.Table, str]:

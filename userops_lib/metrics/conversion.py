@@ -20,7 +20,8 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ..data import engine
+from ..data import engine, inputs
+from ..data.periods import parse_date
 from ..exceptions import ContractError, MissingTableError, ParameterError
 
 __all__ = ["second_purchase_conversion", "repurchase_cycle", "CONVERSION_BREAKDOWNS"]
@@ -32,39 +33,15 @@ _UNKNOWN = "(unknown)"
 
 # ------------------------------------------------------------------------------------ inputs
 def _orders_input(data, as_of=None, needed_for: str = "") -> tuple[ibis.Table, _dt.date, object]:
-    """Clean ``orders`` table, the as-of date and the Dataset (None for a bare table).
-
-    ``data`` is a :class:`~userops_lib.data.load.Dataset`, an ibis table or a pandas DataFrame of clean
-    orders. A table without ``order_date`` gets it from ``order_ts`` (a naive local timestamp).
-    The as-of date is ``as_of`` when given, else the Dataset's, else the last order date.
-    """
-    from ..data.load import Dataset
-
-    dataset = data if isinstance(data, Dataset) else None
-    orders = dataset.table("orders", needed_for) if dataset is not None else engine.as_table(data, "orders")
-    for col in ("customer_id", "amount"):
-        if col not in orders.columns:
-            raise ContractError("orders", col, f"column not found (columns present: {', '.join(orders.columns)})")
-    if "order_date" not in orders.columns:
-        if "order_ts" not in orders.columns:
-            raise ContractError("orders", "order_date", "neither order_date nor order_ts is present")
-        orders = orders.mutate(order_date=orders.order_ts.cast("timestamp").date())
-    elif orders.order_date.type().is_timestamp():
-        orders = orders.mutate(order_date=orders.order_date.date())
-    if as_of is not None:
-        try:
-            as_of = pd.Timestamp(as_of).date()
-        except (TypeError, ValueError):
-            raise ParameterError(f"as_of={as_of!r} is not a date (use 'YYYY-MM-DD')") from None
-    elif dataset is not None:
-        as_of = dataset.as_of
-    else:
-        last = engine.execute(orders.aggregate(last=orders.order_date.max())).iloc[0, 0]
-        if last is None or pd.isna(last):
-            raise ContractError("orders", "order_date", "no order has a date", 0)
-        as_of = pd.Timestamp(last).date()
-    orders = orders.filter(orders.order_date <= as_of)
-    return orders, as_of, dataset
+    """Orders up to the as-of date, the as-of date and the Dataset of ``data`` (any kind
+    :func:`~userops_lib.data.inputs.dataset_of` accepts). The as-of date is ``as_of`` when given,
+    else the Dataset's (a table's last order date)."""
+    dataset = inputs.dataset_of(data, "orders")
+    orders = inputs.table_of(dataset, "orders", ("customer_id", "amount", "order_date"), needed_for=needed_for)
+    as_of = parse_date(as_of, "as_of") if as_of is not None else dataset.as_of
+    if as_of is None:
+        raise ContractError("orders", "order_date", "no order has a date", 0)
+    return orders.filter(orders.order_date <= as_of), as_of, dataset
 
 
 def _first_orders(orders: ibis.Table) -> ibis.Table:
@@ -96,10 +73,9 @@ def _first_category(data, buyers: ibis.Table) -> ibis.Value:
 
 
 def _require(data, table: str, by: str, section: str) -> ibis.Table:
-    from ..data.load import Dataset
-
-    if not isinstance(data, Dataset):
-        raise ParameterError(f"by={by!r} needs the '{table}' table: pass a Dataset, not a bare orders table")
+    if not data.has(table):
+        raise ParameterError(f"by={by!r} needs the '{table}' table for {section}; the input "
+                             f"({data.source}) does not have it: pass a Dataset with it")
     return data.table(table, section)
 
 
@@ -124,9 +100,7 @@ def _with_group(data, buyers: ibis.Table, by: str | None, period: str) -> ibis.T
 
 def _with_channel(data, buyers: ibis.Table) -> ibis.Table:
     """Acquisition channel from ``customers.channel``; else the channel of the first order."""
-    from ..data.load import Dataset
-
-    if isinstance(data, Dataset) and data.has_column("customers", "channel"):
+    if data.has_column("customers", "channel"):
         cust = data.table("customers").select("customer_id", acq_channel="channel")
         joined = buyers.left_join(cust, "customer_id").drop("customer_id_right")
         return joined.mutate(group=joined.acq_channel.fill_null(_UNKNOWN)).drop("acq_channel")
@@ -182,7 +156,7 @@ def second_purchase_conversion(data, windows=(30, 60, 90), by: str | None = None
         raise ParameterError(f"by={by!r}: use one of {', '.join(repr(b) for b in CONVERSION_BREAKDOWNS)}")
     if period not in _COHORT_FORMAT:
         raise ParameterError(f"period={period!r}: use one of {', '.join(_COHORT_FORMAT)}")
-    orders, as_of, _ = _orders_input(data, as_of, "New-buyer conversion")
+    orders, as_of, data = _orders_input(data, as_of, "New-buyer conversion")
     buyers = _with_group(data, _first_orders(orders), by, period)
     observed = ibis.literal(as_of, type="date").delta(buyers.first_date, unit="day")
     metrics = {"first_buyers": buyers.count()}

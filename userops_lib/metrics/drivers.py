@@ -33,9 +33,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..data import engine
+from ..data import engine, inputs
 from ..data.load import Dataset
-from ..data.periods import check_period, index_of, last_complete_index, period_index, period_label, period_start
+from ..data.periods import check_period, index_of, parse_date, last_complete_index, period_index, period_label, period_start
 from ..exceptions import ParameterError
 from .kpis import period_kpis
 
@@ -58,19 +58,13 @@ _NODE_LABELS = {"gmv": "GMV", "orders": "Orders", "buyers": "Buyers", "orders_pe
 
 # ------------------------------------------------------------------------------------ inputs
 def _dataset(data) -> Dataset:
-    if not isinstance(data, Dataset):
-        raise ParameterError(f"data: expected a Dataset from load_dataset (e.g. load_dataset({{'orders': df}})), "
-                             f"got {type(data).__name__}")
-    return data
+    return inputs.dataset_of(data, "orders")
 
 
 def _headline_index(table: pd.DataFrame, period: str, at, as_of: _dt.date) -> int:
     """Index of the headline period: the one holding ``at``, else the last complete one with orders."""
     if at is not None:
-        try:
-            day = pd.Timestamp(at).date()
-        except (TypeError, ValueError):
-            raise ParameterError(f"at={at!r} is not a date (give any day of the period, e.g. '2025-12-01')") from None
+        day = parse_date(at, "at")
         if day > as_of:
             raise ParameterError(f"at={day} is after the data's as-of date {as_of}")
         return index_of(day, period)

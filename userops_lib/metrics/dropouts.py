@@ -15,7 +15,7 @@ import datetime as _dt
 
 import ibis
 
-from ..data import engine
+from ..data import engine, inputs
 from ..data.load import Dataset
 from ..exceptions import ParameterError
 from .audiences import Audiences, build_audiences
@@ -49,8 +49,7 @@ def dropout_pack(data: Dataset, step: str, steps=DEFAULT_STEPS, window="7d", ord
         each reached, by name) and ``last_step_number`` (1 = the first step), and the pack's rule
         ``last_step_number == k`` (the position of ``step``). ``as_of`` is the data's as-of date.
     """
-    if not isinstance(data, Dataset):
-        raise ParameterError(f"data: expected a Dataset from load_dataset, got {type(data).__name__}")
+    data = inputs.dataset_of(data, "events")
     steps = list(steps)
     if step not in steps[:-1]:
         raise ParameterError(f"step={step!r}: give a funnel step before the last one ({', '.join(steps[:-1])})")

@@ -15,8 +15,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ..data import engine
-from ..data.load import Dataset
+from ..data import engine, inputs
 from ..exceptions import ContractError, ParameterError
 
 __all__ = [
@@ -46,19 +45,12 @@ def _date_column(table: ibis.Table, date: str, ts: str):
 
 
 def _tables(data) -> tuple[ibis.Table | None, ibis.Table | None, ibis.Table | None, _dt.date | None]:
-    """(events, orders, customers, as-of) from a Dataset or from one events/orders table."""
-    if isinstance(data, Dataset):
-        return data.tables.get("events"), data.table("orders"), data.tables.get("customers"), data.as_of
-    table = engine.as_table(data, "activity")
-    if "customer_id" not in table.columns:
-        raise ContractError("activity", "customer_id", "missing column (pass a Dataset, an events table or an "
-                            f"orders table; columns present: {', '.join(table.columns)})")
-    if "event_name" in table.columns and ("event_date" in table.columns or "event_ts" in table.columns):
-        return table, None, None, None
-    if "order_date" in table.columns or "order_ts" in table.columns:
-        return None, table, None, None
-    raise ContractError("activity", "event_date", "the table needs event_name and event_date (events) or "
-                        "order_date (orders)")
+    """(events, orders, customers, as-of) of any input :func:`~userops_lib.data.inputs.dataset_of`
+    accepts; a single table is events when it has ``event_ts``/``event_date``, else orders."""
+    data = inputs.dataset_of(data, ("events", "orders"))
+    source = "events" if data.has("events") else "orders"
+    inputs.table_of(data, source, ("customer_id",))
+    return data.tables.get("events"), data.tables.get("orders"), data.tables.get("customers"), data.as_of
 
 
 def _activity_days(data) -> tuple[ibis.Table, str, _dt.date | None]:

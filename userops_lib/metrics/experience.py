@@ -26,7 +26,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ..data import engine
+from ..data import engine, inputs
 from ..exceptions import ContractError, ParameterError
 
 __all__ = ["STEPS", "has_steps", "parse_duration", "repurchase_by_experience", "step_durations"]
@@ -59,9 +59,7 @@ def parse_duration(value, name: str = "promise") -> float:
 
 
 def _orders(data) -> ibis.Table:
-    if hasattr(data, "table") and hasattr(data, "has"):
-        return data.table("orders", "The shopping-experience map")
-    return engine.as_table(data, "orders")
+    return inputs.table_of(data, "orders", needed_for="The shopping-experience map")
 
 
 def _hours(start: ibis.Value, end: ibis.Value, shifts: list[tuple[_dt.datetime, float]] = ()) -> ibis.Value:
@@ -83,7 +81,7 @@ def _clock_shifts(data, orders: ibis.Table, columns: list[str]) -> list[tuple[_d
     Plain tables carry no time zone and get no correction.
     """
     zone = getattr(data, "time_zone", None)
-    if zone is None or zone.upper() == "UTC":
+    if not zone or zone.upper() == "UTC":
         return []
     bounds = engine.execute(orders.aggregate(
         lo=ibis.least(*[orders[c].min() for c in columns]), hi=ibis.greatest(*[orders[c].max() for c in columns])))
@@ -146,6 +144,7 @@ def step_durations(data, promises: dict | None = None) -> pd.DataFrame:
     ParameterError
         For a promise on an unknown step or a duration that does not parse.
     """
+    data = inputs.dataset_of(data, "orders")
     orders = _orders(data)
     steps = _available_steps(orders)
     promise = _promise_hours(promises, steps)
@@ -190,6 +189,7 @@ def _first_orders(orders: ibis.Table) -> ibis.Table:
 
 def has_steps(data) -> bool:
     """Whether ``orders`` has the two timestamps of at least one fulfilment step of :data:`STEPS`."""
+    data = inputs.dataset_of(data, "orders")
     return any(data.has_column("orders", a) and data.has_column("orders", b) for _, a, b in STEPS)
 
 
@@ -220,6 +220,7 @@ def repurchase_by_experience(data, delivery_promise="5d", window_days: int | Non
         with an order on a later day than their first order), ``repurchase_rate``.
         A first order with delivery before the order time is in the group "inconsistent".
     """
+    data = inputs.dataset_of(data, "orders")
     orders = _orders(data)
     if "order_date" not in orders.columns:
         orders = orders.mutate(order_date=orders.order_ts.date())
@@ -239,7 +240,7 @@ def repurchase_by_experience(data, delivery_promise="5d", window_days: int | Non
     if window_days is not None:
         if int(window_days) < 1:
             raise ParameterError(f"window_days must be a positive number of days, got {window_days!r}")
-        as_of = getattr(data, "as_of", None) or engine.execute(orders.order_date.max().name("d").as_table()).iloc[0, 0]
+        as_of = data.as_of
         cutoff = pd.Timestamp(as_of).date() - pd.Timedelta(days=int(window_days))
         old_enough = cust.order_date <= ibis.literal(cutoff)
         too_recent = int(engine.execute((~old_enough).sum().name("n").as_table()).iloc[0, 0] or 0)

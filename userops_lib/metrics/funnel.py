@@ -40,7 +40,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ..data import engine
+from ..data import engine, inputs
 from ..data.load import Dataset
 from ..data.periods import check_period, period_frame, period_index
 from ..exceptions import ContractError, MissingTableError, ParameterError
@@ -92,20 +92,13 @@ def _check_steps(steps) -> tuple[str, ...]:
 
 
 def _events_input(events, customers=None):
-    """(events table, customers table or None, Dataset or None) from any accepted input."""
-    if isinstance(events, Dataset):
-        data = events
-        table = data.table("events", "The funnel")
-        return table, customers if customers is not None else data.tables.get("customers"), data
-    table = engine.as_table(events, "events")
-    missing = [c for c in ("customer_id", "event_ts", "event_name") if c not in table.columns]
-    if missing:
-        raise ContractError("events", missing[0], "missing column (pass a Dataset from load_dataset, or a table "
-                            f"of the clean form; columns present: {', '.join(table.columns)})")
-    if customers is not None:
-        customers = engine.as_table(customers, "customers")
-    return table, customers, None
-
+    """(events table, customers table or None, Dataset or None) of any input
+    :func:`~userops_lib.data.inputs.dataset_of` accepts; the Dataset only when the events were
+    cleaned by ``load_dataset`` (rows of a table given directly are checked and counted here)."""
+    data = inputs.dataset_of(events, "events")
+    table = inputs.table_of(data, "events", ("customer_id", "event_ts", "event_name"), needed_for="The funnel")
+    customers = inputs.table_of(customers, "customers") if customers is not None else data.tables.get("customers")
+    return table, customers, data if inputs.is_clean(events) else None
 
 
 # ------------------------------------------------------------------- per-customer paths, one pass
@@ -538,6 +531,7 @@ def campaign_funnel(data: Dataset, steps=DEFAULT_STEPS, window="7d", order: str 
         counts the campaign's effect on entering the funnel) in front. Users who entered the funnel
         but were not assigned to the campaign are left out (the funnel is about the two groups).
     """
+    data = inputs.dataset_of(data, "events")
     for name in ("events", "campaign_assignments", "campaigns"):
         if not data.has(name):
             raise MissingTableError(name, "The campaign funnel")

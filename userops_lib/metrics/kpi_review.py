@@ -40,13 +40,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import ibis
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from ..data import engine
+from ..data import engine, inputs
 from ..data.load import Dataset
+from ..data.periods import parse_date
 from ..exceptions import ContractError, ParameterError
 from .drivers import DRIVER_KPIS, driver_tree, drivers_sentence
 from .kpis import channel_conversion, period_kpis, stickiness
@@ -197,17 +197,6 @@ def _number(value, where: str) -> float:
     return float(value)
 
 
-def _date(value, where: str) -> _dt.date:
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    try:
-        return pd.Timestamp(str(value)).date()
-    except (ValueError, TypeError):
-        raise ParameterError(f"{where}: expected a date 'YYYY-MM-DD'; got {value!r}") from None
-
-
 def _kpi_targets(period: str, group: str, block) -> dict:
     if not isinstance(block, dict):
         raise ParameterError(f"period {period}, {group}: expected a mapping of KPI name to target; got {block!r}")
@@ -238,8 +227,8 @@ def _milestones(period: str, items) -> list[dict]:
         if item.get("due") is None:
             raise ParameterError(f"{where}: missing 'due' date")
         done = item.get("done")
-        out.append({"name": str(item["name"]), "due": _date(item["due"], f"{where}.due"),
-                    "done": None if done is None else _date(done, f"{where}.done")})
+        out.append({"name": str(item["name"]), "due": parse_date(item["due"], f"{where}.due"),
+                    "done": None if done is None else parse_date(done, f"{where}.done")})
     return out
 
 
@@ -288,22 +277,12 @@ def load_targets(path=None) -> dict:
 
 # ------------------------------------------------------------------------------------ actuals
 def _as_dataset(data) -> Dataset:
-    """A Dataset for ``data``; a clean orders table (ibis or pandas) becomes an orders-only one."""
-    if isinstance(data, Dataset):
-        return data
-    if isinstance(data, pd.DataFrame):
-        orders = engine.as_table(data.assign(order_date=pd.to_datetime(data["order_date"]).dt.date))
-    elif isinstance(data, ibis.Table):
-        orders = data
-    else:
-        raise ParameterError(f"data: expected a Dataset, an ibis table or a pandas DataFrame, got {type(data).__name__}")
-    for column in ("customer_id", "order_date", "amount"):
-        if column not in orders.columns:
-            raise ContractError("orders", column, "missing column (the KPI review needs a clean orders table)")
-    last = engine.execute(orders.order_date.max().name("v").as_table()).iloc[0, 0]
-    if last is None or pd.isna(last):
+    """A Dataset for any input :func:`~userops_lib.data.inputs.dataset_of` accepts (a table is orders)."""
+    data = inputs.dataset_of(data, "orders")
+    inputs.table_of(data, "orders", ("customer_id", "order_date", "amount"))
+    if data.as_of is None:
         raise ContractError("orders", "order_date", "no row has a date, so there is no as-of date", 0)
-    return Dataset({"orders": orders}, pd.DataFrame(), "UTC", pd.Timestamp(last).date(), source="table")
+    return data
 
 
 def _period_table(data: Dataset, kind: str) -> pd.DataFrame:

@@ -26,65 +26,40 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ..data import engine
+from ..data import engine, inputs
 from ..data.load import Dataset
 from ..exceptions import ContractError, ParameterError
-from ..data.periods import PERIODS, check_period, index_of, last_complete_index, period_frame, period_index
+from ..data.periods import PERIODS, check_period, parse_date, index_of, last_complete_index, period_frame, period_index
 
 __all__ = ["PERIODS", "period_kpis", "active_users", "stickiness", "channel_conversion"]
 
 
 def _require_columns(table: ibis.Table, name: str, columns) -> None:
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ContractError(name, missing[0], "missing column (pass a Dataset from load_dataset, or a table "
-                            f"of the clean form; columns present: {', '.join(table.columns)})")
+    inputs.require_columns(table, name, columns)
 
 
-def _as_dates(table: ibis.Table, columns) -> ibis.Table:
-    """Date columns a DataFrame brought in as datetime64 become DATE (they hold local dates)."""
-    fix = {c: table[c].date() for c in columns if c in table.columns and table[c].type().is_timestamp()}
-    return table.mutate(**fix) if fix else table
-
-
-
-def _as_of_of(table: ibis.Table, date_column: str, as_of) -> _dt.date:
+def _as_of(data: Dataset, as_of, table: str) -> _dt.date:
+    """``as_of`` when given, else the Dataset's (a table's last date); an error when neither is known."""
     if as_of is not None:
-        return pd.Timestamp(as_of).date()
-    last = engine.execute_scalar(table[date_column].max())
-    if last is None or pd.isna(last):
-        raise ContractError("orders", date_column, "no row has a date, so there is no as-of date", 0)
-    return pd.Timestamp(last).date()
+        return parse_date(as_of, "as_of")
+    if data.as_of is None:
+        raise ContractError(table, inputs.DATE_OF[table], "no row has a date, so there is no as-of date", 0)
+    return data.as_of
 
 
 def _orders_input(data_or_orders, as_of=None, columns=("customer_id", "order_date")):
-    """(orders table, Dataset or None, as-of date) from a Dataset, an ibis table or a DataFrame."""
-    if isinstance(data_or_orders, Dataset):
-        orders = data_or_orders.table("orders")
-        as_of = pd.Timestamp(as_of).date() if as_of is not None else data_or_orders.as_of
-        _require_columns(orders, "orders", columns)
-        return orders, data_or_orders, as_of
-    orders = _as_dates(engine.as_table(data_or_orders, "orders"), ["order_date"])
-    _require_columns(orders, "orders", columns)
-    return orders, None, _as_of_of(orders, "order_date", as_of)
+    """(orders table, Dataset, as-of date) from any input :func:`~userops_lib.data.inputs.dataset_of` accepts."""
+    data = inputs.dataset_of(data_or_orders, "orders")
+    return inputs.table_of(data, "orders", columns), data, _as_of(data, as_of, "orders")
 
 
 def _activity_input(data, as_of=None) -> tuple[ibis.Table, str, _dt.date]:
     """(table with ``customer_id, _date``, source name, as-of) from events if any, else orders."""
-    if isinstance(data, Dataset):
-        as_of = pd.Timestamp(as_of).date() if as_of is not None else data.as_of
-        if data.has("events"):
-            ev = data.table("events")
-            return ev.select("customer_id", _date=ev.event_date), "events", as_of
-        orders = data.table("orders")
-        return orders.select("customer_id", _date=orders.order_date), "orders", as_of
-    table = _as_dates(engine.as_table(data, "activity"), ["event_date", "order_date"])
-    for column, source in (("event_date", "events"), ("order_date", "orders")):
-        if column in table.columns:
-            _require_columns(table, source, ["customer_id"])
-            return (table.select("customer_id", _date=table[column]), source,
-                    _as_of_of(table, column, as_of))
-    raise ContractError("events", "event_date", "the activity table needs an event_date or order_date column")
+    data = inputs.dataset_of(data, ("events", "orders"))
+    source = "events" if data.has("events") else "orders"
+    date = inputs.DATE_OF[source]
+    table = inputs.table_of(data, source, ["customer_id", date])
+    return table.select("customer_id", _date=table[date]), source, _as_of(data, as_of, source)
 
 
 def _rate(numerator, denominator) -> pd.Series:
@@ -174,8 +149,7 @@ def period_kpis(data_or_orders, period: str = "month", customers=None, *, repeat
         customers = data.table("customers")
     signups, no_signup = None, 0
     if customers is not None:
-        customers = _as_dates(engine.as_table(customers, "customers"), ["signup_date"])
-        _require_columns(customers, "customers", ["customer_id", "signup_date"])
+        customers = inputs.table_of(customers, "customers", ["customer_id", "signup_date"])
         signups, no_signup = _signups_per_period(customers, period)
 
     first = [per._p.min()] + ([signups._p.min()] if signups is not None and len(signups) else [])
@@ -287,9 +261,9 @@ def channel_conversion(data: Dataset) -> pd.DataFrame:
     MissingTableError
         When the dataset has no ``customers`` table.
     """
-    customers = data.table("customers", "Channel conversion")
-    _require_columns(customers, "customers", ["customer_id", "channel"])
-    orders = data.table("orders")
+    data = inputs.dataset_of(data, "customers")
+    customers = inputs.table_of(data, "customers", ["customer_id", "channel"], needed_for="Channel conversion")
+    orders = data.table("orders", "Channel conversion")
     buyers = orders.select(_cid=orders.customer_id).distinct()
     cust = customers.select("customer_id", _channel=engine.trim(customers.channel))
     joined = cust.left_join(buyers, cust.customer_id == buyers._cid)

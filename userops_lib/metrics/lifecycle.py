@@ -26,7 +26,8 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ..data import engine, periods
+from ..data import engine, inputs, periods
+from ..data.periods import parse_date
 from ..exceptions import ContractError, ParameterError
 
 __all__ = ["lifecycle_stages", "customer_stage", "stage_transitions", "STAGES", "PERIODS"]
@@ -51,13 +52,6 @@ def _starts(ks, period: str) -> np.ndarray:
     return periods.period_start(ks, period).to_numpy()
 
 
-def _as_date(value, name: str) -> _dt.date:
-    try:
-        return pd.Timestamp(value).date()
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name}={value!r} is not a date (use 'YYYY-MM-DD' or 'YYYY-MM')") from None
-
-
 # ------------------------------------------------------------------------------ activity table
 def _activity(data_or_orders, activity: str, period: str) -> tuple[ibis.Table, _dt.date]:
     """Distinct (customer_id, k) active periods, and the as-of date."""
@@ -66,20 +60,9 @@ def _activity(data_or_orders, activity: str, period: str) -> tuple[ibis.Table, _
     if activity not in _ACTIVITY:
         raise ParameterError(f"activity={activity!r}: use 'orders' or 'events'")
     date_col = _ACTIVITY[activity]
-    as_of = None
-    if isinstance(data_or_orders, Dataset):
-        t, as_of = data_or_orders.table(activity, "the lifecycle stages"), data_or_orders.as_of
-    elif isinstance(data_or_orders, pd.DataFrame):
-        t = engine.as_table(data_or_orders)
-    elif isinstance(data_or_orders, ibis.Table):
-        t = data_or_orders
-    else:
-        raise ParameterError(f"expected a Dataset, an ibis table or a pandas DataFrame, "
-                             f"not {type(data_or_orders).__name__}")
-    for col in ("customer_id", date_col):
-        if col not in t.columns:
-            raise ContractError(activity, col, f"column not found (columns present: {', '.join(t.columns)})")
-    day = t[date_col].date() if t[date_col].type().is_timestamp() else t[date_col]
+    data = inputs.dataset_of(data_or_orders, activity)
+    t, as_of = inputs.table_of(data, activity, ("customer_id", date_col), needed_for="the lifecycle stages"), data.as_of
+    day = t[date_col]
     t = t.filter(t.customer_id.notnull() & day.notnull())
     active = t.select(customer_id=t.customer_id.cast("string"), k=periods.period_index(day, period)).distinct()
     if as_of is None:
@@ -209,7 +192,7 @@ def customer_stage(data_or_orders, at=None, period: str = "month", churn_after: 
     periods.check_period(period)
     active, as_of = _activity(data_or_orders, activity, period)
     at_k = (periods.last_complete_index(as_of, period) if at is None
-            else periods.index_of(_as_date(at, "at"), period))
+            else periods.index_of(parse_date(at, "at"), period))
     df = engine.execute(_stage_at(active, at_k, churn_after))
     df = df.sort_values("customer_id", ignore_index=True)
     df["first_active"] = _starts(df.pop("first_k"), period)
@@ -243,8 +226,8 @@ def stage_transitions(data_or_orders, from_period, to_period, period: str = "mon
         values="share")`` gives the transition matrix.
     """
     periods.check_period(period)
-    k0 = periods.index_of(_as_date(from_period, "from_period"), period)
-    k1 = periods.index_of(_as_date(to_period, "to_period"), period)
+    k0 = periods.index_of(parse_date(from_period, "from_period"), period)
+    k1 = periods.index_of(parse_date(to_period, "to_period"), period)
     if k1 <= k0:
         raise ParameterError(f"to_period={to_period!r} must be a later {period} than from_period={from_period!r}")
     active, _ = _activity(data_or_orders, activity, period)

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 import ibis
 import pandas as pd
 
-from ..data import engine, periods
+from ..data import engine, inputs, periods
+from ..data.periods import parse_date
 from ..exceptions import MissingTableError, ParameterError
 
 __all__ = [
@@ -48,25 +49,13 @@ NOT_CAUSAL = ("Members and non-members differ before they join (tiers are usuall
 # ------------------------------------------------------------------------------------- inputs
 def _history(data) -> ibis.Table:
     """``tier_history`` of a Dataset, or the clean table / DataFrame itself."""
-    if hasattr(data, "table") and hasattr(data, "has"):
-        return data.table("tier_history", "Tier history analysis")
-    t = engine.as_table(data, "tier_history")
-    if "valid_from_date" not in t.columns:
-        t = t.mutate(valid_from_date=t.valid_from.date())
-    return t
+    return inputs.table_of(data, "tier_history", needed_for="Tier history analysis")
 
 
 def _as_of(data, table: ibis.Table, date_col: str) -> _dt.date:
     if getattr(data, "as_of", None) is not None:
         return data.as_of
     return pd.Timestamp(engine.execute(table[date_col].max().name("d").as_table()).iloc[0, 0]).date()
-
-
-def _date(value, name: str) -> _dt.date:
-    try:
-        return pd.Timestamp(value).date()
-    except Exception as err:
-        raise ParameterError(f"{name} must be a date 'YYYY-MM-DD', got {value!r}") from err
 
 
 def tier_order_of(tiers, tier_order=None) -> list[str]:
@@ -133,8 +122,9 @@ def tiers_at(data, dates) -> pd.DataFrame:
     pandas.DataFrame
         ``date, customer_id, tier`` (tier is :data:`NON_MEMBER` when the customer has left).
     """
+    data = inputs.dataset_of(data, "tier_history")
     history = _history(data)
-    days = [_date(d, "dates") for d in dates]
+    days = [parse_date(d, "dates") for d in dates]
     df = engine.execute(_tiers_on(history, _days_table(days)))
     df["tier"] = df["tier"].fillna(NON_MEMBER)
     return df.rename(columns={"d": "date"}).sort_values(["date", "customer_id"], ignore_index=True)
@@ -161,6 +151,7 @@ def current_tiers(data) -> pd.DataFrame:
         ``customer_id, tier``; ``attrs["source"]`` says whether ``tier_history`` or
         ``customers.member_tier`` was used.
     """
+    data = inputs.dataset_of(data, "customers")
     table, source = _current_tier_table(data)
     df = engine.execute(table).sort_values("customer_id", ignore_index=True)
     df.attrs["source"] = source
@@ -208,10 +199,11 @@ def tier_distribution(data, period: str = "month", tier_order=None) -> pd.DataFr
         ``share`` (of all customers counted at that date), ``member_share`` (of members; NaN for
         non-members).
     """
+    data = inputs.dataset_of(data, "tier_history")
     periods.check_period(period, _PERIODS)
     history = _history(data)
     order = tier_order_of(_distinct_tiers(history), tier_order)
-    first = _date(engine.execute(history.valid_from_date.min().name("d").as_table()).iloc[0, 0], "valid_from_date")
+    first = parse_date(engine.execute(history.valid_from_date.min().name("d").as_table()).iloc[0, 0], "valid_from_date")
     days = _days_table(_period_ends(first, _as_of(data, history, "valid_from_date"), period))
     tiers = _tiers_on(history, days)
     members = tiers.filter(tiers.tier.notnull()).group_by(["d", "tier"]).agg(customers=ibis._.count())
@@ -286,7 +278,8 @@ def tier_migration(data, start, end, tier_order=None) -> TierMigration:
     -------
     TierMigration
     """
-    t0, t1 = _date(start, "start"), _date(end, "end")
+    data = inputs.dataset_of(data, "tier_history")
+    t0, t1 = parse_date(start, "start"), parse_date(end, "end")
     if t0 >= t1:
         raise ParameterError(f"tier_migration: start ({t0}) must be before end ({t1})")
     history = _history(data)
@@ -348,6 +341,7 @@ def members_vs_nonmembers(data, window_days: int = 365, retention_days: int = 90
         (buyers old enough to be counted), ``caveat``. Membership is the tier at the as-of date.
         ``attrs``: ``window_start``, ``as_of``, ``caveat``, ``tier_source``.
     """
+    data = inputs.dataset_of(data, "customers")
     if int(window_days) < 1 or int(retention_days) < 1:
         raise ParameterError(f"window_days and retention_days must be >= 1, got {window_days}, {retention_days}")
     start = data.as_of - _dt.timedelta(days=int(window_days) - 1)
@@ -409,6 +403,7 @@ def time_to_join(data, tier_order=None) -> pd.DataFrame:
         order (kept, with a negative or zero day count); ``attrs["members_without_order"]``: members
         with no order (left out of the first step).
     """
+    data = inputs.dataset_of(data, "tier_history")
     history = data.table("tier_history", "Time to join")
     order = tier_order_of(_distinct_tiers(history), tier_order)
     o = data.table("orders")
@@ -464,6 +459,7 @@ def revenue_by_tier(data, window_days: int | None = 365, tier_order=None) -> pd.
         ``concentration`` (revenue share / customer share: above 1 = the tier brings more than
         its head count).
     """
+    data = inputs.dataset_of(data, "customers")
     tiers, source = _current_tier_table(data)
     order = tier_order_of(engine.execute(tiers.select("tier").distinct())["tier"].tolist(), tier_order)
     o = data.table("orders")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
-from ..data import engine
+from ..data import engine, inputs
 from ..data.load import Dataset
 from ..data.engine import trim as _trim
 from .kpis import _rate, _require_columns
@@ -96,6 +96,7 @@ def user_profile(data: Dataset, top_cities: int = 10) -> pd.DataFrame:
     MissingTableError
         When the dataset has no ``customers`` table.
     """
+    data = inputs.dataset_of(data, "customers")
     customers = data.table("customers", "User profile")
     _require_columns(customers, "customers", ["customer_id"])
     orders = data.table("orders")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
-from ..data import engine
+from ..data import engine, inputs
 from ..exceptions import ContractError, ParameterError
 from ..data.periods import check_period, index_of, last_complete_index, period_frame, period_index
 
@@ -55,15 +55,10 @@ def _rules(rules) -> dict:
 
 def _inputs(data) -> tuple[ibis.Table, ibis.Table | None, object]:
     """(events, customers or None, as-of date) of a Dataset, or of an events table/frame."""
-    if hasattr(data, "table") and hasattr(data, "has"):
-        events = data.table("events", "The core-user pyramid")
-        roles = data.table("customers") if data.has_column("customers", "community_role") else None
-        return events, roles, data.as_of
-    events = engine.as_table(data, "events")
-    if "event_date" not in events.columns:
-        events = events.mutate(event_date=events.event_ts.date())
-    as_of = engine.execute(events.event_date.max().name("d").as_table()).iloc[0, 0]
-    return events, None, pd.Timestamp(as_of).date()
+    data = inputs.dataset_of(data, "events")
+    events = data.table("events", "The core-user pyramid")
+    roles = data.table("customers") if data.has_column("customers", "community_role") else None
+    return events, roles, data.as_of
 
 
 def _layered(events: ibis.Table, roles: ibis.Table | None, period: str, rules: dict) -> ibis.Table:
@@ -119,6 +114,7 @@ def customer_layers(data, at=None, period: str = "month", rules: dict | None = N
     pandas.DataFrame
         ``customer_id, layer, contributions, interactions, active_days``, sorted by customer.
     """
+    data = inputs.dataset_of(data, "events")
     check_period(period)
     events, roles, as_of = _inputs(data)
     k = last_complete_index(as_of, period) if at is None else _period_of(at, "at", period)
@@ -148,6 +144,7 @@ def pyramid_layers(data, period: str = "month", rules: dict | None = None) -> pd
         ``complete`` (the period ended on or before the as-of date), one column per layer in
         :data:`LAYERS` (members), and ``members`` (customers seen in the period).
     """
+    data = inputs.dataset_of(data, "events")
     check_period(period)
     events, roles, as_of = _inputs(data)
     t = _layered(events, roles, period, _rules(rules))
@@ -181,6 +178,7 @@ def pyramid_flows(data, from_period, to_period, period: str = "month", rules: di
         absent -> absent, in pyramid order: ``customers`` and ``share`` (of the ``from_layer``
         row's customers; for ``absent`` the row is the customers who entered).
     """
+    data = inputs.dataset_of(data, "events")
     check_period(period)
     k0, k1 = _period_of(from_period, "from_period", period), _period_of(to_period, "to_period", period)
     events, roles, _ = _inputs(data)
@@ -221,6 +219,7 @@ def layer_value(data, at=None, period: str = "month", rules: dict | None = None)
         ``buyer_share`` (buyers / members), ``orders``, ``gmv``, ``gmv_per_member``,
         ``gmv_per_buyer``.
     """
+    data = inputs.dataset_of(data, "events")
     check_period(period)
     events, roles, as_of = _inputs(data)
     orders = data.table("orders")

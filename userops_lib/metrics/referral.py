@@ -22,13 +22,12 @@ Every aggregation runs in the engine (ibis); only per-group results come back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 
 import ibis
 import numpy as np
 import pandas as pd
 
-from ..data import engine
+from ..data import engine, inputs
 from ..exceptions import ContractError, ParameterError
 from ..data.ids import mask_id
 
@@ -43,28 +42,18 @@ _MAX_DEPTH = 200
 
 
 def _tables(data) -> tuple[ibis.Table, ibis.Table]:
-    """Customers and orders of a Dataset or of a mapping ``{"customers": ..., "orders": ...}``."""
-    if isinstance(data, Mapping):
-        missing = [n for n in ("customers", "orders") if n not in data]
-        if missing:
-            raise ParameterError(f"referral analysis needs tables 'customers' and 'orders'; missing {missing}")
-        customers, orders = engine.as_table(data["customers"], "customers"), engine.as_table(data["orders"], "orders")
-    else:
-        customers = data.table("customers", needed_for="Referral analysis")
-        orders = data.table("orders", needed_for="Referral analysis")
+    """Customers and orders of any input :func:`~userops_lib.data.inputs.dataset_of` accepts (a
+    Dataset, or ``{"customers": ..., "orders": ...}`` as ibis tables or DataFrames)."""
+    data = inputs.dataset_of(data, "customers")
+    customers = inputs.table_of(data, "customers", needed_for="Referral analysis")
+    orders = inputs.table_of(data, "orders", ("order_date",), needed_for="Referral analysis")
     if "referrer_id" not in customers.columns:
         raise ContractError("customers", "referrer_id", "referral analysis needs the referrer_id column")
-    if "order_date" not in orders.columns:
-        orders = orders.mutate(order_date=orders.order_ts.date())
-    elif orders.order_date.type().is_timestamp():
-        orders = orders.mutate(order_date=orders.order_date.date())
     return customers, orders
 
 
 def _as_of(data, orders: ibis.Table):
-    if hasattr(data, "as_of") and data.as_of is not None:
-        return pd.Timestamp(data.as_of).date()
-    return pd.Timestamp(engine.execute(orders.aggregate(d=orders.order_date.max()))["d"].iloc[0]).date()
+    return inputs.dataset_of(data, "customers").as_of
 
 
 def _one_row(expr) -> pd.Series:

@@ -23,10 +23,9 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ..data import engine
-from ..data.load import Dataset
+from ..data import engine, inputs
 from ..exceptions import ContractError, ParameterError
-from .kpis import _as_dates, _rate, _require_columns
+from .kpis import _as_of, _rate, _require_columns
 from ..data.periods import check_period, index_of, last_complete_index, period_index, period_label, period_start
 
 __all__ = ["cohort_retention", "n_day_retention", "AVERAGE_LABEL"]
@@ -44,21 +43,11 @@ def _inputs(data_or_orders, anchor: str, activity: str, as_of):
         raise ParameterError(f"anchor must be one of {', '.join(_ANCHORS)}; got {anchor!r}")
     if activity not in ("orders", "events"):
         raise ParameterError(f"activity must be 'orders' or 'events'; got {activity!r}")
-    if isinstance(data_or_orders, Dataset):
-        data = data_or_orders
-        as_of = pd.Timestamp(as_of).date() if as_of is not None else data.as_of
-        tables = {"orders": lambda: data.table("orders"), "events": lambda: data.table("events", "Event retention"),
-                  "customers": lambda: data.table("customers", "Retention by sign-up date")}
-    else:
-        if anchor != "first_purchase" or activity != "orders":
-            raise ParameterError(f"anchor={anchor!r} / activity={activity!r} need a Dataset (with customers or "
-                                 "events); a plain table can only be an orders table")
-        orders = _as_dates(engine.as_table(data_or_orders, "orders"), ["order_date"])
-        _require_columns(orders, "orders", ["customer_id", "order_date"])
-        tables = {"orders": lambda: orders}
-        if as_of is None:
-            as_of = pd.Timestamp(engine.execute_scalar(orders.order_date.max())).date()
-        as_of = pd.Timestamp(as_of).date()
+    data = inputs.dataset_of(data_or_orders, "orders")
+    as_of = _as_of(data, as_of, "orders")
+    tables = {"orders": lambda: inputs.table_of(data, "orders", ["customer_id", "order_date"]),
+              "events": lambda: data.table("events", "Event retention"),
+              "customers": lambda: data.table("customers", "Retention by sign-up date")}
 
     if activity == "orders":
         o = tables["orders"]()

@@ -187,8 +187,6 @@ def returning_buyers(data, aov_bands=None, *, as_of=None) -> ReturningBuyers:
     ParameterError
         ``aov_bands`` is not an increasing list of numbers.
     """
-    from ..data.load import Dataset
-
     orders, as_of, dataset = _orders_input(data, as_of, "Returning buyers")
     buyers = _buyer_table(orders)
     returning = buyers.filter(buyers.returning)
@@ -206,7 +204,7 @@ def returning_buyers(data, aov_bands=None, *, as_of=None) -> ReturningBuyers:
                "revenue_share": float((totals["returning_revenue"] or 0.0) / totals["revenue"]) if totals["revenue"] else np.nan,
                "edges": edges, "edges_source": source, "as_of": as_of}
     result = ReturningBuyers(bands=_bands(returning, edges), summary=summary)
-    if isinstance(dataset, Dataset) and dataset.has("order_items") and n_ret:
+    if dataset.has("order_items") and n_ret:
         lines, basis = _item_spend(dataset, orders, returning)
         top = _top_category(lines)
         result.preference = _preference(lines, top)

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import engine
+from ..data.periods import parse_date
 from ..exceptions import ContractError, ParameterError
 from ..data.yamlfile import read_yaml
 
@@ -111,7 +112,7 @@ def rfm_table(summary_or_orders, as_of=None) -> pd.DataFrame:
     src = summary_or_orders
     if isinstance(src, pd.DataFrame) and {"recency_days", "frequency_days", "monetary_total"} <= set(src.columns):
         out = src.copy()
-        as_of = _date(as_of, "as_of") if as_of is not None else src.attrs.get("as_of")
+        as_of = parse_date(as_of, "as_of") if as_of is not None else src.attrs.get("as_of")
     elif isinstance(src, pd.DataFrame) and {"frequency", "total_amount"} <= set(src.columns):
         out, as_of = _from_summary(src, as_of)
     else:
@@ -127,15 +128,8 @@ def rfm_table(summary_or_orders, as_of=None) -> pd.DataFrame:
     return out
 
 
-def _date(value, name: str) -> _dt.date:
-    try:
-        return pd.Timestamp(value).date()
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name}={value!r} is not a date (use 'YYYY-MM-DD')") from None
-
-
 def _from_summary(summary: pd.DataFrame, as_of) -> tuple[pd.DataFrame, _dt.date | None]:
-    end = _date(as_of, "as_of") if as_of is not None else summary.attrs.get("observation_end")
+    end = parse_date(as_of, "as_of") if as_of is not None else summary.attrs.get("observation_end")
     out = pd.DataFrame({"customer_id": summary["customer_id"].astype(str),
                         "frequency_days": summary["frequency"] + 1,
                         "monetary_total": summary["total_amount"].astype(float)})

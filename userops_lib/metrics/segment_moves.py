@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..data import engine
+from ..data import engine, inputs
 from ..data.load import Dataset
+from ..data.periods import parse_date
 from ..exceptions import ParameterError
 from .rfm import CN8_SEGMENTS, rfm_segments
 
@@ -67,13 +68,6 @@ class SegmentMigration:
     start: _dt.date
     end: _dt.date
     notes: dict = field(default_factory=dict)
-
-
-def _date(value, name: str) -> _dt.date:
-    try:
-        return pd.Timestamp(value).date()
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name}={value!r} is not a date (use 'YYYY-MM-DD')") from None
 
 
 def _segments(data: Dataset, scheme, cut, monetary: str, t0: _dt.date, t1: _dt.date):
@@ -124,9 +118,8 @@ def segment_migration(data, start, end=None, scheme="cn8", cut="mean", monetary:
     -------
     SegmentMigration
     """
-    if not isinstance(data, Dataset):
-        raise ParameterError(f"data: expected a Dataset from load_dataset, got {type(data).__name__}")
-    t0, t1 = _date(start, "start"), _date(end, "end") if end is not None else data.as_of
+    data = inputs.dataset_of(data, "orders")
+    t0, t1 = parse_date(start, "start"), parse_date(end, "end") if end is not None else data.as_of
     if not t0 < t1:
         raise ParameterError(f"segment_migration: start ({t0}) must be before end ({t1})")
     if t1 > data.as_of:

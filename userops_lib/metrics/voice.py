@@ -19,7 +19,7 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
-from ..data import engine
+from ..data import engine, inputs
 from ..exceptions import ContractError, ParameterError
 from ..data.periods import check_period, period_frame, period_index
 
@@ -28,16 +28,9 @@ __all__ = ["complaint_backlog", "complaint_rate", "csat", "nps", "nps_by_segment
 
 
 # ------------------------------------------------------------------------------------- inputs
-def _is_dataset(data) -> bool:
-    return hasattr(data, "table") and hasattr(data, "has")
-
-
 def _surveys(data) -> ibis.Table:
-    t = data.table("surveys", "Voice of the customer") if _is_dataset(data) else engine.as_table(data, "surveys")
-    for col in ("customer_id", "survey_id", "question"):
-        if col not in t.columns:
-            raise ContractError("surveys", col, f"missing column (columns present: {', '.join(t.columns)})")
-    return t
+    return inputs.table_of(data, "surveys", ("customer_id", "survey_id", "question"),
+                           needed_for="Voice of the customer")
 
 
 def _norm(text: ibis.Value) -> ibis.Value:
@@ -72,7 +65,7 @@ def _segmented(data, pairs: ibis.Table, by, segment_column, missing: str) -> tup
     if by is None:
         return pairs.mutate(segment=ibis.literal("all")), None
     if isinstance(by, str):
-        if not _is_dataset(data) or not data.has_column("customers", by):
+        if not data.has_column("customers", by):
             raise ContractError("customers", by, "segment column not found (pass a Dataset whose customers table "
                                 "has it, or a frame of customer_id -> segment)")
         cust = data.table("customers")
@@ -141,6 +134,7 @@ def nps(data, survey_id=None, question: str = "nps", by=None, segment_column: st
         (9-10), ``passives`` (7-8), ``detractors`` (0-6), ``promoter_share``,
         ``detractor_share``, ``nps`` (points), ``unscored``, ``duplicate_scores``.
     """
+    data = inputs.dataset_of(data, "surveys")
     p, name = _segmented(data, _pairs(data, question, survey_id, 0, 10), by, segment_column, missing_segment)
     df = engine.execute(p.group_by("segment").aggregate(
         **_base_counts(p), promoters=(p.score >= 9).cast("int64").sum(),
@@ -183,6 +177,7 @@ def csat(data, question: str = "csat", satisfied_min: float = 4, survey_id=None,
         (satisfied / scored), ``mean_score``, ``unscored``, ``duplicate_scores`` (one row, or one
         per segment).
     """
+    data = inputs.dataset_of(data, "surveys")
     low, high = scale
     if not low <= satisfied_min <= high:
         raise ParameterError(f"satisfied_min must lie on the scale {low}-{high}, got {satisfied_min!r}")
@@ -214,6 +209,7 @@ def survey_rounds(data, question: str = "nps") -> pd.DataFrame:
         response carries the invitation time), ``last_answer`` (date of its latest row),
         ``invited`` (customers); oldest round first.
     """
+    data = inputs.dataset_of(data, "surveys")
     rows, _ = _asked(_surveys(data), question, None)
     if "ts" not in rows.columns:
         raise ContractError("surveys", "ts", "survey rounds need the time of each row")
@@ -246,6 +242,7 @@ def top_answers(data, question: str, n: int = 10, survey_id=None) -> pd.DataFram
         frequent first (ties alphabetically). ``df.attrs``: ``answered`` (all non-empty answers),
         ``distinct`` answers, ``other`` (answers outside the top ``n``).
     """
+    data = inputs.dataset_of(data, "surveys")
     if not isinstance(n, int) or n < 1:
         raise ParameterError(f"n must be a whole number >= 1, got {n!r}")
     rows, is_q = _asked(_surveys(data), question, survey_id)
@@ -291,6 +288,7 @@ def complaint_rate(data, period: str = "month", complaint_types=("complaint",)) 
         period: ``resolved``, ``open`` (no resolution time yet), ``inconsistent`` (resolved
         before opened), ``median_resolution_hours``, ``p80_resolution_hours`` (resolved only).
     """
+    data = inputs.dataset_of(data, "tickets")
     check_period(period)
     types = [str(x).strip().lower() for x in complaint_types]
     orders, t = data.table("orders"), _tickets(data)
@@ -347,6 +345,7 @@ def complaint_backlog(data, age_days=(30, 90, 365), complaint_types=("complaint"
         (date the band's oldest open complaint was opened; NaT when none). ``attrs``: ``open``
         (all open complaints), ``as_of``, ``oldest_opened`` (date of the oldest of all).
     """
+    data = inputs.dataset_of(data, "tickets")
     bounds = sorted({int(d) for d in age_days})
     if not bounds or bounds[0] < 0:
         raise ParameterError(f"age_days must be whole numbers >= 0; got {list(age_days)!r}")
@@ -386,6 +385,7 @@ def nps_by_segment(data, churn_after: int = 3) -> pd.DataFrame:
         ``segment`` (``all``; a stage; a tier; ``no_order_yet`` for invitees without an order before
         the round's month, ``non_member``); only segments with a score.
     """
+    data = inputs.dataset_of(data, "surveys")
     from .lifecycle import customer_stage
 
     rounds = survey_rounds(data)

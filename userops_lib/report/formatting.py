@@ -12,12 +12,13 @@ parameters); nothing else in the library formats a number for a reader.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
 from babel.dates import format_date
 from babel.numbers import format_compact_currency, format_compact_decimal, format_currency, format_decimal
+
+from ..data.periods import parse_date
 
 __all__ = ["LANGUAGES", "NumberStyle", "default_currency", "MISSING"]
 
@@ -133,7 +134,7 @@ class NumberStyle:
         """2025年12月 / Dec 2025 in sentences; 2025-12 in tables and axes."""
         if _missing(day):
             return self.missing
-        day = _as_date(day)
+        day = parse_date(day)
         if not in_sentence:
             return f"{day.year}-{day.month:02d}"
         return format_date(day, "yyyy年M月" if self.lang == "zh" else "MMM yyyy", locale=self.locale)
@@ -142,7 +143,7 @@ class NumberStyle:
         """2025年第四季度 / Q4 2025 in sentences; 2025-Q4 in tables."""
         if _missing(day):
             return self.missing
-        day = _as_date(day)
+        day = parse_date(day)
         q = (day.month - 1) // 3 + 1
         if not in_sentence:
             return f"{day.year}-Q{q}"
@@ -152,14 +153,5 @@ class NumberStyle:
         """2025年12月31日 / Dec 31, 2025."""
         if _missing(day):
             return self.missing
-        return format_date(_as_date(day), "yyyy年M月d日" if self.lang == "zh" else "MMM d, yyyy", locale=self.locale)
+        return format_date(parse_date(day), "yyyy年M月d日" if self.lang == "zh" else "MMM d, yyyy", locale=self.locale)
 
-
-def _as_date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
-        return value.to_pydatetime().date()
-    return dt.date.fromisoformat(str(value)[:10])
