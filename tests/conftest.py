@@ -65,3 +65,31 @@ def engines(demo_dir, tmp_path_factory):
     session.sparkContext.setLogLevel("ERROR")
     yield load_dataset(demo_dir), load_dataset(demo_dir, backend=spark_backend(session))
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def messy_dir(demo_dir, tmp_path_factory):
+    """The small demo shop as a messy export, for the data-quality text of the reports: CSV orders with
+    an identical and a conflicting copy of an order, a NULL customer id, an 'N/A' order id, a timestamp
+    with a UTC offset, a negative amount, a zero amount and an amount 'abc'; customers whose ids are
+    written in lower case (so no buyer has a customer row); an events table with a header and no row;
+    order lines with a zero quantity and an unknown order."""
+    out = tmp_path_factory.mktemp("messy") / "messy"
+    out.mkdir()
+    orders = pd.read_parquet(demo_dir / "orders.parquet", columns=["order_id", "customer_id", "order_ts", "amount",
+                                                                    "status", "is_refund", "channel", "coupon"])
+    orders["order_ts"] = orders["order_ts"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    first = orders.iloc[0].to_dict()
+    bad = pd.DataFrame([first, {**first, "amount": first["amount"] + 1},
+                        {**first, "order_id": "X1", "customer_id": "NULL"}, {**first, "order_id": "N/A"},
+                        {**first, "order_id": "X2", "order_ts": "2025-06-01T10:00:00+08:00"},
+                        {**first, "order_id": "X3", "amount": -5.0}, {**first, "order_id": "X4", "amount": 0.0},
+                        {**first, "order_id": "X5", "amount": "abc"}])
+    pd.concat([orders, bad]).to_csv(out / "orders.csv", index=False)
+    customers = pd.read_parquet(demo_dir / "customers.parquet")
+    customers.assign(customer_id=customers["customer_id"].str.lower()).to_parquet(out / "customers.parquet")
+    (out / "events.csv").write_text("customer_id,event_ts,event_name\n")
+    items = pd.read_parquet(demo_dir / "order_items.parquet")
+    extra = items.iloc[:2].assign(quantity=[0, 1], order_id=[items["order_id"].iloc[0], "NO_SUCH_ORDER"])
+    pd.concat([items, extra]).to_parquet(out / "order_items.parquet")
+    return out

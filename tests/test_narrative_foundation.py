@@ -120,6 +120,15 @@ def test_a_fixed_set_of_customers_is_called_out_only_after_enough_quiet_periods(
     assert text.fixed_set_note(kpis.head(4), "month", EN) == ""
 
 
+def test_the_sales_section_points_to_the_fixed_set_note_instead_of_repeating_it():
+    # the summary shows the fixed-set note; CDNOW's 01 had it a second time under the sales chart
+    note = "**No new buyers since Mar 2025:** the data follows a fixed set of customers."
+    assert text.sales_sentence(_kpis(), "month", EN, note) == (
+        "Over the 3 complete months, GMV totalled $1,000.00; the best was Mar 2025 ($700.00). The share of new buyers "
+        "is left out: the data follows a fixed set of customers (see the summary).")
+    assert text.sales_sentence(_kpis(), "month", ZH, note).endswith("新客占比不再列出：数据跟踪的是一组固定用户（见概览）。")
+
+
 def _funnel() -> pd.DataFrame:
     # 200 visit, 150 view (75.0%), 60 cart (40.0%: the weakest, 90 lost), 45 buy (75.0%); 45/200 = 22.5%
     fun = pd.DataFrame({"step_number": [1, 2, 3, 4], "step": ["visit", "view", "cart", "buy"],

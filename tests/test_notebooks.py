@@ -7,6 +7,7 @@ once for all notebooks and both datasets and the tests read the result.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,12 +24,18 @@ pytestmark = pytest.mark.notebooks
 FOLDERS = {"demo": "{demo}", "demo-en": "{demo}-en", "cdnow-en": "cdnow-en"}
 
 
+#: the stages that say something about a messy load: 01's data-quality section, skip notes in 01-04
+MESSY_STAGES = ["foundation", "strategy", "value", "loyalty"]
+
+
 @pytest.fixture(scope="module")
-def run(demo_dir, tmp_path_factory):
+def run(demo_dir, messy_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
     base = [sys.executable, "-m", "userops_lib", "run", "--out", str(out), "--run-date", "2026-01-01", "--timeout", "600"]
+    messy = ["--data", str(messy_dir), "--lang", "zh"] + [arg for stage in MESSY_STAGES for arg in ("--stage", stage)]
     procs = [subprocess.run(base + extra, capture_output=True, text=True, cwd=ROOT, timeout=3000)
-             for extra in (["--data", str(demo_dir), "--lang", "zh", "--lang", "en"], ["--data", "cdnow", "--lang", "en"])]
+             for extra in (["--data", str(demo_dir), "--lang", "zh", "--lang", "en"], ["--data", "cdnow", "--lang", "en"],
+                           messy)]
     return procs, out / "2026-01-01"
 
 
@@ -129,10 +136,28 @@ def test_a_chinese_report_shows_no_english_sentence_of_the_catalog(run, notebook
     assert not leaks, f"{notebook}: untranslated in the zh report: {leaks[:5]}"
 
 
+@pytest.mark.parametrize("notebook", [n for n in TRANSLATED if n.split("_", 1)[1] in MESSY_STAGES])
+def test_a_chinese_report_of_messy_data_says_what_the_load_found_in_chinese(run, notebook, messy_dir):
+    """Issue 13 #1: data-quality reasons and actions, load notes and skip notes come from the data
+    layer in English; a zh report of a messy export (tests/conftest.py) shows none of that English."""
+    from userops_lib.data.load import load_dataset
+    from userops_lib.data.quality import ACTIONS
+
+    _, day = run
+    text = " ".join(_report_text(day / messy_dir.name / f"{notebook}.html").split())
+    data = load_dataset(messy_dir)
+    assert len(data.quality) >= 10 and len(data.notes) == 3  # the fixture has plenty to say
+    english = set(data.quality["reason"]) | {str(note)[:60] for note in data.notes} | {"is skipped: it needs"}
+    leaks = sorted(e for e in english if e in text)
+    leaks += sorted(a for a in ACTIONS if re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", text))
+    catalog = sorted({message for fragment, message in _english_fragments().items() if fragment in text})
+    assert leaks == [] and catalog == [], f"{notebook}: English in the zh report: {leaks[:5]} {catalog[:5]}"
+    if notebook == "01_foundation":  # the section is there, in Chinese: a reason, an action, a note
+        assert "order_id 重复：完全相同的副本" in text and "置为空值" in text and "表有 0 行，按缺失处理" in text
+
+
 @pytest.mark.parametrize("notebook", TRANSLATED)
 def test_an_english_report_renders_without_chinese(run, notebook, demo_dir):
-    import re
-
     _, day = run
     text = _report_text(day / f"{demo_dir.name}-en" / f"{notebook}.html")  # --lang en
     assert "Traceback" not in text

@@ -50,6 +50,7 @@ import pandas as pd
 from . import databases, engine, snapshot
 from .contract import CONTRACT, REFUND_STATUSES, TableSpec
 from .ids import mask_id
+from .quality import Note, reason_text
 from ..exceptions import ContractError, MissingTableError, ParameterError
 from ..locations import demo_dir
 
@@ -81,17 +82,20 @@ class Dataset:
     tables : dict of str to ibis.Table
         One clean table per contract table present in the source.
     quality : pandas.DataFrame
-        Data-quality table: ``table, reason, column, rows, share, action``.
+        Data-quality table: ``table, reason, column, rows, share, action, reason_code, reason_values``
+        (``reason`` in English; ``reason_code`` and the dict ``reason_values`` say it again for a
+        report in another language, see :mod:`.quality`).
     time_zone : str
         Business time zone every date was computed in.
     as_of : datetime.date
         Last local date included; rows after it are excluded (and counted).
     source : str
         Label of the source (``demo``, ``cdnow``, a path...).
-    notes : list of str
+    notes : list of Note
         Sentences about the load a report should show next to the data-quality table: an empty
         optional table treated as absent, conflicting duplicate keys (ids masked), buyers without a
-        customer row. Empty when there is nothing to say.
+        customer row. Empty when there is nothing to say. Each is an English ``str`` that keeps its
+        ``code`` and ``values`` (:class:`.quality.Note`) for a report in another language.
     """
 
     tables: dict[str, ibis.Table]
@@ -410,17 +414,20 @@ class _Checker:
     notes: list = field(default_factory=list)
     facts: dict = field(default_factory=dict)
 
-    def count(self, table: str, total: int, reason: str, column: str | None, n: int, action: str = "excluded",
-              raises: bool = True) -> None:
+    def count(self, table: str, total: int, code: str, column: str | None, n: int, action: str = "excluded",
+              raises: bool = True, **values) -> None:
+        """Count ``n`` rows of ``table`` under reason ``code``; ``column`` and ``values`` fill the reason's text."""
         if n == 0:
             return
+        reason = reason_text(code, column=column or "", **values)
         self.rows.append({"table": table, "reason": reason, "column": column or "", "rows": int(n),
-                          "share": n / total if total else 0.0, "action": action})
+                          "share": n / total if total else 0.0, "action": action, "reason_code": code,
+                          "reason_values": values})
         if self.strict and raises and action == "excluded":
             raise ContractError(table, column, f"{reason} (strict mode)", n)
 
     def frame(self) -> pd.DataFrame:
-        cols = ["table", "reason", "column", "rows", "share", "action"]
+        cols = ["table", "reason", "column", "rows", "share", "action", "reason_code", "reason_values"]
         return pd.DataFrame(self.rows, columns=cols)
 
 
@@ -456,37 +463,42 @@ def _typed(raw: ibis.Table, spec: TableSpec, time_zone: str, backend_name: str,
     for c in checked:
         bad, ok = int(counts[f"bad_{c}"] or 0), int(counts[f"ok_{c}"] or 0)
         if spec.kind(c) == "id":  # an id "does not convert" when it is a missing-id text
-            checker.count(spec.name, total, "missing-id text ('', NULL, None, NaN, N/A, -) read as no id", c, bad,
-                          action="set to null")
+            checker.count(spec.name, total, "missing_id_text", c, bad, action="set to null")
         elif bad and not ok:
             raise ContractError(spec.name, c, f"wrong type: no value converts to {spec.kind(c)} "
                                 f"(stored as {raw[c].type()})", bad)
         elif bad and c not in spec.required:  # required columns: counted with their row rule
-            checker.count(spec.name, total, f"{spec.kind(c)} value does not parse", c, bad, action="set to null")
+            checker.count(spec.name, total, "unparseable", c, bad, action="set to null", kind=spec.kind(c))
     for c in offsets:
         with_offset, parsed = int(counts[f"offset_{c}"] or 0), int(counts[f"ok_{c}"] or 0)
         if with_offset:
-            checker.count(spec.name, total, f"text timestamp with a UTC offset, converted to {time_zone}", c,
-                          with_offset, action="converted")
-            checker.count(spec.name, total, f"text timestamp without offset, read as {time_zone} time", c,
-                          parsed - with_offset, action="read as local time")
+            checker.count(spec.name, total, "offset_converted", c, with_offset, action="converted",
+                          time_zone=time_zone)
+            checker.count(spec.name, total, "no_offset_local", c, parsed - with_offset, action="read as local time",
+                          time_zone=time_zone)
     typed = typed.drop(*[c for c in typed.columns if c.startswith(("_raw_", "_off_"))])
     return typed, total
+
+
+def _rule(code: str, column: str, predicate, raises: bool = True, **values) -> tuple:
+    """A row rule of :func:`_exclude`: rows where ``predicate`` holds are counted under reason ``code``
+    (:data:`.quality.REASONS`, filled with ``column`` and ``values``); ``raises``: an error in strict mode."""
+    return code, column, predicate, raises, values
 
 
 def _exclude(t: ibis.Table, table: str, total: int, rules: list, checker: _Checker) -> ibis.Table:
     """Tag each row with the first rule it breaks, count rows by rule, keep the rows breaking none.
 
-    ``rules`` is a list of ``(reason, column, predicate, raises)``; order is precedence.
+    ``rules`` is a list of :func:`_rule`; order is precedence.
     """
     if not rules:
         return t
-    reason = ibis.cases(*[(pred, name) for name, _, pred, _ in rules], else_=ibis.null("string"))
+    reason = ibis.cases(*[(rule[2], i) for i, rule in enumerate(rules)], else_=ibis.null("int64"))
     tagged = t.mutate(_reason=reason)
     counts = engine.execute(tagged.filter(tagged._reason.notnull()).group_by("_reason").agg(n=ibis._.count()))
-    by_reason = dict(zip(counts["_reason"], counts["n"]))
-    for name, column, _, raises in rules:
-        checker.count(table, total, name, column, int(by_reason.get(name, 0)), raises=raises)
+    by_rule = {int(i): int(n) for i, n in zip(counts["_reason"], counts["n"])}
+    for i, (code, column, _, raises, values) in enumerate(rules):
+        checker.count(table, total, code, column, by_rule.get(i, 0), raises=raises, **values)
     return tagged.filter(tagged._reason.isnull()).drop("_reason")
 
 
@@ -514,28 +526,25 @@ def _dedupe(t: ibis.Table, table: str, total: int, key: list[str], checker: _Che
     pairs = pairs.mutate(_differs=differs)
     n_conflict = int(engine.execute_scalar(pairs._differs.sum()) or 0)
     name = " + ".join(key)
-    checker.count(table, total, f"duplicate {name}: identical copy", key[0], n_dup - n_conflict)
-    checker.count(table, total, f"duplicate {name}: other values (first row in the file kept)", key[0], n_conflict)
+    checker.count(table, total, "duplicate_identical", key[0], n_dup - n_conflict, key=name)
+    checker.count(table, total, "duplicate_conflicting", key[0], n_conflict, key=name)
     if list_ids and n_conflict:
         ids = pairs.filter(pairs._differs).select(_id=pairs[key[0]]).distinct()
         n_ids = int(engine.execute_scalar(ids.count()))
         shown = sorted(engine.execute(ids.order_by("_id").limit(_LISTED_IDS))["_id"].tolist())
         checker.facts.setdefault("conflicting_ids", {})[table] = shown
-        more = f" and {n_ids - len(shown):,} more" if n_ids > len(shown) else ""
-        checker.notes.append(
-            f"{n_ids:,} {key[0]} value(s) of `{table}` appear on rows with different values (another customer, "
-            f"amount or time); the first row in the file was kept and {n_conflict:,} later row(s) left out. "
-            f"Fix them in the source: {', '.join(mask_id(i) for i in shown)}{more} (masked ids).")
+        checker.notes.append(Note("conflicting_ids", table=table, column=key[0], n_ids=n_ids, n_rows=n_conflict,
+                                  ids=[mask_id(i) for i in shown], more=n_ids - len(shown)))
     return ranked.filter(ranked._copy == 0).drop("_copy")
 
 
 # ------------------------------------------------------------------------------------- cleaning
 def _clean_orders(t, total, now_local, as_of, checker):
     rules = [
-        ("null order_id", "order_id", t.order_id.isnull(), True),
-        ("null customer_id", "customer_id", t.customer_id.isnull(), True),
-        ("null or unparseable order_ts", "order_ts", t.order_ts.isnull(), True),
-        ("null or unparseable amount", "amount", t.amount.isnull(), True),
+        _rule("null", "order_id", t.order_id.isnull()),
+        _rule("null", "customer_id", t.customer_id.isnull()),
+        _rule("null_or_unparseable", "order_ts", t.order_ts.isnull()),
+        _rule("null_or_unparseable", "amount", t.amount.isnull()),
     ]
     refund = ibis.literal(False)
     if "is_refund" in t.columns:
@@ -543,15 +552,15 @@ def _clean_orders(t, total, now_local, as_of, checker):
     if "status" in t.columns:
         refund = refund | engine.trim(t.status).lower().isin(sorted(REFUND_STATUSES)).fill_null(False)
     rules += [
-        ("refund / cancellation", "status" if "status" in t.columns else "is_refund", refund, False),
-        ("negative amount not flagged as refund", "amount", t.amount < 0, True),
-        ("timestamp in the future", "order_ts", t.order_ts > now_local, True),
-        ("after the as-of date", "order_ts", t.order_ts.date() > as_of, False),
+        _rule("refund", "status" if "status" in t.columns else "is_refund", refund, raises=False),
+        _rule("negative_amount", "amount", t.amount < 0),
+        _rule("future", "order_ts", t.order_ts > now_local),
+        _rule("after_as_of", "order_ts", t.order_ts.date() > as_of, raises=False),
     ]
     clean = _exclude(t, "orders", total, rules, checker)
     clean = _dedupe(clean, "orders", total, ["order_id"], checker, list_ids=True)
     n_zero = int(engine.execute_scalar((clean.amount == 0).sum()) or 0)
-    checker.count("orders", total, "zero amount", "amount", n_zero, action="kept (flagged)")
+    checker.count("orders", total, "zero_amount", "amount", n_zero, action="kept (flagged)")
     clean = _with_local_dates(clean, CONTRACT["orders"])
     return _with_used_coupon(clean)
 
@@ -566,20 +575,20 @@ def _with_used_coupon(orders):
 
 
 def _clean_events_like(name, t, total, now_local, as_of, ts_col, id_cols, checker):
-    rules = [(f"null {c}", c, t[c].isnull() | (engine.trim(t[c]) == ""), True) for c in id_cols]  # event_name is text
+    rules = [_rule("null", c, t[c].isnull() | (engine.trim(t[c]) == "")) for c in id_cols]  # event_name is text
     rules += [
-        (f"null or unparseable {ts_col}", ts_col, t[ts_col].isnull(), True),
-        ("timestamp in the future", ts_col, t[ts_col] > now_local, True),
-        ("after the as-of date", ts_col, t[ts_col].date() > as_of, False),
+        _rule("null_or_unparseable", ts_col, t[ts_col].isnull()),
+        _rule("future", ts_col, t[ts_col] > now_local),
+        _rule("after_as_of", ts_col, t[ts_col].date() > as_of, raises=False),
     ]
     clean = _exclude(t, name, total, rules, checker)
     return _with_local_dates(clean, CONTRACT[name])
 
 
 def _clean_customers(t, total, now_local, as_of, checker):
-    rules = [("null customer_id", "customer_id", t.customer_id.isnull(), True)]
+    rules = [_rule("null", "customer_id", t.customer_id.isnull())]
     if "signup_ts" in t.columns:
-        rules.append(("signed up after the as-of date", "signup_ts", t.signup_ts.date() > as_of, False))
+        rules.append(_rule("signup_after_as_of", "signup_ts", t.signup_ts.date() > as_of, raises=False))
     clean = _exclude(t, "customers", total, rules, checker)
     clean = _dedupe(clean, "customers", total, ["customer_id"], checker, list_ids=True)
     extra = {}
@@ -597,15 +606,15 @@ def _clean_customers(t, total, now_local, as_of, checker):
 
 def _clean_order_items(t, total, orders, checker):
     rules = [
-        ("null order_id", "order_id", t.order_id.isnull(), True),
-        ("null product_id", "product_id", t.product_id.isnull(), True),
+        _rule("null", "order_id", t.order_id.isnull()),
+        _rule("null", "product_id", t.product_id.isnull()),
     ]
     if "quantity" in t.columns:
-        rules.append(("quantity not positive", "quantity", t.quantity <= 0, True))
+        rules.append(_rule("quantity_not_positive", "quantity", t.quantity <= 0))
     clean = _exclude(t, "order_items", total, rules, checker)
     kept = clean.semi_join(orders, clean.order_id == orders.order_id)
     n_orphan = int(engine.execute_scalar(clean.count())) - int(engine.execute_scalar(kept.count()))
-    checker.count("order_items", total, "order excluded or unknown", "order_id", n_orphan, raises=False)
+    checker.count("order_items", total, "order_left_out", "order_id", n_orphan, raises=False)
     if "quantity" not in kept.columns:
         kept = kept.mutate(quantity=ibis.literal(1, "int64"))
     return kept.mutate(quantity=kept.quantity.fill_null(1))
@@ -613,7 +622,7 @@ def _clean_order_items(t, total, orders, checker):
 
 def _clean_simple(name, t, total, checker):
     spec = CONTRACT[name]
-    rules = [(f"null {c}", c, t[c].isnull(), True) for c in spec.required if spec.kind(c) == "id"]
+    rules = [_rule("null", c, t[c].isnull()) for c in spec.required if spec.kind(c) == "id"]
     clean = _exclude(t, name, total, rules, checker)
     if spec.key:
         clean = _dedupe(clean, name, total, list(spec.key), checker)
@@ -700,7 +709,7 @@ def load_dataset(
     Returns
     -------
     Dataset
-        ``quality`` columns ``table, reason, column, rows, share, action``; ``notes`` sentences
+        ``quality`` columns ``table, reason, column, rows, share, action, reason_code, reason_values``; ``notes`` sentences
         for the report; ``info`` facts: ``rows_read`` and ``rows_kept`` per table, ``files``
         (folder sources), ``conflicting_ids`` (duplicate keys with different values, in clear).
     """
@@ -760,7 +769,7 @@ def _clean(raw: dict, label: str, facts: dict, backend, time_zone: str, as_of, n
         raise ContractError("orders", None, "orders is empty (0 rows): the file or table has a header but no order")
     for name in [n for n, (_, rows) in typed.items() if n != "orders" and rows == 0]:
         del typed[name]
-        checker.notes.append(_empty_table_note(name))
+        checker.notes.append(Note("empty_table", table=name))
     as_of = _checked_as_of(orders, as_of, now_local, time_zone, n_orders)
 
     clean = {"orders": _clean_orders(orders, n_orders, now_local, as_of, checker)}
@@ -790,15 +799,6 @@ def _clean(raw: dict, label: str, facts: dict, backend, time_zone: str, as_of, n
     facts.update(rows_kept=kept, rows_read={n: c for n, (_, c) in typed.items()})
     facts["rows_read"].update({n: 0 for n in CONTRACT if n in raw and n not in typed})
     return Dataset(clean, quality, time_zone, as_of, label, backend, facts, checker.notes)
-
-
-def _empty_table_note(name: str) -> str:
-    """Why an optional table with 0 rows is left out, and what the report does instead."""
-    instead = {"events": "active users, stickiness and retention are counted from orders, and the funnel and "
-                         "event-based sections are skipped",
-               "customers": "buyers are known from orders only, and the profile and channel sections are skipped"}
-    return (f"The `{name}` table has 0 rows, so it is treated as absent: "
-            f"{instead.get(name, 'the sections that need it are skipped')}.")
 
 
 def _checked_as_of(orders: ibis.Table, as_of, now_local: _dt.datetime, time_zone: str, n_orders: int) -> _dt.date:
@@ -839,9 +839,6 @@ def _check_buyers_have_customers(orders: ibis.Table, customers: ibis.Table, chec
     customer_example = engine.execute(customers.select("customer_id").order_by("customer_id").limit(1))
     customer_example = customer_example["customer_id"].iloc[0] if len(customer_example) else ""
     padded = int(engine.execute_scalar(orphans.filter(strip(orphans.customer_id).isin(unpadded._key)).count()))
-    zeros = (f" {padded:,} of them match a customer once leading zeros are ignored: the two tables write the "
-             f"same ids differently." if padded else "")
-    checker.notes.append(
-        f"{n_orphans:,} of {n_buyers:,} buyers ({n_orphans / n_buyers:.0%}) have no row in `customers`, so "
-        f"profiles, channels and sign-ups miss them. An order's customer_id looks like `{_id_shape(buyer_example)}`, "
-        f"a customer's like `{_id_shape(customer_example)}` (9 = digit 1-9, A/a = letter).{zeros}")
+    checker.notes.append(Note("buyers_without_customers", n_orphans=n_orphans, n_buyers=n_buyers,
+                              buyer_shape=_id_shape(buyer_example), customer_shape=_id_shape(customer_example),
+                              padded=padded))

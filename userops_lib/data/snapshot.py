@@ -44,13 +44,14 @@ from typing import Any, Callable
 import pandas as pd
 
 from . import engine
+from .quality import Note
 
 __all__ = ["SNAPSHOT_DIR_ENV", "fingerprint", "snapshot_folder", "load_or_build"]
 
 #: Folder of run-scoped snapshots; ``userops run`` sets it for its notebooks.
 SNAPSHOT_DIR_ENV = "USEROPS_SNAPSHOT_DIR"
 #: Bumped when the file layout changes, so an old file is never read with new code.
-FORMAT = 1
+FORMAT = 2  # 2: load notes keep their code and values
 _SAMPLE = 64 * 1024
 _META = "_userops_snapshot"
 _SUFFIXES = (".parquet", ".csv", ".csv.gz", ".tsv")  # the files data.load reads, in its order
@@ -147,9 +148,11 @@ def fingerprint(source: Any, *, time_zone: str, as_of: Any, strict: bool, csv_en
 
 # ------------------------------------------------------------------------------- save and open
 def _encode(value: Any) -> Any:
-    """A Dataset field as JSON (dates tagged); TypeError for anything else."""
+    """A Dataset field as JSON (dates and load notes tagged); TypeError for anything else."""
     if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
         return {"__date__": value.isoformat()}
+    if isinstance(value, Note):  # its code and values, so a report still says it in its language
+        return {"__note__": value.code, "values": _encode(value.values)}
     if isinstance(value, dict):
         return {str(k): _encode(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -163,6 +166,8 @@ def _decode(value: Any) -> Any:
     if isinstance(value, dict):
         if set(value) == {"__date__"}:
             return _dt.date.fromisoformat(value["__date__"])
+        if set(value) == {"__note__", "values"}:
+            return Note(value["__note__"], **_decode(value["values"]))
         return {k: _decode(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_decode(v) for v in value]

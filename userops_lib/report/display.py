@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..data.ids import MASK_KEY_ENV, mask_id, mask_ids
 from .markup import code, markdown_html, plain_text
+from .quality_text import skip_text
 
 __all__ = ["MASK_KEY_ENV", "cjk_font_available", "code", "mask_id", "mask_ids", "pct", "record_resolved", "say", "setup_charts",
            "show", "skip_note"]
@@ -60,15 +61,15 @@ def record_resolved(**values) -> None:
 SKIPPED_KEY = "userops_skipped_section"
 
 
-def skip_note(data, table: str, section: str) -> bool:
-    """Say that ``section`` is skipped when ``data`` lacks ``table``; returns True when skipped.
+def skip_note(data, table: str, section: str, lang: str = "zh") -> bool:
+    """Say, in ``lang``, that ``section`` is skipped when ``data`` lacks ``table``; returns True when skipped.
 
     The note carries ``{SKIPPED_KEY: section}`` as output metadata, so the runner can show
     "N sections skipped" next to the report in the index.
     """
     if data.has(table):
         return False
-    say(data.skip_note(table, section), metadata={SKIPPED_KEY: section})
+    say(skip_text(table, section, data.source, lang), metadata={SKIPPED_KEY: section})
     return True
 
 

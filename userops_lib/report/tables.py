@@ -16,9 +16,10 @@ import pandas as pd
 from .formatting import NumberStyle
 from .i18n import tr
 from .labels import COLUMN_LABELS, label, yes_no
+from .quality_text import action, reason
 
 __all__ = ["BODY_ROWS", "appendix", "column_label", "driver_table", "for_reader", "fold_into_appendix",
-           "funnel_table", "profile_table", "rows_table"]
+           "funnel_table", "profile_table", "quality_table", "rows_table"]
 
 #: Rows of a table in the body of a report; the rest go to the appendix.
 BODY_ROWS = 12
@@ -147,6 +148,20 @@ def profile_table(prof: pd.DataFrame, lang: str) -> pd.DataFrame:
 
     return prof.assign(dimension=prof["dimension"].map(lambda d: tr(PROFILE_DIMENSIONS.get(d, d), lang)),
                        value=prof["value"].map(lambda v: tr(PROFILE_VALUES[v], lang) if v in PROFILE_VALUES else v))
+
+
+def quality_table(quality: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``Dataset.quality`` as a report shows it: each reason and action in ``lang`` (:mod:`.quality_text`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table, reason, column, rows, share, action`` (the reason codes and their values dropped).
+    """
+    out = quality[["table", "reason", "column", "rows", "share", "action"]].copy()
+    out["reason"] = [reason(row, lang) for row in quality.to_dict("records")]
+    out["action"] = [action(a, lang) for a in quality["action"]]
+    return out
 
 
 def rows_table(info: dict) -> pd.DataFrame:

@@ -3,7 +3,8 @@
 Every function takes library results (the tables of :mod:`userops_lib.metrics`) and a
 :class:`~userops_lib.report.formatting.NumberStyle` (language and currency) and returns Markdown;
 thresholds are named parameters. English is the catalog's source text, the Chinese comes from the
-gettext catalog (:mod:`userops_lib.report.i18n`).
+gettext catalog (:mod:`userops_lib.report.i18n`). ``load_note`` (a note of the data load in the
+report's language) comes from :mod:`userops_lib.report.quality_text`, for the data-quality section.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from ..i18n import N_, tr
 from .outline import Outline
 from ..labels import label
 from ..markup import code
+from ..quality_text import load_note, reason
 
 __all__ = ["CAPTIONS", "SECTIONS", "active_days_sentence", "activity_note", "caption", "category_sentence",
            "channel_sentence", "churn_sentence", "cohort_sentence", "data_sentence", "day_retention_sentence",
            "driver_basis", "drivers_text", "empty_periods_note", "fixed_set_note", "funnel_sentence",
-           "funnel_trend_sentence", "heading", "headline_summary", "next_steps", "paragraph", "period_text",
+           "funnel_trend_sentence", "heading", "headline_summary", "load_note", "next_steps", "paragraph", "period_text",
            "profile_sentence", "quality_sentence", "repurchase_sentence", "sales_sentence", "section",
            "stickiness_sentence", "title"]
 
@@ -271,7 +273,10 @@ def drivers_text(tree: pd.DataFrame, style: NumberStyle) -> str:
 # ---------------------------------------------------------------------------------- sections
 def sales_sentence(kpis: pd.DataFrame, period: str, style: NumberStyle, fixed_note: str = "") -> str:
     """GMV over the complete periods, the best period, and the share of new buyers: pooled over the
-    periods and the range of the per-period shares (the two differ when busy periods are different)."""
+    periods and the range of the per-period shares (the two differ when busy periods are different).
+
+    With a ``fixed_note`` (:func:`fixed_set_note`, which the headline summary shows) the share of
+    new buyers says nothing and is left out, with a pointer to the summary instead of the note again."""
     lang, done = style.lang, kpis[kpis["complete"]]
     if done.empty:
         return tr("No period of the data is complete yet.", lang)
@@ -280,7 +285,8 @@ def sales_sentence(kpis: pd.DataFrame, period: str, style: NumberStyle, fixed_no
               n=len(done), period=period_name(period, lang), gmv=style.money(done["gmv"].sum()),
               best=period_text(best["period"], period, style), best_gmv=style.money(best["gmv"]))
     if fixed_note:
-        return _then(text, fixed_note, lang)
+        return _then(text, tr("The share of new buyers is left out: the data follows a fixed set of customers (see "
+                              "the summary).", lang), lang)
     sold = done[done["buyers"] > 0]
     shares = sold["new_buyers"] / sold["buyers"]
     return _then(text, tr("New buyers were {pooled} of all buyers of these {period}s taken together; one {period} "
@@ -467,8 +473,8 @@ def quality_sentence(rows: pd.DataFrame, quality: pd.DataFrame, style: NumberSty
               excluded=style.count(int(out["rows"].sum()) if len(out) else 0))
     if len(out):
         top = out.iloc[-1]
-        text = _then(text, tr("The largest reason is '{reason}' in {table} ({n} rows).", lang, reason=top["reason"],
-                         table=code(top["table"]), n=style.count(top["rows"])), lang)
+        text = _then(text, tr("The largest reason is '{reason}' in {table} ({n} rows).", lang,
+                              reason=reason(top, lang), table=code(top["table"]), n=style.count(top["rows"])), lang)
     if flagged:
         text = _then(text, tr("{n} row(s) were kept but flagged.", lang, n=style.count(flagged)), lang)
     return text
