@@ -16,7 +16,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ..data import engine
+from ..data import engine, periods
 from ..exceptions import ContractError, MissingTableError, ParameterError
 from .base import DAYS_PER_MONTH, PurchaseModel, summary_arrays, time_unit_of, unit_length_days
 from .gamma_gamma import GammaGammaModel
@@ -185,15 +185,15 @@ def clv_by_channel(values: pd.DataFrame, data) -> pd.DataFrame:
     return table.sort_values("total_clv", ascending=False, ignore_index=True)
 
 
-def clv_by_cohort(values: pd.DataFrame, period: str = "M") -> pd.DataFrame:
+def clv_by_cohort(values: pd.DataFrame, period: str = "month") -> pd.DataFrame:
     """CLV by first-purchase cohort.
 
     Parameters
     ----------
     values : pandas.DataFrame
         Per-customer table with ``clv`` and ``first_purchase`` (a date; from the summary).
-    period : {"W", "M", "Q", "Y"}
-        Cohort length.
+    period : {"week", "month", "quarter", "year"}
+        Cohort length (the old ``"W"``, ``"M"``, ``"Q"``, ``"Y"`` are read with a DeprecationWarning).
 
     Returns
     -------
@@ -203,12 +203,11 @@ def clv_by_cohort(values: pd.DataFrame, period: str = "M") -> pd.DataFrame:
     """
     if "first_purchase" not in values.columns:
         raise ParameterError("clv_by_cohort needs a 'first_purchase' column (rfm_summary output) in the value table")
-    if period not in ("W", "M", "Q", "Y"):
-        raise ParameterError(f"period must be one of W, M, Q, Y, got {period!r}")
+    period = periods.check_period(period, ("week", "month", "quarter", "year"))
     first = pd.to_datetime(values["first_purchase"])
     if first.isna().any():
         raise ContractError("summary", "first_purchase", "missing first purchase date", int(first.isna().sum()))
-    cohort = first.dt.to_period(period).dt.start_time.dt.date
+    cohort = periods.start_of(first, period).dt.date.to_numpy()
     aggs = {"customers": ("clv", "size"), "total_clv": ("clv", "sum"), "mean_clv": ("clv", "mean")}
     if "probability_alive" in values.columns:
         aggs["mean_probability_alive"] = ("probability_alive", "mean")

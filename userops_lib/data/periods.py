@@ -2,14 +2,21 @@
 consecutive periods differ by 1.
 
 Every period calculation of the library goes through these functions, in the engine
-(:func:`period_index` on a DATE column) and in Python (:func:`index_of` on one date), so a period
-means the same everywhere. A period is identified by its start date: the day itself, the Monday of
+(:func:`period_index` on a DATE column, :func:`period_truncate`) and in Python (:func:`index_of` on one
+date, :func:`start_of` on a column of dates), so a period means the same everywhere.
+
+Periods are named ``"day"``, ``"week"``, ``"month"``, ``"quarter"`` and ``"year"`` in every function.
+The one-letter spellings some functions used to take (``"D"``, ``"W"``, ``"M"``, ``"Q"``, ``"Y"``, as in
+pandas) are read as those names with a ``DeprecationWarning``, here in :func:`check_period` only. (The
+CLV models' ``time_unit`` is another thing: the length of one unit of model time, spelled ``"D"``,
+``"W"``, ``"M"`` as in ``lifetimes``.) A period is identified by its start date: the day itself, the Monday of
 an ISO week, the first day of a month, quarter or year.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import warnings
 
 import ibis
 import numpy as np
@@ -17,11 +24,15 @@ import pandas as pd
 
 from ..exceptions import ParameterError
 
-__all__ = ["PERIODS", "parse_date", "check_period", "period_index", "index_of", "period_start", "period_label",
+__all__ = ["PERIODS", "PERIOD_ALIASES", "parse_date", "check_period", "period_truncate", "start_of", "period_index", "index_of", "period_start", "period_label",
            "last_complete_index", "period_frame"]
 
 #: Period names accepted wherever a ``period`` parameter is documented with them.
 PERIODS = ("day", "week", "month", "quarter", "year")
+#: Old one-letter spellings, read as the period they name with a DeprecationWarning.
+PERIOD_ALIASES = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
+#: The date-truncation unit of each period (ibis ``truncate``: the same on DuckDB and Spark).
+_TRUNCATE_UNIT = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 _EPOCH = pd.Timestamp("1970-01-01")
 
 
@@ -56,7 +67,17 @@ def parse_date(value, name: str = "date") -> _dt.date:
 
 
 def check_period(period: str, allowed=PERIODS) -> str:
-    """``period`` itself when it is one of ``allowed``, else a :class:`ParameterError` naming them."""
+    """The period name ``period`` stands for, when it is one of ``allowed``.
+
+    An old one-letter spelling (``"M"``) is read as its name (``"month"``) with a DeprecationWarning;
+    anything else not in ``allowed`` is a :class:`ParameterError` naming them. Callers use the value
+    returned: ``period = check_period(period)``.
+    """
+    if isinstance(period, str) and period in PERIOD_ALIASES:
+        name = PERIOD_ALIASES[period]
+        warnings.warn(f"period={period!r} is the old spelling of {name!r}: write period={name!r}",
+                      DeprecationWarning, stacklevel=3)
+        period = name
     if period not in allowed:
         raise ParameterError(f"period must be one of {', '.join(allowed)}; got {period!r}")
     return period
@@ -74,6 +95,20 @@ def period_index(date_col: ibis.Value, period: str) -> ibis.Value:
     if period == "year":
         return date_col.year().cast("int64")
     return date_col.year().cast("int64") * 4 + date_col.quarter().cast("int64") - 1
+
+
+def period_truncate(date_col: ibis.Value, period: str) -> ibis.Value:
+    """The start date of the period a local DATE falls in (the Monday of an ISO week, the 1st...)."""
+    return date_col.truncate(_TRUNCATE_UNIT[period])
+
+
+def start_of(dates, period: str) -> pd.Series:
+    """Start dates (datetime64) of the periods ``dates`` fall in: :func:`index_of` for a column."""
+    d = pd.to_datetime(pd.Series(np.asarray(dates)))
+    days = (d - _EPOCH).dt.days
+    index = {"day": days, "week": (days + 3) // 7, "month": d.dt.year * 12 + d.dt.month - 1,
+             "quarter": d.dt.year * 4 + (d.dt.month - 1) // 3, "year": d.dt.year}[period]
+    return period_start(index, period)
 
 
 def index_of(day: _dt.date, period: str) -> int:

@@ -95,7 +95,7 @@ def category_sales(data, period: str = "month", at=None) -> pd.DataFrame:
         ``gmv_basis``, ``unknown_category_lines`` (lines of the period under ``(unknown)``),
         ``as_of``.
     """
-    check_period(period)
+    period = check_period(period)
     data = _dataset(data)
     now = headline_index(data, period, at)
     indexes = {"now": now, "previous": now - 1, "last_year": now - YEAR_LAG[period]}
@@ -300,6 +300,7 @@ def category_report(data, period: str = "month", at=None, *, max_days: int = 365
         days). ``attrs``: those of :func:`category_sales` plus ``window_start, window_end,
         cycle_basis`` ("full follow-up" or "all buyers"), ``max_days, first_window``.
     """
+    data, period = _dataset(data), check_period(period)
     sales = category_sales(data, period, at)
     end = min(pd.Timestamp(period_start([headline_index(data, period, at) + 1], period).iloc[0]).date()
               - _dt.timedelta(days=1), data.as_of)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import engine, inputs
-from ..data.periods import parse_date
+from ..data.periods import check_period, parse_date, period_truncate
 from ..exceptions import ContractError, MissingTableError, ParameterError
 
 __all__ = ["second_purchase_conversion", "repurchase_cycle", "CONVERSION_BREAKDOWNS"]
@@ -84,7 +84,7 @@ def _with_group(data, buyers: ibis.Table, by: str | None, period: str) -> ibis.T
     if by is None:
         return buyers.mutate(group=ibis.literal("all buyers"))
     if by == "cohort":
-        return buyers.mutate(group=buyers.first_date.truncate(period).strftime(_COHORT_FORMAT[period]))
+        return buyers.mutate(group=period_truncate(buyers.first_date, period).strftime(_COHORT_FORMAT[period]))
     if by == "coupon":
         if "used_coupon" not in buyers.columns:
             raise ContractError("orders", "coupon", "column not found; needed for by='coupon'")
@@ -109,7 +109,7 @@ def _with_channel(data, buyers: ibis.Table) -> ibis.Table:
     raise MissingTableError("customers", "Conversion by acquisition channel (customers.channel or orders.channel)")
 
 
-_COHORT_FORMAT = {"W": "%Y-%m-%d", "M": "%Y-%m", "Q": "%Y-%m", "Y": "%Y"}
+_COHORT_FORMAT = {"week": "%Y-%m-%d", "month": "%Y-%m", "quarter": "%Y-%m", "year": "%Y"}
 
 
 def _check_windows(windows) -> list[int]:
@@ -120,7 +120,7 @@ def _check_windows(windows) -> list[int]:
 
 
 # ---------------------------------------------------------------------------------- public API
-def second_purchase_conversion(data, windows=(30, 60, 90), by: str | None = None, *, period: str = "M",
+def second_purchase_conversion(data, windows=(30, 60, 90), by: str | None = None, *, period: str = "month",
                                as_of=None) -> pd.DataFrame:
     """Share of first-time buyers who buy again on a later day within W days, per group.
 
@@ -136,7 +136,7 @@ def second_purchase_conversion(data, windows=(30, 60, 90), by: str | None = None
         Breakdown: first-purchase cohort (``period``), acquisition channel (``customers.channel``,
         falling back to the first order's ``channel``), the category with the most spend in the
         first order, or whether the first order used a coupon. Missing values are ``(unknown)``.
-    period : {"W", "M", "Q", "Y"}
+    period : {"week", "month", "quarter", "year"}
         Cohort length for ``by="cohort"``.
     as_of : str or date, optional
         Last day observed; default the Dataset's as-of date (else the last order date).
@@ -154,8 +154,7 @@ def second_purchase_conversion(data, windows=(30, 60, 90), by: str | None = None
     windows = _check_windows(windows)
     if by not in CONVERSION_BREAKDOWNS:
         raise ParameterError(f"by={by!r}: use one of {', '.join(repr(b) for b in CONVERSION_BREAKDOWNS)}")
-    if period not in _COHORT_FORMAT:
-        raise ParameterError(f"period={period!r}: use one of {', '.join(_COHORT_FORMAT)}")
+    period = check_period(period, tuple(_COHORT_FORMAT))
     orders, as_of, data = _orders_input(data, as_of, "New-buyer conversion")
     buyers = _with_group(data, _first_orders(orders), by, period)
     observed = ibis.literal(as_of, type="date").delta(buyers.first_date, unit="day")

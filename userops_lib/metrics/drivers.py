@@ -88,6 +88,7 @@ def _first_order_date(data: Dataset) -> _dt.date | None:
 def headline_index(data: Dataset, period: str, at=None) -> int:
     """Period index (see :mod:`userops_lib.data.periods`) of the headline period: the one holding
     ``at``, else the last complete period with orders (as in :func:`headline_comparison`)."""
+    period = check_period(period)
     return _headline_index(_kpi_table(data, period), period, at, data.as_of)
 
 
@@ -143,7 +144,7 @@ def headline_comparison(data, period: str = "month", at=None) -> pd.DataFrame:
         ``last_year_period`` (labels), ``previous_note``, ``last_year_note`` (the table-wide part
         of ``note``), ``as_of``, ``first_day`` (of the orders, None without orders).
     """
-    check_period(period)
+    period = check_period(period)
     data = _dataset(data)
     table = _kpi_table(data, period)
     now = _headline_index(table, period, at, data.as_of)
@@ -282,7 +283,7 @@ def driver_tree(data, period: str = "month", at=None, compare: str = "previous",
         Unknown ``compare`` or ``kpi``, a date after the as-of date, or a base period outside the
         data (the message names it and where the data starts).
     """
-    check_period(period)
+    period = check_period(period)
     if compare not in _COMPARE:
         raise ParameterError(f"compare must be one of {', '.join(_COMPARE)}; got {compare!r}")
     if kpi not in DRIVER_KPIS:

@@ -401,7 +401,7 @@ def funnel_trend(events, steps=DEFAULT_STEPS, window="7d", order: str = "sequent
         less than ``window`` before the as-of date and may still convert; 0 for a bare table).
         ``attrs``: the funnel facts plus ``period_kind`` and ``as_of``.
     """
-    check_period(period)
+    period = check_period(period)
     steps, width = _checked(steps, window, order)
     raw, customers, data = _events_input(events, customers)
     group_map, by_event, label = _group_table(by, customers, raw.columns)

@@ -134,7 +134,7 @@ def period_kpis(data_or_orders, period: str = "month", customers=None, *, repeat
         complete), and with sign-up dates ``new_signups, signup_growth_rate``.
         ``attrs["customers_without_signup_date"]`` counts customers left out of ``new_signups``.
     """
-    check_period(period)
+    period = check_period(period)
     if repeat_basis not in ("orders", "days"):
         raise ParameterError(f"repeat_basis must be 'orders' or 'days'; got {repeat_basis!r}")
     orders, data, as_of = _orders_input(data_or_orders, as_of, ("customer_id", "order_date", "amount"))
@@ -202,7 +202,7 @@ def active_users(data, period: str = "day", *, as_of=None) -> pd.DataFrame:
         ``period_start, period_end, period, complete, active_users, source``; one row per period
         from the first activity to the as-of date (zero when nobody was active).
     """
-    check_period(period, ("day", "week", "month"))
+    period = check_period(period, ("day", "week", "month"))
     act, source, as_of = _activity_input(data, as_of)
     act = act.mutate(_p=period_index(act._date, period))
     per = engine.execute(act.group_by("_p").agg(active_users=act.customer_id.nunique()))

@@ -113,7 +113,7 @@ def lifecycle_stages(data_or_orders, period: str = "month", activity: str = "ord
         ((new + resurrected) / dormant, NaN when nobody went dormant) and ``complete`` (False for
         a period that ends after the as-of date: its counts are partial).
     """
-    periods.check_period(period)
+    period = periods.check_period(period)
     if int(churn_after) < 1 or int(lookback) < 0:
         raise ParameterError(f"churn_after={churn_after} must be >= 1 and lookback={lookback} >= 0")
     active, as_of = _activity(data_or_orders, activity, period)
@@ -189,7 +189,7 @@ def customer_stage(data_or_orders, at=None, period: str = "month", churn_after: 
     Per customer, *dormant* covers every inactive period before churn; :func:`lifecycle_stages`
     counts a customer as dormant only in the first inactive period (the PostHog convention).
     """
-    periods.check_period(period)
+    period = periods.check_period(period)
     active, as_of = _activity(data_or_orders, activity, period)
     at_k = (periods.last_complete_index(as_of, period) if at is None
             else periods.index_of(parse_date(at, "at"), period))
@@ -225,7 +225,7 @@ def stage_transitions(data_or_orders, from_period, to_period, period: str = "mon
         ``"not yet a customer"``. ``df.pivot(index="from_stage", columns="to_stage",
         values="share")`` gives the transition matrix.
     """
-    periods.check_period(period)
+    period = periods.check_period(period)
     k0 = periods.index_of(parse_date(from_period, "from_period"), period)
     k1 = periods.index_of(parse_date(to_period, "to_period"), period)
     if k1 <= k0:

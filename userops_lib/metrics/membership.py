@@ -200,7 +200,7 @@ def tier_distribution(data, period: str = "month", tier_order=None) -> pd.DataFr
         non-members).
     """
     data = inputs.dataset_of(data, "tier_history")
-    periods.check_period(period, _PERIODS)
+    period = periods.check_period(period, _PERIODS)
     history = _history(data)
     order = tier_order_of(_distinct_tiers(history), tier_order)
     first = parse_date(engine.execute(history.valid_from_date.min().name("d").as_table()).iloc[0, 0], "valid_from_date")

@@ -115,7 +115,7 @@ def customer_layers(data, at=None, period: str = "month", rules: dict | None = N
         ``customer_id, layer, contributions, interactions, active_days``, sorted by customer.
     """
     data = inputs.dataset_of(data, "events")
-    check_period(period)
+    period = check_period(period)
     events, roles, as_of = _inputs(data)
     k = last_complete_index(as_of, period) if at is None else _period_of(at, "at", period)
     t = _layered(events, roles, period, _rules(rules))
@@ -145,7 +145,7 @@ def pyramid_layers(data, period: str = "month", rules: dict | None = None) -> pd
         :data:`LAYERS` (members), and ``members`` (customers seen in the period).
     """
     data = inputs.dataset_of(data, "events")
-    check_period(period)
+    period = check_period(period)
     events, roles, as_of = _inputs(data)
     t = _layered(events, roles, period, _rules(rules))
     counts = engine.execute(t.group_by(["_p", "layer"]).aggregate(n=t.count()))
@@ -179,7 +179,7 @@ def pyramid_flows(data, from_period, to_period, period: str = "month", rules: di
         row's customers; for ``absent`` the row is the customers who entered).
     """
     data = inputs.dataset_of(data, "events")
-    check_period(period)
+    period = check_period(period)
     k0, k1 = _period_of(from_period, "from_period", period), _period_of(to_period, "to_period", period)
     events, roles, _ = _inputs(data)
     t = _layered(events, roles, period, _rules(rules))
@@ -220,7 +220,7 @@ def layer_value(data, at=None, period: str = "month", rules: dict | None = None)
         ``gmv_per_buyer``.
     """
     data = inputs.dataset_of(data, "events")
-    check_period(period)
+    period = check_period(period)
     events, roles, as_of = _inputs(data)
     orders = data.table("orders")
     k = last_complete_index(as_of, period) if at is None else _period_of(at, "at", period)

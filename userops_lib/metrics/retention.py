@@ -172,7 +172,7 @@ def cohort_retention(data_or_orders, period: str = "month", anchor: str = "first
         ``active_customers_without_anchor`` (and ``customers_without_signup_date`` for sign-up
         anchors).
     """
-    check_period(period)
+    period = check_period(period)
     if as_frame not in ("wide", "long"):
         raise ParameterError(f"as_frame must be 'wide' or 'long'; got {as_frame!r}")
     if isinstance(criterion, str) and criterion not in ("on", "on_or_after"):

@@ -289,7 +289,7 @@ def complaint_rate(data, period: str = "month", complaint_types=("complaint",)) 
         before opened), ``median_resolution_hours``, ``p80_resolution_hours`` (resolved only).
     """
     data = inputs.dataset_of(data, "tickets")
-    check_period(period)
+    period = check_period(period)
     types = [str(x).strip().lower() for x in complaint_types]
     orders, t = data.table("orders"), _tickets(data)
     o = orders.mutate(_p=period_index(orders.order_date, period))
