@@ -332,3 +332,27 @@ def test_sample_size_is_seeded(cdnow_weeks):
     two = fit_purchase_model(cdnow_weeks, "bgnbd", sample_size=1500, seed=4)
     assert one.n_customers_ == 1500 and one.params_ == two.params_
     assert "random sample of 1,500 of 2,357" in one.fit_notes_[0]
+
+
+@needs_lifetimes
+def test_pareto_nbd_at_s_equal_to_one_is_the_limit_of_eqs_27_and_41():
+    # Eqs. (27) and (41) of note 009 divide [1 − (b/(b+t))^(s−1)] by (s−1): 0/0 at s = 1, where
+    # lifetimes returns nan. The limit is ln((b+t)/b) (l'Hôpital), so at s = 1 exactly
+    # E[X(t)] = (rβ/α) ln(1 + t/β): with r = 0.5, α = 10, β = 12, t = 52 by hand
+    # 0.5·12/10 · ln(64/12) = 0.6 · 1.6739764 = 1.0043859. lifetimes at s = 1 ± 1e-7 is the oracle.
+    model = pareto_nbd.ParetoNBDModel()
+    model.params_, model.time_unit = {"r": 0.5, "alpha": 10.0, "s": 1.0, "beta": 12.0}, "W"
+    assert model.expected_population_purchases(52.0) == pytest.approx(0.6 * np.log(64 / 12), rel=1e-12)
+    assert model.expected_population_purchases(52.0) == pytest.approx(1.0043859, rel=1e-7)
+    x, tx, T = np.array([0.0, 2.0, 26.0]), np.array([0.0, 30.43, 30.857]), np.array([38.86, 38.86, 31.0])
+    ours = model.conditional_expected_number_of_purchases_up_to_time(52, x, tx, T)
+    assert np.isfinite(ours).all()
+    for s in (1 - 1e-7, 1 + 1e-7):
+        peer = _peer_with("pnbd", {"r": 0.5, "alpha": 10.0, "s": s, "beta": 12.0})
+        np.testing.assert_allclose(ours, peer.conditional_expected_number_of_purchases_up_to_time(52, x, tx, T),
+                                   rtol=1e-6)
+        np.testing.assert_allclose(model.expected_population_purchases(52.0),
+                                   peer.expected_number_of_purchases_up_to_time(52.0), rtol=1e-6)
+    # near s = 1 the expm1 form keeps its precision, where the published form loses digits
+    near = pareto_nbd.horizon_factor(1 + 1e-12, 12.0, 52.0)
+    assert near == pytest.approx(np.log(64 / 12), rel=1e-11)

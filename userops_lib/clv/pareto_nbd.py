@@ -31,6 +31,21 @@ def _log_tail_integral(params, x, y):
     return np.log(hyp2f1(1.0, s + 1, c, z)) + (1 - r - x) * np.log(alpha + y) - (s + 1) * np.log(beta + y)
 
 
+def horizon_factor(s: float, base, t) -> np.ndarray:
+    """[1 − (base/(base+t))^(s−1)] / (s−1), the horizon factor of eqs. (27) and (41) of note 009,
+    with its limit ln((base+t)/base) at s = 1.
+
+    With u = ln((base+t)/base) the factor is (1 − e^(−(s−1)u)) / (s−1), written with ``expm1`` so it
+    stays accurate near s = 1; at s = 1 exactly it is its limit u (l'Hôpital), the s = 1 case
+    E[X(t)] = (rβ/α) ln(1 + t/β) of Schmittlein, Morrison & Colombo (1987), where the published form
+    (and ``lifetimes``) divides 0 by 0.
+    """
+    u = np.log1p(np.asarray(t, dtype=float) / base)
+    if s == 1:
+        return u
+    return -np.expm1(-(s - 1) * u) / (s - 1)
+
+
 def log_a0(params, x, tx, T) -> np.ndarray:
     """log A0 of eqs. (19)-(20) of Fader & Hardie note 009: the tail integral from t_x minus the one
     from T (−inf when t_x = T)."""
@@ -79,12 +94,12 @@ class ParetoNBDModel(PurchaseModel):
                           - s * np.log(beta + T) + np.log(r + x) + np.log(beta + T) - np.log(alpha + T) - log_l)
 
     def _horizon(self, horizons, T):
-        """Horizon factor of eq. (41): [1 − ((β+T)/(β+T+t))^(s−1)] / (s−1), on unique T values."""
+        """Horizon factor of eq. (41): [1 − ((β+T)/(β+T+t))^(s−1)] / (s−1) (ln((β+T+t)/(β+T)) at s = 1),
+        on unique T values."""
         s, beta = self.params_["s"], self.params_["beta"]
         inverse, uT = pd.factorize(T)
-        bT = (beta + uT)[:, None]
         with np.errstate(all="ignore"):
-            return (1 - (bT / (bT + horizons[None, :])) ** (s - 1)) / (s - 1), inverse
+            return horizon_factor(s, (beta + uT)[:, None], horizons[None, :]), inverse
 
     def _expected_purchases_matrix(self, horizons, x, tx, T):
         """Eq. (41) of note 009: E[Y(t) | x, t_x, T] = P(alive) · (r+x)(β+T) / ((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)]."""
@@ -98,9 +113,10 @@ class ParetoNBDModel(PurchaseModel):
         return history * horizon[inverse, -1], history * per_T[inverse]
 
     def _population_purchases(self, t):
-        """Eq. (27) of note 009: E[X(t)] = rβ / (α(s−1)) · [1 − (β/(β+t))^(s−1)] for a new customer."""
+        """Eq. (27) of note 009: E[X(t)] = rβ / (α(s−1)) · [1 − (β/(β+t))^(s−1)] for a new customer
+        ((rβ/α) ln(1 + t/β) at s = 1)."""
         r, alpha, s, beta = (self.params_[k] for k in self.param_names)
-        return r * beta / alpha / (s - 1) * (1 - (beta / (beta + t)) ** (s - 1))
+        return r * beta / alpha * horizon_factor(s, beta, t)
 
     def _probability_alive(self, x, tx, T):
         """P(alive | x, t_x, T), eqs. (36)-(37) of note 009."""
