@@ -42,6 +42,7 @@ import pandas as pd
 from ..data import engine, inputs
 from ..data.periods import parse_date
 from ..data.ids import ID_KEY_ENV, export_key, hash_ids  # hash_ids re-exported: the one keyed hash of data.ids
+from ..thresholds import MIN_GROUP
 from ..exceptions import ParameterError, UseropsError
 from ..data.yamlfile import read_yaml
 
@@ -70,7 +71,7 @@ HASHED_ID_COLUMN = "customer_id_hmac_sha256"
 OPS = ("==", "!=", ">", ">=", "<", "<=", "between", "in", "not_in")
 _ORDER_OPS = (">", ">=", "<", "<=", "between")
 #: Packs with fewer customers than this are too small for shares, overlaps or test/control splits.
-SMALL_PACK = 30
+SMALL_PACK = MIN_GROUP
 
 #: Every feature :func:`customer_features` can produce, with what it needs when it is absent.
 FEATURES: dict[str, str] = {

@@ -33,6 +33,7 @@ import pandas as pd
 from ..data import engine, inputs
 from ..data.load import Dataset
 from ..data.periods import check_period, period_index, period_start
+from ..thresholds import MIN_GROUP
 from ..exceptions import ContractError, ParameterError
 from .basket import product_labels
 from .conversion import _first_orders, _key_days, second_purchase_conversion
@@ -324,7 +325,7 @@ def category_report(data, period: str = "month", at=None, *, max_days: int = 365
 
 
 # ---------------------------------------------------------------------- first product -> repeat
-def first_product_repeat(data, window_days: int = 90, min_eligible: int = 30) -> pd.DataFrame:
+def first_product_repeat(data, window_days: int = 90, min_eligible: int = MIN_GROUP) -> pd.DataFrame:
     """Which first product brings buyers back: the second-purchase rate per product of the first order.
 
     Parameters

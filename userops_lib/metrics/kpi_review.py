@@ -47,6 +47,7 @@ from scipy.stats import norm
 from ..data import engine, inputs
 from ..data.load import Dataset
 from ..data.periods import parse_date
+from ..thresholds import MIN_GROUP
 from ..exceptions import ContractError, ParameterError
 from .drivers import DRIVER_KPIS, driver_tree, drivers_sentence
 from .kpis import channel_conversion, period_kpis, stickiness
@@ -601,7 +602,7 @@ def change_text(relative, pp) -> str:
     return "–"
 
 
-def notable_moves(card: pd.DataFrame, kpis=None, min_base: int = 30, alpha: float = 0.05) -> pd.DataFrame:
+def notable_moves(card: pd.DataFrame, kpis=None, min_base: int = MIN_GROUP, alpha: float = 0.05) -> pd.DataFrame:
     """The scorecard's moves against the previous period, ranked from best to worst, with what may be called out.
 
     Parameters

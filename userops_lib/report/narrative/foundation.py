@@ -14,6 +14,7 @@ import datetime as dt
 import pandas as pd
 
 from ..charts import period_name
+from ...thresholds import MIN_GROUP
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
 from .outline import Outline
@@ -334,7 +335,7 @@ def churn_sentence(kpis: pd.DataFrame, comparison: pd.DataFrame, period: str, st
               mean=style.percent(kpis.loc[kpis["complete"], "churn_rate"].mean()))
 
 
-def channel_sentence(conv: pd.DataFrame, style: NumberStyle, min_users: int = 30) -> str:
+def channel_sentence(conv: pd.DataFrame, style: NumberStyle, min_users: int = MIN_GROUP) -> str:
     """The best and worst converting channel (of those with ``min_users`` customers or more), buyers
     without a channel, and the channel with the dearest converted customer (CAC)."""
     lang = style.lang
@@ -598,7 +599,7 @@ def _churn_step(kpis: pd.DataFrame | None, comparison: pd.DataFrame, style: Numb
 
 
 def next_steps(comparison: pd.DataFrame, style: NumberStyle, *, tree=None, kpis=None, funnel=None, channels=None,
-               categories=None, max_steps: int = 4, min_users: int = 30, cac_ratio: float = 1.5,
+               categories=None, max_steps: int = 4, min_users: int = MIN_GROUP, cac_ratio: float = 1.5,
                min_share: float = 0.05, min_fall: float = 0.10, churn_rise: float = 0.05) -> str:
     """The closing "What to do next" list, each item chosen by a rule from the report's results.
 

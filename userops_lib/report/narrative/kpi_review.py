@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..charts import period_name
+from ...thresholds import MIN_GROUP
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
 from .outline import Outline
@@ -288,7 +289,7 @@ def trend_note(card: pd.DataFrame, wanted, drawn, style: NumberStyle) -> str:
     return tr("Not drawn (no value in any of these periods): {items}.", style.lang, items=_join(items, style.lang))
 
 
-def moves_text(moves: pd.DataFrame, card: pd.DataFrame, style: NumberStyle, min_base: int = 30) -> str:
+def moves_text(moves: pd.DataFrame, card: pd.DataFrame, style: NumberStyle, min_base: int = MIN_GROUP) -> str:
     """The largest improvement and deterioration of :func:`~userops_lib.metrics.kpi_review.notable_moves`
     against the previous period, and the moves held back (too few customers, not significant)."""
     lang = style.lang
@@ -346,7 +347,7 @@ def progress_text(milestones: pd.DataFrame, style: NumberStyle) -> str:
               on_time=int(c.get("on time", 0)), late=int(c.get("overdue", 0)), open=int(c.get("open-overdue", 0)))
 
 
-def method_text(style: NumberStyle, min_base: int = 30, alpha: float = 0.05) -> str:
+def method_text(style: NumberStyle, min_base: int = MIN_GROUP, alpha: float = 0.05) -> str:
     """How the numbers are computed, with the thresholds the moves were judged by."""
     return tr("Every actual comes from the same library functions as the stage reports, so the numbers agree with "
               "the foundation report. A year is computed over the whole year, not averaged over quarters. A change "

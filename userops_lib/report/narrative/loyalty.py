@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ...clv.validation import TIE_TOLERANCE
+from ...thresholds import MIN_GROUP
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
 from .outline import Outline
@@ -447,7 +448,7 @@ def nps_table(table: pd.DataFrame, lang: str, shown: bool = False) -> pd.DataFra
                                                      else tr(LIFECYCLE[s], lang) if s in LIFECYCLE else s))
 
 
-def nps_sentence(table: pd.DataFrame, style: NumberStyle, min_scores: int = 30) -> str:
+def nps_sentence(table: pd.DataFrame, style: NumberStyle, min_scores: int = MIN_GROUP) -> str:
     lang, overall = style.lang, table.iloc[0]
     text = tr("Overall NPS is {nps} with a response rate of {rate} ({respondents} of {invited} invited).", lang,
               nps=nps_text(overall["nps"], style), rate=style.percent(overall["response_rate"]),
@@ -496,7 +497,7 @@ def complaints_sentence(complaints: pd.DataFrame, backlog: pd.DataFrame | None, 
 
 # ----------------------------------------------------------------------------- what to do next
 def next_steps(style: NumberStyle, *, at_risk=None, reminders=None, steps=None, nps=None, backlog=None,
-               stages=None, max_steps: int = 5, min_scores: int = 30) -> str:
+               stages=None, max_steps: int = 5, min_scores: int = MIN_GROUP) -> str:
     """The closing "What to do next" list, each item chosen by a rule from the report's results.
 
     Rules, in this order (each gives at most one item):

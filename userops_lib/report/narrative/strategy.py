@@ -13,6 +13,7 @@ import math
 
 import pandas as pd
 
+from ...thresholds import MIN_GROUP  # the smallest group compared (eligible buyers, funnel entrants...)
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
 from .outline import Outline
@@ -30,9 +31,6 @@ __all__ = ["BREAKDOWN_NEEDS", "BREAKDOWNS", "CAPTIONS", "breakdown_caption", "LA
            "channel_funnel_table", "campaign_funnel_last", "campaign_funnel_table", "bands_table", "preference_table",
            "cross_sell_table", "moves_caption", "referral_text", "cycles_caption"]
 
-#: Smallest group (eligible buyers, users entering a funnel, buyers followed up) a comparison of
-#: groups uses: a rate of fewer people swings too much to rank.
-MIN_GROUP = 30
 #: The most valuable at-risk segment "has lapsed" when more than this share of it last bought
 #: longer ago than the day by which 80% of second purchases came.
 LAPSED_SHARE = 0.5
