@@ -142,17 +142,62 @@ def test_next_steps_are_built_from_the_numbers():
     card = _card()
     steps = text.next_steps(card, notable_moves(card), _milestones(), EN, drivers=_drivers())
     assert steps == (
-        "1. **Close the gap on GMV:** $1.8M against a target of $2M (90.0%); returning buyers (-10.0% vs last year) "
-        "took most off; send a win-back campaign to earlier buyers who have not come back.\n"
+        "1. **Close the gap on GMV:** $1.8M against a target of $2M (90.0%), $200K short; returning buyers (-10.0% vs "
+        "last year, -$50K) took most off; send a win-back campaign to earlier buyers who have not come back.\n"
         "2. **Lift Repurchase rate:** 24.0% against a target of 30.0% (80.0%); it drives the results, so plan one "
         "campaign aimed at it next period.\n"
         "3. **Set a target for Churn rate:** it has none and moved +10.0 pp against the previous period, the "
         "largest clear deterioration of the KPIs without a target.\n"
         "4. **Finish RFM campaign:** due Nov 30, 2025, still open 31 days later.")
     zh = text.next_steps(card, notable_moves(card), _milestones(), ZH, drivers=_drivers()).splitlines()
-    assert zh[0] == ("1. **补上GMV的缺口**：实际 ¥180万，目标值 ¥200万（达成率 90.0%）；老客（同比 -10.0%）拖累最大；"
-                     "向之前购买过但未回来的用户发起召回活动。")
+    assert zh[0] == ("1. **补上GMV的缺口**：实际 ¥180万，目标值 ¥200万（达成率 90.0%），差 ¥20万；老客（同比 -10.0%，-¥5万）"
+                     "拖累最大；向之前购买过但未回来的用户发起召回活动。")
     assert zh[3] == "4. **完成「RFM campaign」**：截止日期 2025年11月30日，已逾期 31 天仍未完成。"
+
+
+def _two_trees() -> pd.DataFrame:
+    # GMV against Q3 2025 (previous): new buyers fell most in percent (-20.0%) but took only -30,000;
+    #   AOV fell -3.0% and took -120,000 (the demo's case: AOV -3.1% cost -51,622 against the previous quarter)
+    # GMV against Q4 2024 (last year): AOV -0.5% took -10,000, the only negative part (the demo's -0.7%, -9,737)
+    previous = pd.DataFrame({"node": ["gmv", "buyers", "orders_per_buyer", "aov", "new_buyers", "returning_buyers"],
+                             "parent": ["", "gmv", "gmv", "gmv", "buyers", "buyers"],
+                             "change": [0.1, 0.2, 0.0, -0.03, -0.2, 0.5],
+                             "contribution": [150_000, 270_000, 0, -120_000, -30_000, 300_000]})
+    previous.attrs.update(kpi="gmv", compare="previous", period="2025-Q4", base_period="2025-Q3")
+    last_year = pd.DataFrame({"node": ["gmv", "buyers", "orders_per_buyer", "aov", "new_buyers", "returning_buyers"],
+                              "parent": ["", "gmv", "gmv", "gmv", "buyers", "buyers"],
+                              "change": [0.8, 0.8, 0.0, -0.005, 0.5, 1.5],
+                              "contribution": [790_000, 800_000, 0, -10_000, 350_000, 450_000]})
+    last_year.attrs.update(kpi="gmv", compare="last_year", period="2025-Q4", base_period="2024-Q4")
+    out = pd.DataFrame()
+    out.attrs.update(trees=[previous, last_year], not_decomposed=[])
+    return out
+
+
+def test_the_biggest_drag_is_the_largest_contribution_in_the_comparison_named():
+    # -120,000 (AOV vs previous) beats -30,000 (new buyers, -20.0%: larger in percent) and -10,000 (AOV vs last
+    # year); the gap is 2,000,000 - 1,800,000 = 200,000 and 120,000 is 60% of it (at least 10%: named)
+    card = _card()
+    compare, row = text.largest_drag(_two_trees().attrs["trees"], "gmv")
+    assert (compare, row["node"], row["contribution"]) == ("previous", "aov", -120_000)
+    steps = text.next_steps(card, notable_moves(card), _milestones(), EN, drivers=_two_trees()).splitlines()
+    assert steps[0] == ("1. **Close the gap on GMV:** $1.8M against a target of $2M (90.0%), $200K short; AOV (-3.0% "
+                        "vs previous period, -$120K) took most off; offer bundles and spend thresholds.")
+    zh = text.next_steps(card, notable_moves(card), _milestones(), ZH, drivers=_two_trees()).splitlines()
+    assert zh[0] == ("1. **补上GMV的缺口**：实际 ¥180万，目标值 ¥200万（达成率 90.0%），差 ¥20万；客单价（环比 -3.0%，"
+                     "-¥12万）拖累最大；推出组合套装和满减门槛。")
+
+
+def test_a_drag_too_small_for_the_gap_is_not_called_the_cause():
+    # only the last-year tree: AOV took -10,000, 5% of the 200,000 gap (below min_drag_share = 10%)
+    drivers = _two_trees()
+    drivers.attrs["trees"] = drivers.attrs["trees"][1:]
+    card = _card()
+    steps = text.next_steps(card, notable_moves(card), _milestones(), EN, drivers=drivers).splitlines()
+    assert steps[0] == ("1. **Close the gap on GMV:** $1.8M against a target of $2M (90.0%), $200K short; no driver "
+                        "took off as much as 10% of the gap.")
+    zh = text.next_steps(card, notable_moves(card), _milestones(), ZH, drivers=drivers).splitlines()
+    assert zh[0] == "1. **补上GMV的缺口**：实际 ¥180万，目标值 ¥200万（达成率 90.0%），差 ¥20万；没有哪个驱动因素的拖累达到缺口的 10%。"
 
 
 def test_next_steps_when_all_is_well():

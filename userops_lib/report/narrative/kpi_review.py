@@ -20,7 +20,7 @@ from ..labels import label
 from .foundation import _join, _then, paragraph, period_text
 
 __all__ = ["CAPTIONS", "DEFAULT_TREND_KPIS", "SECTIONS", "STATUS", "caption", "driver_caption", "drivers_note",
-           "kpi_value", "method_text", "milestone_table", "moves_text", "next_steps", "no_target_table",
+           "kpi_value", "largest_drag", "method_text", "milestone_table", "moves_text", "next_steps", "no_target_table",
            "paragraph", "progress_text", "scorecard_sentence", "scorecard_table", "section", "status_colours",
            "summary", "title", "goals", "trend_kpis", "trend_note", "trend_title"]
 
@@ -358,33 +358,61 @@ def method_text(style: NumberStyle, min_base: int = MIN_GROUP, alpha: float = 0.
 
 # ------------------------------------------------------------------------------ what to do next
 _DRIVER_ADVICE = {
-    "new_buyers": N_("new buyers ({change}) took most off; put the acquisition budget on the channels that convert "
-                     "best"),
-    "returning_buyers": N_("returning buyers ({change}) took most off; send a win-back campaign to earlier buyers "
-                           "who have not come back"),
-    "orders_per_buyer": N_("orders per buyer ({change}) took most off; remind buyers when their repurchase cycle "
-                           "comes round"),
-    "aov": N_("AOV ({change}) took most off; offer bundles and spend thresholds"),
+    "new_buyers": N_("new buyers ({change}, {amount}) took most off; put the acquisition budget on the channels "
+                     "that convert best"),
+    "returning_buyers": N_("returning buyers ({change}, {amount}) took most off; send a win-back campaign to earlier "
+                           "buyers who have not come back"),
+    "orders_per_buyer": N_("orders per buyer ({change}, {amount}) took most off; remind buyers when their repurchase "
+                           "cycle comes round"),
+    "aov": N_("AOV ({change}, {amount}) took most off; offer bundles and spend thresholds"),
 }
 
 
-def _result_step(card, drivers, style) -> str | None:
+def largest_drag(trees, kpi: str):
+    """The driver that took most off ``kpi``: the most negative contribution (in the KPI's unit) of the
+    parts of :data:`_DRIVER_ADVICE` over every driver tree of the KPI, against the previous period and
+    against last year alike, so a large fall in percent that cost little never outranks a small one
+    that cost much.
+
+    Returns
+    -------
+    tuple or None
+        ``(compare, row)``: the comparison of the tree the driver comes from ("previous" or
+        "last_year") and its row (``node, change, contribution``); None when no part took anything off.
+    """
+    best = None
+    for tree in trees or []:
+        if tree.attrs["kpi"] != kpi:
+            continue
+        parts = tree[tree["node"].isin(list(_DRIVER_ADVICE)) & (tree["contribution"] < 0)]
+        if len(parts):
+            row = parts.loc[parts["contribution"].idxmin()]
+            if best is None or row["contribution"] < best[1]["contribution"]:
+                best = (tree.attrs["compare"], row)
+    return best
+
+
+def _result_step(card, drivers, style, min_drag_share: float = 0.1) -> str | None:
     flagged = card[(card["group"] == "result") & card["status"].isin(["missed", "at risk"])].sort_values("attainment")
     if flagged.empty:
         return None
     r, lang = flagged.iloc[0], style.lang
-    text = tr("**Close the gap on {kpi}:** {actual} against a target of {target} ({attainment})", lang,
+    gap = r["target"] - r["actual"]
+    text = tr("**Close the gap on {kpi}:** {actual} against a target of {target} ({attainment}), {gap} short", lang,
               kpi=label(r["kpi"], lang), actual=kpi_value(r["actual"], r["format"], style),
-              target=kpi_value(r["target"], r["format"], style), attainment=style.percent(r["attainment"]))
-    trees = {t.attrs["compare"]: t for t in (drivers.attrs.get("trees", []) if drivers is not None else [])
-             if t.attrs["kpi"] == r["kpi"]}
-    tree = trees.get("last_year", trees.get("previous"))
-    parts = tree[tree["node"].isin(list(_DRIVER_ADVICE))] if tree is not None else None
-    if parts is not None and len(parts) and parts["contribution"].min() < 0:
-        worst = parts.loc[parts["contribution"].idxmin()]
-        basis = tr("vs last year", lang) if tree.attrs["compare"] == "last_year" else tr("vs previous period", lang)
-        text += ("；" if lang == "zh" else "; ") + tr(_DRIVER_ADVICE[worst["node"]], lang,
-                                                     change=_with_basis(style.change(worst["change"]), basis, lang))
+              target=kpi_value(r["target"], r["format"], style), attainment=style.percent(r["attainment"]),
+              gap=kpi_value(gap, r["format"], style))
+    drag = largest_drag(drivers.attrs.get("trees", []) if drivers is not None else [], r["kpi"])
+    sep = "；" if lang == "zh" else "; "
+    if drag is not None and -drag[1]["contribution"] >= min_drag_share * gap:
+        compare, worst = drag
+        basis = tr("vs last year", lang) if compare == "last_year" else tr("vs previous period", lang)
+        text += sep + tr(_DRIVER_ADVICE[worst["node"]], lang,
+                         change=_with_basis(style.change(worst["change"]), basis, lang),
+                         amount=kpi_value(worst["contribution"], r["format"], style))
+    elif drag is not None:
+        text += sep + tr("no driver took off as much as {share} of the gap", lang,
+                         share=style.percent(min_drag_share, 0))
     return text + ("。" if lang == "zh" else ".")
 
 
@@ -425,14 +453,16 @@ def _milestone_step(milestones, style) -> str | None:
 
 
 def next_steps(card: pd.DataFrame, moves: pd.DataFrame, milestones: pd.DataFrame, style: NumberStyle, *,
-               drivers: pd.DataFrame | None = None, max_steps: int = 4,
+               drivers: pd.DataFrame | None = None, max_steps: int = 4, min_drag_share: float = 0.1,
                no_target_skip=("buyer_growth_rate", "gmv_growth_rate")) -> str:
     """The closing "What to do next" list, each item chosen by a rule from the review's results.
 
     Rules, in this order (each gives at most one item; at most ``max_steps`` items):
 
-    1. The result KPI furthest below its target (missed or at risk), with the driver of its tree
-       that took most off it.
+    1. The result KPI furthest below its target (missed or at risk), its gap to the target, and the
+       driver that took most off it (:func:`largest_drag`: the largest negative contribution, against
+       the previous period or last year, said with that comparison and its amount), named only when
+       it took at least ``min_drag_share`` of the gap.
     2. The process KPI furthest below its target.
     3. The KPI without a target with the largest clear deterioration (see ``notable_moves``),
        leaving out ``no_target_skip`` (growth rates restate the result KPIs' own change).
@@ -443,7 +473,7 @@ def next_steps(card: pd.DataFrame, moves: pd.DataFrame, milestones: pd.DataFrame
     str
         A Markdown list, or one sentence saying nothing stands out.
     """
-    steps = [_result_step(card, drivers, style), _process_step(card, style), _untargeted_step(moves, card, style, no_target_skip),
+    steps = [_result_step(card, drivers, style, min_drag_share), _process_step(card, style), _untargeted_step(moves, card, style, no_target_skip),
              _milestone_step(milestones, style)]
     steps = [s for s in steps if s][:max_steps]
     if not steps:
