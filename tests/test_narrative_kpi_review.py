@@ -130,12 +130,25 @@ def test_moves_call_out_clear_moves_and_hold_back_noise():
     card = _card()
     moves = notable_moves(card)
     assert text.moves_text(moves, card, EN) == (
-        "Against the previous quarter, the largest improvement was **Buyers** (+25.0%), and the largest "
-        "deterioration was **Churn rate** (+10.0 pp). Not called out: Repurchase rate (-1.0 pp, not significant, "
-        "p = 0.40).")
+        "Against the previous quarter, among Buyers, GMV, New buyers, Repurchase rate and Churn rate: the largest "
+        "improvement was **Buyers** (+25.0%), and the largest deterioration was **Churn rate** (+10.0 pp). Not called "
+        "out: Repurchase rate (-1.0 pp, not significant, p = 0.40).")
     assert text.moves_text(moves, card, ZH) == (
-        "与上一季度相比，改善最大的是 **购买用户数**（+25.0%）；恶化最大的是 **流失率**（+10.0 个百分点）。"
-        "未点名：复购率（-1.0 个百分点，不显著，p = 0.40）。")
+        "与上一季度相比，在购买用户数、GMV、新客、复购率、流失率中：改善最大的是 **购买用户数**（+25.0%）；恶化最大的是 **流失率**"
+        "（+10.0 个百分点）。未点名：复购率（-1.0 个百分点，不显著，p = 0.40）。")
+
+
+def test_moves_name_the_kpis_they_choose_among():
+    # review #5: a chart of GMV and new buyers said "the largest improvement was New buyers" while the table above
+    # it showed Buyers rising more; the sentence now names the KPIs it weighed (here GMV +20.0%, new buyers +10.0%)
+    card = _card()
+    moves = notable_moves(card)
+    chart = moves[moves["kpi"].isin(["gmv", "new_buyers"])]
+    assert text.moves_text(chart, card, EN) == (
+        "Against the previous quarter, among GMV and New buyers: the largest improvement was **GMV** (+20.0%), and "
+        "none deteriorated clearly.")
+    assert text.moves_text(chart, card, ZH) == (
+        "与上一季度相比，在GMV、新客中：改善最大的是 **GMV**（+20.0%）；没有指标明显恶化。")
 
 
 def test_next_steps_are_built_from_the_numbers():

@@ -291,7 +291,11 @@ def trend_note(card: pd.DataFrame, wanted, drawn, style: NumberStyle) -> str:
 
 def moves_text(moves: pd.DataFrame, card: pd.DataFrame, style: NumberStyle, min_base: int = MIN_GROUP) -> str:
     """The largest improvement and deterioration of :func:`~userops_lib.metrics.kpi_review.notable_moves`
-    against the previous period, and the moves held back (too few customers, not significant)."""
+    against the previous period, and the moves held back (too few customers, not significant).
+
+    The sentence names the KPIs it chose among (those of ``moves``: pass the ones the reader sees next
+    to it, e.g. a chart's), so "the largest improvement" is never read against a KPI it did not weigh.
+    """
     lang = style.lang
     kind = period_name("quarter" if "Q" in str(card.attrs["period"]) else "year", lang)
     if moves.empty:
@@ -304,7 +308,10 @@ def moves_text(moves: pd.DataFrame, card: pd.DataFrame, style: NumberStyle, min_
                change=move(up.iloc[0].kpi)) if len(up) else tr("no KPI improved clearly", lang))
     worst = (tr("the largest deterioration was **{kpi}** ({change})", lang, kpi=label(down.iloc[-1].kpi, lang),
                 change=move(down.iloc[-1].kpi)) if len(down) else tr("none deteriorated clearly", lang))
-    text = tr("Against the previous {period}, {best}, and {worst}.", lang, period=kind, best=best, worst=worst)
+    names = [label(k, lang) for k in moves["kpi"]]
+    compared = "、".join(names) if lang == "zh" else _join(names, lang)
+    text = tr("Against the previous {period}, among {kpis}: {best}, and {worst}.", lang, period=kind, kpis=compared,
+              best=best, worst=worst)
     held = moves[~moves["reason"].isin(["", "unchanged"])]
     if len(held):
         items = [tr("{kpi} ({change}, {reason})", lang, kpi=label(r.kpi, lang), change=move(r.kpi),
