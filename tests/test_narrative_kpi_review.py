@@ -81,14 +81,15 @@ def test_summary_counts_targets_and_compares_with_previous_period_and_last_year(
         "- **GMV:** $1.8M (vs previous period +20.0%, vs last year +50.0%)\n"
         "- **Buyers:** 2,000 (vs previous period +25.0%, vs last year +100.0%)\n"
         "- **New buyers:** 1,100 (vs previous period +10.0%, vs last year n/a)\n\n"
-        "Milestones: 2 in all, 1 done early, 0 on time, 0 late, and 1 still open past the due date.")
+        "Milestones: 2 in all, 1 done early, 0 on time, 0 late, 1 still open past the due date, and 0 open and not "
+        "yet due.")
     assert text.summary(card, _milestones(), dt.date(2025, 12, 31), ZH) == (
         "**2025年第四季度**：3 个有目标的指标中，**1 个达成**，**1 个有风险**，**1 个未达成**（达成率 100% 起为达成，"
         "90% 起为有风险）。\n\n"
         "- **GMV**：¥180万（环比 +20.0%，同比 +50.0%）\n"
         "- **购买用户数**：2,000（环比 +25.0%，同比 +100.0%）\n"
         "- **新客**：1,100（环比 +10.0%，同比 —）\n\n"
-        "项目里程碑：共 2 个，1 个提前完成，0 个按时完成，0 个延期完成，1 个逾期仍未完成。")
+        "项目里程碑：共 2 个，1 个提前完成，0 个按时完成，0 个延期完成，1 个逾期仍未完成，0 个进行中（未到截止日期）。")
 
 
 def test_summary_without_targets_says_whose_targets_are_missing():
@@ -233,6 +234,17 @@ def test_milestones_in_words():
     table = text.milestone_table(_milestones(), ZH)
     assert list(table.columns) == ["里程碑", "截止日期", "完成日期", "状态", "逾期天数"]
     assert table.iloc[1].tolist() == ["RFM campaign", "2025-11-30", "—", "逾期未完成", "+31"]
+
+
+def test_milestone_counts_add_up_to_the_total():
+    # review #23: "3 in all, 1 early ... 1 late" left the third (open, due 2026-01-15 after the data's last date)
+    # uncounted; 1 + 0 + 0 + 1 + 1 = 3
+    ms = pd.concat([_milestones(), pd.DataFrame({"name": ["Year-end review"], "due": [dt.date(2026, 1, 15)],
+                                                 "done": [None], "status": ["open"], "days_late": [NAN]})])
+    assert text.progress_text(ms, EN) == ("Milestones: 3 in all, 1 done early, 0 on time, 0 late, 1 still open past "
+                                          "the due date, and 1 open and not yet due.")
+    assert text.progress_text(ms, ZH) == ("项目里程碑：共 3 个，1 个提前完成，0 个按时完成，0 个延期完成，1 个逾期仍未完成，"
+                                          "1 个进行中（未到截止日期）。")
 
 
 def test_no_target_advice_leaves_out_growth_rates():

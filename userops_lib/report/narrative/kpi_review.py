@@ -349,9 +349,11 @@ def progress_text(milestones: pd.DataFrame, style: NumberStyle) -> str:
     if milestones.empty:
         return tr("The targets file lists no project milestones for this period.", style.lang)
     c = milestones["status"].value_counts()
-    return tr("Milestones: {n} in all, {early} done early, {on_time} on time, {late} late, and {open} still open "
-              "past the due date.", style.lang, n=len(milestones), early=int(c.get("early", 0)),
-              on_time=int(c.get("on time", 0)), late=int(c.get("overdue", 0)), open=int(c.get("open-overdue", 0)))
+    # every status is counted, so the parts add up to the total (an open milestone not yet due included)
+    return tr("Milestones: {n} in all, {early} done early, {on_time} on time, {late} late, {open} still open "
+              "past the due date, and {pending} open and not yet due.", style.lang, n=len(milestones),
+              early=int(c.get("early", 0)), on_time=int(c.get("on time", 0)), late=int(c.get("overdue", 0)),
+              open=int(c.get("open-overdue", 0)), pending=int(c.get("open", 0)))
 
 
 def method_text(style: NumberStyle, min_base: int = MIN_GROUP, alpha: float = 0.05) -> str:
