@@ -16,7 +16,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from ..data import engine, periods
+from ..data import engine, inputs, periods
 from ..exceptions import ContractError, MissingTableError, ParameterError
 from .base import DAYS_PER_MONTH, PurchaseModel, summary_arrays, time_unit_of, unit_length_days
 from .gamma_gamma import GammaGammaModel
@@ -163,6 +163,7 @@ def clv_by_channel(values: pd.DataFrame, data) -> pd.DataFrame:
         non-buyers counting as 0; NaN for a channel without cost). Customers without a channel are
         shown as ``(unknown)``.
     """
+    data = inputs.dataset_of(data, "customers")
     if "customer_id" not in values.columns:
         raise ParameterError("clv_by_channel needs a 'customer_id' column in the value table")
     channels = _channel_of_customers(data)

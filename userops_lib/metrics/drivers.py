@@ -88,7 +88,7 @@ def _first_order_date(data: Dataset) -> _dt.date | None:
 def headline_index(data: Dataset, period: str, at=None) -> int:
     """Period index (see :mod:`userops_lib.data.periods`) of the headline period: the one holding
     ``at``, else the last complete period with orders (as in :func:`headline_comparison`)."""
-    period = check_period(period)
+    data, period = _dataset(data), check_period(period)
     return _headline_index(_kpi_table(data, period), period, at, data.as_of)
 
 
