@@ -49,6 +49,13 @@ def test_shares_and_changes():
     assert ZH.change(0.023, points=True) == "+2.3 个百分点" and EN.change(-0.023, points=True) == "-2.3 pp"
 
 
+def test_a_rate_moves_in_points_everything_else_relative():
+    # review #17: conversion 22.6% → 25.6% read "+13.0%" (3.0 / 22.6) in 01's driver table; a rate moves by
+    # 25.6 - 22.6 = 3.0 points. GMV 200 → 150 is -25.0% (50 / 200).
+    assert ZH.move(0.226, 0.256, rate=True) == "+3.0 个百分点" and EN.move(0.226, 0.256, rate=True) == "+3.0 pp"
+    assert ZH.move(200, 150) == "-25.0%" and EN.move(0, 5) == "n/a" and ZH.move(None, 0.2, rate=True) == "—"
+
+
 def test_counts_and_dates():
     assert ZH.count(1_234_567) == "1,234,567" and ZH.count(123_456, compact=True) == "12.35万"
     assert EN.count(123_456, compact=True) == "123.46K"

@@ -86,6 +86,17 @@ def test_driver_table_reads_in_the_kpis_units():
     assert text.caption("drivers", EN, **_tree().attrs) == "GMV drivers, 2024-12 → 2025-12"  # attrs passed whole
 
 
+def test_driver_table_says_a_rates_change_in_points():
+    # review #17: visitors 3,027 → 4,771 (+57.6%) and conversion 22.6% → 25.6%, +3.0 points (not 3.0 / 22.6 = +13.0%)
+    tree = pd.DataFrame({"node": ["gmv", "buyers", "visitors", "conversion"], "parent": ["", "gmv", "buyers", "buyers"],
+                         "before": [1000.0, 10, 3027, 0.226], "now": [1500.0, 15, 4771, 0.256],
+                         "change": [0.5, 0.5, 4771 / 3027 - 1, 0.256 / 0.226 - 1],
+                         "contribution": [500.0, 500.0, 400.0, 100.0], "share_of_change": [1.0, 1.0, 0.8, 0.2]})
+    tree.attrs.update(_tree().attrs)
+    assert driver_table(tree, ZH)["change"].tolist() == ["+50.0%", "+50.0%", "+57.6%", "+3.0 个百分点"]
+    assert driver_table(tree, EN)["change"].tolist()[3] == "+3.0 pp"
+
+
 def _kpis() -> pd.DataFrame:
     # three complete months and an incomplete one; buyers 10, 20, 70 of whom new 8, 10, 14
     return pd.DataFrame({

@@ -129,6 +129,18 @@ class NumberStyle:
             return value + "%"
         return value + (" 个百分点" if self.lang == "zh" else " pp")
 
+    def move(self, before, now, rate: bool = False, digits: int = 1) -> str:
+        """How a value moved from ``before`` to ``now``, the one rule for every change a report shows:
+        a rate (a share of customers or visitors: conversion, repurchase, retention) in percentage
+        points of ``now − before`` (22.6% → 25.6%: ``+3.0 个百分点`` / ``+3.0 pp``, never ``+13.0%``),
+        any other value relative to ``before`` (``(now − before) / |before|``)."""
+        if _missing(before) or _missing(now):
+            return self.missing
+        before, now = float(before), float(now)
+        if rate:
+            return self.change(now - before, points=True, digits=digits)
+        return self.missing if before == 0 else self.change((now - before) / abs(before), digits=digits)
+
     # ------------------------------------------------------------------------------- dates
     def month(self, day, in_sentence: bool = True) -> str:
         """2025年12月 / Dec 2025 in sentences; 2025-12 in tables and axes."""

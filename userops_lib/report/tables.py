@@ -90,12 +90,15 @@ def for_reader(df: pd.DataFrame, lang: str, currency: str | None = None, percent
 
 #: Driver-tree nodes counted in money (the others are counts, a ratio or a share).
 _MONEY_NODES = {"gmv", "aov"}
+#: The drivers that are rates: their change reads in percentage points (NumberStyle.move).
+_RATE_NODES = {"conversion"}
 
 
 def driver_table(tree: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
     """A :func:`~userops_lib.metrics.drivers.driver_tree` as a reader sees it: one row per driver
     (the parts of buyers indented under it), the base and current period by name, the change and
-    the contribution to the KPI's change in the KPI's unit.
+    the contribution to the KPI's change in the KPI's unit. A rate's change (conversion) reads in
+    percentage points, every other one relative (:meth:`NumberStyle.move`).
 
     Returns
     -------
@@ -118,7 +121,8 @@ def driver_table(tree: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
                    for node, parent in zip(tree["node"], tree["parent"])],
         a["base_period"]: [amount(n, x) for n, x in zip(tree["node"], tree["before"])],
         a["period"]: [amount(n, x) for n, x in zip(tree["node"], tree["now"])],
-        "change": tree["change"].map(style.change),
+        "change": [style.move(b, n, rate=node in _RATE_NODES) for node, b, n in
+                   zip(tree["node"], tree["before"], tree["now"])],
         "contribution": [("+" if x > 0 else "") + (style.money(x, compact=False) if money_kpi
                                                    else style.count(round(x))) for x in tree["contribution"]],
         "share_of_change": tree["share_of_change"].map(style.percent)})
