@@ -173,3 +173,26 @@ def test_thresholds_name_the_feature_as_a_reader_does():
                                "value": [2043.45], "buyers": [9296]})
     assert text.thresholds_table(thresholds, EN).iloc[0].tolist() == [
         "High-value customers at risk", "Total spend", "90.0%", "$2,043.45", "9,296"]
+
+
+def _pack_profile() -> pd.DataFrame:
+    # review #14: in one pack of 167 customers, 84 are 重要挽留客户 (50.4%, 1.92% of all customers: ×26.3) and
+    # 83 are 重要保持客户 (49.6%, 1.88%: ×26.4, the larger lift); sorted by customers as pack_profile does
+    return pd.DataFrame({"pack": ["members_gone_quiet"] * 2, "attribute": ["rfm_segment"] * 2,
+                         "value": ["重要挽留客户", "重要保持客户"], "customers": [84, 83], "share": [84 / 167, 83 / 167],
+                         "base_share": [0.0192, 0.0188], "lift": [84 / 167 / 0.0192, 83 / 167 / 0.0188]})
+
+
+def test_the_profile_sentence_quotes_the_row_the_table_shows():
+    # the table shows each pack's most common value (84 > 83: 重要挽留客户 50.3% ×26.2); the sentence quotes it,
+    # not the other segment with a larger lift that the table does not show
+    table = text.profile_table(_pack_profile(), ZH)
+    cell = table.iloc[0, 1]
+    assert cell == "重要挽留客户 50.3% (×26.2)"
+    zh = text.profile_sentence(_pack_profile(), ["members_gone_quiet"], ZH, small_pack=30)
+    assert zh == ("表中各群体里最突出的是：在 *沉默会员* 中，用户分层为 *重要挽留客户* 的用户占该人群包的 50.3%，而在全部用户中占 1.9%"
+                  "（26.2 倍；仅看 30 位及以上用户的人群包中 30 位及以上的群体）。")
+    assert text.profile_sentence(_pack_profile(), ["members_gone_quiet"], EN, small_pack=30) == (
+        "Of the groups in the table, the most over-represented: in *Members gone quiet*, Segment *Important "
+        "win-back* is 50.3% of the pack against 1.9% of all customers (26.2×; groups of 30+ customers in packs of "
+        "30+).")

@@ -424,10 +424,16 @@ def profile_value(attribute: str, value, lang: str) -> str:
     return tr(PROFILE_VALUES[value], lang) if value in PROFILE_VALUES else value
 
 
+def _most_common(profile: pd.DataFrame) -> pd.DataFrame:
+    """Each pack's most common value of each attribute (:func:`pack_profile` sorts by customers): the
+    rows :func:`profile_table` shows and :func:`profile_sentence` quotes, so the two never disagree."""
+    return profile.groupby(["pack", "attribute"], sort=False).head(1)
+
+
 def profile_table(profile: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
     """The most common value of each attribute per pack, with its share and lift, one row per pack."""
     lang = style.lang
-    top = profile.groupby(["pack", "attribute"], sort=False).head(1)
+    top = _most_common(profile)
     cells = top.assign(text=[f"{profile_value(a, v, lang)} {style.percent(s)} (×{style.number(lift, 1)})"
                              for a, v, s, lift in top[["attribute", "value", "share", "lift"]].itertuples(index=False)])
     wide = cells.pivot(index="pack", columns="attribute", values="text").reindex(
@@ -438,17 +444,20 @@ def profile_table(profile: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
 
 
 def profile_sentence(profile: pd.DataFrame, packs: list[str], style: NumberStyle, small_pack: int = SMALL_PACK) -> str:
-    """The most over-represented group of ``small_pack``+ customers in the packs ``packs``."""
+    """The most over-represented group of ``small_pack``+ customers in the packs ``packs``, among the
+    groups :func:`profile_table` shows (each pack's most common value of each attribute), so the
+    sentence quotes a cell of the table."""
     lang = style.lang
     if not len(profile):
         return tr("No profile: the packs are empty or the data has no customer attributes.", lang)
-    seen = profile[(profile["customers"] >= small_pack) & profile["pack"].isin(packs)]
+    shown = _most_common(profile)
+    seen = shown[(shown["customers"] >= small_pack) & shown["pack"].isin(packs)]
     if not len(seen):
         return tr("No pack holds {n} or more customers, so the profiles are not read here.", lang, n=small_pack)
     r = seen.sort_values("lift", ascending=False).iloc[0]
     attribute = tr(_ATTRIBUTES[r["attribute"]], lang) if r["attribute"] in _ATTRIBUTES else r["attribute"]
-    return tr("The most over-represented group: in *{pack}*, {attribute} *{value}* is {share} of the pack against "
-              "{base} of all customers ({lift}×; groups of {n}+ customers in packs of {n}+).", lang,
+    return tr("Of the groups in the table, the most over-represented: in *{pack}*, {attribute} *{value}* is {share} "
+              "of the pack against {base} of all customers ({lift}×; groups of {n}+ customers in packs of {n}+).", lang,
               pack=pack_name(r["pack"], lang), attribute=attribute, value=profile_value(r["attribute"], r["value"], lang),
               share=style.percent(r["share"]),
               base=style.percent(r["base_share"]), lift=style.number(r["lift"], 1), n=small_pack)
