@@ -239,3 +239,26 @@ def test_nothing_to_do_is_said_in_one_sentence():
 def test_sections_have_a_heading_and_a_definition(style, expected):
     assert text.section("drivers", style).startswith(expected)
     assert text.title(style) in ("# 01 · Foundation", "# 01 · 基础建设期")
+
+
+def _profile() -> pd.DataFrame:
+    # 1,000 customers, 100 buyers. Tiers: not a member 933 (93.3%; 80 buyers, 80.0%), silver 47 (4.7%; 15 buyers,
+    # 15.0%), gold 20 (2.0%; 5, 5.0%). Gender: F 552 (55.2%; 54 buyers, 54.0%), M 388, unknown 60
+    prof = pd.DataFrame({
+        "dimension": ["member_tier"] * 3 + ["gender"] * 3,
+        "value": ["not a member", "silver", "gold", "F", "M", "unknown"],
+        "customers": [933, 47, 20, 552, 388, 60], "buyers": [80, 15, 5, 54, 40, 6]})
+    prof["customer_share"], prof["buyer_share"] = prof["customers"] / 1000, prof["buyers"] / 100
+    prof.attrs.update(customers=1000, buyers=100)
+    return prof
+
+
+def test_profile_does_not_call_a_small_group_the_largest():
+    # review #15: "member tier silver (4.7% of customers)" was named the largest group beside 非会员 93.3%
+    assert text.profile_sentence(_profile(), ["member_tier", "gender"], EN) == (
+        "Of 1,000 customers, 100 have bought. Largest groups: Membership tier mostly **not a member** (93.3% of "
+        "customers); of the others, **silver** (4.7% of customers, 15.0% of buyers); Gender **F** (55.2% of customers, 54.0% of "
+        "buyers).")
+    assert text.profile_sentence(_profile(), ["member_tier", "gender"], ZH) == (
+        "1,000 位用户中有 100 位购买过。最大的群体：会员等级 以 **非会员** 为主（占用户 93.3%），其余中最大的是 **silver**"
+        "（占用户 4.7%，占购买用户 15.0%）；性别 **F**（占用户 55.2%，占购买用户 54.0%）。")

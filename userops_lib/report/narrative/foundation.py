@@ -387,17 +387,31 @@ PROFILE_LEFTOVERS = ("unknown", "other", "(no tags)", "not a member")
 
 
 def profile_sentence(prof: pd.DataFrame, dimensions, style: NumberStyle) -> str:
-    """How many customers bought, and the largest known group of each profile dimension."""
-    from ..charts import PROFILE_DIMENSIONS
+    """How many customers bought, and the largest known group of each profile dimension.
+
+    When a leftover value (:data:`PROFILE_LEFTOVERS`: not a member, unknown...) holds more customers
+    than any known group, the sentence says so first and names the known group as the largest of the
+    rest ("mostly not a member (93.3%); of the others, silver"), never as the dimension's largest group.
+    """
+    from ..charts import PROFILE_DIMENSIONS, PROFILE_VALUES
 
     lang, groups = style.lang, []
     for dim in dimensions:
-        known = prof[(prof["dimension"] == dim) & ~prof["value"].isin(PROFILE_LEFTOVERS)]
+        rows = prof[prof["dimension"] == dim]
+        known = rows[~rows["value"].isin(PROFILE_LEFTOVERS)]
         if len(known):
-            top = known.loc[known["customers"].idxmax()]
-            groups.append(tr("{dimension} **{value}** ({customers} of customers, {buyers} of buyers)", lang,
-                             dimension=tr(PROFILE_DIMENSIONS.get(dim, dim), lang), value=top["value"],
-                             customers=style.percent(top["customer_share"]), buyers=style.percent(top["buyer_share"])))
+            top, first = known.loc[known["customers"].idxmax()], rows.loc[rows["customers"].idxmax()]
+            values = dict(dimension=tr(PROFILE_DIMENSIONS.get(dim, dim), lang), value=top["value"],
+                          customers=style.percent(top["customer_share"]), buyers=style.percent(top["buyer_share"]))
+            if first["value"] in PROFILE_LEFTOVERS and first["customers"] > top["customers"]:
+                leftover = first["value"]
+                groups.append(tr("{dimension} mostly **{leftover}** ({share} of customers); of the others, **{value}** "
+                                 "({customers} of customers, {buyers} of buyers)", lang,
+                                 leftover=tr(PROFILE_VALUES[leftover], lang) if leftover in PROFILE_VALUES else leftover,
+                                 share=style.percent(first["customer_share"]), **values))
+            else:
+                groups.append(tr("{dimension} **{value}** ({customers} of customers, {buyers} of buyers)", lang,
+                                 **values))
     sep = "；" if lang == "zh" else "; "
     return tr("Of {customers} customers, {buyers} have bought. Largest groups: {groups}.", lang,
               customers=style.count(prof.attrs["customers"]), buyers=style.count(prof.attrs["buyers"]),
