@@ -101,6 +101,33 @@ def test_parse_date_refuses_anything_else_in_one_line(value):
     assert str(err.value) == f"as_of={value!r} is not a date (use 'YYYY-MM-DD')"
 
 
+#: (parameter, a call that gives it the unreadable date "soon"): every date parameter reads through parse_date
+BAD_DATES = [
+    ("as_of", lambda x: u.load_dataset({"orders": ORDERS}, as_of="soon")),
+    ("as_of", lambda x: u.period_kpis(x, as_of="soon")),
+    ("as_of", lambda x: u.second_purchase_conversion(x, as_of="soon")),
+    ("as_of", lambda x: u.customer_features(x, as_of="soon", model_features=False)),
+    ("as_of", lambda x: u.rfm_segments(x, as_of="soon")),
+    ("observation_end", lambda x: u.rfm_summary(x, observation_end="soon")),
+    ("calibration_end", lambda x: u.calibration_holdout_split(x, "soon")),
+    ("at", lambda x: u.customer_stage(x, at="soon")),
+    ("from_period", lambda x: u.stage_transitions(x, "soon", "2025-11")),
+    ("from_period", lambda x: u.pyramid_flows(x, "soon", "2025-11")),
+    ("end", lambda x: u.stickiness_distribution(x, end="soon")),
+    ("at", lambda x: drivers.driver_tree(x, at="soon")),
+    ("start", lambda x: segment_moves.segment_migration(x, "soon")),
+    ("start", lambda x: u.tier_migration(x, "soon", "2025-12-31")),
+    ("end", lambda x: categories.category_repurchase(x, end="soon")),
+]
+
+
+@pytest.mark.parametrize("name, call", BAD_DATES, ids=[f"{i}-{n}" for i, (n, _) in enumerate(BAD_DATES)])
+def test_every_date_parameter_says_the_same_line(shop, name, call):
+    with pytest.raises(ParameterError) as err:
+        call(shop)
+    assert str(err.value) == f"{name}='soon' is not a date (use 'YYYY-MM-DD')"
+
+
 # ------------------------------------------------------------------------------------ every public function
 @pytest.fixture(scope="module")
 def shop():

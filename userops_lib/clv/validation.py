@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import engine, inputs
+from ..data.periods import parse_date
 from ..exceptions import ModelFitError, ParameterError
 from .base import PurchaseModel, summary_arrays, unit_length_days
 from .fitting import PURCHASE_MODELS, fit_purchase_model
@@ -246,13 +247,13 @@ def cumulative_repeat_purchases(model: PurchaseModel, orders, calibration_end, o
     pandas.DataFrame
         ``date, actual_cumulative, expected_cumulative``; ``attrs["calibration_end"]``.
     """
-    cal_end = pd.Timestamp(calibration_end).date()
+    cal_end = parse_date(calibration_end, "calibration_end")
     t = _orders_table(orders)
     days = t.select("customer_id", day=t.order_date).distinct()
     days = days.mutate(first_day=days.day.min().over(group_by="customer_id"))
     days = days.filter(days.first_day <= cal_end)
     if observation_end is not None:
-        days = days.filter(days.day <= pd.Timestamp(observation_end).date())
+        days = days.filter(days.day <= parse_date(observation_end, "observation_end"))
     cohorts = engine.execute(days.filter(days.day == days.first_day).group_by("first_day").aggregate(customers=ibis._.count()))
     repeats = engine.execute(days.filter(days.day > days.first_day).group_by("day").aggregate(repeats=ibis._.count()))
     if cohorts.empty:

@@ -150,7 +150,7 @@ def clv_by_channel(values: pd.DataFrame, data) -> pd.DataFrame:
     ----------
     values : pandas.DataFrame
         Per-customer ``customer_id, clv`` (from :func:`customer_lifetime_value`).
-    data : Dataset
+    data : Dataset, ibis.Table, pandas.DataFrame or dict of them by table name
         For the channel of each customer (``customers.channel``, else the first order's channel)
         and the optional ``channel_costs`` table.
 

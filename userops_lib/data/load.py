@@ -48,6 +48,7 @@ import ibis.expr.datatypes as dt
 import pandas as pd
 
 from . import databases, engine, snapshot
+from .periods import parse_date
 from .contract import CONTRACT, REFUND_STATUSES, TableSpec
 from .ids import mask_id
 from .quality import Note, reason_text
@@ -808,7 +809,7 @@ def _checked_as_of(orders: ibis.Table, as_of, now_local: _dt.datetime, time_zone
     if pd.isna(span["last"]):
         raise ContractError("orders", "order_ts", "no order has a valid timestamp", n_orders)
     first = pd.Timestamp(span["first"]).date()
-    chosen = pd.Timestamp(span["last"]).date() if as_of is None else pd.Timestamp(as_of).date()
+    chosen = pd.Timestamp(span["last"]).date() if as_of is None else parse_date(as_of, "as_of")
     if chosen > now_local.date():
         raise ParameterError(f"as_of {chosen} is after today ({now_local.date()} in {time_zone}): "
                              "a report cannot include days that have not happened")

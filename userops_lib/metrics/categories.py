@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..data import engine, inputs
 from ..data.load import Dataset
-from ..data.periods import check_period, period_index, period_start
+from ..data.periods import check_period, parse_date, period_index, period_start
 from ..thresholds import MIN_GROUP
 from ..exceptions import ContractError, ParameterError
 from .basket import product_labels
@@ -75,7 +75,7 @@ def category_sales(data, period: str = "month", at=None) -> pd.DataFrame:
 
     Parameters
     ----------
-    data : Dataset
+    data : Dataset, ibis.Table, pandas.DataFrame or dict of them by table name
         Needs ``order_items`` with ``category`` (and ``price`` for GMV).
     period : {"day", "week", "month", "quarter", "year"}
     at : str or date, optional
@@ -170,7 +170,7 @@ def repurchase_cycles(data, by: str = "category", groups: pd.DataFrame | None = 
 
     Parameters
     ----------
-    data : Dataset
+    data : Dataset, ibis.Table, pandas.DataFrame or dict of them by table name
         Orders; ``order_items`` with ``category`` for ``by="category"``.
     by : str
         ``"category"``: a buyer's first and second purchase days *of each category* (a buyer of
@@ -240,7 +240,7 @@ def category_repurchase(data, window_days: int = 365, end=None) -> pd.DataFrame:
 
     Parameters
     ----------
-    data : Dataset
+    data : Dataset, ibis.Table, pandas.DataFrame or dict of them by table name
         Needs ``order_items`` with ``category``.
     window_days : int
         Length of the window, ending on ``end``.
@@ -256,7 +256,7 @@ def category_repurchase(data, window_days: int = 365, end=None) -> pd.DataFrame:
     data = _dataset(data)
     if isinstance(window_days, bool) or not isinstance(window_days, (int, np.integer)) or window_days < 1:
         raise ParameterError(f"window_days={window_days!r}: give a whole number of days, at least 1")
-    end = data.as_of if end is None else pd.Timestamp(end).date()
+    end = data.as_of if end is None else parse_date(end, "end")
     start = end - _dt.timedelta(days=int(window_days) - 1)
     lines, _ = _lines(data, "Repurchase rate by category")
     lines = lines.filter((lines.order_date >= start) & (lines.order_date <= end))
@@ -276,7 +276,7 @@ def category_report(data, period: str = "month", at=None, *, max_days: int = 365
 
     Parameters
     ----------
-    data : Dataset
+    data : Dataset, ibis.Table, pandas.DataFrame or dict of them by table name
         Needs ``order_items`` with ``category`` (and ``price`` for GMV).
     period, at
         The sales period, as in :func:`category_sales`.
@@ -330,7 +330,7 @@ def first_product_repeat(data, window_days: int = 90, min_eligible: int = MIN_GR
 
     Parameters
     ----------
-    data : Dataset
+    data : Dataset, ibis.Table, pandas.DataFrame or dict of them by table name
         Needs ``order_items`` (``product_name`` and ``category`` make the labels readable).
     window_days : int
         A buyer "came back" with an order on a later day within this many days of the first.

@@ -85,7 +85,7 @@ def _first_order_date(data: Dataset) -> _dt.date | None:
     return None if first is None or pd.isna(first) else pd.Timestamp(first).date()
 
 
-def headline_index(data: Dataset, period: str, at=None) -> int:
+def headline_index(data, period: str, at=None) -> int:
     """Period index (see :mod:`userops_lib.data.periods`) of the headline period: the one holding
     ``at``, else the last complete period with orders (as in :func:`headline_comparison`)."""
     data, period = _dataset(data), check_period(period)
@@ -122,7 +122,7 @@ def headline_comparison(data, period: str = "month", at=None) -> pd.DataFrame:
 
     Parameters
     ----------
-    data : Dataset
+    data : Dataset, ibis.Table, pandas.DataFrame or dict of them by table name
         A loaded dataset (``load_dataset``; tables given as DataFrames work too:
         ``load_dataset({"orders": df})``).
     period : {"day", "week", "month", "quarter", "year"}
@@ -253,7 +253,7 @@ def driver_tree(data, period: str = "month", at=None, compare: str = "previous",
 
     Parameters
     ----------
-    data : Dataset
+    data : Dataset, ibis.Table, pandas.DataFrame or dict of them by table name
         A loaded dataset; with an ``events`` table the buyers also split into visitors (customers
         with any event in the period) × conversion (buyers / visitors).
     period : {"day", "week", "month", "quarter", "year"}

@@ -16,7 +16,6 @@ import datetime as _dt
 import ibis
 
 from ..data import engine, inputs
-from ..data.load import Dataset
 from ..exceptions import ParameterError
 from .audiences import Audiences, build_audiences
 from .funnel import DEFAULT_STEPS, _reached, _user_steps
@@ -24,14 +23,14 @@ from .funnel import DEFAULT_STEPS, _reached, _user_steps
 __all__ = ["dropout_pack"]
 
 
-def dropout_pack(data: Dataset, step: str, steps=DEFAULT_STEPS, window="7d", order: str = "sequential",
+def dropout_pack(data, step: str, steps=DEFAULT_STEPS, window="7d", order: str = "sequential",
                  days: int = 30, name: str | None = None) -> Audiences:
     """The customers who reached funnel ``step`` but not the next step, among the funnel's entrants of
     the last ``days`` days.
 
     Parameters
     ----------
-    data : Dataset
+    data : Dataset, ibis.Table, pandas.DataFrame or dict of them by table name
         A loaded dataset with ``events``.
     step : str
         The step reached (e.g. ``"add_to_cart"`` for 加购未购); it must not be the last step.

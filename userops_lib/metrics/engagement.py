@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import engine, inputs
+from ..data.periods import parse_date
 from ..exceptions import ContractError, ParameterError
 
 __all__ = [
@@ -66,7 +67,7 @@ def _activity_days(data) -> tuple[ibis.Table, str, _dt.date | None]:
 
 def _end_date(end, as_of, days: ibis.Table) -> _dt.date:
     if end is not None:
-        return pd.Timestamp(end).date()
+        return parse_date(end, "end")
     if as_of is not None:
         return as_of
     last = engine.execute_scalar(days._date.max())

@@ -503,7 +503,7 @@ def time_to_convert(events, steps=DEFAULT_STEPS, window="7d", order: str = "sequ
 
 
 # ---------------------------------------------------------------------------- campaign funnel
-def campaign_funnel(data: Dataset, steps=DEFAULT_STEPS, window="7d", order: str = "sequential",
+def campaign_funnel(data, steps=DEFAULT_STEPS, window="7d", order: str = "sequential",
                     campaign_ids=None) -> pd.DataFrame:
     """The funnel of each campaign's treatment and control groups, during the campaign.
 
@@ -515,7 +515,7 @@ def campaign_funnel(data: Dataset, steps=DEFAULT_STEPS, window="7d", order: str 
 
     Parameters
     ----------
-    data : Dataset
+    data : Dataset, ibis.Table, pandas.DataFrame or dict of them by table name
         Needs ``events``, ``campaign_assignments`` and ``campaigns``.
     steps, window, order
         As for :func:`funnel`.

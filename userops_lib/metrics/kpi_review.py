@@ -186,7 +186,7 @@ def last_complete_period(as_of, kind: str = "quarter") -> str:
     """Label of the last quarter or year that ends on or before ``as_of``."""
     if kind not in ("quarter", "year"):
         raise ParameterError(f"period_type must be 'quarter' or 'year'; got {kind!r}")
-    as_of = pd.Timestamp(as_of).date()
+    as_of = parse_date(as_of, "as_of")
     current = _label(kind, as_of if kind == "quarter" else _dt.date(as_of.year, 1, 1))
     return current if parse_period(current)[2] <= as_of else _shift(current, -1)
 
@@ -693,7 +693,7 @@ def progress_status(targets, period: str, as_of) -> pd.DataFrame:
                                                             for v in targets.values()) else load_targets(targets)
     kind, start, _ = parse_period(period)
     items = targets.get(_label(kind, start), {}).get("progress", [])
-    as_of = pd.Timestamp(as_of).date()
+    as_of = parse_date(as_of, "as_of")
     rows = []
     for m in items:
         due, done = m["due"], m["done"]

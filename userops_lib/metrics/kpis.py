@@ -239,12 +239,12 @@ def stickiness(data, *, as_of=None) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- channel conversion
-def channel_conversion(data: Dataset) -> pd.DataFrame:
+def channel_conversion(data) -> pd.DataFrame:
     """Conversion of each acquisition channel: users it brought, how many bought, and CAC.
 
     Parameters
     ----------
-    data : Dataset
+    data : Dataset, ibis.Table, pandas.DataFrame or dict of them by table name
         Needs ``customers`` with a ``channel`` column; uses ``channel_costs`` when present.
 
     Returns

@@ -324,7 +324,7 @@ def members_vs_nonmembers(data, window_days: int = 365, retention_days: int = 90
 
     Parameters
     ----------
-    data : Dataset
+    data : Dataset, ibis.Table, pandas.DataFrame or dict of them by table name
         Needs ``orders`` and ``tier_history`` or ``customers.member_tier``.
     window_days : int
         Buyers with an order in the last ``window_days`` days up to the as-of date are compared.
@@ -389,7 +389,7 @@ def time_to_join(data, tier_order=None) -> pd.DataFrame:
 
     Parameters
     ----------
-    data : Dataset
+    data : Dataset, ibis.Table, pandas.DataFrame or dict of them by table name
         Needs ``orders`` and ``tier_history``.
     tier_order : sequence of str, optional
         Tiers lowest first (default silver < gold < platinum).
@@ -445,7 +445,7 @@ def revenue_by_tier(data, window_days: int | None = 365, tier_order=None) -> pd.
 
     Parameters
     ----------
-    data : Dataset
+    data : Dataset, ibis.Table, pandas.DataFrame or dict of them by table name
         Needs ``orders`` and ``tier_history`` or ``customers.member_tier``.
     window_days : int or None
         Revenue of the last ``window_days`` days up to the as-of date; None = all orders.

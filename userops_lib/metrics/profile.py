@@ -10,7 +10,6 @@ import ibis
 import pandas as pd
 
 from ..data import engine, inputs
-from ..data.load import Dataset
 from ..data.engine import trim as _trim
 from .kpis import _rate, _require_columns
 
@@ -70,12 +69,12 @@ def _by_size(counts: pd.DataFrame, last=(UNKNOWN,)) -> pd.DataFrame:
     return pd.concat([ordered, counts[counts.value.isin(last)]], ignore_index=True)
 
 
-def user_profile(data: Dataset, top_cities: int = 10) -> pd.DataFrame:
+def user_profile(data, top_cities: int = 10) -> pd.DataFrame:
     """Distributions of age band, gender, city, interest tag and member tier.
 
     Parameters
     ----------
-    data : Dataset
+    data : Dataset, ibis.Table, pandas.DataFrame or dict of them by table name
         Needs a ``customers`` table; each dimension whose column is absent is left out (listed in
         ``attrs["missing_columns"]``). A buyer is a customer with at least one kept order.
     top_cities : int

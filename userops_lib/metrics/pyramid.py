@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..data import engine, inputs
 from ..exceptions import ContractError, ParameterError
-from ..data.periods import check_period, index_of, last_complete_index, period_frame, period_index
+from ..data.periods import check_period, index_of, parse_date, last_complete_index, period_frame, period_index
 
 __all__ = ["ABSENT", "DEFAULT_RULES", "LAYERS", "customer_layers", "layer_value", "pyramid_flows", "pyramid_layers"]
 
@@ -89,10 +89,7 @@ def _layered(events: ibis.Table, roles: ibis.Table | None, period: str, rules: d
 
 
 def _period_of(value, name: str, period: str) -> int:
-    try:
-        return index_of(pd.Timestamp(value).date(), period)
-    except Exception as err:
-        raise ParameterError(f"{name} must be a date 'YYYY-MM-DD' (any day of the period), got {value!r}") from err
+    return index_of(parse_date(value, name), period)
 
 
 def customer_layers(data, at=None, period: str = "month", rules: dict | None = None) -> pd.DataFrame:
@@ -203,7 +200,7 @@ def layer_value(data, at=None, period: str = "month", rules: dict | None = None)
 
     Parameters
     ----------
-    data : Dataset
+    data : Dataset, ibis.Table, pandas.DataFrame or dict of them by table name
         Needs ``events`` and ``orders`` (``customers.community_role`` for the top two layers).
     at : str or date, optional
         Any day of the period. Default: the last complete period at the as-of date.

@@ -105,7 +105,7 @@ def segment_migration(data, start, end=None, scheme="cn8", cut="mean", monetary:
 
     Parameters
     ----------
-    data : Dataset
+    data : Dataset, ibis.Table, pandas.DataFrame or dict of them by table name
         A loaded dataset (orders are enough).
     start, end : str or date
         The two dates (``end`` defaults to the as-of date); each customer is segmented on the

@@ -273,7 +273,7 @@ def complaint_rate(data, period: str = "month", complaint_types=("complaint",)) 
 
     Parameters
     ----------
-    data : Dataset
+    data : Dataset, ibis.Table, pandas.DataFrame or dict of them by table name
         Needs ``orders`` and ``tickets`` (with ``type``; ``resolved_ts`` for resolution times).
     period : {"day", "week", "month", "quarter", "year"}
     complaint_types : sequence of str
@@ -330,7 +330,7 @@ def complaint_backlog(data, age_days=(30, 90, 365), complaint_types=("complaint"
 
     Parameters
     ----------
-    data : Dataset
+    data : Dataset, ibis.Table, pandas.DataFrame or dict of them by table name
         Needs ``tickets`` with ``type`` and ``resolved_ts``.
     age_days : sequence of int
         Upper bounds (days open, inclusive) of the age bands; the last band is everything older.
