@@ -106,6 +106,20 @@ def test_placeholders_match_in_both_languages():
                     _placeholders(text) == _placeholders(ids[-1]), message.id
 
 
+def test_no_translation_leaves_a_markdown_asterisk_showing():
+    # review #24: "*非因果：*是否..." showed its asterisks: an emphasis closing after punctuation and before a
+    # Chinese character is no emphasis (as CommonMark); every message rendering without asterisks in English
+    # must render without them in Chinese too
+    from userops_lib.report.markup import markdown_html
+
+    def rendered(text):
+        return markdown_html(text.format(**{name: "x" for name in _placeholders(text)}))
+
+    left = [m.id for m in _catalog() if m.id and isinstance(m.id, str) and m.string and "*" in m.string
+            and "*" not in rendered(m.id) and "*" in rendered(m.string)]
+    assert not left, f"translations showing a literal *: {left}"
+
+
 def test_the_catalog_translates_labels_and_stage_titles_with_glossary_terms():
     # shared/glossary.md: 新客, 客单价, 复购率, 回购率, 用户忠诚期
     assert [label(c) for c in ("new_buyers", "aov", "repurchase_rate", "return_purchase_rate")] == [

@@ -214,3 +214,11 @@ def test_rfm_table_names_segments_and_actions_in_the_reports_language():
     assert zh["用户分层"].tolist() == ["重要价值客户", "重要保持客户", "一般保持客户"]
     assert zh["建议动作"].iloc[1] == "一对一召回：逐一电话或消息联系，给予定制优惠"
     assert not any("_" in c for c in list(en.columns) + list(zh.columns))
+
+
+def test_a_money_column_reads_in_one_unit():
+    # review #24: the inviters' GMV column mixed ¥2.32万 (23,200) and ¥6,154.90; a table cell is exact
+    inviters = pd.DataFrame({"inviter": ["ID-1", "ID-2"], "invitees": [32, 31], "converted_invitees": [18, 16],
+                             "invitee_gmv": [23_200.0, 6_154.9], "own_orders": [1, 1], "own_gmv": [59.0, 59.0]})
+    table = text.inviters_table(inviters, ZH)
+    assert table.iloc[:, 3].tolist() == ["¥23,200.00", "¥6,154.90"]

@@ -85,6 +85,11 @@ class NumberStyle:
             return format_currency(x, self.currency, locale=self.locale)
         return format_compact_currency(x, self.currency, locale=self.locale, fraction_digits=self._compact_digits(x))
 
+    def amount(self, x) -> str:
+        """An amount in a table cell: always exact (¥23,200.00, ¥6,154.90), so a column never mixes
+        ¥2.32万 with ¥6,154.90; sentences and headlines use :meth:`money` (compact)."""
+        return self.money(x, compact=False)
+
     def _compact_digits(self, x: float) -> int:
         # 万 (10^4) units: 174.1万 needs one decimal, 5.52万 two; 亿 (10^8): 2.35亿.
         # K/M/B units of English work alike: $551.51K, $1.74M.

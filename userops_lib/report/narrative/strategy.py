@@ -331,7 +331,7 @@ def bands_table(returning, style: NumberStyle) -> pd.DataFrame:
                          tr("Share of buyers", lang): b["buyer_share"].map(style.percent),
                          tr("Revenue", lang): b["revenue"].map(lambda x: style.money(x, compact=False)),
                          tr("Share of revenue", lang): b["revenue_share"].map(style.percent),
-                         tr("Mean AOV", lang): b["mean_aov"].map(style.money)})
+                         tr("Mean AOV", lang): b["mean_aov"].map(style.amount)})
 
 
 def preference_table(pref: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
@@ -397,7 +397,7 @@ def rfm_table(profile: pd.DataFrame, segments: pd.DataFrame, style: NumberStyle)
     out[tr("Share of revenue", lang)] = profile["revenue_share"].map(style.percent)
     out[tr("Days since last purchase (mean)", lang)] = profile["mean_recency_days"].map(lambda x: style.number(x, 0))
     out[tr("Purchase days (mean)", lang)] = profile["mean_frequency_days"].map(lambda x: style.number(x, 1))
-    out[tr("{measure} (mean)", lang, measure=m_word).capitalize()] = profile["mean_monetary"].map(style.money)
+    out[tr("{measure} (mean)", lang, measure=m_word).capitalize()] = profile["mean_monetary"].map(style.amount)
     if "action" in profile:
         out[tr("Suggested action", lang)] = profile["action"].map(lambda a: tr(a, lang) if isinstance(a, str) else "")
     return out
@@ -626,7 +626,7 @@ def referral_vs_table(vs: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
         tr("Customers who bought", lang): vs["conversion"].map(style.percent),
         tr("Buyers followed up {days} days", lang, days=days): vs["buyers_full_horizon"].map(style.count),
         tr("Bought again within {days} days", lang, days=days): vs["repurchase_rate"].map(style.percent),
-        tr("Spend per buyer, first {days} days", lang, days=days): vs["spend_per_buyer"].map(style.money)})
+        tr("Spend per buyer, first {days} days", lang, days=days): vs["spend_per_buyer"].map(style.amount)})
 
 
 def inviters_table(inviters: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
@@ -634,9 +634,9 @@ def inviters_table(inviters: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
     lang = style.lang
     return pd.DataFrame({tr("Inviter", lang): inviters["inviter"], tr("Invitees", lang): inviters["invitees"].map(
         style.count), tr("Invitees who bought", lang): inviters["converted_invitees"].map(style.count),
-        tr("Invitees' GMV", lang): inviters["invitee_gmv"].map(style.money),
+        tr("Invitees' GMV", lang): inviters["invitee_gmv"].map(style.amount),
         tr("Own orders", lang): inviters["own_orders"].map(style.count),
-        tr("Own GMV", lang): inviters["own_gmv"].map(style.money)})
+        tr("Own GMV", lang): inviters["own_gmv"].map(style.amount)})
 
 
 def referral_text(ref: pd.DataFrame, vs: pd.DataFrame, inviters: pd.DataFrame, style: NumberStyle) -> str:
