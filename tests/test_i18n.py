@@ -8,6 +8,7 @@ import string
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
@@ -54,6 +55,13 @@ def test_a_rate_moves_in_points_everything_else_relative():
     # 25.6 - 22.6 = 3.0 points. GMV 200 → 150 is -25.0% (50 / 200).
     assert ZH.move(0.226, 0.256, rate=True) == "+3.0 个百分点" and EN.move(0.226, 0.256, rate=True) == "+3.0 pp"
     assert ZH.move(200, 150) == "-25.0%" and EN.move(0, 5) == "n/a" and ZH.move(None, 0.2, rate=True) == "—"
+
+
+def test_durations_read_in_the_unit_a_reader_expects():
+    # review #24: "0.04 小时" (2.4 minutes), "44s", "5d": seconds, minutes, hours up to two days, then days
+    assert [ZH.duration(h) for h in (44 / 3600, 0.04, 20.53, 48, 58.05)] == ["44 秒", "2.4 分钟", "20.5 小时", "48 小时",
+                                                                          "2.4 天"]
+    assert EN.duration(pd.Timedelta(minutes=3, seconds=18)) == "3.3 min" and EN.duration(None) == "n/a"
 
 
 def test_counts_and_dates():

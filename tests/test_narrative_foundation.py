@@ -262,3 +262,14 @@ def test_profile_does_not_call_a_small_group_the_largest():
     assert text.profile_sentence(_profile(), ["member_tier", "gender"], ZH) == (
         "1,000 位用户中有 100 位购买过。最大的群体：会员等级 以 **非会员** 为主（占用户 93.3%），其余中最大的是 **silver**"
         "（占用户 4.7%，占购买用户 15.0%）；性别 **F**（占用户 55.2%，占购买用户 54.0%）。")
+
+
+def test_days_and_people_read_whole_in_tables():
+    # review #21/#24: "83.00" median days, "6.69" days to the next purchase, an average DAU of "617.77"
+    from userops_lib.report.tables import for_reader
+
+    df = pd.DataFrame({"cycle_median_days": [83.0, 67.5], "days_to_next_purchase": [6.69, 7.27],
+                       "avg_dau": [617.77, 649.13], "orders_per_buyer": [1.17, 1.18]})
+    table = for_reader(df, "zh")
+    assert table.iloc[:, 0].tolist() == ["83", "68"] and table.iloc[:, 1].tolist() == ["7", "7"]
+    assert table.iloc[:, 2].tolist() == ["618", "649"] and table.iloc[:, 3].tolist() == ["1.17", "1.18"]

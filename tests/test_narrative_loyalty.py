@@ -148,10 +148,31 @@ def test_fulfilment_steps_in_words_within_eight_columns():
                           "mean_hours": [33.0, 140.0], "promise_hours": [48.0, NAN], "breached": [2529.0, NAN],
                           "breach_share": [0.125, NAN]})
     table = text.steps_table(steps, "zh")
-    assert list(table.columns) == ["step", "reached", "median_hours", "p80_hours", "p95_hours", "promise_hours",
+    assert list(table.columns) == ["step", "reached", "median_time", "p80_time", "p95_time", "promise_time",
                                    "breached", "breach_share"]
     assert table["step"].tolist() == ["付款到发货", "售后申请到关闭"]
+    # durations in the reader's unit: 30 h; over two days in days (50 h = 2.1 天, 70 h = 2.9 天); 48 h; 131.4 h = 5.5 天
+    assert table.iloc[0, 2:6].tolist() == ["30 小时", "2.1 天", "2.9 天", "48 小时"]
+    assert table.iloc[1, 2:6].tolist() == ["5.5 天", "8.3 天", "9.6 天", "—"]
     assert text.experience_sentence(steps, EN) == (
-        "The slowest step is after-sales request to closed (median 131.4 h, 95th percentile 230.0 h). Promises "
+        "The slowest step is after-sales request to closed (median 5.5 d, 95th percentile 9.6 d). Promises "
         "missed: paid to shipped 12.5% (2,529 orders). 3 step times run backwards (end before start) and are left "
         "out.")
+
+
+def test_order_to_paid_reads_in_minutes_not_hours():
+    # review #24: order → paid took a median 0.04 h = 2.4 minutes (p95 0.16 h = 9.6 min)
+    steps = pd.DataFrame({"step": ["order_to_paid"], "orders": [20343], "reached": [20343], "not_reached": [0],
+                          "inconsistent": [0], "median_hours": [0.04], "p80_hours": [0.09], "p95_hours": [0.16],
+                          "mean_hours": [0.05], "promise_hours": [NAN], "breached": [NAN], "breach_share": [NAN]})
+    assert text.steps_table(steps, "zh").iloc[0, 2:5].tolist() == ["2.4 分钟", "5.4 分钟", "9.6 分钟"]
+    assert text.experience_sentence(steps, ZH) == "最慢的环节是「下单到付款」（中位数 2.4 分钟，95 分位 9.6 分钟）。"
+
+
+def test_the_remind_now_caption_counts_the_rows_it_shows():
+    # review #21: "the 30 soonest" over a list of 20; a list of 20 shows 20 of 20, one of 45 shows 30 of 45
+    due = pd.DataFrame({"customer_id": [f"c{i}" for i in range(20)]})
+    assert text.reminders_caption(due, "2026-01-14", ZH) == (
+        "立即提醒：预计在 2026-01-14 前再次购买（共 20 位，此处列出最早的 20 位；完整名单见人群包）")
+    assert text.reminders_caption(pd.concat([due] * 3).head(45), "2026-01-14", EN) == (
+        "Remind now: expected to buy again by 2026-01-14 (30 soonest of 45; the full list is the pack)")

@@ -12,8 +12,10 @@ parameters); nothing else in the library formats a number for a reader.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from babel.dates import format_date
 from babel.numbers import format_compact_currency, format_compact_decimal, format_currency, format_decimal
@@ -27,6 +29,9 @@ LANGUAGES = {"zh": "zh_CN", "en": "en_US"}
 
 #: What a missing value reads as, per language.
 MISSING = {"zh": "—", "en": "n/a"}
+
+#: Second, minute, hour and day as a duration reads them, per language.
+_DURATION_UNITS = {"zh": ("秒", "分钟", "小时", "天"), "en": ("s", "min", "h", "d")}
 
 _QUARTERS_ZH = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
 
@@ -145,6 +150,22 @@ class NumberStyle:
         if rate:
             return self.change(now - before, points=True, digits=digits)
         return self.missing if before == 0 else self.change((now - before) / abs(before), digits=digits)
+
+    # ------------------------------------------------------------------------------- durations
+    def duration(self, x) -> str:
+        """A time span in the unit a reader expects: ``x`` a Timedelta or a number of hours.
+        Seconds below a minute, minutes below an hour, hours up to two days, then days; one decimal,
+        a whole number without it: 44 秒, 2.4 分钟, 20.5 小时, 48 小时, 2.4 天 (44 s, 2.4 min, 20.5 h, 2.4 d),
+        never 0.04 小时."""
+        if _missing(x):
+            return self.missing
+        seconds = pd.Timedelta(x).total_seconds() if isinstance(x, (dt.timedelta, np.timedelta64)) else float(x) * 3600
+        units = _DURATION_UNITS[self.lang]
+        for size, upto, unit in ((1, 60, units[0]), (60, 3600, units[1]), (3600, 48 * 3600 + 1, units[2]),
+                                 (86400, float("inf"), units[3])):
+            if abs(seconds) < upto or size == 86400:
+                value = round(seconds / size, 1 if size > 1 else 0)
+                return f"{format_decimal(value, format='#,##0.#', locale=self.locale)} {unit}"
 
     # ------------------------------------------------------------------------------- dates
     def month(self, day, in_sentence: bool = True) -> str:

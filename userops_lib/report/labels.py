@@ -93,7 +93,8 @@ COLUMN_LABELS = {
     "buy_probability": N_("P(buy)"),
     # loyalty: experience, activity, voice
     "reached": N_("Orders reaching the step"), "not_reached": N_("Not reached"),
-    "inconsistent": N_("End before start"), "median_hours": N_("Median (h)"), "p80_hours": N_("80th percentile (h)"),
+    "inconsistent": N_("End before start"), "median_hours": N_("Median (h)"), "median_time": N_("Median"), "p80_time": N_("80th percentile"),
+    "p95_time": N_("95th percentile"), "promise_time": N_("Promise"), "p80_hours": N_("80th percentile (h)"),
     "p95_hours": N_("95th percentile (h)"), "mean_hours": N_("Mean (h)"), "promise_hours": N_("Promise (h)"),
     "breached": N_("Promise missed"), "breach_share": N_("Share missed"), "mean_index": N_("Mean index (0-100)"),
     "median_index": N_("Median index (0-100)"), "inactive_share": N_("Share scoring 0"), "by": N_("Grouped by"),

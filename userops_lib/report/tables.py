@@ -40,7 +40,21 @@ def _is_name(column: str) -> bool:
     return name == "id" or name.endswith(("_id", " id")) or "year" in name
 
 
+#: Columns of people that are averages (average DAU) but read in whole people.
+WHOLE_PEOPLE = {"avg_dau"}
+
+
+def _whole_units(column) -> bool:
+    """Days and people read as whole numbers in a table: 6.69 days → 7, an average DAU of 617.77 → 618,
+    a median of 83.00 days → 83 (columns named ``..._days``, ``days_...`` or in :data:`WHOLE_PEOPLE`)."""
+    name = str(column).lower()
+    return "days" in name.split("_") or name in WHOLE_PEOPLE
+
+
 def _cells(values: pd.Series, column, style: NumberStyle, percent, money, points, changes) -> pd.Series:
+    if _whole_units(column) and pd.api.types.is_float_dtype(values) and column not in (*percent, *money, *points,
+                                                                                          *changes):
+        return values.map(lambda x: style.missing if pd.isna(x) else style.count(round(x)))
     if column in percent:
         return values.map(style.percent)
     if column in changes:
@@ -128,9 +142,10 @@ def driver_table(tree: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
         "share_of_change": tree["share_of_change"].map(style.percent)})
 
 
-def funnel_table(fun: pd.DataFrame) -> pd.DataFrame:
+def funnel_table(fun: pd.DataFrame, style: NumberStyle | None = None) -> pd.DataFrame:
     """A :func:`~userops_lib.metrics.funnel.funnel` in seven columns (within a 1200 px page), times
-    between steps read as durations (44s, 4.1 min, 1.4 d).
+    between steps read as durations in the report's language (:meth:`NumberStyle.duration`: 44 秒,
+    4.1 分钟, 1.4 天; without ``style`` the library's short English form, 44s, 4.1 min, 1.4 d).
 
     Returns
     -------
@@ -142,7 +157,8 @@ def funnel_table(fun: pd.DataFrame) -> pd.DataFrame:
 
     times = ["median_time_from_previous", "p80_time_from_previous"]
     cols = ["step", "users", "conversion_from_previous", "conversion_from_start", "dropped_from_previous", *times]
-    return fun.assign(**{c: fun[c].map(format_duration) for c in times})[cols]
+    spell = style.duration if style is not None else format_duration
+    return fun.assign(**{c: fun[c].map(spell) for c in times})[cols]
 
 
 def profile_table(prof: pd.DataFrame, lang: str) -> pd.DataFrame:

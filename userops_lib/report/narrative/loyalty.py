@@ -86,7 +86,8 @@ CAPTIONS = {
     "channels": N_("CLV by acquisition channel"),
     "transitions": N_("Stage transitions {before} → {after} (share of the row's customers)"),
     "at_risk": N_("High value if still active, probably lapsed: the 30 with the most value at risk"),
-    "reminders": N_("Remind now: expected to buy again by {until} (the 30 soonest; the full list is the pack)"),
+    "reminders": N_("Remind now: expected to buy again by {until} ({shown} soonest of {total}; the full list is the "
+                    "pack)"),
     "fulfilment": N_("Fulfilment steps: hours from one step to the next"),
     "repurchase_experience": N_("Repurchase within {days} days by the experience of the first order"),
     "activity": N_("Activity index by lifecycle stage"),
@@ -344,9 +345,9 @@ def next_purchase_sentence(timing: pd.DataFrame, reminders: pd.DataFrame, style:
 def experience_sentence(steps: pd.DataFrame, style: NumberStyle) -> str:
     lang, shown = style.lang, steps[steps["reached"] > 0]
     slowest = shown.sort_values("median_hours").iloc[-1]
-    text = tr("The slowest step is {step} (median {median} h, 95th percentile {p95} h).", lang,
-              step=_step(slowest["step"], lang), median=style.number(slowest["median_hours"], 1),
-              p95=style.number(slowest["p95_hours"], 1))
+    text = tr("The slowest step is {step} (median {median}, 95th percentile {p95}).", lang,
+              step=_step(slowest["step"], lang), median=style.duration(slowest["median_hours"]),
+              p95=style.duration(slowest["p95_hours"]))
     judged = steps.dropna(subset=["breach_share"])
     if len(judged):
         items = [tr("{step} {share} ({n} orders)", lang, step=_step(r["step"], lang), share=style.percent(r["breach_share"]),
@@ -366,11 +367,23 @@ _STEPS = {"order_to_paid": N_("order to paid"), "paid_to_shipped": N_("paid to s
 
 def steps_table(steps: pd.DataFrame, lang: str) -> pd.DataFrame:
     """:func:`~userops_lib.metrics.experience.step_durations` as the report shows it (8 columns, within
-    1200 px): ``step`` in words, ``reached, median_hours, p80_hours, p95_hours, promise_hours, breached,
-    breach_share``; the step times that run backwards are said in :func:`experience_sentence`."""
-    shown = steps[["step", "reached", "median_hours", "p80_hours", "p95_hours", "promise_hours", "breached",
-                   "breach_share"]]
-    return shown.assign(step=shown["step"].map(lambda s: _step(s, lang)))
+    1200 px): ``step`` in words, ``reached, median_time, p80_time, p95_time, promise_time, breached,
+    breach_share``, the times as durations in the reader's unit (2.4 分钟, not 0.04 小时); the step
+    times that run backwards are said in :func:`experience_sentence`."""
+    style = NumberStyle(lang)
+    times = {f"{c}_hours": f"{c}_time" for c in ("median", "p80", "p95", "promise")}
+    shown = steps[["step", "reached", *times, "breached", "breach_share"]].rename(columns=times)
+    return shown.assign(step=shown["step"].map(lambda s: _step(s, lang)),
+                        **{c: shown[c].map(style.duration) for c in times.values()})
+
+
+#: How many customers of the remind-now list the report's body shows (all of them are in the pack).
+REMIND_ROWS = 30
+
+
+def reminders_caption(due: pd.DataFrame, until, style: NumberStyle, rows: int = REMIND_ROWS) -> str:
+    """The remind-now table's caption, saying how many of the list it shows (20 of 20, 30 of 412)."""
+    return caption("reminders", style, until=until, shown=style.count(min(rows, len(due))), total=style.count(len(due)))
 
 
 def csat_table(sat: pd.DataFrame) -> pd.DataFrame:
