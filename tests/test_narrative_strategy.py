@@ -76,22 +76,56 @@ def _rules() -> pd.DataFrame:
 
 def test_basket_sentence_states_the_threshold_the_rules_passed_not_a_bare_lift_count():
     # issue 14 §7.4: "N rules have a lift above 1" read as "hardly any affinity"
-    en = text.basket_sentence(_rules(), EN, single_share=0.39)
+    en = text.basket_sentence(_rules(), EN, single_share=0.39, lead_min_orders=10)
     assert en == (
         "Of 200 orders, 39.0% hold a single item. 2 product rules hold in at least 10 of the 200 orders with a "
         "confidence of at least 10%; 1 of them have a lift of 2 or more (bought together at least 2 times as often "
-        "as chance). The strongest is *cat food → litter*: 50.0% of the 24 orders with the first also hold the "
-        "second (12 orders), 3.0 times the base rate.")
+        "as chance). The strongest held by 10 or more orders is *cat food → litter*: 50.0% of the 24 orders with the "
+        "first also hold the second (12 orders), 3.0 times the base rate.")
     assert "lift above 1" not in en
-    assert text.basket_sentence(_rules(), ZH, single_share=0.39) == (
+    assert text.basket_sentence(_rules(), ZH, single_share=0.39, lead_min_orders=10) == (
         "200 笔订单中，39.0% 只包含一件商品。2 条商品规则在 200 笔订单中至少 10 笔里成立，且置信度不低于 10%；"
-        "其中 1 条的提升度不低于 2（一起购买的频率至少是随机情况的 2 倍）。最强的规则是 *cat food → litter*："
-        "包含前者的 24 笔订单中有 50.0% 也包含后者（12 笔订单），是基准水平的 3.0 倍。")
+        "其中 1 条的提升度不低于 2（一起购买的频率至少是随机情况的 2 倍）。在 10 笔及以上订单中成立的规则里，最强的是 "
+        "*cat food → litter*：包含前者的 24 笔订单中有 50.0% 也包含后者（12 笔订单），是基准水平的 3.0 倍。")
     empty = _rules().iloc[:0]
     empty.attrs.update(_rules().attrs, level="category_product")
     assert text.basket_sentence(empty, EN) == (
         "No category → product pair is bought together in at least 10 of the 200 orders with a confidence of at "
-        "least 10%, so there is no rule to act on.")
+        "least 10%, so there is no category → product rule to act on.")
+
+
+def _thin_rules() -> pd.DataFrame:
+    # review #11: the top lift (laptop ↔ mouse, 423.8) rests on 11 orders; shampoo → conditioner (lift 157.0)
+    # on 30; milk → coffee (lift 20.0) on 200. Every lift is 2 or more: "all of them"
+    rules = pd.DataFrame({"rule": ["mouse → laptop", "shampoo → conditioner", "milk → coffee"],
+                          "support": [11 / 20343, 30 / 20343, 200 / 20343], "confidence": [0.458, 0.517, 0.4],
+                          "lift": [423.8, 157.0, 20.0], "baskets_with_rule": [11, 30, 200],
+                          "antecedent_baskets": [24, 58, 500]})
+    rules.attrs.update(n_baskets=20343, min_count=10, threshold="min_baskets", min_confidence=0.1, level="product")
+    return rules
+
+
+def test_the_basket_sentence_leads_with_a_rule_on_enough_orders():
+    # LEAD_MIN_ORDERS = 30: shampoo → conditioner (30 orders) leads; the 11-order lift is a lead to test
+    assert text.LEAD_MIN_ORDERS == 30
+    assert text.basket_sentence(_thin_rules(), EN) == (
+        "3 product rules hold in at least 10 of the 20,343 orders with a confidence of at least 10%, all of them with "
+        "a lift of 2 or more (bought together at least 2 times as often as chance). The strongest held by 30 or more "
+        "orders is *shampoo → conditioner*: 51.7% of the 58 orders with the first also hold the second (30 orders), "
+        "157.0 times the base rate. Higher lifts rest on fewer orders (*mouse → laptop*: 423.8 times, on 11 orders): "
+        "leads to test, not results.")
+    assert text.basket_sentence(_thin_rules(), ZH) == (
+        "3 条商品规则在 20,343 笔订单中至少 10 笔里成立，且置信度不低于 10%，全部规则的提升度都不低于 2（一起购买的频率至少是随机情况的 "
+        "2 倍）。在 30 笔及以上订单中成立的规则里，最强的是 *shampoo → conditioner*：包含前者的 58 笔订单中有 51.7% 也包含后者"
+        "（30 笔订单），是基准水平的 157.0 倍。提升度更高的规则所依据的订单更少（*mouse → laptop*：423.8 倍，仅 11 笔订单）："
+        "只能作为待检验的线索，而非结论。")
+    # with 300 as the minimum no rule leads: the strongest is said to be a lead only
+    assert text.basket_sentence(_thin_rules(), EN, lead_min_orders=300).endswith(
+        "No rule is held by 300 or more orders; the strongest, *mouse → laptop* (423.8 times the base rate), rests on "
+        "11 orders only: a lead to test, not a result.")
+    # the closing advice bundles the rule on 30 orders, not the 11-order one
+    steps = text.next_steps(_profile(), _segments([50, 120, 150, 200]), _cycle(), _conv(), ZH, rules=_thin_rules())
+    assert "4. **组合销售：**推荐或捆绑 *shampoo → conditioner*（提升度 157.0，30 笔订单）。" in steps.splitlines()
 
 
 def _campaigns() -> pd.DataFrame:
@@ -183,7 +217,7 @@ def test_next_steps_are_chosen_from_the_results():
     # risk: Important retention, 3 of 4 past day 100 -> lapsed; cycle 40 / 100; 30-day rate 20.0%;
     # strongest rule lift 3.0 >= 2 -> bundle; best randomised ROI A (low 0.2 > 0) -> scale; C has no control group
     steps = text.next_steps(_profile(), _segments([50, 120, 150, 200]), _cycle(), _conv(), EN, rules=_rules(),
-                            campaigns=_campaigns())
+                            campaigns=_campaigns(), lead_min_orders=10)
     assert steps == (
         "1. **Reach Important retention first:** 60.0% of revenue is at risk (4 customers, last purchase 130 days "
         "ago on average); most have lapsed already: win them back one by one.\n"
@@ -191,7 +225,7 @@ def test_next_steps_are_chosen_from_the_results():
         "once more before day 100.\n"
         "3. **Second purchase:** raise the 30-day second-purchase rate from 20.0% with onboarding and a "
         "second-purchase coupon for buyers still on one purchase day.\n"
-        "4. **Bundle:** recommend or bundle *cat food → litter* (lift 3.0).\n"
+        "4. **Bundle:** recommend or bundle *cat food → litter* (lift 3.0, 12 orders).\n"
         "5. **A** has the best ROI (1.50, 95% range 0.20 to 2.80): repeat or scale it.\n"
         "6. **Measure the next campaigns:** give the 1 campaign(s) without a control group a random hold-out next "
         "time, so their effect can be measured.")

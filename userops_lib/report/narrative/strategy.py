@@ -20,7 +20,7 @@ from .outline import Outline
 from ..markup import code
 from .foundation import _join, _then, data_sentence, paragraph
 
-__all__ = ["BREAKDOWN_NEEDS", "BREAKDOWNS", "CAPTIONS", "breakdown_caption", "LAPSED_SHARE", "MIN_GROUP", "SECTIONS", "STRONG_LIFT", "basket_sentence",
+__all__ = ["BREAKDOWN_NEEDS", "BREAKDOWNS", "CAPTIONS", "breakdown_caption", "LAPSED_SHARE", "LEAD_MIN_ORDERS", "MIN_GROUP", "SECTIONS", "STRONG_LIFT", "basket_sentence", "lead_rule",
            "bands_sentence", "breakdown_sentence", "campaign_sentence", "campaign_tables", "caption",
            "channel_funnel_sentence", "campaign_funnel_sentence", "cross_sell_sentence", "cuts_sentence",
            "cycle_sentence", "cycles_sentence", "cycles_table", "data_sentence", "heading", "inviters_sentence",
@@ -36,6 +36,9 @@ __all__ = ["BREAKDOWN_NEEDS", "BREAKDOWNS", "CAPTIONS", "breakdown_caption", "LA
 LAPSED_SHARE = 0.5
 #: A basket rule is "strong" from this lift on (bought together at least this many times as often as chance).
 STRONG_LIFT = 2.0
+#: The fewest orders holding a basket pair for the report to lead with it (the sentence's strongest rule,
+#: the closing advice's bundle): a lift on 11 orders is a lead to test, not a result.
+LEAD_MIN_ORDERS = MIN_GROUP
 
 #: The cn8 segments' suggested actions (userops_lib.metrics.rfm.CN8_SEGMENTS), for the catalog.
 _ACTIONS = [N_("Keep delighted: VIP service, early access, no discounting needed"),
@@ -532,10 +535,20 @@ def rules_table(rules: pd.DataFrame, style: NumberStyle, rows: int = 10) -> pd.D
                          tr("Lift", lang): top["lift"].map(lambda x: style.number(x, 1))})
 
 
+def lead_rule(rules: pd.DataFrame, lead_min_orders: int = LEAD_MIN_ORDERS) -> pd.Series | None:
+    """The rule to lead with: the highest lift among the rules held by ``lead_min_orders`` orders or
+    more (``rules`` sorted by lift, as :func:`~userops_lib.metrics.basket.association_rules` gives
+    them); None when no rule is held by that many orders."""
+    held = rules[rules["baskets_with_rule"] >= lead_min_orders]
+    return held.loc[held["lift"].idxmax()] if len(held) else None
+
+
 def basket_sentence(rules: pd.DataFrame, style: NumberStyle, single_share: float | None = None,
-                    strong_lift: float = STRONG_LIFT) -> str:
+                    strong_lift: float = STRONG_LIFT, lead_min_orders: int = LEAD_MIN_ORDERS) -> str:
     """How many rules passed which threshold (orders holding the pair, confidence), how many are
-    strong (lift ``strong_lift`` or more) and the strongest; never a bare "N rules have a lift above 1"."""
+    strong (lift ``strong_lift`` or more) and the strongest held by ``lead_min_orders`` orders or
+    more (:func:`lead_rule`); a higher lift on fewer orders is said to be a lead to test. Never a
+    bare "N rules have a lift above 1"."""
     a, lang = rules.attrs, style.lang
     level = {"product": tr("product", lang), "category": tr("category", lang),
              "category_product": tr("category → product", lang)}[a["level"]]
@@ -545,21 +558,37 @@ def basket_sentence(rules: pd.DataFrame, style: NumberStyle, single_share: float
               "confidence": style.percent(a["min_confidence"], 0)}
     if rules.empty:
         return paragraph(style, head, tr("No {level} pair is bought together in at least {min} of the {orders} orders "
-                                         "with a confidence of at least {confidence}, so there is no rule to act on.",
-                                         lang, **values))
+                                         "with a confidence of at least {confidence}, so there is no {level} rule to "
+                                         "act on.", lang, **values))
     strong = int((rules["lift"] >= strong_lift).sum())
-    text = tr("{n} {level} rules hold in at least {min} of the {orders} orders with a confidence of at least "
-              "{confidence}; {strong} of them have a lift of {lift} or more (bought together at least {lift} times as "
-              "often as chance).", lang, n=style.count(len(rules)), strong=style.count(strong),
-              lift=style.number(strong_lift, 0 if float(strong_lift).is_integer() else 1), **values)
-    best = rules.iloc[0]
+    lift = style.number(strong_lift, 0 if float(strong_lift).is_integer() else 1)
+    if strong == len(rules):
+        text = tr("{n} {level} rules hold in at least {min} of the {orders} orders with a confidence of at least "
+                  "{confidence}, all of them with a lift of {lift} or more (bought together at least {lift} times as "
+                  "often as chance).", lang, n=style.count(len(rules)), lift=lift, **values)
+    else:
+        text = tr("{n} {level} rules hold in at least {min} of the {orders} orders with a confidence of at least "
+                  "{confidence}; {strong} of them have a lift of {lift} or more (bought together at least {lift} times "
+                  "as often as chance).", lang, n=style.count(len(rules)), strong=style.count(strong), lift=lift,
+                  **values)
+    best, lead = rules.loc[rules["lift"].idxmax()], lead_rule(rules, lead_min_orders)
     if best["lift"] <= 1:
         return paragraph(style, head, text, tr("None is bought together more often than chance.", lang))
-    return paragraph(style, head, text, tr(
-        "The strongest is *{rule}*: {confidence} of the {first} orders with the first also hold the second ({both} "
-        "orders), {lift} times the base rate.", lang, rule=best["rule"], confidence=style.percent(best["confidence"]),
-        first=style.count(int(best["antecedent_baskets"])), both=style.count(int(best["baskets_with_rule"])),
-        lift=style.number(best["lift"], 1)))
+    said = lambda r: dict(rule=r["rule"], confidence=style.percent(r["confidence"]),  # noqa: E731
+                          first=style.count(int(r["antecedent_baskets"])), both=style.count(int(r["baskets_with_rule"])),
+                          lift=style.number(r["lift"], 1))
+    if lead is None:
+        return paragraph(style, head, text, tr(
+            "No rule is held by {n} or more orders; the strongest, *{rule}* ({lift} times the base rate), rests on "
+            "{both} orders only: a lead to test, not a result.", lang, n=style.count(lead_min_orders), **said(best)))
+    text = paragraph(style, head, text, tr(
+        "The strongest held by {n} or more orders is *{rule}*: {confidence} of the {first} orders with the first also "
+        "hold the second ({both} orders), {lift} times the base rate.", lang, n=style.count(lead_min_orders),
+        **said(lead)))
+    if best["lift"] > lead["lift"]:
+        text = _then(text, tr("Higher lifts rest on fewer orders (*{rule}*: {lift} times, on {both} orders): leads to "
+                              "test, not results.", lang, **said(best)), lang)
+    return text
 
 
 def cross_sell_table(cross: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
@@ -807,7 +836,8 @@ def campaign_funnel_sentence(table: pd.DataFrame, step: str, style: NumberStyle)
 # ------------------------------------------------------------------------------ what to do next
 def next_steps(profile: pd.DataFrame, segments: pd.DataFrame, cycle: pd.DataFrame, conv: pd.DataFrame,
                style: NumberStyle, *, rules: pd.DataFrame | None = None, campaigns: pd.DataFrame | None = None,
-               lapsed: float = LAPSED_SHARE, strong_lift: float = STRONG_LIFT, max_steps: int = 6) -> str:
+               lapsed: float = LAPSED_SHARE, strong_lift: float = STRONG_LIFT, lead_min_orders: int = LEAD_MIN_ORDERS,
+               max_steps: int = 6) -> str:
     """The closing "What to do next" list, each item chosen by a rule from the report's results.
 
     Rules, in this order (at most ``max_steps`` items):
@@ -816,7 +846,8 @@ def next_steps(profile: pd.DataFrame, segments: pd.DataFrame, cycle: pd.DataFram
        80% day) or reach before they lapse.
     2. With a repurchase cycle: reminders before its 50% day and a second nudge before its 80% day.
     3. The shortest window's second-purchase rate: onboarding and a second-purchase coupon.
-    4. The strongest basket rule, when its lift is ``strong_lift`` or more: bundle or recommend it.
+    4. The strongest basket rule held by ``lead_min_orders`` orders or more (:func:`lead_rule`), when its
+       lift is ``strong_lift`` or more: bundle or recommend it.
     5. The randomised campaign with the best ROI: scale it (low end above 0) or rerun it larger.
     6. Campaigns without a control group: a random hold-out next time.
     """
@@ -841,9 +872,11 @@ def next_steps(profile: pd.DataFrame, segments: pd.DataFrame, cycle: pd.DataFram
     steps.append(tr("**Second purchase:** raise the {days}-day second-purchase rate from {rate} with onboarding and a "
                     "second-purchase coupon for buyers still on one purchase day.", lang, days=w,
                     rate=style.percent(conv.iloc[0][f"rate_{w}d"])))
-    if rules is not None and len(rules) and rules["lift"].iloc[0] >= strong_lift:
-        steps.append(tr("**Bundle:** recommend or bundle *{rule}* (lift {lift}).", lang, rule=rules["rule"].iloc[0],
-                        lift=style.number(rules["lift"].iloc[0], 1)))
+    lead = lead_rule(rules, lead_min_orders) if rules is not None and len(rules) else None
+    if lead is not None and lead["lift"] >= strong_lift:
+        steps.append(tr("**Bundle:** recommend or bundle *{rule}* (lift {lift}, {both} orders).", lang,
+                        rule=lead["rule"], lift=style.number(lead["lift"], 1),
+                        both=style.count(int(lead["baskets_with_rule"]))))
     if campaigns is not None and len(campaigns):
         best = _best_roi(campaigns[campaigns["design"] == RANDOMISED])
         if best is not None:
