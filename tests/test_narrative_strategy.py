@@ -154,8 +154,11 @@ def test_campaigns_without_a_control_group_show_no_participants_conversion():
     assert tables["descriptive"].iloc[0].tolist() == ["C", "30", "120", "4.0%", "$500.00", "$15.00"]
     # the randomised results in two tables of 7 columns each, so the 95% columns fit 1200 px
     assert tables["uplift"].iloc[0].tolist() == ["A", "200", "100", "10.0%", "5.0%", "+5.0 pp", "+1.0 pp ~ +9.0 pp"]
-    assert tables["roi"].iloc[0].tolist() == ["A", "$10.00", "$2.00 ~ $18.00", "$2,000.00", "$800.00", "1.50",
-                                              "0.20 ~ 2.80"]
+    assert tables["roi"].iloc[0].tolist() == ["A", "$10.00", "$2.00 ~ $18.00", "$2,000.00", "$800.00", "1.50×",
+                                              "0.20× ~ 2.80×", "yes"]
+    # review #13: B's ROI range (-2.50 to 1.50) includes a loss: not yet shown to pay back
+    assert text.campaign_tables(_campaigns(), ZH)["roi"].iloc[1].tolist()[5:] == [
+        "-0.50 倍", "-2.50 倍 ~ 1.50 倍", "尚未确认：区间含亏损"]
     assert "对照组转化率" in text.campaign_tables(_campaigns(), ZH)["uplift"].columns
 
 
@@ -163,13 +166,14 @@ def test_campaign_sentence_counts_sure_uplifts_and_reads_the_best_roi_range():
     # A's interval is above zero, B's is not: 1 of 2; the best ROI is A, low end 0.2 > 0
     assert text.campaign_sentence(_campaigns(), EN) == (
         "1 of 2 campaigns with a random control group show a conversion uplift whose 95% interval lies above zero. "
-        "The best ROI is *A*: 1.50, 95% range 0.20 to 2.80; it pays back even at the low end. 1 campaign(s) without "
+        "The best ROI is *A*: 1.50×, 95% range 0.20× to 2.80×; it pays back even at the low end. Not yet shown to pay "
+        "back, their ROI range includes a loss: *B* (ROI -0.50×, 95% range -2.50× to 1.50×). 1 campaign(s) without "
         "a control group are compared descriptively only: participants chose to take part, so the gap is not the "
         "campaign's effect.")
     assert text.campaign_sentence(_campaigns(), ZH) == (
-        "2 个设有随机对照组的营销活动中，1 个的转化率增量提升 95% 区间高于零。投资回报率 (ROI) 最高的是 *A*：1.50，"
-        "95% 区间 0.20 至 2.80；即使按区间下限也能回本。1 个没有对照组的营销活动只作描述性对比：是否参与由用户自己"
-        "选择，因此差距并不是活动的效果。")
+        "2 个设有随机对照组的营销活动中，1 个的转化率增量提升 95% 区间高于零。投资回报率 (ROI) 最高的是 *A*：1.50 倍，"
+        "95% 区间 0.20 倍 至 2.80 倍；即使按区间下限也能回本。ROI 区间含亏损、尚不能确认回本的：*B*（ROI -0.50 倍，95% 区间 "
+        "-2.50 倍 至 1.50 倍）。1 个没有对照组的营销活动只作描述性对比：是否参与由用户自己选择，因此差距并不是活动的效果。")
 
 
 def _by_channel() -> pd.DataFrame:
@@ -226,7 +230,7 @@ def test_next_steps_are_chosen_from_the_results():
         "3. **Second purchase:** raise the 30-day second-purchase rate from 20.0% with onboarding and a "
         "second-purchase coupon for buyers still on one purchase day.\n"
         "4. **Bundle:** recommend or bundle *cat food → litter* (lift 3.0, 12 orders).\n"
-        "5. **A** has the best ROI (1.50, 95% range 0.20 to 2.80): repeat or scale it.\n"
+        "5. **A** has the best ROI (1.50×, 95% range 0.20× to 2.80×): repeat or scale it.\n"
         "6. **Measure the next campaigns:** give the 1 campaign(s) without a control group a random hold-out next "
         "time, so their effect can be measured.")
     zh = text.next_steps(_profile(), _segments([50, 60, 150, 200]), _cycle(), _conv(), ZH,
@@ -256,3 +260,21 @@ def test_a_money_column_reads_in_one_unit():
                              "invitee_gmv": [23_200.0, 6_154.9], "own_orders": [1, 1], "own_gmv": [59.0, 59.0]})
     table = text.inviters_table(inviters, ZH)
     assert table.iloc[:, 3].tolist() == ["¥23,200.00", "¥6,154.90"]
+
+
+def test_the_campaign_funnel_pair_says_it_is_another_measure_than_the_campaign_conversion():
+    # review #12: 8.8% vs 1.9% in the funnel beside 10.6% vs 2.5% in the campaign table for one campaign; the
+    # funnel pair is the share of assigned users reaching purchase within 7 days of entering the funnel
+    last = pd.DataFrame({"name": ["Welcome", "Welcome", "Member day", "Member day"],
+                         "group": ["treatment", "control", "treatment", "control"],
+                         "share_of_assigned": [0.088, 0.019, 0.395, 0.385]})
+    from userops_lib.report.markup import plain_text  # the step is a code value: `purchase` in plain text
+
+    assert plain_text(text.campaign_funnel_sentence(last, "purchase", EN, window="7 days")) == (
+        "The widest funnel gap is in *Welcome*: 8.8% of the treatment group's assigned users reached `purchase` within "
+        "7 days of entering the funnel, against 1.9% of the control group's (+6.9 pp). This is another measure than "
+        "the conversion of the campaign results (any order in the campaign window), so the figures differ; small "
+        "groups swing widely.")
+    assert plain_text(text.campaign_funnel_sentence(last, "purchase", ZH, window="7 天")) == (
+        "漏斗差距最大的是 *Welcome*：实验组中 8.8% 的分组用户在进入漏斗后 7 天 内到达 `purchase`，对照组为 1.9%（+6.9 个百分点）。"
+        "这与营销活动效果中的转化率（活动期内有任何订单）口径不同，因此数字不一致；小分组波动大。")

@@ -118,6 +118,12 @@ class NumberStyle:
         return format_decimal(round(float(x), digits), format=f"#,##0.{'0' * digits}" if digits else "#,##0",
                               locale=self.locale)
 
+    def ratio(self, x, digits: int = 2) -> str:
+        """A multiple with its unit, as a return on spend reads: 6.93 倍 / 6.93×."""
+        if _missing(x):
+            return self.missing
+        return f"{self.number(x, digits)} 倍" if self.lang == "zh" else f"{self.number(x, digits)}×"
+
     # ------------------------------------------------------------------------------- shares
     def percent(self, x, digits: int = 1) -> str:
         """``0.1234`` → ``12.3%``; a share too small to show reads ``<0.1%``, never ``0.0%``."""

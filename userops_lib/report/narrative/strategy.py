@@ -14,7 +14,7 @@ import math
 import pandas as pd
 
 from ...thresholds import MIN_GROUP  # the smallest group compared (eligible buyers, funnel entrants...)
-from ..formatting import NumberStyle
+from ..formatting import MISSING, NumberStyle
 from ..i18n import N_, tr
 from .outline import Outline
 from ..markup import code
@@ -709,7 +709,7 @@ def campaign_tables(campaigns: pd.DataFrame, style: NumberStyle) -> dict[str, pd
     lang, causal = style.lang, campaigns[campaigns["design"] == RANDOMISED]
     other = campaigns[campaigns["design"] != RANDOMISED]
     money = lambda s: s.map(lambda x: style.money(x, compact=False))  # noqa: E731
-    ratio = lambda s: s.map(style.number)  # noqa: E731
+    ratio = lambda s: s.map(style.ratio)  # noqa: E731
     name = tr("Campaign", lang)
     tables = {
         "uplift": pd.DataFrame({name: causal["name"], tr("Treated", lang): causal["n_treatment"].map(style.count),
@@ -726,8 +726,9 @@ def campaign_tables(campaigns: pd.DataFrame, style: NumberStyle) -> dict[str, pd
                                                                           causal["gmv_uplift_high"])],
                              tr("Incremental GMV", lang): money(causal["incremental_gmv"]),
                              tr("Cost", lang): money(causal["cost"]), tr("ROI", lang): ratio(causal["roi"]),
-                             tr("ROI, 95% range", lang): [f"{style.number(lo)} ~ {style.number(hi)}"
-                                                          for lo, hi in zip(causal["roi_low"], causal["roi_high"])]}),
+                             tr("ROI, 95% range", lang): [f"{style.ratio(lo)} ~ {style.ratio(hi)}"
+                                                          for lo, hi in zip(causal["roi_low"], causal["roi_high"])],
+                             tr("Pays back", lang): causal["roi_low"].map(lambda lo: _pays_back(lo, lang))}),
         "descriptive": pd.DataFrame({name: other["name"], tr("Participants", lang): other["n_treatment"].map(style.count),
                                      tr("Non-participants", lang): other["n_control"].map(style.count),
                                      tr("Conversion, non-participants", lang):
@@ -735,6 +736,13 @@ def campaign_tables(campaigns: pd.DataFrame, style: NumberStyle) -> dict[str, pd
                                      tr("GMV per participant", lang): money(other["gmv_per_user_treatment"]),
                                      tr("GMV per non-participant", lang): money(other["gmv_per_user_control"])})}
     return {k: t.reset_index(drop=True) for k, t in tables.items() if len(t)}
+
+
+def _pays_back(roi_low, lang: str) -> str:
+    """Whether a campaign is shown to pay back: only when its ROI's 95% range lies above zero."""
+    if pd.isna(roi_low):
+        return MISSING[lang]
+    return tr("yes", lang) if roi_low > 0 else tr("not yet: the range includes a loss", lang)
 
 
 def _best_roi(campaigns: pd.DataFrame) -> pd.Series | None:
@@ -761,8 +769,15 @@ def campaign_sentence(campaigns: pd.DataFrame, style: NumberStyle) -> str:
             reading = (tr("it pays back even at the low end.", lang) if best["roi_low"] > 0
                        else tr("the range includes a loss, so the return is not established.", lang))
             text = _then(text, tr("The best ROI is *{name}*: {roi}, 95% range {low} to {high}; {reading}", lang,
-                                  name=best["name"], roi=style.number(best["roi"]), low=style.number(best["roi_low"]),
-                                  high=style.number(best["roi_high"]), reading=reading), lang)
+                                  name=best["name"], roi=style.ratio(best["roi"]), low=style.ratio(best["roi_low"]),
+                                  high=style.ratio(best["roi_high"]), reading=reading), lang)
+            unsure = causal[(causal["roi_low"] <= 0) & (causal["name"] != best["name"])]
+            if len(unsure):
+                items = [tr("*{name}* (ROI {roi}, 95% range {low} to {high})", lang, name=r["name"],
+                            roi=style.ratio(r["roi"]), low=style.ratio(r["roi_low"]), high=style.ratio(r["roi_high"]))
+                         for _, r in unsure.iterrows()]
+                text = _then(text, tr("Not yet shown to pay back, their ROI range includes a loss: {items}.", lang,
+                                      items=_join(items, lang)), lang)
     if n_other:
         text = _then(text, tr("{n} campaign(s) without a control group are compared descriptively only: participants "
                               "chose to take part, so the gap is not the campaign's effect.", lang, n=n_other), lang)
@@ -816,9 +831,11 @@ def campaign_funnel_table(last: pd.DataFrame, style: NumberStyle) -> pd.DataFram
         tr("Share of users entering", lang): last["conversion_from_start"].map(style.percent)})
 
 
-def campaign_funnel_sentence(table: pd.DataFrame, step: str, style: NumberStyle) -> str:
+def campaign_funnel_sentence(table: pd.DataFrame, step: str, style: NumberStyle, window: str | None = None) -> str:
     """The campaign with the widest gap between treatment and control in the share of assigned users
-    reaching the last step."""
+    reaching the last step within the funnel ``window``, said to be another measure than the campaign
+    table's conversion (any order in the campaign window), so the two pairs of figures are not read as
+    one."""
     lang = style.lang
     if table.empty:
         return tr("No campaign has assigned users, so there is no campaign funnel to show.", lang)
@@ -827,10 +844,13 @@ def campaign_funnel_sentence(table: pd.DataFrame, step: str, style: NumberStyle)
         return tr("No campaign has both a treatment and a control group in the funnel, so no gap is measured.", lang)
     gap = (wide["treatment"] - wide["control"]).dropna().sort_values()
     name = gap.index[-1]
-    return tr("The widest funnel gap is in *{name}*: {treated} of the treatment group reached {step} against {control} "
-              "of the control group ({gap}). Small groups swing widely: read it with the campaign results.", lang,
+    return tr("The widest funnel gap is in *{name}*: {treated} of the treatment group's assigned users reached {step} "
+              "within {window} of entering the funnel, against {control} of the control group's ({gap}). This is "
+              "another measure than the conversion of the campaign results (any order in the campaign window), so "
+              "the figures differ; small groups swing widely.", lang,
               name=name, treated=style.percent(wide.loc[name, "treatment"]), step=code(step),
-              control=style.percent(wide.loc[name, "control"]), gap=style.change(gap.iloc[-1], points=True))
+              window=window or style.missing, control=style.percent(wide.loc[name, "control"]),
+              gap=style.change(gap.iloc[-1], points=True))
 
 
 # ------------------------------------------------------------------------------ what to do next
@@ -883,8 +903,8 @@ def next_steps(profile: pd.DataFrame, segments: pd.DataFrame, cycle: pd.DataFram
             how = (tr("repeat or scale it.", lang) if best["roi_low"] > 0 else
                    tr("its range includes a loss, so rerun it with a larger control group before scaling.", lang))
             steps.append(tr("**{name}** has the best ROI ({roi}, 95% range {low} to {high}): {how}", lang,
-                            name=best["name"], roi=style.number(best["roi"]), low=style.number(best["roi_low"]),
-                            high=style.number(best["roi_high"]), how=how))
+                            name=best["name"], roi=style.ratio(best["roi"]), low=style.ratio(best["roi_low"]),
+                            high=style.ratio(best["roi_high"]), how=how))
         n_other = int((campaigns["design"] != RANDOMISED).sum())
         if n_other:
             steps.append(tr("**Measure the next campaigns:** give the {n} campaign(s) without a control group a random "
