@@ -32,7 +32,7 @@ def _assert_same_dataset(got, expected) -> None:
         pd.testing.assert_frame_equal(got_frames[name], expected_frames[name], obj=name)
     pd.testing.assert_frame_equal(got.quality, expected.quality)
     for field in dataclasses.fields(expected):
-        if field.name not in ("tables", "quality", "backend"):
+        if field.name not in ("tables", "quality", "backend", "_derived"):
             assert getattr(got, field.name) == getattr(expected, field.name), field.name
 
 
@@ -54,6 +54,22 @@ def test_a_snapshot_gives_the_same_dataset_as_a_direct_load(shop, tmp_path):
     _assert_same_dataset(built, direct)  # the first notebook reads what it wrote, like the others
     _assert_same_dataset(opened, direct)
     assert direct.quality["rows"].sum() > 0  # the demo's planted bad rows are counted in all three
+
+
+def test_the_snapshot_keeps_each_customers_active_days(shop, tmp_path):
+    direct = load_dataset(shop, time_zone="Asia/Shanghai")
+    load_dataset(shop, time_zone="Asia/Shanghai", snapshot_dir=tmp_path / "snap")
+    opened = load_dataset(shop, time_zone="Asia/Shanghai", snapshot_dir=tmp_path / "snap")
+    assert sorted(opened._derived) == ["events", "orders"]  # stored in the file, not built again by each notebook
+    for source, date in (("events", "event_date"), ("orders", "order_date")):
+        # expected: the distinct (customer, local date) pairs of the clean table, counted in pandas
+        rows = engine.execute(direct.table(source))[["customer_id", date]].drop_duplicates()
+        expected = rows.rename(columns={date: "activity_date"}).sort_values(["customer_id", "activity_date"],
+                                                                             ignore_index=True)
+        got = engine.execute(opened.activity_days(source)).sort_values(["customer_id", "activity_date"],
+                                                                       ignore_index=True)
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False, obj=source)
+        assert len(got) < len(engine.execute(direct.table(source)))  # the demo has customers active twice a day
 
 
 def test_the_second_load_opens_the_snapshot_without_reading_the_source(shop, tmp_path, monkeypatch):

@@ -32,6 +32,7 @@ Rules
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import datetime as _dt
 import uuid
 import gzip
@@ -108,6 +109,9 @@ class Dataset:
     backend: Any = None
     info: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    # tables derived from the clean ones and kept by the engine for this Dataset's lifetime (not
+    # copied by dataclasses.replace, so a Dataset with other tables never reads them)
+    _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def has(self, name: str) -> bool:
         """Whether the dataset has table ``name``."""
@@ -131,6 +135,48 @@ class Dataset:
     @property
     def orders(self) -> ibis.Table:
         return self.table("orders")
+
+    def with_tables(self, **tables: ibis.Table) -> "Dataset":
+        """This Dataset with some tables replaced (a subset of customers, say); what was derived from
+        the tables it keeps (:meth:`activity_days`) is shared, not computed again."""
+        out = dataclasses.replace(self, tables={**self.tables, **tables})
+        out._derived.update({source: t for source, t in self._derived.items() if source not in tables})
+        return out
+
+    def activity_days(self, source: str | None = None, needed_for: str = "") -> ibis.Table:
+        """Distinct ``customer_id, activity_date`` of ``source``, computed once per Dataset.
+
+        DAU/WAU/MAU, stickiness, usage retention and the KPI review's activity figures only ask on
+        which days each customer was active; at a million customers that is 15M customer-days
+        instead of 37M events, and the events are scanned once per notebook instead of once per
+        figure. The engine keeps the table (a temporary table on DuckDB, a cached DataFrame on
+        Spark) as long as the Dataset lives.
+
+        Parameters
+        ----------
+        source : {"events", "orders"}, optional
+            Default: ``events`` when the dataset has them, else ``orders``.
+        needed_for : str
+            What needs it, for the error when the table is missing.
+
+        Returns
+        -------
+        ibis.Table
+            ``customer_id, activity_date`` (the local ``event_date`` or ``order_date``), one row
+            per customer and day with any row in ``source``.
+        """
+        source = source or ("events" if self.has("events") else "orders")
+        if source not in self._derived:
+            days = self.activity_days_expr(source, needed_for)
+            self._derived[source] = days.cache() if self.backend is not None else days
+        return self._derived[source]
+
+    def activity_days_expr(self, source: str, needed_for: str = "") -> ibis.Table:
+        """The expression :meth:`activity_days` keeps (the snapshot stores it in its file)."""
+        if source not in ("events", "orders"):
+            raise ParameterError(f"source must be 'events' or 'orders'; got {source!r}")
+        table = self.table(source, needed_for)
+        return table.select("customer_id", activity_date=table[f"{source[:-1]}_date"]).distinct()
 
     def __repr__(self) -> str:
         return (f"Dataset(source={self.source!r}, tables={sorted(self.tables)}, time_zone={self.time_zone!r}, "

@@ -5,7 +5,8 @@ validating and cleaning it took most of each notebook's first cell at a million 
 times over. With a snapshot folder (``load_dataset(..., snapshot_dir=...)`` or
 ``$USEROPS_SNAPSHOT_DIR``, which ``userops run`` sets to a folder of the run's scratch space), the
 first notebook writes the clean tables, the data-quality counts and the facts of the load to
-``<folder>/snapshot-<key>.duckdb``; the others open that file in about a second. Without a folder
+``<folder>/snapshot-<key>.duckdb`` (with each customer's active days, which DAU/WAU/MAU, stickiness and
+retention read); the others open that file in about a second. Without a folder
 (a notebook run by hand with papermill, or ``load_dataset`` in a script) nothing changes.
 
 The key is a fingerprint of everything the cleaned result depends on, so a changed source or
@@ -174,15 +175,17 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def _meta(dataset) -> str:
-    """Everything of ``dataset`` but its tables and engine, as JSON."""
+def _meta(dataset, derived: dict) -> str:
+    """Everything of ``dataset`` but its tables and engine, as JSON; ``derived``: source -> stored
+    table of its customer-days (:meth:`~userops_lib.data.load.Dataset.activity_days`)."""
     fields = {f.name: getattr(dataset, f.name) for f in dataclasses.fields(dataset)
-              if f.name not in ("tables", "quality", "backend")}
+              if f.name not in ("tables", "quality", "backend", "_derived")}
     quality = dataset.quality
     return json.dumps({
         "tables": {name: table.op().name for name, table in dataset.tables.items()},  # name -> stored table
         "quality": {"columns": list(quality.columns), "records": _encode(quality.to_dict("records"))},
         "fields": _encode(fields),
+        "derived": derived,
     })
 
 
@@ -196,7 +199,10 @@ def _open(path: Path):
     meta = json.loads(engine.execute(con.table(_META, database=where)).iloc[0, 0])
     tables = {name: con.table(stored, database=where) for name, stored in meta["tables"].items()}
     quality = pd.DataFrame(meta["quality"]["records"], columns=meta["quality"]["columns"])
-    return Dataset(tables=tables, quality=quality, backend=con, **_decode(meta["fields"]))
+    dataset = Dataset(tables=tables, quality=quality, backend=con, **_decode(meta["fields"]))
+    dataset._derived.update({source: con.table(stored, database=where)
+                             for source, stored in meta.get("derived", {}).items()})
+    return dataset
 
 
 def _sql_text(path: Path) -> str:
@@ -235,12 +241,18 @@ def load_or_build(load: Callable, folder: Path, source: Any, *, time_zone: str, 
             con = engine.duckdb_backend(str(tmp))
             try:
                 dataset = load(source, backend=con, snapshot_dir=False, **params)
-                meta = _meta(dataset)
                 stored = con.raw_sql("SELECT table_name FROM duckdb_tables() "
                                      "WHERE database_name = current_database() AND NOT temporary").fetchall()
                 for (name,) in stored:  # raw inputs copied in from DataFrames (CDNOW) are not needed
                     if not name.startswith("clean_"):
                         con.raw_sql(f'DROP TABLE "{name}"')
+                # the customer-days that DAU/WAU/MAU, stickiness and retention read, built once per run
+                derived = {}
+                for days_of in ("events", "orders"):
+                    if dataset.has(days_of):
+                        derived[days_of] = f"derived_{days_of}_days"
+                        con.create_table(derived[days_of], dataset.activity_days_expr(days_of), overwrite=True)
+                meta = _meta(dataset, derived)
                 con.create_table(_META, pd.DataFrame({"meta": [meta]}), overwrite=True)
                 con.raw_sql("CHECKPOINT")
             finally:

@@ -33,7 +33,6 @@ z-test.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import math
 import re
@@ -345,7 +344,7 @@ def _conversion(data: Dataset, start: _dt.date, end: _dt.date) -> tuple:
     """(converted / acquired users, acquired users) over the customers who signed up in the period."""
     customers = data.table("customers")
     signed = customers.filter((customers.signup_date >= start) & (customers.signup_date <= end))
-    per_channel = channel_conversion(dataclasses.replace(data, tables={**data.tables, "customers": signed}))
+    per_channel = channel_conversion(data.with_tables(customers=signed))
     acquired = per_channel["acquired_users"].sum()
     return (float(per_channel["converted_users"].sum() / acquired) if acquired else np.nan), acquired
 
@@ -355,7 +354,7 @@ def _usage_retention(data: Dataset, start: _dt.date, end: _dt.date, days: int) -
     whose day ``days`` is observed) from :func:`n_day_retention` (anchor sign-up, activity events)."""
     customers = data.table("customers")
     signed = customers.filter((customers.signup_date >= start) & (customers.signup_date <= end))
-    out = n_day_retention(dataclasses.replace(data, tables={**data.tables, "customers": signed}), days=(days,),
+    out = n_day_retention(data.with_tables(customers=signed), days=(days,),
                           anchor="signup", activity="events", as_of=data.as_of).iloc[0]
     return out["retention_within"], out["eligible_users"]
 
@@ -363,8 +362,8 @@ def _usage_retention(data: Dataset, start: _dt.date, end: _dt.date, days: int) -
 def _purchase_conversion(data: Dataset, start: _dt.date, end: _dt.date) -> tuple:
     """(buyers of the period / visitors of the period, visitors): visitors are customers with any event in
     the period, as the driver tree's ``visitors × conversion``."""
-    events, orders = data.table("events"), data.table("orders")
-    visitors = engine.execute_scalar(events.filter((events.event_date >= start) & (events.event_date <= end))
+    days, orders = data.activity_days("events"), data.table("orders")
+    visitors = engine.execute_scalar(days.filter((days.activity_date >= start) & (days.activity_date <= end))
                                      .customer_id.nunique())
     buyers = engine.execute_scalar(orders.filter((orders.order_date >= start) & (orders.order_date <= end))
                                    .customer_id.nunique())

@@ -55,9 +55,13 @@ def _orders_input(data_or_orders, as_of=None, columns=("customer_id", "order_dat
 
 def _activity_input(data, as_of=None) -> tuple[ibis.Table, str, _dt.date]:
     """(table with ``customer_id, _date``, source name, as-of) from events if any, else orders."""
+    clean = inputs.is_clean(data)
     data = inputs.dataset_of(data, ("events", "orders"))
     source = "events" if data.has("events") else "orders"
     date = inputs.DATE_OF[source]
+    if clean:  # a loaded Dataset: its distinct customer-days, built once per Dataset
+        days = data.activity_days(source)
+        return days.select("customer_id", _date=days.activity_date), source, _as_of(data, as_of, source)
     table = inputs.table_of(data, source, ["customer_id", date])
     return table.select("customer_id", _date=table[date]), source, _as_of(data, as_of, source)
 
@@ -205,7 +209,9 @@ def active_users(data, period: str = "day", *, as_of=None) -> pd.DataFrame:
     period = check_period(period, ("day", "week", "month"))
     act, source, as_of = _activity_input(data, as_of)
     act = act.mutate(_p=period_index(act._date, period))
-    per = engine.execute(act.group_by("_p").agg(active_users=act.customer_id.nunique()))
+    # a Dataset's customer-days are distinct: a day's active users are its rows, no distinct count needed
+    users = act.count() if period == "day" and inputs.is_clean(data) else act.customer_id.nunique()
+    per = engine.execute(act.group_by("_p").agg(active_users=users))
     first = int(per._p.min()) if len(per) else index_of(as_of, period)
     out = period_frame(range(first, index_of(as_of, period) + 1), period, as_of).merge(per, on="_p", how="left")
     out["active_users"] = out["active_users"].fillna(0).astype("int64")

@@ -49,7 +49,10 @@ def _inputs(data_or_orders, anchor: str, activity: str, as_of):
               "events": lambda: data.table("events", "Event retention"),
               "customers": lambda: data.table("customers", "Retention by sign-up date")}
 
-    if activity == "orders":
+    if inputs.is_clean(data_or_orders):  # distinct customer-days: every use below is a distinct or a max
+        days = data.activity_days(activity, "Event retention" if activity == "events" else "")
+        act = days.select("customer_id", _date=days.activity_date)
+    elif activity == "orders":
         o = tables["orders"]()
         act = o.select("customer_id", _date=o.order_date)
     else:
