@@ -16,7 +16,7 @@ from parity import SPARK_MARKS, assert_same_frames, parity_cases
 from userops_lib.metrics.basket import association_rules
 from userops_lib.metrics.campaigns import campaign_results
 from userops_lib.metrics.conversion import second_purchase_conversion
-from userops_lib.metrics.engagement import stickiness_distribution
+from userops_lib.metrics.engagement import activity_index, stickiness_distribution
 from userops_lib.metrics.experience import step_durations
 from userops_lib.metrics.funnel import campaign_funnel, funnel, funnel_trend, time_to_convert
 from userops_lib.metrics.lifecycle import customer_stage, lifecycle_stages
@@ -63,6 +63,7 @@ METRICS = {
     "campaign_funnel_strict": lambda d: campaign_funnel(d, order="strict", window="1d"),
     "time_to_convert": time_to_convert,
     "stickiness_distribution": stickiness_distribution,
+    "activity_index": activity_index,
     "step_durations": step_durations,
     "pyramid_layers": pyramid_layers,
     "nps": nps,
