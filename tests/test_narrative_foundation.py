@@ -243,11 +243,12 @@ def test_sections_have_a_heading_and_a_definition(style, expected):
 
 def _profile() -> pd.DataFrame:
     # 1,000 customers, 100 buyers. Tiers: not a member 933 (93.3%; 80 buyers, 80.0%), silver 47 (4.7%; 15 buyers,
-    # 15.0%), gold 20 (2.0%; 5, 5.0%). Gender: F 552 (55.2%; 54 buyers, 54.0%), M 388, unknown 60
+    # 15.0%), gold 20 (2.0%; 5, 5.0%). Gender: F 552 (55.2%; 54 buyers, 54.0%), M 388, unknown 60. Cities: "other"
+    # (many small cities together) 309 is no one group: Shanghai 215 (21.5%; 22 buyers, 22.0%) is the largest
     prof = pd.DataFrame({
-        "dimension": ["member_tier"] * 3 + ["gender"] * 3,
-        "value": ["not a member", "silver", "gold", "F", "M", "unknown"],
-        "customers": [933, 47, 20, 552, 388, 60], "buyers": [80, 15, 5, 54, 40, 6]})
+        "dimension": ["member_tier"] * 3 + ["gender"] * 3 + ["city"] * 2,
+        "value": ["not a member", "silver", "gold", "F", "M", "unknown", "other", "Shanghai"],
+        "customers": [933, 47, 20, 552, 388, 60, 309, 215], "buyers": [80, 15, 5, 54, 40, 6, 30, 22]})
     prof["customer_share"], prof["buyer_share"] = prof["customers"] / 1000, prof["buyers"] / 100
     prof.attrs.update(customers=1000, buyers=100)
     return prof
@@ -255,21 +256,12 @@ def _profile() -> pd.DataFrame:
 
 def test_profile_does_not_call_a_small_group_the_largest():
     # review #15: "member tier silver (4.7% of customers)" was named the largest group beside 非会员 93.3%
-    assert text.profile_sentence(_profile(), ["member_tier", "gender"], EN) == (
+    dims = ["member_tier", "gender", "city"]
+    assert text.profile_sentence(_profile(), dims, EN) == (
         "Of 1,000 customers, 100 have bought. Largest groups: Membership tier mostly **not a member** (93.3% of "
-        "customers); of the others, **silver** (4.7% of customers, 15.0% of buyers); Gender **F** (55.2% of customers, 54.0% of "
-        "buyers).")
-    assert text.profile_sentence(_profile(), ["member_tier", "gender"], ZH) == (
+        "customers); of the others, **silver** (4.7% of customers, 15.0% of buyers); Gender **F** (55.2% of customers, "
+        "54.0% of buyers); City **Shanghai** (21.5% of customers, 22.0% of buyers).")
+    assert text.profile_sentence(_profile(), dims, ZH) == (
         "1,000 位用户中有 100 位购买过。最大的群体：会员等级 以 **非会员** 为主（占用户 93.3%），其余中最大的是 **silver**"
-        "（占用户 4.7%，占购买用户 15.0%）；性别 **F**（占用户 55.2%，占购买用户 54.0%）。")
-
-
-def test_days_and_people_read_whole_in_tables():
-    # review #21/#24: "83.00" median days, "6.69" days to the next purchase, an average DAU of "617.77"
-    from userops_lib.report.tables import for_reader
-
-    df = pd.DataFrame({"cycle_median_days": [83.0, 67.5], "days_to_next_purchase": [6.69, 7.27],
-                       "avg_dau": [617.77, 649.13], "orders_per_buyer": [1.17, 1.18]})
-    table = for_reader(df, "zh")
-    assert table.iloc[:, 0].tolist() == ["83", "68"] and table.iloc[:, 1].tolist() == ["7", "7"]
-    assert table.iloc[:, 2].tolist() == ["618", "649"] and table.iloc[:, 3].tolist() == ["1.17", "1.18"]
+        "（占用户 4.7%，占购买用户 15.0%）；性别 **F**（占用户 55.2%，占购买用户 54.0%）；城市 **Shanghai**（占用户 21.5%，"
+        "占购买用户 22.0%）。")

@@ -384,13 +384,16 @@ def day_retention_sentence(nday: pd.DataFrame, usage: pd.DataFrame | None, style
 
 #: Profile values that are no group of their own (not named as a "largest group").
 PROFILE_LEFTOVERS = ("unknown", "other", "(no tags)", "not a member")
+#: Leftover values that are one kind of customer (not a bucket of many small groups, as "other" is): when
+#: one outnumbers every known group, the profile sentence says so before naming the largest known group.
+PROFILE_ONE_KIND = ("unknown", "not a member", "(no tags)")
 
 
 def profile_sentence(prof: pd.DataFrame, dimensions, style: NumberStyle) -> str:
     """How many customers bought, and the largest known group of each profile dimension.
 
-    When a leftover value (:data:`PROFILE_LEFTOVERS`: not a member, unknown...) holds more customers
-    than any known group, the sentence says so first and names the known group as the largest of the
+    When a leftover value that is one kind of customer (:data:`PROFILE_ONE_KIND`: not a member,
+    unknown; not "other", a bucket of many small groups) holds more customers than any known group, the sentence says so first and names the known group as the largest of the
     rest ("mostly not a member (93.3%); of the others, silver"), never as the dimension's largest group.
     """
     from ..charts import PROFILE_DIMENSIONS, PROFILE_VALUES
@@ -403,7 +406,7 @@ def profile_sentence(prof: pd.DataFrame, dimensions, style: NumberStyle) -> str:
             top, first = known.loc[known["customers"].idxmax()], rows.loc[rows["customers"].idxmax()]
             values = dict(dimension=tr(PROFILE_DIMENSIONS.get(dim, dim), lang), value=top["value"],
                           customers=style.percent(top["customer_share"]), buyers=style.percent(top["buyer_share"]))
-            if first["value"] in PROFILE_LEFTOVERS and first["customers"] > top["customers"]:
+            if first["value"] in PROFILE_ONE_KIND and first["customers"] > top["customers"]:
                 leftover = first["value"]
                 groups.append(tr("{dimension} mostly **{leftover}** ({share} of customers); of the others, **{value}** "
                                  "({customers} of customers, {buyers} of buyers)", lang,
