@@ -49,11 +49,9 @@ def parse_date(value, name: str = "date") -> _dt.date:
         ``"<name>=<value> is not a date (use 'YYYY-MM-DD')"`` for anything else: a number, a
         boolean, None, an empty or unreadable text, an impossible date such as ``"2025-02-30"``.
     """
-    if value is pd.NaT:
-        raise ParameterError(f"{name}={value!r} is not a date (use 'YYYY-MM-DD')")
-    if isinstance(value, _dt.datetime):
+    if isinstance(value, _dt.datetime) and value is not pd.NaT:  # NaT is a datetime too
         return value.date()
-    if isinstance(value, _dt.date):
+    if isinstance(value, _dt.date) and value is not pd.NaT:
         return value
     day = None
     if isinstance(value, (str, np.datetime64)):

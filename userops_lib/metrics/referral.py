@@ -53,7 +53,7 @@ def _tables(data) -> tuple[ibis.Table, ibis.Table]:
 
 
 def _as_of(data, orders: ibis.Table):
-    return inputs.dataset_of(data, "customers").as_of
+    return data.as_of
 
 
 def _one_row(expr) -> pd.Series:
@@ -104,6 +104,7 @@ def referral_overview(data) -> pd.DataFrame:
         conversion), ``viral_cycle_days`` (median), ``cycle_pairs`` (pairs behind that median),
         ``invitee_bought_first`` (pairs left out of it), ``self_referrals``, ``unknown_referrers``.
     """
+    data = inputs.dataset_of(data, "customers")
     customers, orders = _tables(data)
     edges, quality = _edges(customers)
     first = _first_purchases(orders)
@@ -169,6 +170,7 @@ def referral_vs_channels(data, horizon_days: int = 90) -> pd.DataFrame:
         ``second_purchase_conversion``'s ``rate_<horizon_days>d``), ``spend_per_buyer``
         (mean GMV in the window per full-horizon buyer).
     """
+    data = inputs.dataset_of(data, "customers")
     if not isinstance(horizon_days, (int, np.integer)) or horizon_days < 1:
         raise ParameterError(f"horizon_days must be a positive whole number of days, got {horizon_days!r}")
     customers, orders = _tables(data)
@@ -221,6 +223,7 @@ def top_inviters(data, n: int = 10, mask: bool = True) -> pd.DataFrame:
         invitees), ``own_orders``, ``own_gmv``; by invitees, then converted invitees, then invitee
         GMV (descending).
     """
+    data = inputs.dataset_of(data, "customers")
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ParameterError(f"n must be a positive whole number, got {n!r}")
     customers, orders = _tables(data)
@@ -260,6 +263,7 @@ def referral_chains(data) -> pd.DataFrame:
         ``in_referral_cycle`` (customers in, or invited from within, a cycle: no depth),
         ``self_referrals`` and ``unknown_referrers`` (counted as not invited).
     """
+    data = inputs.dataset_of(data, "customers")
     customers, _ = _tables(data)
     edges, quality = _edges(customers)
     ids = customers.select(customer_id=customers.customer_id.cast("string"))
