@@ -226,7 +226,7 @@ def test_example_spec_ships_five_packs_on_known_features():
     spec = load_audience_spec(None)
     assert example_spec_path().name == "audiences.yaml"
     names = [p["name"] for p in spec["packs"]]
-    assert len(names) >= 5 and {"high_value_at_risk", "referral_champions"} <= set(names)
+    assert len(names) >= 5 and {"lapsing_big_spenders", "referral_champions"} <= set(names)
     used = {f for p in spec["packs"] for f in _features(p["rule"])}
     assert used <= set(FEATURES)
 
@@ -293,7 +293,7 @@ def test_orders_only_source_skips_packs_of_absent_features():
     aud = build_audiences(load_dataset({"orders": orders}), None, on_missing_feature="skip")
     skipped = set(aud.skipped["pack"])
     assert {"referral_champions", "close_to_next_tier", "members_gone_quiet"} <= skipped
-    assert "high_value_at_risk" in set(aud.sizes["pack"])
+    assert "lapsing_big_spenders" in set(aud.sizes["pack"])
     assert aud.value_measure in ("clv", "spend_12m")
 
 
@@ -333,5 +333,5 @@ def test_example_packs_are_not_empty_on_cdnow(cdnow_data):
     # buyers by spend (>= $242.33) who last bought 90 to 365 days before 1998-06-30 are 867 customers
     features = customer_features(cdnow_data, model_features=False)
     aud = build_audiences(features, None, on_missing_feature="skip")
-    assert aud.sizes.set_index("pack").loc["high_value_at_risk", "customers"] == 867
-    assert aud.thresholds.set_index("pack").loc["high_value_at_risk", "value"] == pytest.approx(242.33, abs=0.005)
+    assert aud.sizes.set_index("pack").loc["lapsing_big_spenders", "customers"] == 867
+    assert aud.thresholds.set_index("pack").loc["lapsing_big_spenders", "value"] == pytest.approx(242.33, abs=0.005)

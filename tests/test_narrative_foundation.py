@@ -221,7 +221,7 @@ def test_what_to_do_next_follows_the_results():
         "and reach the users who stopped there.\n"
         "4. **Move acquisition budget:** a converted customer costs $80.00 from paid and $25.00 from referral.")
     zh = text.next_steps(headline, ZH, tree=tree, kpis=kpis, categories=_categories(), churn_rise=0.08)
-    assert zh == ("1. **召回老客**：老客同比 -45.0%，使 GMV 减少 ¥900.00；对之前购买过但尚未回购的用户开展召回活动。\n"
+    assert zh == ("1. **召回老客**：老客同比 -45.0%，使 GMV 减少 ¥900.00；对之前购买过但本期尚未再次购买的用户开展召回活动。\n"
                   "2. **排查品类 toys**：该品类占 GMV 的 30.0%，GMV 同比 -40.0%；检查其价格、库存和营销活动。")
 
 
@@ -262,6 +262,17 @@ def test_profile_does_not_call_a_small_group_the_largest():
         "customers); of the others, **silver** (4.7% of customers, 15.0% of buyers); Gender **F** (55.2% of customers, "
         "54.0% of buyers); City **Shanghai** (21.5% of customers, 22.0% of buyers).")
     assert text.profile_sentence(_profile(), dims, ZH) == (
-        "1,000 位用户中有 100 位购买过。最大的群体：会员等级 以 **非会员** 为主（占用户 93.3%），其余中最大的是 **silver**"
+        "1,000 位用户中有 100 位购买过。最大的群体：会员等级 以 **非会员** 为主（占用户 93.3%），其余中最大的是 **银卡**"
         "（占用户 4.7%，占购买用户 15.0%）；性别 **F**（占用户 55.2%，占购买用户 54.0%）；城市 **Shanghai**（占用户 21.5%，"
         "占购买用户 22.0%）。")
+
+
+def test_days_and_people_read_whole_in_tables():
+    # review #21/#24: "83.00" median days, "6.69" days to the next purchase, an average DAU of "617.77"
+    from userops_lib.report.tables import for_reader
+
+    df = pd.DataFrame({"cycle_median_days": [83.0, 67.5], "days_to_next_purchase": [6.69, 7.27],
+                       "avg_dau": [617.77, 649.13], "orders_per_buyer": [1.17, 1.18]})
+    table = for_reader(df, "zh")
+    assert table.iloc[:, 0].tolist() == ["83", "68"] and table.iloc[:, 1].tolist() == ["7", "7"]
+    assert table.iloc[:, 2].tolist() == ["618", "649"] and table.iloc[:, 3].tolist() == ["1.17", "1.18"]

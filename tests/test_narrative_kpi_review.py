@@ -98,9 +98,9 @@ def test_summary_without_targets_says_whose_targets_are_missing():
     got = text.summary(card, _milestones().iloc[:0], dt.date(2025, 12, 20), EN, example_targets=True,
                        target_periods=["2025", "2025-Q3"]).split("\n\n")[0]
     assert got == ("The targets file has none for **Q4 2025 (not complete yet: the data ends on Dec 20, 2025)** (it "
-                   "has targets for: 2025, 2025-Q3), so this review shows the actuals and how they moved. The file "
-                   "shipped with userops holds example targets for the demo shop only; pass your own as "
-                   "`targets_file`.")
+                   "has targets for: 2025, 2025-Q3), so this review shows the actuals and how they moved. These targets "
+                   "are examples for the demo shop, not your team's: replace them with your own before the review is "
+                   "used.")
 
 
 def test_scorecard_table_has_labels_and_words_and_no_target_rows_come_apart():
@@ -165,7 +165,7 @@ def test_next_steps_are_built_from_the_numbers():
         "4. **Finish RFM campaign:** due Nov 30, 2025, still open 31 days later.")
     zh = text.next_steps(card, notable_moves(card), _milestones(), ZH, drivers=_drivers()).splitlines()
     assert zh[0] == ("1. **补上GMV的缺口**：实际 ¥180万，目标值 ¥200万（达成率 90.0%），差 ¥20万；老客（同比 -10.0%，-¥5万）"
-                     "拖累最大；向之前购买过但未回来的用户发起召回活动。")
+                     "拖累最大；向之前购买过但本期未再购买的用户发起召回活动。")
     assert zh[3] == "4. **完成「RFM campaign」**：截止日期 2025年11月30日，已逾期 31 天仍未完成。"
 
 

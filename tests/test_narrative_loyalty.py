@@ -44,8 +44,8 @@ def test_the_model_choice_its_trust_and_both_fit_dates():
         "AIC). It is off by 1.2% on total holdout purchases and by 0.6092 purchases per customer on average: it can "
         "be trusted for totals and for ranking customers. The models were validated on purchases up to Jul 4, 2025 "
         "against Jul 5, 2025 to Dec 31, 2025; the CLV below comes from the chosen model refitted on all purchases "
-        "up to Dec 31, 2025. The value report (03) values customers with BG/NBD (its `clv_model` parameter): set "
-        "`clv_model: mbgnbd` in the run's parameters so that every report gives each customer one CLV.")
+        "up to Dec 31, 2025. The value report (03) values customers with BG/NBD, so a customer's CLV there can "
+        "differ from this report's; run both with the MBG/NBD model to give each customer one CLV.")
     zh = text.model_sentence(_comparison(), "mbgnbd", "best", dt.date(2025, 7, 4), dt.date(2025, 12, 31), ZH)
     assert "模型用 2025年7月4日 之前的购买数据拟合，并在 2025年7月5日 至 2025年12月31日 上验证" in zh
     # the same model in 03: said so, no setting to change
@@ -118,7 +118,7 @@ def test_next_steps_follow_the_numbers():
                            "resurrected": [324], "dormant": [997], "quick_ratio": [934 / 997]})
     steps = pd.DataFrame({"step": ["paid_to_shipped", "shipped_to_delivered"], "breach_share": [0.125, 0.0],
                           "breached": [2529.0, 0.0]})
-    # returning customers: NPS -20.4 from 142 scores; "new" has fewer than 30 scores and is not advised on
+    # continuing customers (bought last month and this one): NPS -20.4 from 142 scores; "new" has fewer than 30 scores and is not advised on
     nps = pd.DataFrame({"by": ["all", "stage", "stage"], "segment": ["all", "returning", "new"],
                         "nps": [1.5, -20.42, -40.0], "scored": [1690, 142, 12]})
     got = text.next_steps(EN, at_risk=at_risk, reminders=reminders, steps=steps, nps=nps, backlog=_backlog(),
@@ -127,14 +127,14 @@ def test_next_steps_follow_the_numbers():
         "1. **Win back the lapsed high-value customers:** 2 customers hold $1,000.00 of value at risk; contact them "
         "first, starting with the highest value at risk.\n"
         "2. **Send the repurchase reminders:** 2 probably active customers are expected to buy again by Jan 14, 2026.\n"
-        "3. **Reactivate the newly dormant:** in Dec 2025 997 customers stopped buying against 934 new or resurrected "
+        "3. **Win back the lapsing:** in Dec 2025 997 customers stopped buying against 934 new or resurrected "
         "ones (quick ratio 0.94).\n"
         "4. **Keep the paid to shipped promise:** 12.5% of orders miss it (2,529 orders).\n"
-        "5. **Ask the returning customers what went wrong:** their NPS is -20.4 (142 scores).\n"
+        "5. **Ask the continuing customers what went wrong:** their NPS is -20.4 (142 scores).\n"
         "6. **Close the old complaints:** 27 have been open for more than 30 days, the oldest since Feb 7, 2024.")
     zh = text.next_steps(ZH, steps=steps, nps=nps).splitlines()
     assert zh == ["1. **兑现「付款到发货」时效承诺**：12.5% 的订单未达到（2,529 单）。",
-                  "2. **回访老客用户，了解问题所在**：他们的 NPS 为 -20.4（142 份评分）。"]
+                  "2. **回访「连续购买用户」组的用户，了解问题所在**：他们的 NPS 为 -20.4（142 份评分）。"]
     assert text.next_steps(EN) == ("Nothing in these results calls for a change of course: keep the current plan and "
                                    "run this report again next period.")
 

@@ -210,10 +210,10 @@ def _conv() -> pd.DataFrame:
 
 def test_window_sentence_counts_the_buyers_too_recent_to_judge():
     assert text.window_sentence(_conv(), EN) == (
-        "20.0% of new buyers came back within 30 days and 40.0% within 90 days. Buyers too recent to judge were left "
+        "20.0% of new buyers bought again within 30 days and 40.0% within 90 days. Buyers too recent to judge were left "
         "out (10 for 30 days and 25 for 90 days).")
     assert text.window_sentence(_conv(), ZH) == (
-        "20.0% 的新客在 30 天内回购，40.0% 在 90 天内回购。首次购买太近、尚无法判断的用户未计入（30 天窗口 10 位；"
+        "新客的 30 天二次购买转化率为 20.0%（30 天内再次购买），90 天为 40.0%。首次购买太近、尚无法判断的用户未计入（30 天窗口 10 位；"
         "90 天窗口 25 位）。")
 
 
@@ -239,7 +239,7 @@ def test_next_steps_are_chosen_from_the_results():
     assert zh == (
         "1. **优先触达重要保持客户：**60.0% 的销售额面临流失风险（4 位用户，平均 130 天前最后一次购买）；"
         "多数仍在通常的购买间隔内：在流失前触达他们。\n"
-        "2. **回购提醒：**在第 40 天前提醒新客（回购的用户中有一半在此之前回购），并在第 100 天前再提醒一次。\n"
+        "2. **回购提醒：**在第 40 天前提醒新客（再次购买的用户中有一半在此之前完成），并在第 100 天前再提醒一次。\n"
         "3. **二次购买：**通过新客引导和二次购买优惠券，提升只购买过一天的用户的 30 天二次购买转化率（目前 20.0%）。")
 
 

@@ -127,7 +127,7 @@ def test_only_drop_out_packs_of_five_percent_of_entrants_get_a_reminder():
 
 def test_the_pack_with_most_value_is_contacted_first_and_named_in_the_language():
     # second_purchase_due holds 12,000 of value against 5,000: contact it first ($12K, ¥1.2万: NumberStyle drops trailing zeros)
-    sizes = pd.DataFrame({"pack": ["high_value_at_risk", "second_purchase_due"], "customers": [10, 40],
+    sizes = pd.DataFrame({"pack": ["lapsing_big_spenders", "second_purchase_due"], "customers": [10, 40],
                           "total_value": [5000.0, 12000.0]})
     assert text.next_steps(EN, sizes=sizes) == (
         "1. **Contact Second purchase due first:** 40 customers worth $12K; export the pack and run the campaign "
@@ -169,10 +169,10 @@ def test_the_example_pack_files_rules_read_in_the_language_and_a_shops_own_as_wr
 
 def test_thresholds_name_the_feature_as_a_reader_does():
     # monetary_total >= its 90% quantile among 9,296 buyers, 2,043.45
-    thresholds = pd.DataFrame({"pack": ["high_value_at_risk"], "feature": ["monetary_total"], "quantile": [0.9],
+    thresholds = pd.DataFrame({"pack": ["lapsing_big_spenders"], "feature": ["monetary_total"], "quantile": [0.9],
                                "value": [2043.45], "buyers": [9296]})
     assert text.thresholds_table(thresholds, EN).iloc[0].tolist() == [
-        "High-value customers at risk", "Total spend", "90.0%", "$2,043.45", "9,296"]
+        "Big spenders gone quiet", "Total spend", "90.0%", "$2,043.45", "9,296"]
 
 
 def _pack_profile() -> pd.DataFrame:

@@ -4,7 +4,7 @@ An analyst writes the packs in YAML (see ``userops_lib/examples/audiences.yaml``
 
     tier_thresholds: {silver: 1000, gold: 3000, platinum: 8000}   # optional
     packs:
-      - name: high_value_at_risk
+      - name: lapsing_big_spenders
         description: Big spenders who have gone quiet
         rule: {all: [{feature: monetary_total, op: ">=", value: 2000},
                      {feature: days_since_last_purchase, op: between, value: [90, 365]}]}

@@ -22,6 +22,7 @@ import pandas as pd
 from ..data import engine, inputs
 from ..exceptions import ContractError, ParameterError
 from ..data.periods import check_period, period_frame, period_index
+from .membership import NON_MEMBER
 
 __all__ = ["complaint_backlog", "complaint_rate", "csat", "nps", "nps_by_segment", "survey_rounds", "top_answers"]
 
@@ -383,7 +384,8 @@ def nps_by_segment(data, churn_after: int = 3) -> pd.DataFrame:
     pandas.DataFrame
         The columns of :func:`nps` plus ``by`` (``all``, ``stage``, ``tier``, ``tier_today``) and
         ``segment`` (``all``; a stage; a tier; ``no_order_yet`` for invitees without an order before
-        the round's month, ``non_member``); only segments with a score.
+        the round's month, ``non-member`` (:data:`~.membership.NON_MEMBER`: no tier that day, never joined or
+        left)); only segments with a score.
     """
     data = inputs.dataset_of(data, "surveys")
     from .lifecycle import customer_stage
@@ -400,10 +402,10 @@ def nps_by_segment(data, churn_after: int = 3) -> pd.DataFrame:
 
         tiers = tiers_at(data, list(rounds["sent"]))
         tiers = tiers.assign(sent=tiers["date"].dt.date).merge(rounds[["survey_id", "sent"]], on="sent")
-        parts.append(nps(data, by=tiers[["survey_id", "customer_id", "tier"]], missing_segment="non_member")
+        parts.append(nps(data, by=tiers[["survey_id", "customer_id", "tier"]], missing_segment=NON_MEMBER)
                      .rename(columns={"tier": "segment"}).assign(by="tier"))
     elif data.has_column("customers", "member_tier"):
-        parts.append(nps(data, by="member_tier", missing_segment="non_member")
+        parts.append(nps(data, by="member_tier", missing_segment=NON_MEMBER)
                      .rename(columns={"member_tier": "segment"}).assign(by="tier_today"))
     out = pd.concat(parts, ignore_index=True)
     out = out[out["scored"] > 0].reset_index(drop=True)

@@ -12,9 +12,9 @@ import pandas as pd
 
 from .formatting import NumberStyle
 from .i18n import N_, tr
-from .labels import label
+from .labels import label, tier_name
 
-__all__ = ["PERIOD_NAMES", "PROFILE_DIMENSIONS", "PROFILE_VALUES", "active_days_chart", "active_users_chart", "bar_chart", "funnel_chart",
+__all__ = ["PERIOD_NAMES", "PROFILE_DIMENSIONS", "PROFILE_VALUES", "profile_value_name", "active_days_chart", "active_users_chart", "bar_chart", "funnel_chart",
            "funnel_trend_chart", "kpi_trend_chart", "period_name", "period_names", "profile_chart", "rates_chart",
            "retention_heatmap", "sales_chart", "band_matrix_chart", "campaign_funnel_chart",
            "channel_funnel_chart", "repurchase_cycle_chart", "rfm_chart", "uplift_chart"]
@@ -159,6 +159,14 @@ PROFILE_VALUES = {"unknown": N_("unknown"), "other": N_("other"), "(no tags)": N
                   "not a member": N_("not a member")}
 
 
+def profile_value_name(dimension: str, value, lang: str) -> str:
+    """A value of a profile dimension as a reader names it: a tier by :func:`~.labels.tier_name` (金卡, 非会员),
+    the library's own values (unknown, other) in ``lang``, the shop's values (cities, tags) as they are."""
+    if dimension == "member_tier":
+        return tier_name(value, lang)
+    return tr(PROFILE_VALUES[value], lang) if value in PROFILE_VALUES else str(value)
+
+
 def profile_chart(prof: pd.DataFrame, dimensions, lang: str) -> None:
     """Share of customers and of buyers per value, one panel per profile dimension."""
     plt = _plt()
@@ -169,7 +177,7 @@ def profile_chart(prof: pd.DataFrame, dimensions, lang: str) -> None:
         y = np.arange(len(part))
         ax.barh(y - 0.2, part["customer_share"], 0.4, label=label("customer_share", lang), color=_BLUE)
         ax.barh(y + 0.2, part["buyer_share"], 0.4, label=label("buyer_share", lang), color=_ORANGE)
-        ax.set_yticks(y, [tr(PROFILE_VALUES[v], lang) if v in PROFILE_VALUES else str(v) for v in part["value"]])
+        ax.set_yticks(y, [profile_value_name(dim, v, lang) for v in part["value"]])
         ax.invert_yaxis()
         _share_axis(ax.xaxis)
         ax.set(title=tr(PROFILE_DIMENSIONS.get(dim, dim), lang), xlabel=label("share", lang))
@@ -308,14 +316,14 @@ def repurchase_cycle_chart(cycle: pd.DataFrame, style: NumberStyle, min_days: in
 
 
 def band_matrix_chart(matrix: pd.DataFrame, lang: str, rows: int = 12) -> None:
-    """Returning buyers per top category (rows) and AOV band (columns), the first ``rows`` categories."""
+    """Repeat customers (2+ purchase days) per top category (rows) and AOV band (columns), the first ``rows`` categories."""
     import seaborn as sns
 
     plt = _plt()
     m = matrix.head(rows)
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(m) + 1.5))
     sns.heatmap(m, annot=True, fmt=",d", cmap="Blues", cbar=False, ax=ax)
-    ax.set(title=tr("Returning buyers by top category and AOV band", lang), xlabel=tr("AOV band", lang),
+    ax.set(title=tr("Repeat customers by top category and AOV band", lang), xlabel=tr("AOV band", lang),
            ylabel=tr("top category", lang))
     plt.show()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .i18n import N_, tr
 
-__all__ = ["COLUMN_LABELS", "STAGE_TITLES", "label", "stage_title", "yes_no"]
+__all__ = ["COLUMN_LABELS", "STAGE_TITLES", "TIER_NAMES", "label", "stage_title", "tier_name", "yes_no"]
 
 #: Stage reports, by the runner's stage name.
 STAGE_TITLES = {
@@ -31,7 +31,7 @@ COLUMN_LABELS = {
     "buyers_back_next_period": N_("Buyers back next period"), "aov": N_("AOV"),
     "repurchase_rate": N_("Repurchase rate"), "return_purchase_rate": N_("Return-purchase rate"),
     "buyer_growth_rate": N_("Buyer growth"), "gmv_growth_rate": N_("GMV growth"),
-    "churned_buyers": N_("Churned buyers"), "churn_rate": N_("Churn rate"), "new_signups": N_("New sign-ups"),
+    "churned_buyers": N_("Lapsing buyers"), "churn_rate": N_("Churn rate"), "new_signups": N_("New sign-ups"),
     "signup_growth_rate": N_("User growth rate"),
     "orders_per_buyer": N_("Orders per buyer"), "visitors": N_("Visitors"),
     "conversion": N_("Conversion (buyers / visitors)"),
@@ -97,8 +97,8 @@ COLUMN_LABELS = {
     "p95_time": N_("95th percentile"), "promise_time": N_("Promise"), "p80_hours": N_("80th percentile (h)"),
     "p95_hours": N_("95th percentile (h)"), "mean_hours": N_("Mean (h)"), "promise_hours": N_("Promise (h)"),
     "breached": N_("Promise missed"), "breach_share": N_("Share missed"), "mean_index": N_("Mean index (0-100)"),
-    "median_index": N_("Median index (0-100)"), "inactive_share": N_("Share scoring 0"), "by": N_("Grouped by"),
-    "invited": N_("Invited"), "respondents": N_("Respondents"), "scored": N_("Scores"), "mean_score": N_("Mean score (1-5)"),
+    "median_index": N_("Median index (0-100)"), "inactive_share": N_("Share scoring 0"), "by": N_("Grouped by"), "group": N_("Group"),
+    "invited": N_("Questionnaires sent"), "respondents": N_("Respondents"), "scored": N_("Scores"), "mean_score": N_("Mean score (1-5)"),
     "age_band": N_("Days open"), "oldest_opened": N_("Oldest opened on"),
     # campaigns and referral
     "campaign_id": N_("Campaign"), "name": N_("Name"), "roi": N_("ROI"), "k_factor": N_("K-factor"),
@@ -125,3 +125,18 @@ def stage_title(stage: str, lang: str = "zh") -> str:
 def yes_no(value) -> str:
     """A True/False cell as a reader sees it: ✓ or — (never "True"/"False")."""
     return "✓" if bool(value) else "—"
+
+
+#: Membership tiers of the shipped data and of the usual programmes, one name per tier in every report
+#: (01's profile, 03's tier tables, 04's NPS by tier); other tiers show as the data names them. A customer
+#: without a tier is "not a member" (非会员) whether they never joined or left (``metrics.membership.NON_MEMBER``,
+#: ``metrics.profile.NOT_A_MEMBER``).
+TIER_NAMES = {"non-member": N_("not a member"), "not a member": N_("not a member"), "member": N_("member"),
+              "silver": N_("silver"), "gold": N_("gold"), "platinum": N_("platinum"), "diamond": N_("diamond"),
+              "bronze": N_("bronze")}
+
+
+def tier_name(tier, lang: str = "zh") -> str:
+    """A membership tier as the report's language writes it (非会员, 金卡 ...); an unknown tier as it is."""
+    message = TIER_NAMES.get(str(tier).lower())
+    return tr(message, lang) if message else str(tier)

@@ -48,6 +48,11 @@ def cumulative_chart(cumulative: pd.DataFrame, model_label: str, style: NumberSt
     _relabel(fig, style.lang, model_label, N_("date"), N_("repeat purchases (cumulative)"), legend)
 
 
+#: The model's recency axis (lifetimes' "age at last purchase": time from the first to the last purchase) by time unit.
+_RECENCY_AXIS = {"W": N_("weeks from first to last purchase"), "D": N_("days from first to last purchase"),
+                 "M": N_("months from first to last purchase")}
+
+
 def alive_chart(model, summary: pd.DataFrame, style: NumberStyle) -> None:
     """Probability alive by repeat purchases and recency."""
     from ..clv.plotting import plot_probability_alive_matrix
@@ -55,7 +60,8 @@ def alive_chart(model, summary: pd.DataFrame, style: NumberStyle) -> None:
     fig = plot_probability_alive_matrix(model, summary)
     fig.axes[1].set_ylabel(tr("probability still active", style.lang))
     _relabel(fig, style.lang, N_("Probability the customer is still active"),
-             tr("age at last purchase ({unit})", style.lang, unit=model.time_unit),
+             tr(_RECENCY_AXIS.get(model.time_unit, N_("time from first to last purchase ({unit})")), style.lang,
+                unit=model.time_unit),
              N_("repeat purchases (frequency)"))
 
 
@@ -82,8 +88,7 @@ def cohort_chart(by_cohort: pd.DataFrame, style: NumberStyle) -> None:
 def lifecycle_chart(stages: pd.DataFrame, style: NumberStyle) -> None:
     """Gained stages above zero, lost ones below, per month."""
     plt, lang = _plt(), style.lang
-    names = {k: tr(LIFECYCLE[k], lang) for k in ("new", "returning", "resurrected", "churned")}
-    names["dormant"] = tr("newly dormant", lang)
+    names = {k: tr(LIFECYCLE[k], lang) for k in ("new", "returning", "resurrected", "dormant", "churned")}
     chart = stages.set_index(stages["period"].dt.strftime("%Y-%m")).rename(columns=names)
     up, down = [names[k] for k in ("new", "returning", "resurrected")], [names[k] for k in ("dormant", "churned")]
     fig, ax = plt.subplots(figsize=(10, 4.5))

@@ -163,11 +163,11 @@ def funnel_table(fun: pd.DataFrame, style: NumberStyle | None = None) -> pd.Data
 
 def profile_table(prof: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A :func:`~userops_lib.metrics.profile.user_profile` with its dimension names and the library's own
-    values (unknown, other, ...) in ``lang``; the shop's values (cities, tags) stay as they are."""
-    from .charts import PROFILE_DIMENSIONS, PROFILE_VALUES
+    values (unknown, other, ...) and the tiers in ``lang``; the shop's values (cities, tags) stay as they are."""
+    from .charts import PROFILE_DIMENSIONS, profile_value_name
 
-    return prof.assign(dimension=prof["dimension"].map(lambda d: tr(PROFILE_DIMENSIONS.get(d, d), lang)),
-                       value=prof["value"].map(lambda v: tr(PROFILE_VALUES[v], lang) if v in PROFILE_VALUES else v))
+    values = [profile_value_name(d, v, lang) for d, v in zip(prof["dimension"], prof["value"])]
+    return prof.assign(dimension=prof["dimension"].map(lambda d: tr(PROFILE_DIMENSIONS.get(d, d), lang)), value=values)
 
 
 def quality_table(quality: pd.DataFrame, lang: str) -> pd.DataFrame:

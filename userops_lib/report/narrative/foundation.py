@@ -396,7 +396,7 @@ def profile_sentence(prof: pd.DataFrame, dimensions, style: NumberStyle) -> str:
     unknown; not "other", a bucket of many small groups) holds more customers than any known group, the sentence says so first and names the known group as the largest of the
     rest ("mostly not a member (93.3%); of the others, silver"), never as the dimension's largest group.
     """
-    from ..charts import PROFILE_DIMENSIONS, PROFILE_VALUES
+    from ..charts import PROFILE_DIMENSIONS, profile_value_name
 
     lang, groups = style.lang, []
     for dim in dimensions:
@@ -404,13 +404,14 @@ def profile_sentence(prof: pd.DataFrame, dimensions, style: NumberStyle) -> str:
         known = rows[~rows["value"].isin(PROFILE_LEFTOVERS)]
         if len(known):
             top, first = known.loc[known["customers"].idxmax()], rows.loc[rows["customers"].idxmax()]
-            values = dict(dimension=tr(PROFILE_DIMENSIONS.get(dim, dim), lang), value=top["value"],
+            values = dict(dimension=tr(PROFILE_DIMENSIONS.get(dim, dim), lang),
+                          value=profile_value_name(dim, top["value"], lang),
                           customers=style.percent(top["customer_share"]), buyers=style.percent(top["buyer_share"]))
             if first["value"] in PROFILE_ONE_KIND and first["customers"] > top["customers"]:
                 leftover = first["value"]
                 groups.append(tr("{dimension} mostly **{leftover}** ({share} of customers); of the others, **{value}** "
                                  "({customers} of customers, {buyers} of buyers)", lang,
-                                 leftover=tr(PROFILE_VALUES[leftover], lang) if leftover in PROFILE_VALUES else leftover,
+                                 leftover=profile_value_name(dim, leftover, lang),
                                  share=style.percent(first["customer_share"]), **values))
             else:
                 groups.append(tr("{dimension} **{value}** ({customers} of customers, {buyers} of buyers)", lang,

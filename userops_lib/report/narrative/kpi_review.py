@@ -151,8 +151,8 @@ def summary(card: pd.DataFrame, milestones: pd.DataFrame, as_of, style: NumberSt
         text = tr("The targets file has none for **{period}** (it has targets for: {have}), so this review shows "
                   "the actuals and how they moved.", lang, period=name, have=have)
         if example_targets:
-            text = _then(text, tr("The file shipped with userops holds example targets for the demo shop only; "
-                                  "pass your own as `targets_file`.", lang), lang)
+            text = _then(text, tr("These targets are examples for the demo shop, not your team's: replace them with "
+                                  "your own before the review is used.", lang), lang)
     rows = card.set_index("kpi")
     lines = [tr("- **{kpi}:** {value} (vs previous period {previous}, vs last year {last_year})", lang,
                 kpi=label(k, lang), value=kpi_value(rows.at[k, "actual"], rows.at[k, "format"], style),

@@ -16,8 +16,7 @@ from ...thresholds import MIN_GROUP
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
 from .outline import Outline
-from ..labels import label
-from ..markup import code
+from ..labels import label, tier_name
 from .foundation import _join, _then, paragraph, period_text
 
 __all__ = ["csat_table", "judged", "steps_table", "activity_table", "stage_name", "transition_table", "LIFECYCLE", "NPS_SEGMENTS", "SECTIONS", "at_risk_sentence", "caption", "channel_sentence",
@@ -28,12 +27,11 @@ __all__ = ["csat_table", "judged", "steps_table", "activity_table", "stage_name"
            "trust"]
 
 #: Lifecycle stages and NPS segments as a reader sees them.
-LIFECYCLE = {"new": N_("new"), "returning": N_("returning"), "resurrected": N_("resurrected"),
-             "dormant": N_("dormant"), "churned": N_("churned"), "active": N_("active"),
+LIFECYCLE = {"new": N_("new"), "returning": N_("continuing"), "resurrected": N_("resurrected"),
+             "dormant": N_("lapsing"), "churned": N_("churned"), "active": N_("active"),
              "at risk high value": N_("at-risk high value"), "unknown": N_("no order yet"),
              "not yet a customer": N_("not yet a customer")}
-NPS_SEGMENTS = {"all": N_("all answers"), "no_order_yet": N_("no order before the survey month"),
-                "non_member": N_("no tier on record")}
+NPS_SEGMENTS = {"all": N_("all answers"), "no_order_yet": N_("no order before the survey month")}
 _BY = {"all": N_("All rounds"), "stage": N_("Stage before the survey"), "tier": N_("Tier when sent"),
        "tier_today": N_("Tier today")}
 
@@ -53,10 +51,10 @@ SECTIONS = {
                     "foundation report); CLV / CAC compares the value a channel's customers bring with what "
                     "they cost.")),
     "lifecycle": (N_("Lifecycle stages"),
-                  N_("New, returning and resurrected customers bought in the month; newly dormant bought last "
-                     "month but not this one; churned customers have not bought for {churn_after} months or more. "
-                     "Quick ratio = (new + resurrected) / (newly dormant + churned): above 1 the active base "
-                     "grows.")),
+                  N_("New, continuing (also bought the month before) and resurrected customers bought in the "
+                     "month; newly lapsing bought last month but not this one; churned customers have not bought for "
+                     "{churn_after} months or more. Quick ratio = (new + resurrected) / (newly lapsing + churned): "
+                     "above 1 the active base grows.")),
     "at_risk": (N_("High-value customers who have probably lapsed"),
                 N_("High value if still active: the top 20% by CLV ÷ probability alive; probably lapsed: "
                    "probability alive below 50%; value at risk = value if still active × (1 − probability "
@@ -195,9 +193,9 @@ def model_sentence(comparison: pd.DataFrame, chosen: str, model_param: str, cali
     failed = comparison[~comparison["converged"].astype(bool)]
     if len(failed):
         text = _then(text, tr("Not fitted: {models}.", lang, models=_join(list(failed["label"]), lang)), lang)
-    return _then(text, tr("The value report (03) values customers with {other} (its {param} parameter): set "
-                          "{setting} in the run's parameters so that every report gives each customer one CLV.",
-                          lang, other=other, param=code("clv_model"), setting=code(f"clv_model: {chosen}")), lang)
+    return _then(text, tr("The value report (03) values customers with {other}, so a customer's CLV there can differ "
+                          "from this report's; run both with the {chosen} model to give each customer one CLV.",
+                          lang, other=other, chosen=labels.get(chosen, chosen)), lang)
 
 
 def fit_sentence(by_frequency: pd.DataFrame, cumulative: pd.DataFrame, style: NumberStyle) -> str:
@@ -286,7 +284,7 @@ def lifecycle_sentence(stages: pd.DataFrame, style: NumberStyle) -> str:
     lang, done = style.lang, stages[stages["complete"]].iloc[-1]
     month = style.month(done["period"])
     key = N_("the active base grows") if done["quick_ratio"] > 1 else N_("the active base shrinks")
-    return tr("In {month}: {new} new, {returning} returning, {resurrected} resurrected and {dormant} newly dormant "
+    return tr("In {month}: {new} new, {returning} continuing, {resurrected} resurrected and {dormant} newly lapsing "
               "customers; quick ratio {ratio} ({trend}). The first month of the data, {first}, counts everyone as "
               "new: earlier purchases are not in the data.", lang, month=month, new=style.count(done["new"]),
               returning=style.count(done["returning"]), resurrected=style.count(done["resurrected"]),
@@ -317,7 +315,7 @@ def activity_table(by_stage: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def transitions_sentence(moves: pd.DataFrame, style: NumberStyle) -> str:
     stay = moves[(moves["from_stage"] == "returning") & (moves["to_stage"] == "returning")]["share"].sum()
-    return tr("{share} of last month's returning customers bought again this month.", style.lang,
+    return tr("{share} of last month's continuing customers bought again this month.", style.lang,
               share=style.percent(stay))
 
 
@@ -453,12 +451,24 @@ def pyramid_sentence(layers: pd.DataFrame, has_roles: bool, style: NumberStyle, 
 # ---------------------------------------------------------------------------------------- voice
 def nps_table(table: pd.DataFrame, lang: str, shown: bool = False) -> pd.DataFrame:
     """:func:`~userops_lib.metrics.voice.nps_by_segment` with its segments in words (``shown``: only the
-    columns the report shows: ``by, segment, invited, respondents, response_rate, scored, nps``)."""
+    columns the report shows, ``segment`` named ``group`` as its rows are stages and tiers, not RFM segments:
+    ``by, group, invited, respondents, response_rate, scored, nps``)."""
     if shown:
-        table = table[["by", "segment", "invited", "respondents", "response_rate", "scored", "nps"]]
+        shown_table = nps_table(table[["by", "segment", "invited", "respondents", "response_rate", "scored", "nps"]],
+                                lang)
+        return shown_table.rename(columns={"segment": "group"})
     return table.assign(by=table["by"].map(lambda b: tr(_BY[b], lang)), nps=table["nps"].map(lambda x: f"{x:+.1f}"),
-                        segment=table["segment"].map(lambda s: tr(NPS_SEGMENTS[s], lang) if s in NPS_SEGMENTS
-                                                     else tr(LIFECYCLE[s], lang) if s in LIFECYCLE else s))
+                        segment=[_nps_segment(b, s, lang) for b, s in zip(table["by"], table["segment"])])
+
+
+def _nps_segment(by: str, segment: str, lang: str) -> str:
+    """A row of the NPS table in words: a tier by :func:`~..labels.tier_name`, a lifecycle stage by
+    :data:`LIFECYCLE`, the survey's own groups by :data:`NPS_SEGMENTS`."""
+    if segment in NPS_SEGMENTS:
+        return tr(NPS_SEGMENTS[segment], lang)
+    if by in ("tier", "tier_today"):
+        return tier_name(segment, lang)
+    return tr(LIFECYCLE[segment], lang) if segment in LIFECYCLE else segment
 
 
 def nps_sentence(table: pd.DataFrame, style: NumberStyle, min_scores: int = MIN_GROUP) -> str:
@@ -517,7 +527,7 @@ def next_steps(style: NumberStyle, *, at_risk=None, reminders=None, steps=None, 
 
     1. Lapsed high-value customers: win them back, the value at risk first.
     2. Customers due to buy again soon: remind them (the remind-now list).
-    3. The active base shrank last month (quick ratio below 1): reactivate the newly dormant.
+    3. The active base shrank last month (quick ratio below 1): win back the lapsing.
     4. The fulfilment promise missed most often, if any is missed.
     5. The NPS segment (``min_scores`` scores or more) with the lowest NPS, if below 0.
     6. Complaints open for longer than the first age band of the backlog.
@@ -534,7 +544,7 @@ def next_steps(style: NumberStyle, *, at_risk=None, reminders=None, steps=None, 
     if stages is not None and len(stages[stages["complete"]]):
         last = stages[stages["complete"]].iloc[-1]
         if last["quick_ratio"] < 1:
-            items.append(tr("**Reactivate the newly dormant:** in {month} {dormant} customers stopped buying against "
+            items.append(tr("**Win back the lapsing:** in {month} {dormant} customers stopped buying against "
                             "{gained} new or resurrected ones (quick ratio {ratio}).", lang,
                             month=style.month(last["period"]), dormant=style.count(last["dormant"]),
                             gained=style.count(last["new"] + last["resurrected"]),

@@ -67,8 +67,8 @@ SECTIONS = {
     "cycles": (N_("Repurchase cycle per category and per RFM segment"),
                N_("The same days counted within each category (a buyer's first and second purchase days in it) and "
                   "per RFM segment of today; key days use buyers followed up for the whole cycle.")),
-    "returning": (N_("Returning buyers"),
-                  N_("Returning buyers have two or more purchase days. Purchasing power is their AOV (spend / "
+    "returning": (N_("Repeat customers"),
+                  N_("Repeat customers have two or more purchase days. Purchasing power is their AOV (spend / "
                      "orders).")),
     "rfm": (N_("RFM segments"),
             N_("R = days since the last purchase (lower is better), F = purchase days, M = spend. Each customer is "
@@ -103,9 +103,9 @@ CAPTIONS = {
     "breakdown": N_("Second-purchase conversion by {group}"),
     "cycles_category": N_("Repurchase cycle per category"),
     "cycles_segment": N_("Repurchase cycle per RFM segment"),
-    "bands": N_("Purchasing-power bands (AOV) of returning buyers"),
-    "preference": N_("Category preference of returning buyers"),
-    "rfm": N_("RFM segments (scheme {scheme}, cut {cut})"),
+    "bands": N_("Purchasing-power bands (AOV) of repeat customers"),
+    "preference": N_("Category preference of repeat customers"),
+    "rfm": N_("RFM segments ({scheme}, {cut})"),
     "moves": N_("Segment moves that gained and lost most spend, {start} → {end}"),
     "rules": N_("Top rules by lift, product level"),
     "category_rules": N_("Top rules by lift, category → product"),
@@ -126,7 +126,19 @@ OUTLINE = Outline('02', 'strategy', SECTIONS, CAPTIONS)
 title = OUTLINE.title
 heading = OUTLINE.heading
 section = OUTLINE.section
-caption = OUTLINE.caption
+
+#: RFM schemes and cuts in words for the table caption (an analyst's scheme or cut not listed shows as named).
+RFM_SCHEMES = {"cn8": N_("eight segments")}
+RFM_CUTS = {"mean": N_("split at the mean"), "median": N_("split at the median"),
+            "quantile": N_("scored by quantiles"), "thresholds": N_("split at given thresholds")}
+
+
+def caption(name: str, style: NumberStyle, **values) -> str:
+    """A table's caption (:meth:`.Outline.caption`); the RFM scheme and cut in words, not as parameter codes."""
+    for key, words in (("scheme", RFM_SCHEMES), ("cut", RFM_CUTS)):
+        if name == "rfm" and isinstance(values.get(key), str) and values[key] in words:
+            values[key] = tr(words[values[key]], style.lang)
+    return OUTLINE.caption(name, style, **values)
 
 #: The (table, column) pairs each breakdown can use (any one of them is enough).
 BREAKDOWN_NEEDS = {"channel": [("customers", "channel"), ("orders", "channel")],
@@ -183,8 +195,8 @@ def summary(data, conv: pd.DataFrame, cycle: pd.DataFrame, returning, profile: p
         lines.append(tr("- **Repurchase cycle:** half of the second purchases came within **{p50} days**, 80% within "
                         "**{p80} days**.", lang, p50=a["p50_day"], p80=a["p80_day"]))
     else:
-        lines.append(tr("- **Repurchase cycle:** no buyer has come back yet.", lang))
-    lines.append(tr("- **Returning buyers** (2+ purchase days): {n} ({share} of buyers) bring {revenue} of revenue.",
+        lines.append(tr("- **Repurchase cycle:** no buyer has bought again yet.", lang))
+    lines.append(tr("- **Repeat customers** (2+ purchase days): {n} ({share} of buyers) bring {revenue} of revenue.",
                     lang, n=style.count(s["returning_buyers"]), share=style.percent(s["returning_share"]),
                     revenue=style.percent(s["revenue_share"])))
     top = profile.assign(name=segment_names(profile, lang)).sort_values("revenue", ascending=False).iloc[0]
@@ -210,7 +222,7 @@ def window_table(conv: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
 def window_sentence(conv: pd.DataFrame, style: NumberStyle) -> str:
     """The shortest and longest window's rate, and the buyers too recent to judge."""
     lang, row, wins, censored = style.lang, conv.iloc[0], conv.attrs["windows"], conv.attrs["censored"]
-    text = tr("{first} of new buyers came back within {w1} days and {last} within {w2} days.", lang,
+    text = tr("{first} of new buyers bought again within {w1} days and {last} within {w2} days.", lang,
               first=style.percent(row[f"rate_{wins[0]}d"]), w1=wins[0], last=style.percent(row[f"rate_{wins[-1]}d"]),
               w2=wins[-1])
     if sum(censored.values()):
@@ -291,10 +303,10 @@ def cycles_table(cycles: pd.DataFrame, style: NumberStyle, segments: pd.DataFram
                          tr("Bought again", lang): cycles["repeat_share"].map(style.percent),
                          tr("Followed up {days} days", lang, days=cycles.attrs["max_days"]):
                              cycles["basis_buyers"].map(style.count),
-                         tr("Back within {days} days", lang, days=cycles.attrs["max_days"]):
+                         tr("Bought again within {days} days", lang, days=cycles.attrs["max_days"]):
                              cycles["back_within_share"].map(style.percent),
-                         tr("Half back by day", lang): cycles["p50_day"].map(style.count),
-                         tr("80% back by day", lang): cycles["p80_day"].map(style.count)})
+                         tr("Half bought again by day", lang): cycles["p50_day"].map(style.count),
+                         tr("80% bought again by day", lang): cycles["p80_day"].map(style.count)})
 
 
 def cycles_caption(cycles: pd.DataFrame, style: NumberStyle) -> str:
@@ -315,7 +327,7 @@ def cycles_sentence(by_category: pd.DataFrame | None, by_segment: pd.DataFrame, 
         if len(ok) < 2:
             continue
         names = cycles_table(ok, style, segments).iloc[:, 0].tolist()
-        said.append(tr("by {what}, *{fast}* buyers come back soonest (half by day {fast_day}) and *{slow}* latest "
+        said.append(tr("by {what}, *{fast}* buyers buy again soonest (half by day {fast_day}) and *{slow}* latest "
                        "(half by day {slow_day})", lang, what=tr("category", lang) if by == "category"
                        else tr("segment", lang), fast=names[0], fast_day=int(ok.iloc[0]["p50_day"]), slow=names[-1],
                        slow_day=int(ok.iloc[-1]["p50_day"])))
@@ -344,7 +356,7 @@ def preference_table(pref: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
                          tr("Item spend", lang): pref["spend"].map(lambda x: style.money(x, compact=False)),
                          tr("Share of spend", lang): pref["spend_share"].map(style.percent),
                          tr("Buyers with it as top category", lang): pref["top_buyers"].map(style.count),
-                         tr("Share of returning buyers", lang): pref["top_buyer_share"].map(style.percent)})
+                         tr("Share of repeat customers", lang): pref["top_buyer_share"].map(style.percent)})
 
 
 def bands_sentence(returning, style: NumberStyle) -> str:
@@ -352,7 +364,7 @@ def bands_sentence(returning, style: NumberStyle) -> str:
     s, bands = returning.summary, returning.bands
     top = bands.sort_values("revenue_share").iloc[-1]
     source = {"quartiles": tr("quartiles", style.lang)}.get(s["edges_source"], s["edges_source"])
-    return tr("{n} returning buyers, banded at AOV edges {edges} ({source}); the *{band}* band holds {buyers} of them "
+    return tr("{n} repeat customers, banded at AOV edges {edges} ({source}); the *{band}* band holds {buyers} of them "
               "and {revenue} of their revenue.", style.lang, n=style.count(s["returning_buyers"]),
               edges=", ".join(style.money(e) for e in s["edges"]), source=source, band=top["band"],
               buyers=style.percent(top["buyer_share"]), revenue=style.percent(top["revenue_share"]))
@@ -362,7 +374,7 @@ def preference_sentence(returning, style: NumberStyle) -> str:
     """The category with most of the returning buyers' spend, and the largest group of top category ×
     AOV band (:func:`matrix_sentence`)."""
     first = returning.preference.iloc[0]
-    return paragraph(style, tr("*{category}* takes {share} of returning buyers' spend and is the top category of {n} of them "
+    return paragraph(style, tr("*{category}* takes {share} of repeat customers' spend and is the top category of {n} of them "
               "({top_share}).", style.lang, category=first["category"], share=style.percent(first["spend_share"]),
               n=style.count(first["top_buyers"]), top_share=style.percent(first["top_buyer_share"])),
         matrix_sentence(returning.matrix, style))

@@ -15,7 +15,7 @@ import pandas as pd
 from ...metrics.audiences import SMALL_PACK
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
-from ..labels import yes_no
+from ..labels import TIER_NAMES, tier_name, yes_no
 from ..markup import code
 from ..tables import column_label
 from .outline import Outline
@@ -81,12 +81,8 @@ CAPTIONS = {
 OUTLINE = Outline("03", "value", SECTIONS, CAPTIONS)
 title, heading, section, caption = OUTLINE.title, OUTLINE.heading, OUTLINE.section, OUTLINE.caption
 
-#: The tiers of the shipped data and of the usual programmes; other tiers show as the data names them.
-TIER_NAMES = {"non-member": N_("not a member"), "member": N_("member"), "silver": N_("silver"), "gold": N_("gold"),
-              "platinum": N_("platinum"), "diamond": N_("diamond"), "bronze": N_("bronze")}
-
 #: The packs of the example pack file shipped with userops; other packs show their name without underscores.
-PACK_NAMES = {"high_value_at_risk": N_("High-value customers at risk"),
+PACK_NAMES = {"lapsing_big_spenders": N_("Big spenders gone quiet"),
               "second_purchase_due": N_("Second purchase due"),
               "close_to_next_tier": N_("Close to the next tier"),
               "dormant_big_spenders": N_("Dormant big spenders"),
@@ -119,12 +115,6 @@ _ATTRIBUTES = {"channel": N_("Channel"), "city": N_("City"), "gender": N_("Gende
 
 
 
-
-
-def tier_name(tier, lang: str) -> str:
-    """A membership tier as the report's language writes it (非会员, 金卡 ...)."""
-    message = TIER_NAMES.get(str(tier).lower())
-    return tr(message, lang) if message else str(tier)
 
 
 def tier_names(values, lang: str) -> list[str]:
@@ -331,16 +321,10 @@ def packs_sentence(sizes: pd.DataFrame, measure: str, style: NumberStyle) -> str
     if not len(sizes):
         return tr("No pack could be built on this data.", lang)
     best = sizes.sort_values("total_value", ascending=False).iloc[0]
-    text = tr("Value is measured as {measure} (04 picks its model by holdout error, so its CLV can differ; set "
-              "{param} to the model 04 names to match it). The pack holding the most value is *{pack}*: {n} customers "
-              "worth {value} in total.", lang, measure=measure, param=code("clv_model"),
-              pack=pack_name(best["pack"], lang), n=style.count(best["customers"]), value=style.money(best["total_value"]))
-    if "high_value_at_risk" in set(sizes["pack"]):
-        text = paragraph(style, text, tr(
-            "*{pack}* is a spend-and-recency rule of the pack file; it is not 04's at-risk list, which takes the top "
-            "20% by model value-if-active with a probability alive below 50%.", lang,
-            pack=pack_name("high_value_at_risk", lang)))
-    return text
+    return tr("Value is measured as {measure} (04 picks its model by holdout error, so a customer's CLV there can "
+              "differ). The pack holding the most value is *{pack}*: {n} customers worth {value} in total.", lang,
+              measure=measure, pack=pack_name(best["pack"], lang), n=style.count(best["customers"]),
+              value=style.money(best["total_value"]))
 
 
 def thresholds_table(thresholds: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
@@ -511,8 +495,8 @@ def dropout_sentence(sizes: pd.DataFrame, steps: list[str], style: NumberStyle) 
 def export_sentence(folder, style: NumberStyle) -> str:
     """Where the pack files went (``folder``: None when no export was asked for)."""
     if folder is None:
-        return tr("No export requested (set {param} to write one file per pack and a manifest).", style.lang,
-                  param=code("export_dir"))
+        return tr("No pack files were exported in this run (the notebook's parameters say where to write them).",
+                  style.lang)
     return tr("Pack files and {manifest} were written to {folder} (customer ids hashed with a salted SHA-256).",
               style.lang, manifest=code("manifest.json"), folder=code(folder))
 
