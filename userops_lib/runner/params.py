@@ -31,6 +31,7 @@ from ..data.yamlfile import read_yaml
 
 __all__ = [
     "DATA_KEYWORDS",
+    "DEMO_DEFAULTS",
     "RESERVED",
     "Dataset",
     "NotebookSpec",
@@ -45,6 +46,8 @@ __all__ = [
 
 #: ``--data`` values that name a built-in dataset rather than a path.
 DATA_KEYWORDS = ("demo", "cdnow", "cdnow_sample")
+#: Parameters the demo shop implies unless a run sets them: a Chinese shop keeps Beijing time.
+DEMO_DEFAULTS = {"time_zone": "Asia/Shanghai"}
 #: A ``--data`` value that is a database URL (``postgresql://user:pw@host/db``, ``duckdb:///shop.duckdb``).
 DATABASE_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 #: Parameters set by the runner itself; a YAML file may not set them.
@@ -282,8 +285,9 @@ def resolve_datasets(values: list[str] | None) -> list[Dataset]:
     datasets: dict[str, Dataset] = {}
     for value in values or ["demo"]:
         if value in DATA_KEYWORDS:
-            # the CDNOW log is an American shop's, in dollars; the demo shop is Chinese (the default CNY)
-            ds = Dataset(value, value, {"currency": "USD"} if value.startswith("cdnow") else {})
+            # the CDNOW log is an American shop's, in dollars; the demo shop is Chinese (the default CNY) and
+            # keeps Beijing time (its timestamps carry no offset and are read as local times, so no date moves)
+            ds = Dataset(value, value, {"currency": "USD"} if value.startswith("cdnow") else dict(DEMO_DEFAULTS))
         elif DATABASE_URL.match(value):  # checked when the notebook connects; the password is never shown
             scheme, database, host = url_parts(value)  # read without user name and password
             ds = Dataset(_folder_name(f"{scheme}_{database or host or 'db'}"), value)

@@ -157,8 +157,15 @@ caption = OUTLINE.caption
 # ---------------------------------------------------------------------------- summary (headline)
 def data_sentence(source: str, as_of, time_zone: str, style: NumberStyle) -> str:
     """Which data the report read, up to which day, in which time zone."""
+    zone = tr(ZONE_NAMES[time_zone], style.lang) if time_zone in ZONE_NAMES else tr(
+        "the {zone} time zone", style.lang, zone=time_zone)
     return tr("Data: {source}, up to **{as_of}**, dates in {time_zone}.", style.lang, source=code(source),
-              as_of=style.date(as_of), time_zone=time_zone)
+              as_of=style.date(as_of), time_zone=zone)
+
+
+#: Time zones a reader names in words (北京时间), not by their IANA name.
+ZONE_NAMES = {"Asia/Shanghai": N_("Beijing time"), "Asia/Chongqing": N_("Beijing time"),
+              "PRC": N_("Beijing time")}
 
 
 def headline_summary(comparison: pd.DataFrame, style: NumberStyle, notes=()) -> str:
