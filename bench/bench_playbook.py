@@ -20,7 +20,8 @@ How it is measured
   matched to notebooks in the order they start (the runner runs one notebook at a time). The
   runner process's own peak (HTML export) is shown on its own line. Without ``/proc`` (not
   Linux) only the runner's peak including its children is available.
-* Kernel CPU: user + system seconds of each kernel process (DuckDB's threads included). On a
+* Kernel CPU: user + system seconds of each kernel process (DuckDB's threads included; on Spark,
+  the kernel's JVM is added to its CPU and its peak memory). On a
   shared machine wall time grows with the neighbours' load; CPU time much less, so it is the
   better figure to compare two runs made at different times.
 * Generating the data (when it is not reused) is measured the same way and printed apart; it is
@@ -63,6 +64,7 @@ class Proc:
     first_seen: float
     peak_bytes: int = 0
     cpu_seconds: float = 0.0  # user + system time of the process itself (not of its children)
+    parent: int | None = None
 
 
 @dataclass
@@ -117,18 +119,18 @@ def run_watched(cmd: list[str], env: dict, interval: float = 0.2, echo: bool = F
 
     def watch() -> None:
         while not done.is_set():
-            todo, seen = [proc.pid], set()
+            todo, seen = [(proc.pid, None)], set()
             while todo:
-                pid = todo.pop()
+                pid, parent = todo.pop()
                 if pid in seen:
                     continue
                 seen.add(pid)
-                todo.extend(_children(pid))
+                todo.extend((child, pid) for child in _children(pid))
                 got = _read_proc(pid)
                 if got is None:
                     continue
                 hwm, line, cpu = got
-                entry = procs.setdefault(pid, Proc(pid, line, time.perf_counter() - start))
+                entry = procs.setdefault(pid, Proc(pid, line, time.perf_counter() - start, parent=parent))
                 entry.peak_bytes = max(entry.peak_bytes, hwm)
                 entry.cpu_seconds = max(entry.cpu_seconds, cpu)
                 entry.cmdline = line or entry.cmdline
@@ -200,7 +202,8 @@ class NotebookRun:
 
 
 def _cells(ipynb: Path) -> list[tuple[float, str, str]]:
-    """(duration, section heading, first code line) of every code cell papermill timed."""
+    """(duration, section, first code line) of every code cell papermill timed; the section is the
+    cell's opening comment, else the last Markdown heading above it."""
     nb = json.loads(ipynb.read_text(encoding="utf-8"))
     section, out = "(top)", []
     for cell in nb.get("cells", []):
@@ -213,7 +216,19 @@ def _cells(ipynb: Path) -> list[tuple[float, str, str]]:
         if duration is None:
             continue
         first = next((ln.strip() for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("#")), "")
-        out.append((float(duration), section, first))
+        # the notebooks write their headings from code: a cell's opening comment names its section
+        comment = next((ln.lstrip("# ").strip() for ln in source.splitlines()[:1] if ln.startswith("#")), None)
+        out.append((float(duration), comment or section, first))
+    return out
+
+
+def _descendants(procs: list[Proc], pid: int) -> list[Proc]:
+    """The processes started (directly or not) by process ``pid``."""
+    out, parents = [], {pid}
+    for p in procs:  # in the order they were first seen: a parent before its children
+        if p.parent in parents:
+            out.append(p)
+            parents.add(p.pid)
     return out
 
 
@@ -248,7 +263,11 @@ def run_playbook(sources: list[str], engine: str, memory_limit: str | None, time
     kernels = _kernels(watched)
     if len(kernels) == len(runs):  # one kernel per notebook, in the order the runner ran them
         for run, kernel in zip(runs, kernels):
-            run.peak_bytes, run.cpu_seconds = kernel.peak_bytes, kernel.cpu_seconds
+            # a Spark kernel's JVM is its child: its CPU is added, and its peak (the sum of both
+            # peaks, an upper bound of what they held at once)
+            family = _descendants(watched.procs, kernel.pid)
+            run.peak_bytes = kernel.peak_bytes + sum(p.peak_bytes for p in family)
+            run.cpu_seconds = kernel.cpu_seconds + sum(p.cpu_seconds for p in family)
     return watched, runs
 
 
