@@ -176,6 +176,12 @@ def test_basket_rules_equal_mlxtend_on_random_baskets(lines, min_support, min_co
             zip(ours.antecedent, ours.consequent, ours[["support", "confidence", "lift"]].to_numpy())}
     peer = {(a, c): r for a, c, r in
             zip(theirs.antecedents, theirs.consequents, theirs[["support", "confidence", "lift"]].to_numpy())}
-    assert set(mine) == set(peer)
-    for key, values in peer.items():
+    # A rule exactly at a threshold (confidence 3/5 against 0.6) is kept by our exact count ratio;
+    # mlxtend divides two float supports, (3/47) / (5/47) = 0.5999999999999999, and drops it. Such
+    # ties are the only allowed difference: each must sit on a threshold (found by hypothesis).
+    for key in set(mine) ^ set(peer):
+        support, confidence, _ = mine.get(key, peer.get(key))
+        assert min(abs(confidence - min_confidence), abs(support - min_support)) < 1e-9, key
+    for key in set(mine) & set(peer):
+        values = peer[key]
         np.testing.assert_allclose(mine[key], values, rtol=0, atol=1e-12, err_msg=str(key))
