@@ -173,9 +173,11 @@ def _population_on(data, days: ibis.Table) -> ibis.Table | None:
     if data.has_column("customers", "signup_date"):
         c = data.table("customers")
         known = c.select("customer_id", since=c.signup_date.cast("date"))
-    else:
+    elif data.has("orders"):
         o = data.table("orders")
         known = o.group_by("customer_id").agg(since=o.order_date.min())
+    else:  # the tier_history table alone: members only (as documented)
+        return None
     return known.join(days, known.since <= days.d).select("d", "customer_id")
 
 
