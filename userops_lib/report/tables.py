@@ -62,7 +62,7 @@ def _cells(values: pd.Series, column, style: NumberStyle, percent, money, points
     if column in points:
         return values.map(lambda x: style.change(x, points=True))
     if column in money:
-        return values.map(lambda x: style.money(x, compact=False))
+        return values.map(style.amount)
     if pd.api.types.is_bool_dtype(values):
         return values.map(yes_no)
     if pd.api.types.is_datetime64_any_dtype(values):

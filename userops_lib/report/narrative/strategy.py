@@ -344,7 +344,7 @@ def bands_table(returning, style: NumberStyle) -> pd.DataFrame:
     lang, b = style.lang, returning.bands
     return pd.DataFrame({tr("AOV band", lang): b["band"], tr("Buyers", lang): b["buyers"].map(style.count),
                          tr("Share of buyers", lang): b["buyer_share"].map(style.percent),
-                         tr("Revenue", lang): b["revenue"].map(lambda x: style.money(x, compact=False)),
+                         tr("Revenue", lang): b["revenue"].map(style.amount),
                          tr("Share of revenue", lang): b["revenue_share"].map(style.percent),
                          tr("Mean AOV", lang): b["mean_aov"].map(style.amount)})
 
@@ -353,7 +353,7 @@ def preference_table(pref: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
     """Category preference of returning buyers: their item spend per category and top-category buyers."""
     lang = style.lang
     return pd.DataFrame({tr("Category", lang): pref["category"],
-                         tr("Item spend", lang): pref["spend"].map(lambda x: style.money(x, compact=False)),
+                         tr("Item spend", lang): pref["spend"].map(style.amount),
                          tr("Share of spend", lang): pref["spend_share"].map(style.percent),
                          tr("Buyers with it as top category", lang): pref["top_buyers"].map(style.count),
                          tr("Share of repeat customers", lang): pref["top_buyer_share"].map(style.percent)})
@@ -505,8 +505,8 @@ def moves_table(moves: pd.DataFrame, migration, style: NumberStyle) -> pd.DataFr
         tr("To segment", lang): moves["to_segment"].map(lambda s: _move_name(s, migration, lang)),
         tr("Customers", lang): moves["customers"].map(style.count),
         tr("Share of the segment", lang): moves["share_of_row"].map(style.percent),
-        tr("Spend before", lang): moves["value_before"].map(lambda x: style.money(x, compact=False)),
-        tr("Spend after", lang): moves["value_after"].map(lambda x: style.money(x, compact=False)),
+        tr("Spend before", lang): moves["value_before"].map(style.amount),
+        tr("Spend after", lang): moves["value_after"].map(style.amount),
         tr("Change of spend", lang): moves["value_change"].map(
             lambda x: ("+" if x > 0 else "") + style.money(x, compact=False))})
 
@@ -720,7 +720,7 @@ def campaign_tables(campaigns: pd.DataFrame, style: NumberStyle) -> dict[str, pd
 
     lang, causal = style.lang, campaigns[campaigns["design"] == RANDOMISED]
     other = campaigns[campaigns["design"] != RANDOMISED]
-    money = lambda s: s.map(lambda x: style.money(x, compact=False))  # noqa: E731
+    money = lambda s: s.map(style.amount)  # noqa: E731
     ratio = lambda s: s.map(style.ratio)  # noqa: E731
     name = tr("Campaign", lang)
     tables = {

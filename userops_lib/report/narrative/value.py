@@ -229,7 +229,7 @@ def migration_sentence(summary_: pd.DataFrame, months: int, style: NumberStyle) 
 # ---------------------------------------------------------------------------------- members
 def members_table(mv: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
     """:func:`~userops_lib.metrics.membership.members_vs_nonmembers` as a reader sees it."""
-    lang, money = style.lang, (lambda x: style.money(x, compact=False))
+    lang, money = style.lang, style.amount
     return pd.DataFrame({tr("Group", lang): tier_names(mv["group"], lang),
                          tr("Customers", lang): mv["customers"].map(style.count),
                          tr("Orders", lang): mv["orders"].map(style.count),
@@ -283,7 +283,7 @@ def join_sentence(ttj: pd.DataFrame, style: NumberStyle) -> str:
 
 def revenue_table(rbt: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
     """:func:`~userops_lib.metrics.membership.revenue_by_tier` as a reader sees it."""
-    lang, money = style.lang, (lambda x: style.money(x, compact=False))
+    lang, money = style.lang, style.amount
     return pd.DataFrame({tr("Membership tier", lang): tier_names(rbt["tier"], lang),
                          tr("Customers", lang): rbt["customers"].map(style.count),
                          tr("Share of customers", lang): rbt["customer_share"].map(style.percent),
@@ -306,7 +306,7 @@ def revenue_sentence(rbt: pd.DataFrame, style: NumberStyle) -> str:
 # ---------------------------------------------------------------------------------- packs
 def sizes_table(sizes: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
     """Pack sizes and expected values as a reader sees them (the pack file's descriptions as written)."""
-    lang, money = style.lang, (lambda x: style.money(x, compact=False))
+    lang, money = style.lang, style.amount
     return pd.DataFrame({tr("Audience pack", lang): pack_names(sizes["pack"], lang),
                          tr("Rule (from the pack file)", lang): [tr(d, lang) if d else d for d in sizes["description"]],
                          tr("Customers", lang): sizes["customers"].map(style.count),
@@ -333,7 +333,7 @@ def thresholds_table(thresholds: pd.DataFrame, style: NumberStyle) -> pd.DataFra
     return pd.DataFrame({tr("Audience pack", lang): pack_names(thresholds["pack"], lang),
                          tr("Feature", lang): [column_label(f, lang) for f in thresholds["feature"]],
                          tr("Quantile", lang): thresholds["quantile"].map(style.percent),
-                         tr("Threshold", lang): thresholds["value"].map(lambda x: style.money(x, compact=False)),
+                         tr("Threshold", lang): thresholds["value"].map(style.amount),
                          tr("Buyers", lang): thresholds["buyers"].map(style.count)})
 
 
