@@ -447,3 +447,31 @@ def test_usage_retention_and_purchase_conversion_of_the_quarter():
     plain = period_actuals(load_dataset({"orders": ORDERS, "customers": customers}), ["2025-Q3"],
                            ["usage_d7_retention", "purchase_conversion"]).set_index("kpi")["note"]
     assert plain.tolist() == ["n/a: needs table events", "n/a: needs table events"]
+
+
+def test_nps_of_the_survey_rounds_sent_in_the_quarter():
+    # issue 14 #6: NPS is a KPI of the review. Round r2 is sent in Q2 (first row Jun 30), r3 in Q3
+    # (first row Jul 2, answered until Jul 5), r4 (Oct 1) in Q4, outside Q3.
+    # Q2 (r2): c1 10, c2 3, c3 9 -> promoters 2, detractors 1 of 3 -> 100 * (2 - 1) / 3 = +33.3.
+    # Q3 (r3): c1 9, c2 7, c3 5, c4 6, c5 invited without a score -> promoters 1, detractors 2 of 4 scored
+    # -> 100 * (1 - 2) / 4 = -25.0; change -25.0 - 33.3 = -58.3 points; base = 4 scores.
+    # Q1: no round -> no value, said why.
+    rows = [("r2", "c1", 10, "2025-06-30"), ("r2", "c2", 3, "2025-07-01"), ("r2", "c3", 9, "2025-07-01"),
+            ("r3", "c1", 9, "2025-07-02"), ("r3", "c2", 7, "2025-07-03"), ("r3", "c3", 5, "2025-07-05"),
+            ("r3", "c4", 6, "2025-07-03"), ("r3", "c5", None, "2025-07-02"), ("r4", "c1", 0, "2025-10-01")]
+    surveys = pd.DataFrame(rows, columns=["survey_id", "customer_id", "score", "ts"]).assign(
+        question="nps", ts=lambda d: pd.to_datetime(d.ts))
+    data = load_dataset({"orders": ORDERS, "surveys": surveys})
+    got = period_actuals(data, ["2025-Q1", "2025-Q2", "2025-Q3"], ["nps"]).set_index("period")
+    assert got.at["2025-Q2", "actual"] == pytest.approx(100 / 3) and got.at["2025-Q2", "base"] == 3
+    assert got.at["2025-Q3", "actual"] == pytest.approx(-25.0) and got.at["2025-Q3", "base"] == 4
+    assert math.isnan(got.at["2025-Q1", "actual"])
+    assert got.at["2025-Q1", "note"] == "no NPS survey round sent in the period"
+    card = kpi_scorecard(data, TARGETS, "2025-Q3", all_kpis=True).set_index("kpi")
+    assert card.at["nps", "status"] == "no target" and card.at["nps", "format"] == "points"
+    # a move of a score in points, never relative (-25 against +33.3 would read -175%)
+    assert card.at["nps", "change_vs_previous_pp"] == pytest.approx(-25.0 - 100 / 3)
+    assert math.isnan(card.at["nps", "change_vs_previous"])
+    # without surveys the note names the table
+    plain = period_actuals(load_dataset({"orders": ORDERS}), ["2025-Q3"], ["nps"])
+    assert plain["note"].iloc[0] == "n/a: needs table surveys"

@@ -254,3 +254,26 @@ def test_no_target_advice_leaves_out_growth_rates():
     steps = text.next_steps(card, notable_moves(card), _milestones(), EN, drivers=_drivers()).splitlines()
     assert [s[:30] for s in steps] == ["1. **Close the gap on GMV:** $", "2. **Lift Repurchase rate:** 2",
                                        "3. **Finish RFM campaign:** du"]
+
+
+def test_nps_row_and_sentence_in_both_languages():
+    # issue 14 #6: NPS without a target. Q4 +1.5 from 1,690 scores against +3.0 in Q3 → -1.5 points;
+    # no round a year before. Its value reads as in 04 (signed, one decimal), its change in points.
+    nps = ("process", "nps", NAN, 1.54, NAN, "no target", 3.0, NAN, -1.46, NAN, NAN, NAN, 1690, 800, NAN,
+           "higher", "points", "")
+    card = _card()
+    card.loc[len(card)] = list(nps) + ["nps"]
+    assert text.no_target_table(card, EN).iloc[-1].tolist()[:4] == ["NPS", "no target", "+1.5", "+3.0"]
+    assert text.no_target_table(card, EN).iloc[-1].tolist()[4] == "-1.5 pp"
+    assert text.no_target_table(card, ZH).iloc[-1].tolist()[4] == "-1.5 个百分点"
+    assert text.no_target_sentence(card, EN) == (
+        "**NPS** in Q4 2025 is +1.5 from 1,690 scores of the survey rounds sent in the period (% promoters − % "
+        "detractors; a change of it is in percentage points).")
+    assert text.no_target_sentence(card, ZH) == (
+        "2025年第四季度发出的调研轮次共 1,690 份评分，**NPS 净推荐值**为 +1.5（推荐者占比 − 贬损者占比；其变化以个百分点计）。")
+    # no round in the period: say so, and the table's note says why
+    card.loc[card.index[-1], ["actual", "note"]] = [NAN, "no NPS survey round sent in the period"]
+    assert text.no_target_sentence(card, ZH) == "2025年第四季度没有发出 NPS 调研，因此本次考核没有该期的 NPS 净推荐值。"
+    assert text.no_target_table(card, EN).iloc[-1, -1] == "no NPS survey round was sent in the period"
+    # a scorecard without an NPS row (or with a target for it) has no sentence
+    assert text.no_target_sentence(_card(), EN) == ""

@@ -200,3 +200,13 @@ def test_complaint_backlog_counts_every_open_complaint_by_age():
     assert got["age_band"].tolist() == ["0-30", "31-90", "91-365", ">365"]
     assert got["complaints"].tolist() == [2, 0, 1, 1]
     assert got.attrs["open"] == 4 and str(got.attrs["oldest_opened"]) == "2024-02-07"
+
+
+def test_nps_without_the_optional_answer_column():
+    # answer is optional in the contract: scores alone. c1 10, c2 6, c3 invited -> 1 promoter, 1 detractor
+    # of 2 scored = 0 points; 2 respondents of 3 invited.
+    surveys = pd.DataFrame({"customer_id": ["c1", "c2", "c3"], "survey_id": "s", "question": "nps",
+                            "score": [10, 6, None]})
+    row = nps(surveys).iloc[0]  # the surveys table alone
+    assert row[["invited", "respondents", "scored", "promoters", "detractors"]].tolist() == [3, 2, 2, 1, 1]
+    assert row["nps"] == pytest.approx(0.0)

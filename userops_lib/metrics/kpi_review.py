@@ -19,11 +19,14 @@ reports:
   in the period (converted = at least one order up to the as-of date), all channels together.
 * DAU/MAU: :func:`userops_lib.metrics.kpis.stickiness`, the mean of the period's monthly values; needs the
   ``events`` table (purchases alone do not make a daily-activity figure).
+* NPS: :func:`userops_lib.metrics.voice.nps` over the survey rounds sent in the period
+  (:func:`~userops_lib.metrics.voice.survey_rounds`; a round belongs to the period of its earliest row), the
+  number 04 shows for the same rounds; in points (-100 to 100), so its change is in points, not relative.
 
 Attainment is ``actual / target`` for higher-is-better KPIs and ``target / actual`` for
 lower-is-better ones (churn), so 100 % always means "on target" and more is always better.
 
-Changes between periods: percent KPIs move in percentage points (``*_pp`` columns), the others by
+Changes between periods: percent KPIs (and NPS, in points) move in percentage points (``*_pp`` columns), the others by
 their relative change over the size of the earlier value. Seed 003's 7日留存 is "bought again
 within 7 days" (``d7_retention_within``); ``d7_retention`` is the narrower "bought again on day 7".
 :func:`notable_moves` ranks moves by improvement (using each KPI's direction) and holds back moves
@@ -33,6 +36,7 @@ z-test.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import math
 import re
@@ -51,6 +55,7 @@ from ..exceptions import ContractError, ParameterError
 from .drivers import DRIVER_KPIS, driver_tree, drivers_sentence
 from .kpis import channel_conversion, period_kpis, stickiness
 from .retention import n_day_retention
+from .voice import nps, survey_rounds
 from ..data.yamlfile import read_yaml
 from ..locations import PACKAGE_DIR
 
@@ -77,10 +82,11 @@ class KpiSpec:
     direction : str
         ``"higher"`` (more is better) or ``"lower"`` (less is better, e.g. churn).
     fmt : str
-        ``"money"``, ``"count"`` or ``"percent"``: how a report shows it.
+        ``"money"``, ``"count"``, ``"percent"`` (a share, 0-1) or ``"points"`` (a score in points
+        such as NPS, -100 to 100): how a report shows it. Percent and points KPIs move in points.
     source : str
         Which family computes it: ``"period"`` (period_kpis column), ``"retention"``,
-        ``"conversion"`` or ``"stickiness"``.
+        ``"conversion"``, ``"usage"``, ``"visits"``, ``"stickiness"`` or ``"voice"``.
     column : str
         Column of :func:`~userops_lib.metrics.kpis.period_kpis`, or ``"on_day:N"`` / ``"within:N"`` for retention.
     needs : tuple of str
@@ -144,6 +150,9 @@ KPI_REGISTRY: dict[str, KpiSpec] = {
                                   "Usage retention within 7 days", True),
     "purchase_conversion": KpiSpec("process", "higher", "percent", "visits", "conversion", ("events",),
                                    "Purchase conversion (buyers / visitors)", True),
+    # Net promoter score of the survey rounds sent in the period (seed 003 names it among the process KPIs
+    # of customer experience); the base is the scored answers.
+    "nps": KpiSpec("process", "higher", "points", "voice", "nps", ("surveys",), "NPS"),
 }
 
 
@@ -370,6 +379,18 @@ def _purchase_conversion(data: Dataset, start: _dt.date, end: _dt.date) -> tuple
     return (float(buyers) / visitors if visitors else np.nan), float(visitors)
 
 
+def _nps(data: Dataset, rounds: pd.DataFrame, start: _dt.date, end: _dt.date) -> tuple:
+    """(NPS in points, scored answers) of the survey rounds sent in the period (``rounds``:
+    :func:`survey_rounds`); NaN when none was sent or none was scored."""
+    ids = rounds.loc[(rounds["sent"] >= start) & (rounds["sent"] <= end), "survey_id"].astype(str).tolist()
+    if not ids:
+        return np.nan, np.nan
+    surveys = data.table("surveys")
+    sent = dataclasses.replace(data, tables={**data.tables, "surveys": surveys.filter(surveys.survey_id.isin(ids))})
+    row = nps(sent).iloc[0]
+    return row["nps"], row["scored"]
+
+
 def _stickiness(monthly: pd.DataFrame, start: _dt.date, end: _dt.date, column: str = "stickiness") -> tuple:
     """(mean of the monthly ``column``: DAU/MAU, average DAU or MAU; mean MAU) of the months in the period."""
     inside = monthly[(monthly.period_start >= pd.Timestamp(start)) & (monthly.period_start <= pd.Timestamp(end))]
@@ -386,6 +407,8 @@ def _missing_tables(data: Dataset, spec: KpiSpec, name: str) -> list[str]:
         missing = ["customers.channel"]
     if spec.source == "usage" and not missing and not data.has_column("customers", "signup_date"):
         missing = ["customers.signup_date"]
+    if spec.source == "voice" and not missing and not data.has_column("surveys", "ts"):
+        missing = ["surveys.ts"]
     return missing
 
 
@@ -412,6 +435,11 @@ def _actual(data: Dataset, table: pd.DataFrame, cache: dict, name: str, label: s
     if spec.source == "visits":
         value, base = _purchase_conversion(data, start, end)
         return value, base, "" if pd.notna(value) else "no visitors in the period"
+    if spec.source == "voice":
+        if "rounds" not in cache:
+            cache["rounds"] = survey_rounds(data, "nps")
+        value, base = _nps(data, cache["rounds"], start, end)
+        return value, base, "" if pd.notna(value) else "no NPS survey round sent in the period"
     if "stickiness" not in cache:
         cache["stickiness"] = stickiness(data, as_of=data.as_of)
     value, base = _stickiness(cache["stickiness"], start, end, spec.column)
@@ -495,10 +523,13 @@ def _change(now: pd.Series, before: pd.Series) -> pd.Series:
 
 
 def _changes(card: pd.DataFrame, before: str, suffix: str) -> None:
-    """Add ``change_vs_<suffix>`` (relative; non-percent KPIs) and ``change_vs_<suffix>_pp`` (percent KPIs)."""
-    percent = card["format"] == "percent"
-    card[f"change_vs_{suffix}"] = _change(card["actual"], card[before]).where(~percent)
-    card[f"change_vs_{suffix}_pp"] = (100 * (card["actual"] - card[before])).where(percent)
+    """Add ``change_vs_<suffix>`` (relative; money and count KPIs) and ``change_vs_<suffix>_pp`` (percent
+    KPIs, and points KPIs: NPS is % promoters - % detractors, so a move of its points is one of
+    percentage points; a relative change of a score near 0 would mean nothing)."""
+    percent, points = card["format"] == "percent", card["format"] == "points"
+    card[f"change_vs_{suffix}"] = _change(card["actual"], card[before]).where(~(percent | points))
+    card[f"change_vs_{suffix}_pp"] = (100 * (card["actual"] - card[before])).where(percent).fillna(
+        (card["actual"] - card[before]).where(points))
 
 
 def _two_proportion_p(p1: pd.Series, n1: pd.Series, p2: pd.Series, n2: pd.Series) -> pd.Series:
@@ -538,8 +569,9 @@ def kpi_scorecard(data, targets, period: str | None = None, thresholds=(1.0, 0.9
         NaN: ``group, kpi, label, target, actual, attainment, status`` (met / at risk / missed;
         n/a when the actual is missing; no target), ``previous`` (previous period),
         ``change_vs_previous`` (relative, (actual - previous) / |previous|, so a fall is negative
-        even from a negative base; NaN for percent KPIs), ``change_vs_previous_pp`` (percent KPIs
-        only: actual - previous in percentage points, 27.6 % -> 28.2 % is +0.6), ``last_year`` (same
+        even from a negative base; NaN for percent and points KPIs), ``change_vs_previous_pp`` (percent
+        and points KPIs only: actual - previous in percentage points, 27.6 % -> 28.2 % is +0.6, NPS
+        +1.5 -> +3.0 is +1.5), ``last_year`` (same
         period a year before; for a year period the previous year), ``change_vs_last_year``,
         ``change_vs_last_year_pp``, ``base`` and ``base_previous`` (customers the value rests on, see
         :func:`period_actuals`), ``p_value_vs_previous`` (two-sided pooled two-proportion z-test of

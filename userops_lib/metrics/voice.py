@@ -51,10 +51,13 @@ def _asked(surveys: ibis.Table, question: str, survey_id) -> tuple[ibis.Table, i
 def _pairs(data, question: str, survey_id, low: float, high: float) -> ibis.Table:
     """One row per invited (survey, customer): ``responded``, ``score`` (latest valid), ``n_scores``."""
     rows, is_q = _asked(_surveys(data), question, survey_id)
-    answer = _norm(rows.answer) if "answer" in rows.columns else ibis.null("string")
+    # answer and score are optional columns: a missing one answers nothing (comparing ibis' NULL literal
+    # with "" fails, so the flag is built from a literal False instead)
+    answered = ((_norm(rows.answer).notnull() & (_norm(rows.answer) != "")) if "answer" in rows.columns
+                else ibis.literal(False))
     score = rows.score if "score" in rows.columns else ibis.null("float64")
     valid = is_q & score.notnull() & (score >= low) & (score <= high)
-    responded = is_q & (score.notnull() | (answer.notnull() & (answer != "")))
+    responded = is_q & (score.notnull() | answered)
     latest = (score.argmax(rows.ts, where=valid) if "ts" in rows.columns else score.max(where=valid))
     return rows.group_by(["survey_id", "customer_id"]).aggregate(
         responded=responded.fill_null(False).any().cast("int64"), score=latest,

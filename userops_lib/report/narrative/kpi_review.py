@@ -18,9 +18,11 @@ from ..i18n import N_, tr
 from .outline import Outline
 from ..labels import label
 from .foundation import _join, _then, paragraph, period_text
+from .loyalty import nps_text
 
 __all__ = ["CAPTIONS", "DEFAULT_TREND_KPIS", "SECTIONS", "STATUS", "caption", "driver_caption", "drivers_note",
-           "kpi_value", "largest_drag", "method_text", "milestone_table", "moves_text", "next_steps", "no_target_table",
+           "kpi_value", "largest_drag", "method_text", "milestone_table", "moves_text", "next_steps",
+           "no_target_sentence", "no_target_table",
            "paragraph", "progress_text", "scorecard_sentence", "scorecard_table", "section", "status_colours",
            "summary", "title", "goals", "trend_kpis", "trend_note", "trend_title"]
 
@@ -99,9 +101,12 @@ def _period(label_: str, style: NumberStyle) -> str:
 
 
 def kpi_value(x, fmt: str, style: NumberStyle, compact: bool = True) -> str:
-    """A KPI value in its unit: money, percent, or a count (one decimal for a small average such as DAU)."""
+    """A KPI value in its unit: money, percent, points (NPS, signed, one decimal as in 04) or a count (one
+    decimal for a small average such as DAU)."""
     if x is None or pd.isna(x):
         return style.missing
+    if fmt == "points":
+        return nps_text(x, style)
     if fmt == "money":
         return style.money(x, compact=compact)
     if fmt == "percent":
@@ -180,10 +185,10 @@ def scorecard_table(card: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
 
 
 #: The order of the KPIs without a target: those the source documents name first (churn, 回购率,
-#: DAU, MAU, retention, conversion), the narrow day-N retention and the growth rates last.
+#: DAU, MAU, retention, conversion, NPS), the narrow day-N retention and the growth rates last.
 _NO_TARGET_ORDER = ["gmv", "buyers", "new_buyers", "churn_rate", "return_purchase_rate", "repurchase_rate", "dau", "mau",
                     "dau_mau", "d7_retention_within", "d30_retention_within", "channel_conversion", "usage_d7_retention",
-                    "purchase_conversion", "aov", "orders",
+                    "purchase_conversion", "nps", "aov", "orders",
                     "returning_buyers", "new_signups", "buyer_growth_rate", "gmv_growth_rate"]
 
 
@@ -195,6 +200,21 @@ def no_target_table(card: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
     out = _table(rows, style, ["target", "actual", "previous", "change_vs_previous", "last_year",
                                "change_vs_last_year", "note"])
     return out
+
+
+def no_target_sentence(card: pd.DataFrame, style: NumberStyle) -> str:
+    """What the NPS row of the KPIs without a target rests on: the survey rounds sent in the period, and
+    that its change is in points; empty when the scorecard has no NPS row or it has a target."""
+    rows = card[(card["kpi"] == "nps") & card["target"].isna()]
+    if rows.empty:
+        return ""
+    r, lang = rows.iloc[0], style.lang
+    name = _period(card.attrs["period"], style)
+    if pd.isna(r["actual"]):
+        return tr("No NPS survey round was sent in {period}, so this review has no NPS for it.", lang, period=name)
+    return tr("**NPS** in {period} is {nps} from {n} scores of the survey rounds sent in the period (% promoters "
+              "− % detractors; a change of it is in percentage points).", lang, period=name,
+              nps=nps_text(r["actual"], style), n=style.count(r["base"]))
 
 
 def _table(rows: pd.DataFrame, style: NumberStyle, columns: list[str]) -> pd.DataFrame:
@@ -223,6 +243,7 @@ def _table(rows: pd.DataFrame, style: NumberStyle, columns: list[str]) -> pd.Dat
 _NOTES = [("n/a: needs table ", N_("needs the {table} table")), ("no data for the period", N_("no data for the period")),
           ("needs the following", N_("needs the following period to be complete")),
           ("needs the complete", N_("needs the complete period")), ("day ", N_("needs the following period")),
+          ("no NPS survey round", N_("no NPS survey round was sent in the period")),
           ("no ", N_("no customers to count in the period")), ("not computable", N_("not computable for this period"))]
 
 
