@@ -194,3 +194,63 @@ def test_plots_return_figures(tiny_split):
                           "expected_cumulative": [0.0, 0.8, 1.9]})
     figures.append(plot_cumulative_repeat_purchases(frame))
     assert all(isinstance(f, matplotlib.figure.Figure) for f in figures)
+
+
+# ------------------------------------------------------------------------------ one model per run
+def test_choose_purchase_model_is_the_validated_choice(cdnow_split):
+    # issue 14 #7: 03 and 04 get their model from this one function. On the CDNOW sample (as-of
+    # 1998-06-30) a calibration end of 1997-09-30 is the split of cdnow_split, so "best" is best_model
+    # of that comparison; a named model is kept as named and still compared.
+    from userops_lib.clv import choose_purchase_model
+
+    data = load_dataset("cdnow_sample")
+    choice = choose_purchase_model(data, "best", calibration_end="1997-09-30")
+    table, _ = compare_models(cdnow_split)
+    assert choice.model == best_model(table) and choice.requested == "best" and choice.note == ""
+    pd.testing.assert_frame_equal(choice.comparison, table)
+    named = choose_purchase_model(data, "pnbd", calibration_end="1997-09-30")
+    assert named.model == "pnbd" and set(named.fitted) == {"bgnbd", "pnbd", "mbgnbd"}
+    # default calibration end: as-of 1998-06-30 minus 273 days = 1997-09-30, the same choice
+    assert choose_purchase_model(data, holdout_days=273).calibration_end.isoformat() == "1997-09-30"
+    with pytest.raises(ParameterError, match="clv_model 'xyz'"):
+        choose_purchase_model(data, "xyz")
+
+
+def test_choose_purchase_model_falls_back_only_when_asked():
+    # six months and no repeat buyer before the holdout (see the test above): 04 must say so (raise),
+    # 03 values its packs with the fallback and the note says why
+    from userops_lib.clv import choose_purchase_model
+
+    orders = _six_months("2025-06-20")
+    with pytest.raises(ModelFitError, match="too little history"):
+        choose_purchase_model(orders, "best")
+    choice = choose_purchase_model(orders, "best", fallback="bgnbd")
+    assert choice.model == "bgnbd" and choice.comparison is None and "too little history" in choice.note
+    assert choose_purchase_model(orders, "mbgnbd", fallback="bgnbd").model == "mbgnbd"
+
+
+def test_value_and_loyalty_reports_take_their_model_from_the_same_call():
+    # the two notebooks declare the same run parameters with the same defaults and pass them to
+    # choose_purchase_model, so a run's YAML (one key each) gives both reports one model
+    import ast
+    import json
+    from pathlib import Path
+
+    from userops_lib.runner.params import declared_parameters
+
+    root = Path(__file__).resolve().parent.parent / "notebooks"
+    keys = ("clv_model", "calibration_end", "holdout_days", "time_unit")
+    declared = {n: declared_parameters(root / f"{n}.ipynb") for n in ("03_value", "04_loyalty")}
+    for key in keys:
+        assert declared["03_value"][key]["default"] == declared["04_loyalty"][key]["default"], key
+    for name in declared:
+        code = "\n".join("".join(c["source"]) for c in json.loads((root / f"{name}.ipynb").read_text())["cells"]
+                         if c["cell_type"] == "code" and "parameters" not in c.get("metadata", {}).get("tags", []))
+        calls = [n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Call)
+                 and getattr(n.func, "attr", getattr(n.func, "id", "")) == "choose_purchase_model"]
+        assert len(calls) == 1, name
+        call = calls[0]
+        assert [ast.unparse(a) for a in call.args] == ["data", "clv_model"], name
+        passed = {k.arg: ast.unparse(k.value) for k in call.keywords}
+        assert passed["holdout_days"] == "holdout_days" and passed["time_unit"] == "time_unit", name
+        assert passed["calibration_end"] in ("calibration_end", "cal_end"), name

@@ -196,3 +196,15 @@ def test_the_profile_sentence_quotes_the_row_the_table_shows():
         "Of the groups in the table, the most over-represented: in *Members gone quiet*, Segment *Important "
         "win-back* is 50.3% of the pack against 1.9% of all customers (26.2×; groups of 30+ customers in packs of "
         "30+).")
+
+
+def test_the_packs_value_names_the_model_04_uses_too():
+    # issue 14 #7: 03 and 04 take one purchase model (choose_purchase_model with the run's clv_model), so the
+    # sentence no longer tells the reader to align them by hand. second_purchase_due: 40 customers, $12K.
+    sizes = pd.DataFrame({"pack": ["second_purchase_due"], "customers": [40], "total_value": [12000.0]})
+    measure = text.value_measure("clv", "MBG/NBD", EN)
+    assert text.packs_sentence(sizes, measure, EN).startswith(
+        "Value is measured as 12-month CLV from the MBG/NBD purchase model, the purchase model the loyalty report "
+        "(04) values customers with too (both follow the run's ")
+    zh = text.packs_sentence(sizes, text.value_measure("clv", "MBG/NBD", ZH), ZH)
+    assert "与用户忠诚期报告 (04) 使用同一购买模型" in zh and "40 位用户" in zh and "04 选定" not in zh

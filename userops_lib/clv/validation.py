@@ -10,6 +10,7 @@ figure 4 and table 2).
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass, field
 
 import ibis
 import numpy as np
@@ -20,6 +21,7 @@ from ..data.periods import parse_date
 from ..exceptions import ModelFitError, ParameterError
 from .base import PurchaseModel, summary_arrays, unit_length_days
 from .fitting import PURCHASE_MODELS, fit_purchase_model
+from .summary import calibration_holdout_split
 
 __all__ = [
     "calibration_summary",
@@ -29,6 +31,8 @@ __all__ = [
     "compare_models",
     "check_calibration_history",
     "best_model",
+    "ModelChoice",
+    "choose_purchase_model",
     "tied_models",
     "TIE_TOLERANCE",
     "cumulative_repeat_purchases",
@@ -228,6 +232,91 @@ def best_model(comparison: pd.DataFrame, tolerance: float = TIE_TOLERANCE) -> st
         When no model converged.
     """
     return tied_models(comparison, tolerance)[0]
+
+
+# ------------------------------------------------------------------------------ one model per run
+@dataclass(frozen=True)
+class ModelChoice:
+    """The purchase model of a run and the validation it was chosen by (:func:`choose_purchase_model`).
+
+    Attributes
+    ----------
+    model : str
+        The model every report of the run values customers with (``"bgnbd"``, ``"pnbd"``, ``"mbgnbd"``).
+    requested : str
+        The ``clv_model`` parameter: ``"best"`` or a model name.
+    calibration_end : datetime.date
+        Last day of the calibration period the models were validated on.
+    comparison : pandas.DataFrame or None
+        :func:`compare_models` on that split; None when the data is too short to validate (``note`` says why).
+    fitted : dict
+        The calibration fits by name.
+    split : pandas.DataFrame or None
+        The calibration / holdout table.
+    note : str
+        Empty, or why the models could not be validated and ``model`` is the fallback.
+    """
+
+    model: str
+    requested: str
+    calibration_end: _dt.date
+    comparison: pd.DataFrame | None = None
+    fitted: dict = field(default_factory=dict)
+    split: pd.DataFrame | None = None
+    note: str = ""
+
+
+def choose_purchase_model(data, model: str = "best", *, calibration_end=None, holdout_days: int = 180,
+                          time_unit: str = "W", tolerance: float = TIE_TOLERANCE,
+                          fallback: str | None = None) -> ModelChoice:
+    """The one purchase model every report of a run values customers with.
+
+    The value report (03) and the loyalty report (04) both call this with the run's ``clv_model``,
+    ``calibration_end``, ``holdout_days`` and ``time_unit`` (one YAML key each for the whole run), so a
+    customer has one CLV model across reports (issue 14 #7: BG/NBD in 03 and MBG/NBD in 04 gave each
+    customer two CLVs). The choice depends only on the data and these parameters: the models are fitted
+    on the calibration period and ``"best"`` is :func:`best_model` of :func:`compare_models`.
+
+    Parameters
+    ----------
+    data : Dataset, ibis.Table or pandas.DataFrame
+        Clean orders (a Dataset's as-of date ends the holdout).
+    model : {"best", "bgnbd", "pnbd", "mbgnbd"}
+        ``"best"``: the validated choice; a name: that model (still validated, for the comparison table).
+    calibration_end : str or date, optional
+        Last calibration day; default the as-of date minus ``holdout_days``.
+    holdout_days : int
+        Length of the holdout period.
+    time_unit : {"D", "W", "M"}
+        Unit of the models' recency and T.
+    tolerance : float
+        Tie tolerance of :func:`best_model`.
+    fallback : str, optional
+        Model to use when the data is too short to validate any model (a named ``model`` is used as
+        it is); None raises :class:`~userops_lib.exceptions.ModelFitError` as :func:`compare_models` does.
+
+    Returns
+    -------
+    ModelChoice
+    """
+    if model != "best" and model not in PURCHASE_MODELS:
+        raise ParameterError(f"clv_model {model!r} is not 'best' or one of {sorted(PURCHASE_MODELS)}")
+    if fallback is not None and fallback not in PURCHASE_MODELS:
+        raise ParameterError(f"fallback {fallback!r} is not one of {sorted(PURCHASE_MODELS)}")
+    data = inputs.dataset_of(data, "orders")
+    if calibration_end is not None:
+        cal_end = parse_date(calibration_end, "calibration_end")
+    else:
+        cal_end = data.as_of - _dt.timedelta(days=int(holdout_days))
+    split = calibration_holdout_split(data, cal_end, time_unit=time_unit)
+    try:
+        comparison, fitted = compare_models(split)
+    except ModelFitError as err:
+        if fallback is None:
+            raise
+        return ModelChoice(fallback if model == "best" else model, model, cal_end, split=split, note=str(err))
+    chosen = best_model(comparison, tolerance) if model == "best" else model
+    return ModelChoice(chosen, model, cal_end, comparison, fitted, split)
 
 
 # ------------------------------------------------------------------------------ cumulative view

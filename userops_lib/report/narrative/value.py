@@ -321,10 +321,10 @@ def packs_sentence(sizes: pd.DataFrame, measure: str, style: NumberStyle) -> str
     if not len(sizes):
         return tr("No pack could be built on this data.", lang)
     best = sizes.sort_values("total_value", ascending=False).iloc[0]
-    return tr("Value is measured as {measure} (04 picks its model by holdout error, so a customer's CLV there can "
-              "differ). The pack holding the most value is *{pack}*: {n} customers worth {value} in total.", lang,
-              measure=measure, pack=pack_name(best["pack"], lang), n=style.count(best["customers"]),
-              value=style.money(best["total_value"]))
+    return tr("Value is measured as {measure}, the purchase model the loyalty report (04) values customers with too "
+              "(both follow the run's {param}). The pack holding the most value is *{pack}*: {n} customers worth "
+              "{value} in total.", lang, measure=measure, param=code("clv_model"),
+              pack=pack_name(best["pack"], lang), n=style.count(best["customers"]), value=style.money(best["total_value"]))
 
 
 def thresholds_table(thresholds: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
