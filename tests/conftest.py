@@ -49,7 +49,9 @@ def engines(demo_dir, tmp_path_factory):
     """The small demo loaded on DuckDB and on one local Spark session, for every parity test.
 
     The session's warehouse (where the clean tables are stored) is a temporary folder, not
-    ``./spark-warehouse`` in the working tree.
+    ``./spark-warehouse`` in the working tree; its shuffle files (``blockmgr-*``), Spark's ``spark-*``
+    folders and the native libraries the JVM unpacks (liblz4, snappy) go to pytest's temporary folder
+    too (``spark.local.dir`` and ``java.io.tmpdir``), not to /tmp.
     """
     from pyspark.sql import SparkSession
 
@@ -58,6 +60,8 @@ def engines(demo_dir, tmp_path_factory):
 
     session = (SparkSession.builder.master("local[2]").appName("userops-parity")
                .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
+               .config("spark.local.dir", str(tmp_path_factory.mktemp("spark-local")))
+               .config("spark.driver.extraJavaOptions", f"-Djava.io.tmpdir={tmp_path_factory.mktemp('spark-java')}")
                .config("spark.sql.shuffle.partitions", "2")
                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                .config("spark.ui.enabled", "false")

@@ -16,7 +16,9 @@ from parity import SPARK_MARKS, assert_same_frames, parity_cases
 from userops_lib.metrics.basket import association_rules
 from userops_lib.metrics.campaigns import campaign_results
 from userops_lib.metrics.conversion import second_purchase_conversion
+from userops_lib.metrics.dropouts import dropout_pack
 from userops_lib.metrics.engagement import activity_index, stickiness_distribution
+from userops_lib.metrics.kpi_review import last_complete_period, period_actuals
 from userops_lib.metrics.experience import step_durations
 from userops_lib.metrics.funnel import campaign_funnel, funnel, funnel_trend, time_to_convert
 from userops_lib.metrics.lifecycle import customer_stage, lifecycle_stages
@@ -40,6 +42,19 @@ def _tier_migration_frames(data) -> dict[str, pd.DataFrame]:
     # Two dates inside the demo's two years: ~10 months and ~1 month before its last order.
     result = tier_migration(data, _days_before_as_of(data, 300), _days_before_as_of(data, 30))
     return {"counts": result.counts, "shares": result.shares, "summary": result.summary}
+
+
+def _review_kpis(data) -> dict[str, pd.DataFrame]:
+    # The KPI review's usage retention (sign-ups' events), purchase conversion (buyers / visitors) and
+    # NPS (rounds sent in the period) of the demo's last complete quarter and year, as 05 computes them.
+    kpis = ["usage_d7_retention", "purchase_conversion", "nps"]
+    return {kind: period_actuals(data, [last_complete_period(data.as_of, kind)], kpis) for kind in ("quarter", "year")}
+
+
+def _dropout_frames(data) -> dict[str, pd.DataFrame]:
+    # 加购未购 of the last 90 days: the pack's members, the entrants' last steps and the pack size
+    pack = dropout_pack(data, "add_to_cart", days=90)
+    return {"features": pack.features, "members": pack.members, "sizes": pack.sizes}
 
 
 # Each case returns a DataFrame or a dict of DataFrames.
@@ -67,6 +82,8 @@ METRICS = {
     "step_durations": step_durations,
     "pyramid_layers": pyramid_layers,
     "nps": nps,
+    "review_usage_retention_conversion_nps": _review_kpis,
+    "dropout_pack_add_to_cart": _dropout_frames,
 }
 
 # Known engine differences: {case: reason}. Each is marked xfail(strict=True), so a fix shows up.

@@ -13,7 +13,9 @@ backend's session time zone (ibis forces UTC on Spark) cannot move a result.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Mapping
@@ -69,6 +71,28 @@ def duckdb_backend(database: str = ":memory:", threads: int | None = None, **kwa
     return con
 
 
+def _local_scratch() -> dict[str, str]:
+    """Folders of a local Spark session inside one temporary folder: the warehouse, ``spark.local.dir``
+    (shuffle files ``blockmgr-*`` and Spark's ``spark-*`` folders) and the JVM's ``java.io.tmpdir``
+    (where it unpacks liblz4 and snappy), so a session leaves nothing in /tmp once removed."""
+    root = tempfile.mkdtemp(prefix="userops-spark-")
+    paths = {name: os.path.join(root, name) for name in ("warehouse", "local", "java")}
+    for path in paths.values():
+        os.makedirs(path, exist_ok=True)
+    return {"_root": root, "spark.sql.warehouse.dir": paths["warehouse"], "spark.local.dir": paths["local"],
+            "spark.driver.extraJavaOptions": f"-Djava.io.tmpdir={paths['java']}"}
+
+
+def _stop_and_remove(session, root: str) -> None:
+    """At exit: stop the local session userops started (its JVM then deletes its own files), then
+    remove its temporary folder."""
+    try:
+        session.stop()
+    except Exception:  # noqa: BLE001 - the JVM may already be gone at exit; the folder is removed anyway
+        pass
+    shutil.rmtree(root, ignore_errors=True)
+
+
 def spark_backend(session=None, shuffle_partitions: int = 4, conf: Mapping[str, Any] | None = None):
     """Connect ibis to Spark; starts a session when none is given.
 
@@ -85,7 +109,9 @@ def spark_backend(session=None, shuffle_partitions: int = 4, conf: Mapping[str, 
     conf : mapping, optional
         Spark settings of a new session, e.g. ``{"spark.master": "spark://host:7077",
         "spark.executor.memory": "8g"}`` (the ``spark:`` block of a run's parameters file).
-        Without ``spark.master`` the session is local, on all cores.
+        Without ``spark.master`` the session is local, on all cores; a local session keeps its
+        warehouse, shuffle files and the JVM's temporary files in one temporary folder, removed when
+        Python exits (unless ``conf`` names its own ``spark.local.dir`` and the like).
     """
     try:
         from pyspark.sql import SparkSession
@@ -93,20 +119,25 @@ def spark_backend(session=None, shuffle_partitions: int = 4, conf: Mapping[str, 
         raise ImportError("the Spark engine needs the optional extra: pip install 'userops[spark]'") from err
     if session is None:
         os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)
+        conf = {str(k): str(v) for k, v in (conf or {}).items()}
         settings = {
             "spark.master": "local[*]",
             "spark.app.name": "userops",
             "spark.sql.shuffle.partitions": str(shuffle_partitions),
             "spark.ui.enabled": "false",
             "spark.ui.showConsoleProgress": "false",  # progress bars would fill the report's output
-            "spark.sql.warehouse.dir": tempfile.mkdtemp(prefix="userops-spark-"),
-            **{str(k): str(v) for k, v in (conf or {}).items()},
         }
+        settings.update(conf)
+        local = settings["spark.master"].startswith("local")
+        scratch = _local_scratch() if local else {"spark.sql.warehouse.dir": tempfile.mkdtemp(prefix="userops-spark-")}
+        settings = {**settings, **{k: v for k, v in scratch.items() if k not in conf and k != "_root"}}
         builder = SparkSession.builder
         for key, value in settings.items():
             builder = builder.config(key, value)
         session = builder.getOrCreate()
         session.sparkContext.setLogLevel("ERROR")
+        if local:
+            atexit.register(_stop_and_remove, session, scratch["_root"])
     # also on a session the caller made: without Arrow, Spark stores a missing text value of a pandas
     # frame as the string 'NaN', not NULL, and every null check on text columns would go wrong
     session.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
