@@ -171,11 +171,13 @@ def _channels() -> pd.DataFrame:
 
 
 def test_channel_sentence_ranks_channels_with_enough_customers():
+    # channel codes are named in the language (social → social media / 社交媒体, referral → 邀请裂变, issue 13 #2);
+    # "tiny" is no known channel and reads as the data writes it
     assert text.channel_sentence(_channels(), EN) == (
-        "referral converted best (60.0% of 100) and social worst (20.0% of 100). The dearest converted customer "
+        "referral converted best (60.0% of 100) and social media worst (20.0% of 100). The dearest converted customer "
         "came from tiny (CAC $500.00).")
     assert text.channel_sentence(_channels(), ZH) == (
-        "referral 转化最好（100 人中 60.0%），social 最差（100 人中 20.0%）。获客成本最高的转化用户来自 tiny（获客成本 ¥500.00）。")
+        "邀请裂变 转化最好（100 人中 60.0%），社交媒体 最差（100 人中 20.0%）。获客成本最高的转化用户来自 tiny（获客成本 ¥500.00）。")
 
 
 def _categories() -> pd.DataFrame:

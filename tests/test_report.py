@@ -230,3 +230,25 @@ def test_the_appendix_escapes_cells_column_names_row_labels_and_caption(monkeypa
     assert live_markup(folded) == [] and live_markup(shown[0].to_html()) == []
     assert "A1 · By channel &lt;img src=x onerror=alert(1)&gt;" in folded
     assert folded.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 21  # the column name and 20 row labels
+
+
+def test_channel_codes_read_by_name_and_other_channels_as_the_data_writes_them(monkeypatch):
+    import pandas as pd
+
+    from userops_lib.report import tables
+    from userops_lib.report.labels import channel_name
+
+    # the demo's codes (userops_lib.demo.story.CHANNELS) and a common one; case, spaces and hyphens ignored
+    assert [channel_name(c, "zh") for c in ("organic", "paid_search", "Paid-Search", "mini program")] == [
+        "自然流量", "付费搜索", "付费搜索", "小程序"]
+    assert [channel_name(c, "en") for c in ("paid_search", "social")] == ["paid search", "social media"]
+    assert channel_name("douyin_shop_07", "zh") == "douyin_shop_07" and channel_name(None, "zh") is None
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, **_: shown.append(obj))
+    monkeypatch.setattr(tables, "_QUEUE", [])
+    df = pd.DataFrame({"channel": ["affiliate", SCRIPT], "category": ["social", "home"], "acquired_users": [3, 4]})
+    report.show(df, "Channels", lang="zh")
+    html = shown[0].to_html()
+    assert "联盟推广" in html and "affiliate" not in html  # a channel code is translated
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and live_markup(html) == []  # an unknown one escaped
+    assert ">social<" in html and ">home<" in html  # categories are the shop's words: left as they are

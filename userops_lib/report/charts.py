@@ -12,7 +12,7 @@ import pandas as pd
 
 from .formatting import NumberStyle
 from .i18n import N_, tr
-from .labels import label, tier_name
+from .labels import channel_name, label, tier_name
 
 __all__ = ["PERIOD_NAMES", "PROFILE_DIMENSIONS", "PROFILE_VALUES", "profile_value_name", "active_days_chart", "active_users_chart", "bar_chart", "funnel_chart",
            "funnel_trend_chart", "kpi_trend_chart", "period_name", "period_names", "profile_chart", "rates_chart",
@@ -122,7 +122,8 @@ def bar_chart(frame: pd.DataFrame, category: str, share: str, title: str, lang: 
     """One horizontal bar per row: ``share`` (a fraction) of each ``category``."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(9, 0.5 * len(frame) + 1.5))
-    ax.barh(frame[category].astype(str), frame[share], color=_BLUE)
+    names = frame[category].map(lambda v: channel_name(v, lang)) if category == "channel" else frame[category]
+    ax.barh(names.astype(str), frame[share], color=_BLUE)
     ax.invert_yaxis()
     _share_axis(ax.xaxis)
     ax.set(title=title, xlabel=label(share, lang), ylabel=label(category, lang))
@@ -371,7 +372,7 @@ def channel_funnel_chart(by_channel: pd.DataFrame, lang: str) -> None:
     steps = by_channel.drop_duplicates("step_number").sort_values("step_number")
     for channel, part in by_channel.groupby("channel", sort=True):
         part = part.sort_values("step_number")
-        ax.plot(part["step_number"], part["conversion_from_start"], marker="o", label=str(channel))
+        ax.plot(part["step_number"], part["conversion_from_start"], marker="o", label=str(channel_name(channel, lang)))
     ax.set_xticks(steps["step_number"], list(steps["step"]))
     _share_axis(ax.yaxis)
     ax.set(title=tr("Share of users reaching each step, by acquisition channel", lang), xlabel=label("step", lang),

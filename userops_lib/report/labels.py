@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from .i18n import N_, tr
 
-__all__ = ["COLUMN_LABELS", "STAGE_TITLES", "TIER_NAMES", "label", "stage_title", "tier_name", "yes_no"]
+__all__ = ["CHANNEL_NAMES", "COLUMN_LABELS", "STAGE_TITLES", "TIER_NAMES", "channel_name", "label", "stage_title",
+           "tier_name", "yes_no"]
 
 #: Stage reports, by the runner's stage name.
 STAGE_TITLES = {
@@ -109,6 +110,33 @@ COLUMN_LABELS = {
     "rows_read": N_("Rows read"), "rows_kept": N_("Rows kept"), "excluded": N_("Rows excluded"),
     "table": N_("Table"), "reason": N_("Reason"), "column": N_("Column"), "rows": N_("Rows"), "action": N_("Action"),
 }
+
+
+#: Acquisition channels a report names in its language: the demo shop's and the usual ones. A channel is
+#: a code of the shop's systems (``paid_search``), not a name, so it is translated at display time; a
+#: channel not listed shows as the data writes it. Product, category and city names are the shop's own
+#: words and are never translated.
+CHANNEL_NAMES = {
+    # the demo shop (userops_lib.demo.story.CHANNELS)
+    "organic": N_("organic"), "paid_search": N_("paid search"), "social": N_("social media"),
+    "affiliate": N_("affiliate"), "referral": N_("referral"),
+    # common in Chinese and international shops' exports
+    "direct": N_("direct"), "search": N_("search"), "seo": N_("organic search"), "sem": N_("paid search"),
+    "email": N_("email"), "edm": N_("email"), "sms": N_("SMS"), "push": N_("push notification"),
+    "display": N_("display ads"), "video": N_("video"), "live_stream": N_("live streaming"),
+    "livestream": N_("live streaming"), "kol": N_("KOL"), "influencer": N_("KOL"), "offline": N_("offline"),
+    "store": N_("offline"), "wechat": N_("WeChat"), "mini_program": N_("mini program"), "app": N_("App"),
+    "web": N_("web"), "community": N_("community"), "other": N_("other"), "unknown": N_("unknown"),
+}
+
+
+def channel_name(value, lang: str = "zh"):
+    """An acquisition channel as a reader names it: ``paid_search`` → 付费搜索 / paid search (case, spaces and
+    hyphens ignored); a channel not in :data:`CHANNEL_NAMES` as it is, and a missing value left missing."""
+    if not isinstance(value, str):
+        return value
+    message = CHANNEL_NAMES.get(value.strip().lower().replace("-", "_").replace(" ", "_"))
+    return tr(message, lang) if message else value
 
 
 def label(column: str, lang: str = "zh") -> str:

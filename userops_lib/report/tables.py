@@ -15,7 +15,7 @@ import pandas as pd
 
 from .formatting import NumberStyle
 from .i18n import tr
-from .labels import COLUMN_LABELS, label, yes_no
+from .labels import COLUMN_LABELS, channel_name, label, yes_no
 from .quality_text import action, reason
 
 __all__ = ["BODY_ROWS", "appendix", "column_label", "driver_table", "for_reader", "fold_into_appendix",
@@ -40,6 +40,9 @@ def _is_name(column: str) -> bool:
     return name == "id" or name.endswith(("_id", " id")) or "year" in name
 
 
+#: Columns whose values are acquisition channels (codes, named in the report's language: :func:`.labels.channel_name`).
+CHANNEL_COLUMNS = {"channel"}
+
 #: Columns of people that are averages (average DAU) but read in whole people.
 WHOLE_PEOPLE = {"avg_dau"}
 
@@ -52,6 +55,8 @@ def _whole_units(column) -> bool:
 
 
 def _cells(values: pd.Series, column, style: NumberStyle, percent, money, points, changes) -> pd.Series:
+    if column in CHANNEL_COLUMNS:
+        values = values.map(lambda x: channel_name(x, style.lang))
     if _whole_units(column) and pd.api.types.is_float_dtype(values) and column not in (*percent, *money, *points,
                                                                                           *changes):
         return values.map(lambda x: style.missing if pd.isna(x) else style.count(round(x)))
@@ -89,7 +94,7 @@ def for_reader(df: pd.DataFrame, lang: str, currency: str | None = None, percent
     percent, money, points, changes : sequence of str
         Columns holding shares (0.141 → 14.1%), amounts (¥1,740,705.10), changes of a rate in
         percentage points (+2.3 个百分点) and relative changes (+14.5%). Booleans read ✓/—, dates
-        YYYY-MM-DD, counts 12,345.
+        YYYY-MM-DD, counts 12,345, acquisition channels by name (付费搜索 for ``paid_search``).
 
     Returns
     -------

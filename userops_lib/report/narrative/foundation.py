@@ -18,7 +18,7 @@ from ...thresholds import MIN_GROUP
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
 from .outline import Outline
-from ..labels import label
+from ..labels import channel_name, label
 from ..markup import code
 from ..quality_text import load_note, reason
 
@@ -351,8 +351,8 @@ def channel_sentence(conv: pd.DataFrame, style: NumberStyle, min_users: int = MI
         return tr("No channel brought {n} customers or more, too few to compare.", lang, n=min_users)
     best, worst = ranked.iloc[-1], ranked.iloc[0]
     text = tr("{best} converted best ({best_rate} of {best_n}) and {worst} worst ({worst_rate} of {worst_n}).", lang,
-              best=best["channel"], best_rate=style.percent(best["conversion_rate"]),
-              best_n=style.count(best["acquired_users"]), worst=worst["channel"],
+              best=channel_name(best["channel"], lang), best_rate=style.percent(best["conversion_rate"]),
+              best_n=style.count(best["acquired_users"]), worst=channel_name(worst["channel"], lang),
               worst_rate=style.percent(worst["conversion_rate"]), worst_n=style.count(worst["acquired_users"]))
     missing = conv.attrs.get("buyers_not_in_customers", 0)
     if missing:
@@ -360,7 +360,7 @@ def channel_sentence(conv: pd.DataFrame, style: NumberStyle, min_users: int = MI
     if "cac" in conv and conv["cac"].notna().any():
         dear = conv.loc[conv["cac"].idxmax()]
         text = _then(text, tr("The dearest converted customer came from {channel} (CAC {cac}).", lang,
-                         channel=dear["channel"], cac=style.money(dear["cac"])), lang)
+                         channel=channel_name(dear["channel"], lang), cac=style.money(dear["cac"])), lang)
     return text
 
 
@@ -587,8 +587,8 @@ def _channel_step(conv: pd.DataFrame | None, style: NumberStyle, min_users: int,
         dear, cheap = paid.loc[paid["cac"].idxmax()], paid.loc[paid["cac"].idxmin()]
         if dear["cac"] >= cac_ratio * cheap["cac"]:
             return tr("**Move acquisition budget:** a converted customer costs {dear_cac} from {dear} and {cheap_cac} "
-                      "from {cheap}.", style.lang, dear=dear["channel"], dear_cac=style.money(dear["cac"]),
-                      cheap=cheap["channel"], cheap_cac=style.money(cheap["cac"]))
+                      "from {cheap}.", style.lang, dear=channel_name(dear["channel"], style.lang), dear_cac=style.money(dear["cac"]),
+                      cheap=channel_name(cheap["channel"], style.lang), cheap_cac=style.money(cheap["cac"]))
     return None
 
 

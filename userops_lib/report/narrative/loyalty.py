@@ -16,7 +16,7 @@ from ...thresholds import MIN_GROUP
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
 from .outline import Outline
-from ..labels import label, tier_name
+from ..labels import channel_name, label, tier_name
 from .foundation import _join, _then, paragraph, period_text
 
 __all__ = ["csat_table", "judged", "steps_table", "activity_table", "stage_name", "transition_table", "LIFECYCLE", "NPS_SEGMENTS", "SECTIONS", "at_risk_sentence", "caption", "channel_sentence",
@@ -261,15 +261,15 @@ def channel_table(by_channel: pd.DataFrame) -> pd.DataFrame:
 
 def channel_sentence(by_channel: pd.DataFrame, style: NumberStyle) -> str:
     top, lang = by_channel.iloc[0], style.lang
-    text = tr("{channel} brings the most predicted value ({share}).", lang, channel=top["channel"],
+    text = tr("{channel} brings the most predicted value ({share}).", lang, channel=channel_name(top["channel"], lang),
               share=style.percent(top["share_of_value"]))
     if "clv_to_cac" in by_channel and by_channel["clv_to_cac"].notna().any():
         best = by_channel.dropna(subset=["clv_to_cac"]).sort_values("clv_to_cac").iloc[-1]
         worst = by_channel.dropna(subset=["clv_to_cac"]).sort_values("clv_to_cac").iloc[0]
         text = _then(text, tr("Of the channels with a cost, {best} returns the most per unit of acquisition spend "
                               "(CLV / CAC {best_ratio}) and {worst} the least ({worst_ratio}).", lang,
-                              best=best["channel"], best_ratio=style.number(best["clv_to_cac"], 1),
-                              worst=worst["channel"], worst_ratio=style.number(worst["clv_to_cac"], 1)), lang)
+                              best=channel_name(best["channel"], lang), best_ratio=style.number(best["clv_to_cac"], 1),
+                              worst=channel_name(worst["channel"], lang), worst_ratio=style.number(worst["clv_to_cac"], 1)), lang)
     return text
 
 

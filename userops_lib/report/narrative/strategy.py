@@ -16,6 +16,7 @@ import pandas as pd
 from ...thresholds import MIN_GROUP  # the smallest group compared (eligible buyers, funnel entrants...)
 from ..formatting import MISSING, NumberStyle
 from ..i18n import N_, tr
+from ..labels import channel_name
 from .outline import Outline
 from ..markup import code
 from .foundation import _join, _then, data_sentence, paragraph
@@ -231,18 +232,21 @@ def window_sentence(conv: pd.DataFrame, style: NumberStyle) -> str:
     return _then(text, tr("Every buyer's windows had ended by the as-of date.", lang), lang)
 
 
-#: Group names the library writes itself (the shop's own channels and categories are shown as they are).
+#: Group names the library writes itself (the shop's channel codes are named by :func:`.labels.channel_name`,
+#: its categories shown as they are).
 _GROUP_VALUES = {"coupon": N_("coupon"), "no coupon": N_("no coupon"), "(unknown)": N_("(unknown)")}
 
 
-def _group(value, lang: str) -> str:
-    return tr(_GROUP_VALUES[value], lang) if value in _GROUP_VALUES else str(value)
+def _group(value, lang: str, by: str | None = None) -> str:
+    if value in _GROUP_VALUES:
+        return tr(_GROUP_VALUES[value], lang)
+    return channel_name(str(value), lang) if by == "channel" else str(value)
 
 
 def breakdown_table(df: pd.DataFrame, by: str, style: NumberStyle) -> pd.DataFrame:
     """Second-purchase conversion per group: first-time buyers and the rate of each window."""
     lang, wins = style.lang, df.attrs["windows"]
-    out = pd.DataFrame({tr(BREAKDOWNS[by], lang).capitalize(): df["group"].map(lambda g: _group(g, lang)),
+    out = pd.DataFrame({tr(BREAKDOWNS[by], lang).capitalize(): df["group"].map(lambda g: _group(g, lang, by)),
                         tr("First-time buyers", lang): df["first_buyers"].map(style.count)})
     for w in wins:
         out[tr("Within {days} days", lang, days=w)] = df[f"rate_{w}d"].map(style.percent)
@@ -259,8 +263,8 @@ def breakdown_sentence(df: pd.DataFrame, by: str, style: NumberStyle, min_group:
         return tr("Fewer than two groups by {group} have {n} or more buyers eligible for the {days}-day window; no "
                   "comparison made.", lang, group=group, n=min_group, days=w)
     text = tr("Within {days} days, *{best}* converts best ({best_rate}) and *{worst}* worst ({worst_rate}), among "
-              "groups with {n}+ eligible buyers.", lang, days=w, best=_group(ok.iloc[-1]["group"], lang),
-              best_rate=style.percent(ok.iloc[-1][f"rate_{w}d"]), worst=_group(ok.iloc[0]["group"], lang),
+              "groups with {n}+ eligible buyers.", lang, days=w, best=_group(ok.iloc[-1]["group"], lang, by),
+              best_rate=style.percent(ok.iloc[-1][f"rate_{w}d"]), worst=_group(ok.iloc[0]["group"], lang, by),
               worst_rate=style.percent(ok.iloc[0][f"rate_{w}d"]), n=min_group)
     if by == "coupon":
         text = _then(text, tr("*Not causal:* customers chose whether to use a coupon, so the split shows who they "
@@ -662,7 +666,7 @@ def referral_vs_table(vs: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
     lang, days = style.lang, vs.attrs["horizon_days"]
     return pd.DataFrame({
         tr("Acquired by", lang): vs["acquisition"].map(lambda a: tr("referral (invited)", lang) if a == INVITED_LABEL
-                                                       else a),
+                                                       else channel_name(a, lang)),
         tr("Customers", lang): vs["customers"].map(style.count),
         tr("Customers who bought", lang): vs["conversion"].map(style.percent),
         tr("Buyers followed up {days} days", lang, days=days): vs["buyers_full_horizon"].map(style.count),
@@ -808,8 +812,8 @@ def channel_funnel_sentence(last_step: pd.DataFrame, style: NumberStyle, min_gro
         return tr("Fewer than two channels have {n} or more users entering the funnel; no comparison made.",
                   style.lang, n=min_group)
     return tr("Among channels with {n}+ users entering the funnel, *{best}* completes it best ({best_rate}) and "
-              "*{worst}* worst ({worst_rate}).", style.lang, n=min_group, best=ok.iloc[-1]["channel"],
-              best_rate=style.percent(ok.iloc[-1]["conversion_from_start"]), worst=ok.iloc[0]["channel"],
+              "*{worst}* worst ({worst_rate}).", style.lang, n=min_group, best=channel_name(ok.iloc[-1]["channel"], style.lang),
+              best_rate=style.percent(ok.iloc[-1]["conversion_from_start"]), worst=channel_name(ok.iloc[0]["channel"], style.lang),
               worst_rate=style.percent(ok.iloc[0]["conversion_from_start"]))
 
 
@@ -817,7 +821,7 @@ def channel_funnel_table(by_channel: pd.DataFrame, style: NumberStyle) -> pd.Dat
     """The last funnel step per channel: users entering, reaching it, and the two shares."""
     lang = style.lang
     last = by_channel[by_channel["step_number"] == by_channel["step_number"].max()]
-    return pd.DataFrame({tr("Channel", lang): last["channel"], tr("Users entering", lang): last["group_users"].map(
+    return pd.DataFrame({tr("Channel", lang): last["channel"].map(lambda c: channel_name(c, lang)), tr("Users entering", lang): last["group_users"].map(
         style.count), tr("Users reaching the last step", lang): last["users"].map(style.count),
         tr("Share of users entering", lang): last["conversion_from_start"].map(style.percent),
         tr("Share of the step before", lang): last["conversion_from_previous"].map(style.percent)})
