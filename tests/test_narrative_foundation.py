@@ -261,11 +261,12 @@ def test_profile_does_not_call_a_small_group_the_largest():
     dims = ["member_tier", "gender", "city"]
     assert text.profile_sentence(_profile(), dims, EN) == (
         "Of 1,000 customers, 100 have bought. Largest groups: Membership tier mostly **not a member** (93.3% of "
-        "customers); of the others, **silver** (4.7% of customers, 15.0% of buyers); Gender **F** (55.2% of customers, "
-        "54.0% of buyers); City **Shanghai** (21.5% of customers, 22.0% of buyers).")
+        "customers); of the others, **silver** (4.7% of customers, 15.0% of buyers); Gender **female** (55.2% of "
+        "customers, 54.0% of buyers); City **Shanghai** (21.5% of customers, 22.0% of buyers).")
+    # tier and gender codes by name (issue 13 #2): F → female / 女, silver → 银卡; a city stays the shop's word
     assert text.profile_sentence(_profile(), dims, ZH) == (
         "1,000 位用户中有 100 位购买过。最大的群体：会员等级 以 **非会员** 为主（占用户 93.3%），其余中最大的是 **银卡**"
-        "（占用户 4.7%，占购买用户 15.0%）；性别 **F**（占用户 55.2%，占购买用户 54.0%）；城市 **Shanghai**（占用户 21.5%，"
+        "（占用户 4.7%，占购买用户 15.0%）；性别 **女**（占用户 55.2%，占购买用户 54.0%）；城市 **Shanghai**（占用户 21.5%，"
         "占购买用户 22.0%）。")
 
 

@@ -252,3 +252,21 @@ def test_channel_codes_read_by_name_and_other_channels_as_the_data_writes_them(m
     assert "联盟推广" in html and "affiliate" not in html  # a channel code is translated
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and live_markup(html) == []  # an unknown one escaped
     assert ">social<" in html and ">home<" in html  # categories are the shop's words: left as they are
+
+
+def test_tier_and_gender_codes_read_by_name_in_profiles():
+    import pandas as pd
+
+    from userops_lib.report.labels import value_name
+    from userops_lib.report.narrative.loyalty import nps_table
+    from userops_lib.report.tables import profile_table
+
+    # the demo writes gender F / M and tiers silver / gold / platinum (userops_lib.demo.story)
+    assert [value_name("gender", g, "zh") for g in ("F", "m", "X")] == ["女", "男", "X"]
+    assert [value_name("member_tier", t, "zh") for t in ("silver", "Gold", "vip3")] == ["银卡", "金卡", "vip3"]
+    assert value_name("city", "silver", "zh") == "silver"  # only the attribute's own codes are named
+    prof = pd.DataFrame({"dimension": ["gender", "member_tier", "city"], "value": ["F", "platinum", "Shanghai"]})
+    assert profile_table(prof, "zh")["value"].tolist() == ["女", "铂金卡", "Shanghai"]
+    assert profile_table(prof, "en")["value"].tolist() == ["female", "platinum", "Shanghai"]
+    nps = pd.DataFrame({"by": ["tier", "stage"], "segment": ["gold", "gold"], "nps": [1.0, 2.0]})
+    assert nps_table(nps, "zh")["segment"].tolist() == ["金卡", "gold"]  # a tier only where the rows are tiers

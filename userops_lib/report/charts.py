@@ -12,7 +12,7 @@ import pandas as pd
 
 from .formatting import NumberStyle
 from .i18n import N_, tr
-from .labels import channel_name, label, tier_name
+from .labels import channel_name, label, tier_name, value_name
 
 __all__ = ["PERIOD_NAMES", "PROFILE_DIMENSIONS", "PROFILE_VALUES", "profile_value_name", "active_days_chart", "active_users_chart", "bar_chart", "funnel_chart",
            "funnel_trend_chart", "kpi_trend_chart", "period_name", "period_names", "profile_chart", "rates_chart",
@@ -162,10 +162,13 @@ PROFILE_VALUES = {"unknown": N_("unknown"), "other": N_("other"), "(no tags)": N
 
 def profile_value_name(dimension: str, value, lang: str) -> str:
     """A value of a profile dimension as a reader names it: a tier by :func:`~.labels.tier_name` (金卡, 非会员),
-    the library's own values (unknown, other) in ``lang``, the shop's values (cities, tags) as they are."""
+    the library's own values (unknown, other) in ``lang``, the other codes :func:`~.labels.value_name` knows
+    (gender F → 女 / female, channels), the shop's values (cities, tags) as they are."""
     if dimension == "member_tier":
         return tier_name(value, lang)
-    return tr(PROFILE_VALUES[value], lang) if value in PROFILE_VALUES else str(value)
+    if value in PROFILE_VALUES:
+        return tr(PROFILE_VALUES[value], lang)
+    return str(value_name(dimension, value, lang))
 
 
 def profile_chart(prof: pd.DataFrame, dimensions, lang: str) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from .i18n import N_, tr
 
-__all__ = ["CHANNEL_NAMES", "COLUMN_LABELS", "STAGE_TITLES", "TIER_NAMES", "channel_name", "label", "stage_title",
-           "tier_name", "yes_no"]
+__all__ = ["CHANNEL_NAMES", "COLUMN_LABELS", "GENDER_NAMES", "STAGE_TITLES", "TIER_NAMES", "channel_name", "label",
+           "stage_title", "tier_name", "value_name", "yes_no"]
 
 #: Stage reports, by the runner's stage name.
 STAGE_TITLES = {
@@ -168,3 +168,20 @@ def tier_name(tier, lang: str = "zh") -> str:
     """A membership tier as the report's language writes it (非会员, 金卡 ...); an unknown tier as it is."""
     message = TIER_NAMES.get(str(tier).lower())
     return tr(message, lang) if message else str(tier)
+
+
+#: Gender codes of the usual exports (the demo writes F / M).
+GENDER_NAMES = {"f": N_("female"), "female": N_("female"), "m": N_("male"), "male": N_("male")}
+
+
+def value_name(dimension: str, value, lang: str = "zh"):
+    """A code-like value of a customer attribute as a reader names it: acquisition channels
+    (:func:`channel_name`), membership tiers (:func:`tier_name`, the one tier mapping) and gender codes (F → 女 / female);
+    any other value, and a value these do not know, as the data writes it."""
+    if dimension == "channel":
+        return channel_name(value, lang)
+    if dimension in ("member_tier", "tier") and str(value).lower() in TIER_NAMES:
+        return tier_name(value, lang)
+    if dimension == "gender" and isinstance(value, str) and value.strip().lower() in GENDER_NAMES:
+        return tr(GENDER_NAMES[value.strip().lower()], lang)
+    return value

@@ -168,7 +168,8 @@ def funnel_table(fun: pd.DataFrame, style: NumberStyle | None = None) -> pd.Data
 
 def profile_table(prof: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A :func:`~userops_lib.metrics.profile.user_profile` with its dimension names and the library's own
-    values (unknown, other, ...) and the tiers in ``lang``; the shop's values (cities, tags) stay as they are."""
+    values (unknown, other, ...), the tiers and the codes :func:`.labels.value_name` knows (gender) in ``lang``;
+    the shop's values (cities, tags) stay as they are."""
     from .charts import PROFILE_DIMENSIONS, profile_value_name
 
     values = [profile_value_name(d, v, lang) for d, v in zip(prof["dimension"], prof["value"])]

@@ -15,7 +15,7 @@ import pandas as pd
 from ...metrics.audiences import SMALL_PACK
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
-from ..labels import TIER_NAMES, channel_name, tier_name, yes_no
+from ..labels import TIER_NAMES, tier_name, value_name, yes_no
 from ..markup import code
 from ..tables import column_label
 from .outline import Outline
@@ -391,8 +391,9 @@ def overlap_sentence(overlap: pd.DataFrame, packs: list[str], total: int, style:
 
 def profile_value(attribute: str, value, lang: str) -> str:
     """A profile value as the report's language writes it: RFM segments (cn8 names in Chinese, their
-    English names in English), lifecycle stages, tiers, acquisition channels (codes such as
-    ``paid_search``) and the library's own values (unknown, other); the shop's names (cities) as they are."""
+    English names in English), lifecycle stages, the library's own values (unknown, other) and the codes
+    :func:`.labels.value_name` knows (tiers, channels such as ``paid_search``, gender); the shop's names
+    (cities) as they are."""
     from ...metrics.rfm import CN8_SEGMENTS
     from ..charts import PROFILE_VALUES
     from .loyalty import LIFECYCLE
@@ -403,11 +404,9 @@ def profile_value(attribute: str, value, lang: str) -> str:
         return english.get(value, value) if lang == "en" else value
     if attribute == "lifecycle_stage" and value in LIFECYCLE:
         return tr(LIFECYCLE[value], lang)
-    if attribute == "member_tier":
-        return tier_name(value, lang)
-    if attribute == "channel" and value not in PROFILE_VALUES:
-        return channel_name(value, lang)
-    return tr(PROFILE_VALUES[value], lang) if value in PROFILE_VALUES else value
+    if value in PROFILE_VALUES:
+        return tr(PROFILE_VALUES[value], lang)
+    return str(value_name(attribute, value, lang))
 
 
 def _most_common(profile: pd.DataFrame) -> pd.DataFrame:
