@@ -34,6 +34,7 @@ lifecycle_stages customer_stage stage_transitions step_durations repurchase_by_e
 pyramid_layers pyramid_flows layer_value nps csat top_answers complaint_rate
 load_targets kpi_scorecard
 UseropsError ContractError MissingTableError ModelFitError ParameterError
+facts
 """.split()
 
 
@@ -75,7 +76,7 @@ def test_the_public_names_are_importable_from_the_package():
 def test_the_library_is_drawn_in_layer_subpackages():
     top = sorted(p.name for p in LIB.iterdir() if p.suffix == ".py" or (p / "__init__.py").exists())
     assert top == ["__init__.py", "__main__.py", "clv", "data", "demo", "exceptions.py", "locations.py", "metrics",
-                   "report", "runner", "thresholds.py"]
+                   "report", "results.py", "runner", "thresholds.py"]
 
 
 def upward_imports(path: Path, lib: Path = LIB) -> list[str]:

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+import datetime as dt
+
 from userops_lib.metrics.campaigns import NOT_CAUSAL, RANDOMISED
+from userops_lib.metrics.conversion import RepurchaseCycleFacts, SecondPurchaseConversionFacts
+from userops_lib.results import attach
 from userops_lib.report.formatting import NumberStyle
 from userops_lib.report.narrative import strategy as text
 
@@ -18,8 +22,11 @@ NAN = float("nan")
 
 def _cycle(p80: int = 100, repeat: int = 5) -> pd.DataFrame:
     cycle = pd.DataFrame({"days": [10], "buyers": [repeat], "share": [1.0], "cumulative_share": [1.0]})
-    cycle.attrs.update(basis_repeat=repeat, p50_day=40, p80_day=p80, max_days=365)
-    return cycle
+    # a hand-made result states every fact its function states
+    return attach(cycle, RepurchaseCycleFacts(
+        first_buyers=50, repeat_buyers=repeat, repeat_share=repeat / 50, basis="full follow-up", basis_buyers=50,
+        left_out_recent=0, basis_repeat=repeat, beyond_max_days=0, max_days=365, as_of=dt.date(2025, 12, 31),
+        median_days=40.0, p50_day=40, p80_day=p80))
 
 
 def _profile() -> pd.DataFrame:
@@ -182,8 +189,8 @@ def _by_channel() -> pd.DataFrame:
                        "eligible_30d": [44, 32, 30], "rate_30d": [0.2, 0.05, 0.4],
                        "eligible_60d": [40, 30, 29], "rate_60d": [0.25, 0.10, 0.5],
                        "eligible_90d": [35, 25, 20], "rate_90d": [0.3, 0.2, 0.6]})
-    df.attrs.update(windows=[30, 60, 90])
-    return df
+    return attach(df, SecondPurchaseConversionFacts(as_of=dt.date(2025, 12, 31), windows=[30, 60, 90], by="channel",
+                                                    censored={30: 3, 60: 10, 90: 29}))
 
 
 def test_breakdown_compares_only_groups_of_at_least_30_eligible_buyers():
@@ -204,8 +211,8 @@ def _conv() -> pd.DataFrame:
     # 100 first buyers; 30 days: 18 of 90 eligible (20.0%), 10 too recent; 90 days: 30 of 75 (40.0%), 25 too recent
     conv = pd.DataFrame({"group": ["all buyers"], "first_buyers": [100], "eligible_30d": [90], "converted_30d": [18],
                          "rate_30d": [0.2], "eligible_90d": [75], "converted_90d": [30], "rate_90d": [0.4]})
-    conv.attrs.update(windows=[30, 90], censored={30: 10, 90: 25})
-    return conv
+    return attach(conv, SecondPurchaseConversionFacts(as_of=dt.date(2025, 12, 31), windows=[30, 90], by=None,
+                                                      censored={30: 10, 90: 25}))
 
 
 def test_window_sentence_counts_the_buyers_too_recent_to_judge():

@@ -47,6 +47,8 @@ _EXPORTS = {
     "complaint_rate": "metrics.voice",
     # KPI review
     "load_targets": "metrics.kpi_review", "kpi_scorecard": "metrics.kpi_review",
+    # a table's facts (the typed things a function states besides its table)
+    "facts": "results",
     # errors
     "UseropsError": "exceptions", "ContractError": "exceptions", "MissingTableError": "exceptions",
     "ModelFitError": "exceptions", "ParameterError": "exceptions",

@@ -9,6 +9,7 @@ __all__ = [
     "ModelFitError",
     "ParameterError",
     "RunnerError",
+    "MissingFactsError",
 ]
 
 
@@ -55,3 +56,12 @@ class ParameterError(UseropsError, ValueError):
 
 class RunnerError(UseropsError, RuntimeError):
     """The report runner could not run or render a notebook."""
+
+
+class MissingFactsError(UseropsError, LookupError):
+    """A table lacks the facts its function stated (pandas drops them on merge, concat and groupby)."""
+
+    def __init__(self, producer: str, missing: list[str]):
+        self.producer, self.missing = producer, list(missing)
+        super().__init__(f"this table lacks {producer}'s facts {', '.join(self.missing)} (merge, concat and groupby "
+                         f"drop them): read them from the table {producer} returned")

@@ -15,6 +15,8 @@ Everything per buyer is one ibis expression run by the engine; only per-group co
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
+from typing import ClassVar
 
 import ibis
 import numpy as np
@@ -23,8 +25,10 @@ import pandas as pd
 from ..data import engine, inputs
 from ..data.periods import check_period, parse_date, period_truncate
 from ..exceptions import ContractError, MissingTableError, ParameterError
+from ..results import Facts, attach
 
-__all__ = ["second_purchase_conversion", "repurchase_cycle", "CONVERSION_BREAKDOWNS"]
+__all__ = ["second_purchase_conversion", "repurchase_cycle", "CONVERSION_BREAKDOWNS",
+           "SecondPurchaseConversionFacts", "RepurchaseCycleFacts"]
 
 #: Values of ``by`` accepted by :func:`second_purchase_conversion`.
 CONVERSION_BREAKDOWNS = (None, "cohort", "channel", "first_category", "coupon")
@@ -120,6 +124,17 @@ def _check_windows(windows) -> list[int]:
 
 
 # ---------------------------------------------------------------------------------- public API
+@dataclass(frozen=True)
+class SecondPurchaseConversionFacts(Facts):
+    """What :func:`second_purchase_conversion` states besides its table."""
+
+    producer: ClassVar[str] = "second_purchase_conversion"
+    as_of: _dt.date  #: last day observed
+    windows: list[int]  #: the window lengths in days, shortest first
+    by: str | None  #: the breakdown
+    censored: dict[int, int]  #: window -> buyers left out because it has not ended (all groups)
+
+
 def second_purchase_conversion(data, windows=(30, 60, 90), by: str | None = None, *, period: str = "month",
                                as_of=None) -> pd.DataFrame:
     """Share of first-time buyers who buy again on a later day within W days, per group.
@@ -148,8 +163,7 @@ def second_purchase_conversion(data, windows=(30, 60, 90), by: str | None = None
         and, for each window W, ``eligible_<W>d`` (first purchase at least W days before as-of),
         ``converted_<W>d`` (second purchase day within W days), ``rate_<W>d`` (converted /
         eligible, NaN when none is eligible) and ``censored_<W>d`` (buyers left out of window W
-        because it has not ended yet). ``attrs``: ``as_of``, ``windows``, ``by``,
-        ``censored`` (dict W -> buyers left out, all groups).
+        because it has not ended yet). Facts: :class:`SecondPurchaseConversionFacts`.
     """
     windows = _check_windows(windows)
     if by not in CONVERSION_BREAKDOWNS:
@@ -173,9 +187,28 @@ def second_purchase_conversion(data, windows=(30, 60, 90), by: str | None = None
         columns += [f"eligible_{w}d", f"converted_{w}d", f"rate_{w}d", f"censored_{w}d"]
     df["first_buyers"] = df["first_buyers"].astype("int64")
     df = df[columns]
-    df.attrs.update(as_of=as_of, windows=windows, by=by,
-                    censored={w: int(df[f"censored_{w}d"].sum()) for w in windows})
-    return df
+    return attach(df, SecondPurchaseConversionFacts(as_of=as_of, windows=windows, by=by, censored={
+        w: int(df[f"censored_{w}d"].sum()) for w in windows}))
+
+
+@dataclass(frozen=True)
+class RepurchaseCycleFacts(Facts):
+    """What :func:`repurchase_cycle` states besides its table."""
+
+    producer: ClassVar[str] = "repurchase_cycle"
+    first_buyers: int  #: all buyers up to as-of
+    repeat_buyers: int  #: of them, those with a second purchase day
+    repeat_share: float  #: repeat_buyers / first_buyers (NaN without buyers)
+    basis: str  #: "full follow-up" or "all buyers": whose second purchases the key days use
+    basis_buyers: int  #: first buyers in the basis
+    left_out_recent: int  #: buyers left out for a follow-up shorter than max_days
+    basis_repeat: int  #: second purchases behind the key days (0: no repurchase cycle)
+    beyond_max_days: int  #: buyers of the basis whose second purchase came after max_days
+    max_days: int  #: the last day of the distribution
+    as_of: _dt.date  #: last day observed
+    median_days: float  #: median days to the second purchase (NaN without any)
+    p50_day: int | float  #: first day by which 50% of the second purchases had happened (NaN without any)
+    p80_day: int | float  #: the same for 80%
 
 
 def repurchase_cycle(data, max_days: int = 365, *, as_of=None, full_follow_up: bool = True) -> pd.DataFrame:
@@ -195,7 +228,7 @@ def repurchase_cycle(data, max_days: int = 365, *, as_of=None, full_follow_up: b
         least ``max_days`` days before as-of, and their second purchases within ``max_days`` days,
         so recent buyers (who can only have come back quickly so far) do not pull the cycle early.
         When none of them came back (data shorter than ``max_days``), all buyers are used and
-        ``attrs["basis"]`` says so. False: all buyers and all observed second purchases (later
+        the facts' ``basis`` says so. False: all buyers and all observed second purchases (later
         ones enter the key days but not the distribution).
 
     Returns
@@ -203,13 +236,8 @@ def repurchase_cycle(data, max_days: int = 365, *, as_of=None, full_follow_up: b
     pandas.DataFrame
         One row per day 1..``max_days``: ``days`` (from first to second purchase day),
         ``buyers`` (second purchases on that day), ``share`` (of ``basis_repeat``) and
-        ``cumulative_share``. ``attrs``: ``first_buyers``, ``repeat_buyers`` and ``repeat_share``
-        (all buyers, observed up to as-of); ``basis`` (``"full follow-up"`` or ``"all buyers"``),
-        ``basis_buyers`` (first buyers in the basis), ``left_out_recent`` (buyers left out for a
-        follow-up shorter than ``max_days``), ``basis_repeat`` (second purchases behind the key
-        days), ``median_days``, ``p50_day`` and ``p80_day`` (first day by which 50% / 80% of those
-        second purchases had happened; NaN without any), ``beyond_max_days`` (buyers of the basis
-        whose second purchase came after ``max_days``), ``max_days``, ``as_of``.
+        ``cumulative_share``. Facts: :class:`RepurchaseCycleFacts` (the key days ``p50_day`` and
+        ``p80_day``, the buyers behind them, those left out).
     """
     if isinstance(max_days, bool) or not isinstance(max_days, (int, np.integer)) or max_days < 1:
         raise ParameterError(f"max_days={max_days!r}: give a whole number of days, at least 1")
@@ -235,11 +263,10 @@ def repurchase_cycle(data, max_days: int = 365, *, as_of=None, full_follow_up: b
     dist["share"] = dist["buyers"] / total if total else np.nan
     dist["cumulative_share"] = dist["share"].cumsum() if total else np.nan
     basis_buyers = int(in_basis["buyers"].sum())
-    dist.attrs.update(first_buyers=first_buyers, repeat_buyers=repeat,
-                      repeat_share=repeat / first_buyers if first_buyers else np.nan, basis=basis,
-                      basis_buyers=basis_buyers, left_out_recent=first_buyers - basis_buyers, basis_repeat=total,
-                      beyond_max_days=beyond, max_days=max_days, as_of=as_of, **_key_days(keyed, total))
-    return dist
+    return attach(dist, RepurchaseCycleFacts(
+        first_buyers=first_buyers, repeat_buyers=repeat, repeat_share=repeat / first_buyers if first_buyers else np.nan,
+        basis=basis, basis_buyers=basis_buyers, left_out_recent=first_buyers - basis_buyers, basis_repeat=total,
+        beyond_max_days=beyond, max_days=max_days, as_of=as_of, **_key_days(keyed, total)))
 
 
 def _key_days(counts: pd.Series, total: int) -> dict:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..metrics.conversion import RepurchaseCycleFacts
+from ..results import facts
 from .formatting import NumberStyle
 from .i18n import N_, tr
 from .labels import channel_name, label, tier_name, value_name
@@ -296,10 +298,10 @@ def kpi_trend_chart(trend: pd.DataFrame, kpis, formats: dict, goals: dict, title
 def repurchase_cycle_chart(cycle: pd.DataFrame, style: NumberStyle, min_days: int = 60) -> None:
     """Second purchases per day after the first (bars) and their cumulative share (line), with the
     50% and 80% days marked; the x axis ends at 1.5 × the 80% day (at least ``min_days``)."""
-    plt, lang, a = _plt(), style.lang, cycle.attrs
-    if not a["basis_repeat"]:
+    plt, lang, a = _plt(), style.lang, facts(cycle, RepurchaseCycleFacts)
+    if not a.basis_repeat:
         return
-    horizon = int(min(a["max_days"], max(min_days, 1.5 * a["p80_day"])))
+    horizon = int(min(a.max_days, max(min_days, 1.5 * a.p80_day)))
     shown = cycle[cycle["days"] <= horizon]
     fig, ax = plt.subplots(figsize=(10, 4))
     ax.bar(shown["days"], shown["buyers"], width=1.0, color=_BLUE, label=tr("second purchases on that day", lang))
@@ -308,7 +310,7 @@ def repurchase_cycle_chart(cycle: pd.DataFrame, style: NumberStyle, min_days: in
     ax2.set_ylim(0, 1)
     _share_axis(ax2.yaxis)
     ax2.grid(False)
-    for day, share, line in ((a["p50_day"], "50%", "--"), (a["p80_day"], "80%", ":")):
+    for day, share, line in ((a.p50_day, "50%", "--"), (a.p80_day, "80%", ":")):
         ax.axvline(day, color="black", linestyle=line)
         ax.annotate(tr("{share} by day {day}", lang, share=share, day=day), (day, ax.get_ylim()[1] * 0.92),
                     xytext=(4, 0), textcoords="offset points", fontsize=9)

@@ -13,6 +13,8 @@ import math
 
 import pandas as pd
 
+from ...metrics.conversion import RepurchaseCycleFacts, SecondPurchaseConversionFacts
+from ...results import facts
 from ...thresholds import MIN_GROUP  # the smallest group compared (eligible buyers, funnel entrants...)
 from ..formatting import MISSING, NumberStyle
 from ..i18n import N_, tr
@@ -186,15 +188,15 @@ def summary(data, conv: pd.DataFrame, cycle: pd.DataFrame, returning, profile: p
     """The summary section: the data read (``data``: a Dataset, its source, as-of date and time zone)
     and the headline of the report: second-purchase rates, the repurchase cycle, returning buyers'
     share of revenue and the RFM segment with most revenue."""
-    lang, row, a, s = style.lang, conv.iloc[0], cycle.attrs, returning.summary
-    wins = conv.attrs["windows"]
+    lang, row, a, s = style.lang, conv.iloc[0], facts(cycle, RepurchaseCycleFacts), returning.summary
+    wins = facts(conv, SecondPurchaseConversionFacts).windows
     rates = _join([tr("{rate} within {days} days", lang, rate=style.percent(row[f"rate_{w}d"]), days=w)
                    for w in wins], lang)
     lines = [tr("- **New buyers:** {n} first-time buyers; of those whose window has ended, {rates} bought again on "
                 "a later day.", lang, n=style.count(row["first_buyers"]), rates=rates)]
-    if a["basis_repeat"]:
+    if a.basis_repeat:
         lines.append(tr("- **Repurchase cycle:** half of the second purchases came within **{p50} days**, 80% within "
-                        "**{p80} days**.", lang, p50=a["p50_day"], p80=a["p80_day"]))
+                        "**{p80} days**.", lang, p50=a.p50_day, p80=a.p80_day))
     else:
         lines.append(tr("- **Repurchase cycle:** no buyer has bought again yet.", lang))
     lines.append(tr("- **Repeat customers** (2+ purchase days): {n} ({share} of buyers) bring {revenue} of revenue.",
@@ -211,18 +213,19 @@ def summary(data, conv: pd.DataFrame, cycle: pd.DataFrame, returning, profile: p
 # ------------------------------------------------------------------------ new-buyer conversion
 def window_table(conv: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
     """One row per window: buyers whose window has ended, too recent, bought again, the rate."""
-    lang, row = style.lang, conv.iloc[0]
+    lang, row, a = style.lang, conv.iloc[0], facts(conv, SecondPurchaseConversionFacts)
     return pd.DataFrame([{tr("Window", lang): _days(w, style),
                           tr("First buyers whose window has ended", lang): style.count(row[f"eligible_{w}d"]),
-                          tr("Too recent, left out", lang): style.count(conv.attrs["censored"][w]),
+                          tr("Too recent, left out", lang): style.count(a.censored[w]),
                           tr("Bought again", lang): style.count(row[f"converted_{w}d"]),
                           tr("Second-purchase rate", lang): style.percent(row[f"rate_{w}d"])}
-                         for w in conv.attrs["windows"]])
+                         for w in a.windows])
 
 
 def window_sentence(conv: pd.DataFrame, style: NumberStyle) -> str:
     """The shortest and longest window's rate, and the buyers too recent to judge."""
-    lang, row, wins, censored = style.lang, conv.iloc[0], conv.attrs["windows"], conv.attrs["censored"]
+    lang, row, a = style.lang, conv.iloc[0], facts(conv, SecondPurchaseConversionFacts)
+    wins, censored = a.windows, a.censored
     text = tr("{first} of new buyers bought again within {w1} days and {last} within {w2} days.", lang,
               first=style.percent(row[f"rate_{wins[0]}d"]), w1=wins[0], last=style.percent(row[f"rate_{wins[-1]}d"]),
               w2=wins[-1])
@@ -245,7 +248,7 @@ def _group(value, lang: str, by: str | None = None) -> str:
 
 def breakdown_table(df: pd.DataFrame, by: str, style: NumberStyle) -> pd.DataFrame:
     """Second-purchase conversion per group: first-time buyers and the rate of each window."""
-    lang, wins = style.lang, df.attrs["windows"]
+    lang, wins = style.lang, facts(df, SecondPurchaseConversionFacts).windows
     out = pd.DataFrame({tr(BREAKDOWNS[by], lang).capitalize(): df["group"].map(lambda g: _group(g, lang, by)),
                         tr("First-time buyers", lang): df["first_buyers"].map(style.count)})
     for w in wins:
@@ -255,7 +258,7 @@ def breakdown_table(df: pd.DataFrame, by: str, style: NumberStyle) -> pd.DataFra
 
 def breakdown_sentence(df: pd.DataFrame, by: str, style: NumberStyle, min_group: int = MIN_GROUP) -> str:
     """The best and worst converting group (middle window) among groups of ``min_group`` eligible buyers or more."""
-    lang, wins = style.lang, df.attrs["windows"]
+    lang, wins = style.lang, facts(df, SecondPurchaseConversionFacts).windows
     w = wins[len(wins) // 2]
     ok = df[df[f"eligible_{w}d"] >= min_group].sort_values(f"rate_{w}d")
     group = tr(BREAKDOWNS[by], lang)
@@ -275,22 +278,22 @@ def breakdown_sentence(df: pd.DataFrame, by: str, style: NumberStyle, min_group:
 # --------------------------------------------------------------------------- repurchase cycle
 def cycle_sentence(cycle: pd.DataFrame, style: NumberStyle) -> str:
     """Who has bought again, which buyers the key days use, and the days by which 50% / 80% came back."""
-    lang, a = style.lang, cycle.attrs
-    if not a["basis_repeat"]:
+    lang, a = style.lang, facts(cycle, RepurchaseCycleFacts)
+    if not a.basis_repeat:
         return tr("No buyer has made a second purchase yet, so there is no repurchase cycle to show.", lang)
-    text = tr("{repeat} of {first} buyers ({share}) have bought again.", lang, repeat=style.count(a["repeat_buyers"]),
-              first=style.count(a["first_buyers"]), share=style.percent(a["repeat_share"]))
-    if a["basis"] == "full follow-up":
+    text = tr("{repeat} of {first} buyers ({share}) have bought again.", lang, repeat=style.count(a.repeat_buyers),
+              first=style.count(a.first_buyers), share=style.percent(a.repeat_share))
+    if a.basis == "full follow-up":
         basis = tr("The key days use the {basis} first buyers with at least {days} days of follow-up ({recent} more "
                    "recent buyers are left out: they could only have come back quickly so far) and their {repeat} "
-                   "second purchases within {days} days.", lang, basis=style.count(a["basis_buyers"]),
-                   days=a["max_days"], recent=style.count(a["left_out_recent"]),
-                   repeat=style.count(a["basis_repeat"]))
+                   "second purchases within {days} days.", lang, basis=style.count(a.basis_buyers),
+                   days=a.max_days, recent=style.count(a.left_out_recent),
+                   repeat=style.count(a.basis_repeat))
     else:
         basis = tr("No buyer has {days} days of follow-up yet, so all buyers are used: recent buyers can only have "
-                   "come back quickly so far, which pulls these days early.", lang, days=a["max_days"])
-    days = tr("Half of those second purchases came by day {p50} and 80% by day {p80}.", lang, p50=a["p50_day"],
-              p80=a["p80_day"])
+                   "come back quickly so far, which pulls these days early.", lang, days=a.max_days)
+    days = tr("Half of those second purchases came by day {p50} and 80% by day {p80}.", lang, p50=a.p50_day,
+              p80=a.p80_day)
     return paragraph(style, text, basis, days)
 
 
@@ -441,10 +444,11 @@ def cuts_sentence(segments: pd.DataFrame, style: NumberStyle) -> str:
 
 def lapsed_share(segments: pd.DataFrame, segment: str, cycle: pd.DataFrame) -> float | None:
     """Share of ``segment``'s customers who last bought longer ago than the day by which 80% of second
-    purchases came (``cycle.attrs["p80_day"]``); None without a repurchase cycle."""
-    if not cycle.attrs["basis_repeat"]:
+    purchases came (``facts(cycle, RepurchaseCycleFacts).p80_day``); None without a repurchase cycle."""
+    a = facts(cycle, RepurchaseCycleFacts)
+    if not a.basis_repeat:
         return None
-    return float((segments.loc[segments["segment"] == segment, "recency_days"] > cycle.attrs["p80_day"]).mean())
+    return float((segments.loc[segments["segment"] == segment, "recency_days"] > a.p80_day).mean())
 
 
 def _at_risk(profile: pd.DataFrame) -> pd.DataFrame:
@@ -469,8 +473,8 @@ def risk_sentence(profile: pd.DataFrame, segments: pd.DataFrame, cycle: pd.DataF
     advice = (tr("most of them have lapsed already, so win them back personally.", lang) if past > lapsed
               else tr("reach them personally before they lapse.", lang))
     return _then(text, tr("{share} of them last bought more than {p80} days ago, the gap within which 80% of second "
-                          "purchases came: {advice}", lang, share=style.percent(past), p80=cycle.attrs["p80_day"],
-                          advice=advice), lang)
+                          "purchases came: {advice}", lang, share=style.percent(past),
+                          p80=facts(cycle, RepurchaseCycleFacts).p80_day, advice=advice), lang)
 
 
 def rfm_gap_sentence(profile: pd.DataFrame, style: NumberStyle) -> str:
@@ -900,11 +904,11 @@ def next_steps(profile: pd.DataFrame, segments: pd.DataFrame, cycle: pd.DataFram
                         "days ago on average); {how}", lang, segment=segment_names(risk, lang).iloc[0],
                         revenue=style.percent(r0["revenue_share"]), n=style.count(r0["customers"]),
                         days=style.number(r0["mean_recency_days"], 0), how=how))
-    if cycle.attrs["basis_repeat"]:
+    key_days = facts(cycle, RepurchaseCycleFacts)
+    if key_days.basis_repeat:
         steps.append(tr("**Repurchase reminders:** remind new buyers before day {p50} (half of those who come back have "
-                        "by then) and once more before day {p80}.", lang, p50=cycle.attrs["p50_day"],
-                        p80=cycle.attrs["p80_day"]))
-    w = conv.attrs["windows"][0]
+                        "by then) and once more before day {p80}.", lang, p50=key_days.p50_day, p80=key_days.p80_day))
+    w = facts(conv, SecondPurchaseConversionFacts).windows[0]
     steps.append(tr("**Second purchase:** raise the {days}-day second-purchase rate from {rate} with onboarding and a "
                     "second-purchase coupon for buyers still on one purchase day.", lang, days=w,
                     rate=style.percent(conv.iloc[0][f"rate_{w}d"])))
