@@ -150,14 +150,25 @@ def _funnel() -> pd.DataFrame:
 
 
 def test_funnel_sentence_names_the_biggest_drop_off():
-    # step names come from the data: code() spans, shown here as plain Markdown (backticks)
+    # review #7: a step labels.STEP_NAMES knows reads by name (visit: 访问), the window in words ("7d": 7 天);
+    # the shop's own event names (view, cart, buy) stay as the data writes them, in code() spans (backticks here)
     assert plain_text(text.funnel_sentence(_funnel(), "7d", EN)) == (
-        "Of 200 users with a `visit`, 45 (22.5%) reached `buy` within 7d. The biggest drop-off is from `view` to "
-        "`cart`: only 40.0% went on (90 users lost). 12 users entered less than 7d before the end of the data and "
-        "may still convert.")
+        "Of 200 users with a visit, 45 (22.5%) reached `buy` within 7 days. The biggest drop-off is from `view` to "
+        "`cart`: only 40.0% went on (90 users lost). 12 users entered less than 7 days before the end of the data "
+        "and may still convert.")
     assert plain_text(text.funnel_sentence(_funnel(), "7d", ZH)) == (
-        "在 200 位有 `visit` 的用户中，45 位（22.5%）在 7d 内到达 `buy`。流失最大的环节是从 `view` 到 `cart`：只有 40.0% "
-        "继续（流失 90 人）。12 位用户在数据截止前不到 7d 内进入漏斗，仍可能转化。")
+        "在 200 位有「访问」的用户中，45 位（22.5%）在 7 天内到达「`buy`」。流失最大的环节是从「`view`」到「`cart`」：只有 "
+        "40.0% 继续（流失 90 人）。12 位用户在数据截止前不到 7 天内进入漏斗，仍可能转化。")
+
+
+def test_funnel_steps_and_windows_read_in_the_glossary_words():
+    # review #7: 01 read "在 7d 内到达 purchase" and "从 product_view 到 add_to_cart"; glossary: 浏览商品 → 加购 → 下单 → 支付
+    fun = _funnel().assign(step=["visit", "product_view", "add_to_cart", "purchase"])
+    assert text.funnel_sentence(fun, "7d", ZH) == (
+        "在 200 位有「访问」的用户中，45 位（22.5%）在 7 天内到达「支付」。流失最大的环节是从「浏览商品」到「加购」：只有 "
+        "40.0% 继续（流失 90 人）。12 位用户在数据截止前不到 7 天内进入漏斗，仍可能转化。")
+    assert text.next_steps(_headline(), ZH, funnel=fun).startswith(
+        "1. **优化最薄弱的漏斗环节**：从「浏览商品」到「加购」只有 40.0% 的用户继续（流失 90 人）")
 
 
 def _channels() -> pd.DataFrame:

@@ -275,13 +275,12 @@ def test_the_campaign_funnel_pair_says_it_is_another_measure_than_the_campaign_c
     last = pd.DataFrame({"name": ["Welcome", "Welcome", "Member day", "Member day"],
                          "group": ["treatment", "control", "treatment", "control"],
                          "share_of_assigned": [0.088, 0.019, 0.395, 0.385]})
-    from userops_lib.report.markup import plain_text  # the step is a code value: `purchase` in plain text
-
-    assert plain_text(text.campaign_funnel_sentence(last, "purchase", EN, window="7 days")) == (
-        "The widest funnel gap is in *Welcome*: 8.8% of the treatment group's assigned users reached `purchase` within "
+    # review #7: the step and the window by name (purchase: 支付, "7d": 7 天), as the glossary writes them
+    assert text.campaign_funnel_sentence(last, "purchase", EN, window="7d") == (
+        "The widest funnel gap is in *Welcome*: 8.8% of the treatment group's assigned users reached purchase within "
         "7 days of entering the funnel, against 1.9% of the control group's (+6.9 pp). This is another measure than "
         "the conversion of the campaign results (any order in the campaign window), so the figures differ; small "
         "groups swing widely.")
-    assert plain_text(text.campaign_funnel_sentence(last, "purchase", ZH, window="7 天")) == (
-        "漏斗差距最大的是 *Welcome*：实验组中 8.8% 的分组用户在进入漏斗后 7 天 内到达 `purchase`，对照组为 1.9%（+6.9 个百分点）。"
+    assert text.campaign_funnel_sentence(last, "purchase", ZH, window="7d") == (
+        "漏斗差距最大的是 *Welcome*：实验组中 8.8% 的分组用户在进入漏斗后 7 天内到达「支付」，对照组为 1.9%（+6.9 个百分点）。"
         "这与营销活动效果中的转化率（活动期内有任何订单）口径不同，因此数字不一致；小分组波动大。")

@@ -107,22 +107,35 @@ def _dropouts() -> pd.DataFrame:
 
 def test_drop_out_packs_are_said_step_by_step():
     steps = ["product_view", "add_to_cart"]
+    # review #7: steps by the glossary's names (浏览商品, 加购), not the event codes
     assert text.dropout_sentence(_dropouts(), steps, EN) == (
-        "200 entrants reached *product_view* and stopped there (20.0% of entrants) and 40 entrants reached "
-        "*add_to_cart* and stopped there (4.0% of entrants).")
+        "200 entrants reached *product view* and stopped there (20.0% of entrants) and 40 entrants reached "
+        "*add to cart* and stopped there (4.0% of entrants).")
     assert text.dropout_sentence(_dropouts(), steps, ZH) == (
-        "200 位进入漏斗的用户到达 *product_view* 后停止（占进入漏斗用户的 20.0%）；"
-        "40 位进入漏斗的用户到达 *add_to_cart* 后停止（占进入漏斗用户的 4.0%）。")
+        "200 位进入漏斗的用户到达「浏览商品」后停止（占进入漏斗用户的 20.0%）；"
+        "40 位进入漏斗的用户到达「加购」后停止（占进入漏斗用户的 4.0%）。")
+
+
+def test_drop_out_packs_and_their_steps_read_by_name():
+    # review #7: 03 showed the packs as "product_view 后流失"; the industry's names are 浏览未购 / 加购未购, a pack
+    # after another step reads "<step>后流失", an event the library does not know as the data writes it
+    assert text.pack_names(["dropped_after_product_view", "dropped_after_add_to_cart", "dropped_after_checkout",
+                            "dropped_after_quiz_done"], "zh") == ["浏览未购", "加购未购", "下单后流失", "quiz_done后流失"]
+    assert text.pack_names(["dropped_after_product_view", "dropped_after_checkout"], "en") == [
+        "Viewed, not added to cart", "Dropped out after checkout"]
+    table = text.dropout_table(_dropouts(), ["product_view", "add_to_cart"],
+                               ["visit", "product_view", "add_to_cart", "checkout", "purchase"], ZH)
+    assert table.iloc[:, :3].values.tolist() == [["浏览未购", "浏览商品", "加购"], ["加购未购", "加购", "下单"]]
 
 
 def test_only_drop_out_packs_of_five_percent_of_entrants_get_a_reminder():
     # 20.0% >= DROPOUT_SHARE (5%) gets one; 4.0% does not
     steps = ["product_view", "add_to_cart"]
     assert text.next_steps(EN, dropouts=_dropouts(), dropout_steps=steps) == (
-        "1. **Reminder after product_view:** 200 recent entrants (20.0%) stopped there; send them a reminder within "
+        "1. **Reminder after product view:** 200 recent entrants (20.0%) stopped there; send them a reminder within "
         "the funnel window.")
     assert text.next_steps(ZH, dropouts=_dropouts(), dropout_steps=steps) == (
-        "1. **product_view 之后的提醒：** 近期进入漏斗的 200 位用户（20.0%）停在这一步；在漏斗时间窗口内向他们发送提醒。")
+        "1. **「浏览商品」后的提醒**：近期进入漏斗的 200 位用户（20.0%）停在这一步；在漏斗时间窗口内向他们发送提醒。")
 
 
 def test_the_pack_with_most_value_is_contacted_first_and_named_in_the_language():
@@ -145,7 +158,7 @@ def test_pack_and_tier_names_read_in_the_language_and_unknown_ones_lose_their_un
     assert text.pack_name("members_gone_quiet", "zh") == "沉默会员"
     assert text.pack_name("members_gone_quiet", "en") == "Members gone quiet"
     assert text.pack_name("my_own_pack", "zh") == "my own pack"
-    assert text.pack_name("dropped_after_add_to_cart", "zh") == "add_to_cart 后流失"
+    assert text.pack_name("dropped_after_add_to_cart", "zh") == "加购未购"
     assert text.tier_names(["non-member", "platinum", "Black card"], "zh") == ["非会员", "铂金卡", "Black card"]
 
 

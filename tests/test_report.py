@@ -270,3 +270,32 @@ def test_tier_and_gender_codes_read_by_name_in_profiles():
     assert profile_table(prof, "en")["value"].tolist() == ["female", "platinum", "Shanghai"]
     nps = pd.DataFrame({"by": ["tier", "stage"], "segment": ["gold", "gold"], "nps": [1.0, 2.0]})
     assert nps_table(nps, "zh")["segment"].tolist() == ["金卡", "gold"]  # a tier only where the rows are tiers
+
+
+def test_funnel_steps_and_windows_read_by_name_and_a_shops_own_event_as_the_data_writes_it():
+    import pandas as pd
+
+    from userops_lib.report.formatting import NumberStyle
+    from userops_lib.report.labels import step_name, step_text, window_text
+    from userops_lib.report.markup import markdown_html
+    from userops_lib.report.tables import funnel_table
+
+    # review #7; glossary (shared/glossary.md): 浏览商品 → 加购 → 下单 → 支付; the demo's events (demo.story.EVENT_NAMES)
+    assert [step_name(s, "zh") for s in ("visit", "product_view", "Add-To-Cart", "checkout", "purchase")] == [
+        "访问", "浏览商品", "加购", "下单", "支付"]
+    assert [step_name(s, "en") for s in ("product_view", "add_to_cart")] == ["product view", "add to cart"]
+    assert step_name("quiz_done", "zh") == "quiz_done"
+    # in a sentence an unknown event is a code span: its markup is shown, never run
+    assert live_markup(markdown_html("到达 " + step_text(SCRIPT, "zh"))) == []
+    assert step_text("add_to_cart", "zh") == "加购"
+    # "7d" -> 7 天 / 7 days, in the largest unit that divides it; a window that is not one stays as given
+    assert [window_text(w, "zh") for w in ("7d", "1d", "36h", "48h", "90min", "30s")] == [
+        "7 天", "1 天", "36 小时", "2 天", "90 分钟", "30s"]
+    assert [window_text(w, "en") for w in ("7d", "1d", "1h")] == ["7 days", "1 day", "1 hour"]
+    assert window_text("soon", "zh") == "soon"
+    fun = pd.DataFrame({"step": ["visit", "purchase"], "users": [10, 4], "conversion_from_previous": [1.0, 0.4],
+                        "conversion_from_start": [1.0, 0.4], "dropped_from_previous": [0, 6],
+                        "median_time_from_previous": pd.to_timedelta([0, 3600], unit="s"),
+                        "p80_time_from_previous": pd.to_timedelta([0, 7200], unit="s")})
+    assert funnel_table(fun, NumberStyle("zh"))["step"].tolist() == ["访问", "支付"]
+    assert funnel_table(fun)["step"].tolist() == ["visit", "purchase"]  # without a style: the library's names

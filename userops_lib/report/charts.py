@@ -14,7 +14,7 @@ from ..metrics.conversion import RepurchaseCycleFacts
 from ..results import facts
 from .formatting import NumberStyle
 from .i18n import N_, tr
-from .labels import channel_name, label, tier_name, value_name
+from .labels import channel_name, label, step_name, tier_name, value_name, window_text
 
 __all__ = ["PERIOD_NAMES", "PROFILE_DIMENSIONS", "PROFILE_VALUES", "profile_value_name", "active_days_chart", "active_users_chart", "bar_chart", "funnel_chart",
            "funnel_trend_chart", "kpi_trend_chart", "period_name", "period_names", "profile_chart", "rates_chart",
@@ -203,10 +203,10 @@ def funnel_chart(fun: pd.DataFrame, window: str, style: NumberStyle) -> None:
         text = style.count(users) + ("" if i == 0 else "\n" + tr("{share} of previous", lang,
                                                                     share=style.percent(conv)))
         ax.annotate(text, (i, users), ha="center", va="bottom", fontsize=9, xytext=(0, 3), textcoords="offset points")
-    ax.set_xticks(range(len(fun)), fun["step"])
+    ax.set_xticks(range(len(fun)), [step_name(s, lang) for s in fun["step"]])
     ax.set_ylim(0, fun["users"].max() * 1.25)
     _count_axis(ax.yaxis, style)
-    ax.set(title=tr("Purchase funnel: users reaching each step within {window}", lang, window=window),
+    ax.set(title=tr("Purchase funnel: users reaching each step within {window}", lang, window=window_text(window, lang)),
            xlabel=label("step", lang), ylabel=label("users", lang))
     plt.show()
 
@@ -218,7 +218,7 @@ def funnel_trend_chart(trend: pd.DataFrame, lang: str) -> None:
     periods = trend.drop_duplicates("period")[["period", "complete"]].reset_index(drop=True)
     position = dict(zip(periods["period"], range(len(periods))))
     for step, part in list(trend[trend["step_number"] > 1].groupby("step_number")):
-        ax.plot(part["period"].map(position), part["conversion_from_start"], marker="o", label=part["step"].iloc[0])
+        ax.plot(part["period"].map(position), part["conversion_from_start"], marker="o", label=step_name(part["step"].iloc[0], lang))
     _share_axis(ax.yaxis)
     ax.set(title=tr("Funnel conversion from the first step, per period of entry", lang),
            ylabel=label("conversion_from_start", lang))
@@ -378,7 +378,7 @@ def channel_funnel_chart(by_channel: pd.DataFrame, lang: str) -> None:
     for channel, part in by_channel.groupby("channel", sort=True):
         part = part.sort_values("step_number")
         ax.plot(part["step_number"], part["conversion_from_start"], marker="o", label=str(channel_name(channel, lang)))
-    ax.set_xticks(steps["step_number"], list(steps["step"]))
+    ax.set_xticks(steps["step_number"], [step_name(s, lang) for s in steps["step"]])
     _share_axis(ax.yaxis)
     ax.set(title=tr("Share of users reaching each step, by acquisition channel", lang), xlabel=label("step", lang),
            ylabel=label("conversion_from_start", lang))
@@ -398,7 +398,7 @@ def campaign_funnel_chart(table: pd.DataFrame, step: str, lang: str) -> None:
     ax.set_yticks(y, list(wide.index))
     ax.invert_yaxis()
     _share_axis(ax.xaxis)
-    ax.set(title=tr("Share of assigned users reaching {step}", lang, step=step),
+    ax.set(title=tr("Share of assigned users reaching {step}", lang, step=step_name(step, lang)),
            xlabel=tr("share of assigned users", lang))
     ax.legend()
     plt.show()

@@ -7,10 +7,12 @@ so the Chinese comes from the same ``.po`` file as every sentence.
 
 from __future__ import annotations
 
-from .i18n import N_, tr
+from ..exceptions import ParameterError
+from .i18n import N_, ntr, tr
+from .markup import code
 
-__all__ = ["CHANNEL_NAMES", "COLUMN_LABELS", "GENDER_NAMES", "STAGE_TITLES", "TIER_NAMES", "channel_name", "label",
-           "stage_title", "tier_name", "value_name", "yes_no"]
+__all__ = ["CHANNEL_NAMES", "COLUMN_LABELS", "GENDER_NAMES", "STAGE_TITLES", "STEP_NAMES", "TIER_NAMES", "channel_name",
+           "label", "stage_title", "step_name", "step_text", "tier_name", "value_name", "window_text", "yes_no"]
 
 #: Stage reports, by the runner's stage name.
 STAGE_TITLES = {
@@ -185,3 +187,53 @@ def value_name(dimension: str, value, lang: str = "zh"):
     if dimension == "gender" and isinstance(value, str) and value.strip().lower() in GENDER_NAMES:
         return tr(GENDER_NAMES[value.strip().lower()], lang)
     return value
+
+
+#: Funnel events of the shipped data and of the usual exports, named as a user-operations team names the
+#: steps (shared/glossary.md: 浏览商品 → 加购 → 下单 → 支付). An event the shop names otherwise is shown as the
+#: data writes it.
+STEP_NAMES = {"visit": N_("visit"), "session_start": N_("visit"), "page_view": N_("page view"),
+              "product_view": N_("product view"), "view_item": N_("product view"), "search": N_("search"),
+              "add_to_cart": N_("add to cart"), "add_to_wishlist": N_("add to wishlist"), "favorite": N_("add to wishlist"),
+              "checkout": N_("checkout"), "begin_checkout": N_("checkout"), "place_order": N_("checkout"),
+              "purchase": N_("purchase"), "pay": N_("purchase"), "payment": N_("purchase"), "signup": N_("sign-up"),
+              "register": N_("sign-up"), "login": N_("log-in"), "share": N_("share"), "review": N_("review"),
+              "invite": N_("invite")}
+
+
+def _step_message(step) -> str | None:
+    return STEP_NAMES.get(str(step).strip().lower().replace("-", "_").replace(" ", "_"))
+
+
+def step_name(step, lang: str = "zh") -> str:
+    """A funnel step (an event name) as a reader names it, for a table cell or a chart label:
+    ``product_view`` → 浏览商品 / product view (case, spaces and hyphens ignored); an event not in
+    :data:`STEP_NAMES` as the data writes it (a table and a chart escape it)."""
+    message = _step_message(step)
+    return tr(message, lang) if message else str(step)
+
+
+def step_text(step, lang: str = "zh") -> str:
+    """A funnel step for a sentence: its name (:func:`step_name`), or an event the library does not
+    know in a code span (:func:`.markup.code`), so a shop's ``*`` or ``<`` in it is shown as it is."""
+    message = _step_message(step)
+    return tr(message, lang) if message else code(step)
+
+
+def window_text(window, lang: str = "zh") -> str:
+    """A time window (``"7d"``, ``"36h"``, a Timedelta) as a reader writes it: 7 天 / 7 days, 36 小时 /
+    36 hours, in the largest unit that divides it (``"90min"`` → 90 分钟); a window no whole minute
+    divides, or one that is not a duration, as it was given."""
+    from ..metrics.funnel import parse_window
+
+    try:
+        seconds = int(parse_window(window).total_seconds())
+    except ParameterError:  # the funnel itself reports a bad window; the text only shows it
+        return str(window)
+    if seconds % 86400 == 0:
+        return ntr("{n} day", "{n} days", seconds // 86400, lang)
+    if seconds % 3600 == 0:
+        return ntr("{n} hour", "{n} hours", seconds // 3600, lang)
+    if seconds % 60 == 0:
+        return ntr("{n} minute", "{n} minutes", seconds // 60, lang)
+    return str(window)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .formatting import NumberStyle
 from .i18n import tr
-from .labels import COLUMN_LABELS, channel_name, label, yes_no
+from .labels import COLUMN_LABELS, channel_name, label, step_name, yes_no
 from .quality_text import action, reason
 
 __all__ = ["BODY_ROWS", "appendix", "column_label", "driver_table", "for_reader", "fold_into_appendix",
@@ -150,7 +150,8 @@ def driver_table(tree: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
 def funnel_table(fun: pd.DataFrame, style: NumberStyle | None = None) -> pd.DataFrame:
     """A :func:`~userops_lib.metrics.funnel.funnel` in seven columns (within a 1200 px page), times
     between steps read as durations in the report's language (:meth:`NumberStyle.duration`: 44 秒,
-    4.1 分钟, 1.4 天; without ``style`` the library's short English form, 44s, 4.1 min, 1.4 d).
+    4.1 分钟, 1.4 天; without ``style`` the library's short English form, 44s, 4.1 min, 1.4 d) and the
+    steps by name (:func:`.labels.step_name`: 浏览商品, 加购; without ``style`` the event names).
 
     Returns
     -------
@@ -163,7 +164,8 @@ def funnel_table(fun: pd.DataFrame, style: NumberStyle | None = None) -> pd.Data
     times = ["median_time_from_previous", "p80_time_from_previous"]
     cols = ["step", "users", "conversion_from_previous", "conversion_from_start", "dropped_from_previous", *times]
     spell = style.duration if style is not None else format_duration
-    return fun.assign(**{c: fun[c].map(spell) for c in times})[cols]
+    named = fun["step"] if style is None else fun["step"].map(lambda s: step_name(s, style.lang))
+    return fun.assign(step=named, **{c: fun[c].map(spell) for c in times})[cols]
 
 
 def profile_table(prof: pd.DataFrame, lang: str) -> pd.DataFrame:

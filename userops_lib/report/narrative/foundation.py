@@ -18,7 +18,7 @@ from ...thresholds import MIN_GROUP
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
 from .outline import Outline
-from ..labels import channel_name, label
+from ..labels import channel_name, label, step_text, window_text
 from ..markup import code
 from ..quality_text import load_note, reason
 
@@ -438,14 +438,15 @@ def funnel_sentence(fun: pd.DataFrame, window: str, style: NumberStyle) -> str:
     worst = _weakest_step(fun)
     text = tr("Of {entered} users with a {first}, {done} ({share}) reached {last} within {window}. The biggest "
               "drop-off is from {before} to {step}: only {rate} went on ({lost} users lost).", lang,
-              entered=style.count(fun["users"].iloc[0]), first=code(fun["step"].iloc[0]),
+              entered=style.count(fun["users"].iloc[0]), first=step_text(fun["step"].iloc[0], lang),
               done=style.count(fun["users"].iloc[-1]), share=style.percent(fun["conversion_from_start"].iloc[-1]),
-              last=code(fun["step"].iloc[-1]), window=window, before=code(worst["before"]), step=code(worst["step"]),
+              last=step_text(fun["step"].iloc[-1], lang), window=window_text(window, lang),
+              before=step_text(worst["before"], lang), step=step_text(worst["step"], lang),
               rate=style.percent(worst["conversion_from_previous"]), lost=style.count(worst["dropped_from_previous"]))
     still = fun.attrs.get("users_with_open_window")
     if still:
         text = _then(text, tr("{n} users entered less than {window} before the end of the data and may still convert.",
-                         lang, n=style.count(still), window=window), lang)
+                         lang, n=style.count(still), window=window_text(window, lang)), lang)
     return text
 
 
@@ -470,7 +471,7 @@ def funnel_trend_sentence(trend: pd.DataFrame, style: NumberStyle, months: int =
     return tr("In {period}, {rate} of the users entering the funnel reached {step}, against {mean} on average in "
               "the {n} periods before ({change}).", lang,
               period=period_text(now["period"], trend.attrs["period_kind"], style),
-              rate=style.percent(now["conversion_from_start"]), step=code(now["step"]), mean=style.percent(mean),
+              rate=style.percent(now["conversion_from_start"]), step=step_text(now["step"], lang), mean=style.percent(mean),
               n=len(before), change=style.change(now["conversion_from_start"] - mean, points=True))
 
 
@@ -573,8 +574,8 @@ def _funnel_step(fun: pd.DataFrame | None, style: NumberStyle, min_users: int) -
         return None
     return tr("**Fix the weakest funnel step:** only {rate} of users go on from {before} to {step} ({lost} lost); "
               "test the page and reach the users who stopped there.", style.lang,
-              rate=style.percent(worst["conversion_from_previous"]), before=code(worst["before"]),
-              step=code(worst["step"]),
+              rate=style.percent(worst["conversion_from_previous"]), before=step_text(worst["before"], style.lang),
+              step=step_text(worst["step"], style.lang),
               lost=style.count(worst["dropped_from_previous"]))
 
 

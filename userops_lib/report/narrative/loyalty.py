@@ -16,7 +16,7 @@ from ...thresholds import MIN_GROUP
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
 from .outline import Outline
-from ..labels import channel_name, label, tier_name
+from ..labels import channel_name, label, tier_name, window_text
 from .foundation import _join, _then, paragraph, period_text
 
 __all__ = ["csat_table", "judged", "steps_table", "activity_table", "stage_name", "transition_table", "LIFECYCLE", "NPS_SEGMENTS", "SECTIONS", "at_risk_sentence", "caption", "channel_sentence",
@@ -413,7 +413,7 @@ def repurchase_experience_sentence(table: pd.DataFrame, style: NumberStyle, wind
     parts = []
     if {"on time", "late"} <= set(rates.index):
         parts.append(tr("of customers whose first order arrived within {promise}, {on_time} bought again within "
-                        "{days} days, of those whose order came later {late}", lang, promise=delivery_promise,
+                        "{days} days, of those whose order came later {late}", lang, promise=window_text(delivery_promise, lang),
                         on_time=style.percent(rates["on time"]), days=window_days, late=style.percent(rates["late"])))
     if {"after-sales request", "no after-sales request"} <= set(rates.index):
         parts.append(tr("after an after-sales case on the first order {with_case} came back, against {without} "

@@ -18,7 +18,7 @@ from ...results import facts
 from ...thresholds import MIN_GROUP  # the smallest group compared (eligible buyers, funnel entrants...)
 from ..formatting import MISSING, NumberStyle
 from ..i18n import N_, tr
-from ..labels import channel_name
+from ..labels import channel_name, step_name, step_text, window_text
 from .outline import Outline
 from ..markup import code
 from .foundation import _join, _then, data_sentence, paragraph
@@ -137,10 +137,15 @@ RFM_CUTS = {"mean": N_("split at the mean"), "median": N_("split at the median")
 
 
 def caption(name: str, style: NumberStyle, **values) -> str:
-    """A table's caption (:meth:`.Outline.caption`); the RFM scheme and cut in words, not as parameter codes."""
+    """A table's caption (:meth:`.Outline.caption`); the RFM scheme and cut in words, not as parameter codes,
+    a funnel step and window as a reader names them (浏览商品, 7 天)."""
     for key, words in (("scheme", RFM_SCHEMES), ("cut", RFM_CUTS)):
         if name == "rfm" and isinstance(values.get(key), str) and values[key] in words:
             values[key] = tr(words[values[key]], style.lang)
+    if "step" in values:
+        values["step"] = step_name(values["step"], style.lang)
+    if "window" in values:
+        values["window"] = window_text(values["window"], style.lang)
     return OUTLINE.caption(name, style, **values)
 
 #: The (table, column) pairs each breakdown can use (any one of them is enough).
@@ -868,8 +873,8 @@ def campaign_funnel_sentence(table: pd.DataFrame, step: str, style: NumberStyle,
               "within {window} of entering the funnel, against {control} of the control group's ({gap}). This is "
               "another measure than the conversion of the campaign results (any order in the campaign window), so "
               "the figures differ; small groups swing widely.", lang,
-              name=name, treated=style.percent(wide.loc[name, "treatment"]), step=code(step),
-              window=window or style.missing, control=style.percent(wide.loc[name, "control"]),
+              name=name, treated=style.percent(wide.loc[name, "treatment"]), step=step_text(step, lang),
+              window=style.missing if window is None else window_text(window, lang), control=style.percent(wide.loc[name, "control"]),
               gap=style.change(gap.iloc[-1], points=True))
 
 

@@ -15,13 +15,13 @@ import pandas as pd
 from ...metrics.audiences import SMALL_PACK
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
-from ..labels import TIER_NAMES, tier_name, value_name, yes_no
+from ..labels import TIER_NAMES, step_name, step_text, tier_name, value_name, yes_no
 from ..markup import code
 from ..tables import column_label
 from .outline import Outline
 from .foundation import _join, data_sentence, paragraph
 
-__all__ = ["CAPTIONS", "DROPOUT_SHARE", "HIGH_DOWNGRADE", "MEASURES", "PACK_NAMES", "SECTIONS", "TIER_NAMES",
+__all__ = ["CAPTIONS", "DROPOUT_NAMES", "DROPOUT_SHARE", "HIGH_DOWNGRADE", "MEASURES", "PACK_NAMES", "SECTIONS", "TIER_NAMES",
            "caption", "downgrade_share", "dropout_sentence", "dropout_table", "export_sentence", "heading",
            "join_sentence", "join_table", "members_sentence", "members_table", "migration_sentence", "migration_table",
            "next_steps", "overlap_pair", "overlap_sentence", "pack_name", "pack_names", "packs_sentence",
@@ -89,6 +89,10 @@ PACK_NAMES = {"lapsing_big_spenders": N_("Big spenders gone quiet"),
               "referral_champions": N_("Referral champions"),
               "members_gone_quiet": N_("Members gone quiet")}
 
+#: Drop-out packs (``dropped_after_<step>``) of the usual steps, by the industry's names (浏览未购, 加购未购);
+#: after any other step a pack reads "dropped out after" the step's name.
+DROPOUT_NAMES = {"product_view": N_("Viewed, not added to cart"), "add_to_cart": N_("Added to cart, not bought")}
+
 #: The descriptions of the example pack file (``userops_lib/examples/audiences.yaml``), for the catalog: a
 #: description written as one of these reads in the report's language, any other as the pack file has it.
 _EXAMPLE_DESCRIPTIONS = [
@@ -122,10 +126,14 @@ def tier_names(values, lang: str) -> list[str]:
 
 
 def pack_name(pack, lang: str) -> str:
-    """A pack as a reader names it (the example packs translated; others without underscores)."""
+    """A pack as a reader names it (the example packs translated, drop-out packs by their step; others
+    without underscores)."""
     pack = str(pack)
     if pack.startswith("dropped_after_"):
-        return tr("Dropped out after {step}", lang, step=pack.removeprefix("dropped_after_"))
+        step = pack.removeprefix("dropped_after_")
+        if step in DROPOUT_NAMES:
+            return tr(DROPOUT_NAMES[step], lang)
+        return tr("Dropped out after {step}", lang, step=step_name(step, lang))
     message = PACK_NAMES.get(pack)
     return tr(message, lang) if message else pack.replace("_", " ")
 
@@ -480,7 +488,8 @@ def dropout_table(sizes: pd.DataFrame, steps: list[str], funnel_steps: list[str]
     lang = style.lang
     nxt = [funnel_steps[funnel_steps.index(s) + 1] if s in funnel_steps[:-1] else "" for s in steps]
     return pd.DataFrame({tr("Audience pack", lang): pack_names(sizes["pack"], lang),
-                         tr("Reached", lang): list(steps), tr("Did not reach", lang): nxt,
+                         tr("Reached", lang): [step_name(s, lang) for s in steps],
+                         tr("Did not reach", lang): [step_name(s, lang) if s else "" for s in nxt],
                          tr("Customers", lang): sizes["customers"].map(style.count),
                          tr("Share of funnel entrants", lang): sizes["share_of_customers"].map(style.percent)})
 
@@ -489,7 +498,7 @@ def dropout_sentence(sizes: pd.DataFrame, steps: list[str], style: NumberStyle) 
     """How many entrants reached each step and stopped there."""
     lang = style.lang
     return _join([tr("{n} entrants reached *{step}* and stopped there ({share} of entrants)", lang,
-                     n=style.count(r.customers), step=s, share=style.percent(r.share_of_customers))
+                     n=style.count(r.customers), step=step_text(s, lang), share=style.percent(r.share_of_customers))
                   for s, r in zip(steps, sizes.itertuples())], lang) + ("。" if lang == "zh" else ".")
 
 
@@ -550,7 +559,7 @@ def next_steps(style: NumberStyle, *, migration: pd.DataFrame | None = None, mem
         for s, r in zip(dropout_steps, dropouts.itertuples()):
             if r.share_of_customers >= dropout_share:
                 steps.append(tr("**Reminder after {step}:** {n} recent entrants ({share}) stopped there; send them a "
-                                "reminder within the funnel window.", lang, step=s, n=style.count(r.customers),
+                                "reminder within the funnel window.", lang, step=step_text(s, lang), n=style.count(r.customers),
                                 share=style.percent(r.share_of_customers)))
     if members is not None and len(members):
         steps.append(tr("**Measure membership's effect:** the gap between members and non-members is descriptive; "
