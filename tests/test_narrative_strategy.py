@@ -10,8 +10,10 @@ import pandas as pd
 
 import datetime as dt
 
+from userops_lib.metrics.basket import AssociationRulesFacts
 from userops_lib.metrics.campaigns import NOT_CAUSAL, RANDOMISED
 from userops_lib.metrics.conversion import RepurchaseCycleFacts, SecondPurchaseConversionFacts
+from userops_lib.metrics.rfm import RfmSegmentsFacts
 from userops_lib.results import attach
 from userops_lib.report.formatting import NumberStyle
 from userops_lib.report.narrative import strategy as text
@@ -77,8 +79,12 @@ def _rules() -> pd.DataFrame:
     rules = pd.DataFrame({"rule": ["cat food → litter", "shampoo → conditioner"], "support": [0.06, 0.05],
                           "confidence": [0.5, 0.25], "lift": [3.0, 1.5], "baskets_with_rule": [12, 10],
                           "antecedent_baskets": [24, 40]})
-    rules.attrs.update(n_baskets=200, min_count=10, threshold="min_baskets", min_confidence=0.1, level="product")
-    return rules
+    return attach(rules, _rule_facts(200))
+
+
+def _rule_facts(n_baskets: int, level: str = "product") -> AssociationRulesFacts:
+    return AssociationRulesFacts(n_baskets=n_baskets, lines_without_item=0, level=level, min_count=10,
+                                 threshold="min_baskets", min_confidence=0.1)
 
 
 def test_basket_sentence_states_the_threshold_the_rules_passed_not_a_bare_lift_count():
@@ -94,8 +100,7 @@ def test_basket_sentence_states_the_threshold_the_rules_passed_not_a_bare_lift_c
         "200 笔订单中，39.0% 只包含一件商品。2 条商品规则在 200 笔订单中至少 10 笔里成立，且置信度不低于 10%；"
         "其中 1 条的提升度不低于 2（一起购买的频率至少是随机情况的 2 倍）。在 10 笔及以上订单中成立的规则里，最强的是 "
         "*cat food → litter*：包含前者的 24 笔订单中有 50.0% 也包含后者（12 笔订单），是基准水平的 3.0 倍。")
-    empty = _rules().iloc[:0]
-    empty.attrs.update(_rules().attrs, level="category_product")
+    empty = attach(_rules().iloc[:0], _rule_facts(200, "category_product"))
     assert text.basket_sentence(empty, EN) == (
         "No category → product pair is bought together in at least 10 of the 200 orders with a confidence of at "
         "least 10%, so there is no category → product rule to act on.")
@@ -108,8 +113,7 @@ def _thin_rules() -> pd.DataFrame:
                           "support": [11 / 20343, 30 / 20343, 200 / 20343], "confidence": [0.458, 0.517, 0.4],
                           "lift": [423.8, 157.0, 20.0], "baskets_with_rule": [11, 30, 200],
                           "antecedent_baskets": [24, 58, 500]})
-    rules.attrs.update(n_baskets=20343, min_count=10, threshold="min_baskets", min_confidence=0.1, level="product")
-    return rules
+    return attach(rules, _rule_facts(20343))
 
 
 def test_the_basket_sentence_leads_with_a_rule_on_enough_orders():
@@ -252,7 +256,8 @@ def test_next_steps_are_chosen_from_the_results():
 
 def test_rfm_table_names_segments_and_actions_in_the_reports_language():
     segments = _segments([50, 120, 150, 200])
-    segments.attrs.update(m_column="monetary_total")
+    attach(segments, RfmSegmentsFacts(scheme="classic", cut="quantile", cuts=None, n_scores=5, m_column="monetary_total",
+                                      as_of=dt.date(2025, 12, 31), unmatched=0, rules=pd.DataFrame()))
     en = text.rfm_table(_profile(), segments, EN)
     assert en["Segment"].tolist() == ["Important value", "Important retention", "General retention"]
     zh = text.rfm_table(_profile(), segments, ZH)

@@ -30,7 +30,9 @@ the product holds its category by construction.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from itertools import combinations
+from typing import ClassVar
 
 import ibis
 import numpy as np
@@ -38,8 +40,9 @@ import pandas as pd
 
 from ..data import engine, inputs
 from ..exceptions import ContractError, ParameterError
+from ..results import Facts, attach, facts
 
-__all__ = ["DEFAULT_MIN_BASKETS", "LEVELS", "association_rules", "cross_sell_table", "basket_overview",
+__all__ = ["AssociationRulesFacts", "DEFAULT_MIN_BASKETS", "LEVELS", "association_rules", "cross_sell_table", "basket_overview",
            "frequent_itemsets", "product_categories", "product_labels", "with_categories", "with_labels",
            "default_level", "rules_sentence"]
 
@@ -267,6 +270,19 @@ def _rule_metrics(counts: pd.DataFrame, n_baskets: int) -> pd.DataFrame:
     })
 
 
+@dataclass(frozen=True)
+class AssociationRulesFacts(Facts):
+    """What :func:`association_rules` states besides its table."""
+
+    producer: ClassVar[str] = "association_rules"
+    n_baskets: int  #: baskets read (orders with at least one item)
+    lines_without_item: int  #: order lines left out because their item or order id is empty
+    level: str  #: what an item is: "product", "category" or "category_product"
+    min_count: int | None  #: the basket count an itemset needed (None without baskets)
+    threshold: str  #: "min_baskets" or "min_support": which threshold was asked
+    min_confidence: float  #: the confidence a rule needed
+
+
 def association_rules(order_items, level: str = "product", min_support: float | None = None,
                       min_confidence: float = 0.1, max_len: int = 2, min_lift: float | None = None, *,
                       min_baskets: int | None = None) -> pd.DataFrame:
@@ -301,10 +317,8 @@ def association_rules(order_items, level: str = "product", min_support: float | 
         ``consequent_support``, ``support``, ``confidence``, ``lift``, ``leverage``, ``conviction``
         (``inf`` when confidence is 1), the same supports as counts ``baskets_with_rule``,
         ``antecedent_baskets``, ``consequent_baskets``, and ``n_baskets`` (number of baskets =
-        orders with at least one item). ``attrs``: ``lines_without_item`` (order lines left out
-        because their item or order id is empty), ``n_baskets``, ``level``, ``min_count`` (the
-        basket count an itemset needed), ``threshold`` ("min_baskets" or "min_support") and
-        ``min_confidence``.
+        orders with at least one item). Facts: :class:`AssociationRulesFacts` (the thresholds the
+        rules passed, the baskets read and the order lines left out).
 
     Notes
     -----
@@ -329,10 +343,9 @@ def association_rules(order_items, level: str = "product", min_support: float | 
             keep &= rules["lift"] >= min_lift
         rules = rules[keep].sort_values(["lift", "support", "rule"], ascending=[False, False, True],
                                         ignore_index=True)
-    rules.attrs.update(n_baskets=n_baskets, lines_without_item=n_missing, level=level, min_count=min_count,
-                       threshold="min_support" if min_support is not None else "min_baskets",
-                       min_confidence=min_confidence)
-    return rules
+    return attach(rules, AssociationRulesFacts(
+        n_baskets=n_baskets, lines_without_item=n_missing, level=level, min_count=min_count,
+        threshold="min_support" if min_support is not None else "min_baskets", min_confidence=min_confidence))
 
 
 def _category_to_product(counts: pd.DataFrame, order_items) -> pd.DataFrame:
@@ -522,17 +535,17 @@ def rules_sentence(rules: pd.DataFrame, strong_lift: float = 2.0) -> str:
     cut most pairs away; the sentence states the threshold the rules passed (a count of orders, or
     a share) and counts the rules at least ``strong_lift`` times as frequent as chance.
     """
-    a = rules.attrs
-    level = {"product": "product", "category": "category", "category_product": "category → product"}[a["level"]]
-    if a.get("threshold") == "min_support":
-        bar = f"in at least {a['min_count']:,} of the {a['n_baskets']:,} orders (the minimum share asked)"
+    a = facts(rules, AssociationRulesFacts)
+    level = {"product": "product", "category": "category", "category_product": "category → product"}[a.level]
+    if a.threshold == "min_support":
+        bar = f"in at least {a.min_count:,} of the {a.n_baskets:,} orders (the minimum share asked)"
     else:
-        bar = f"in at least {a['min_count']:,} of the {a['n_baskets']:,} orders"
+        bar = f"in at least {a.min_count:,} of the {a.n_baskets:,} orders"
     if rules.empty:
         return (f"No {level} pair is bought together {bar} with a confidence of at least "
-                f"{a['min_confidence']:.0%}, so there is no rule to act on.")
+                f"{a.min_confidence:.0%}, so there is no rule to act on.")
     strong = rules[rules["lift"] >= strong_lift]
-    text = (f"{len(rules):,} {level} rules hold {bar} with a confidence of at least {a['min_confidence']:.0%}; "
+    text = (f"{len(rules):,} {level} rules hold {bar} with a confidence of at least {a.min_confidence:.0%}; "
             f"{len(strong):,} of them have a lift of {strong_lift:g} or more (bought together at least "
             f"{strong_lift:g} times as often as chance)")
     best = rules.iloc[0]  # sorted by lift

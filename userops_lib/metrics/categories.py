@@ -25,6 +25,8 @@ Every aggregation is an ibis expression run by the engine; only per-category row
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
+from typing import ClassVar
 
 import ibis
 import numpy as np
@@ -35,11 +37,12 @@ from ..data.load import Dataset
 from ..data.periods import check_period, parse_date, period_index, period_start
 from ..thresholds import MIN_GROUP
 from ..exceptions import ContractError, ParameterError
+from ..results import Facts, attach
 from .basket import product_labels
 from .conversion import _first_orders, _key_days, second_purchase_conversion
 from .drivers import YEAR_LAG, _first_order_date, _label_of, coverage_note, headline_index
 
-__all__ = ["UNKNOWN", "category_sales", "repurchase_cycles", "category_repurchase", "category_report",
+__all__ = ["RepurchaseCyclesFacts", "UNKNOWN", "category_sales", "repurchase_cycles", "category_repurchase", "category_report",
            "first_product_repeat"]
 
 #: Label of lines, buyers or customers whose category or group is missing.
@@ -163,6 +166,17 @@ def _purchase_days(data: Dataset, by: str, groups) -> ibis.Table:
     return days.distinct()
 
 
+@dataclass(frozen=True)
+class RepurchaseCyclesFacts(Facts):
+    """What :func:`repurchase_cycles` states besides its table."""
+
+    producer: ClassVar[str] = "repurchase_cycles"
+    by: str  #: the group column ("category", "segment", ...)
+    max_days: int  #: follow-up in the key days and last gap counted
+    as_of: _dt.date  #: last day observed
+    basis: str  #: "full follow-up", or "all buyers" when no buyer has max_days of follow-up and came back
+
+
 def repurchase_cycles(data, by: str = "category", groups: pd.DataFrame | None = None,
                       max_days: int = 365) -> pd.DataFrame:
     """The repurchase cycle (回购周期) per category or per customer group: days from the first to the
@@ -192,10 +206,9 @@ def repurchase_cycles(data, by: str = "category", groups: pd.DataFrame | None = 
         ``basis_buyers`` (first purchase at least ``max_days`` before as-of), ``basis_repeat``
         (of those, back within ``max_days``), ``back_within_share`` (basis_repeat / basis_buyers),
         ``median_days``, ``p50_day`` and ``p80_day`` (first day by which 50 % / 80 % of those
-        second purchases had happened; NaN without any). ``attrs``: ``by, max_days, as_of`` and
-        ``basis`` ("full follow-up", or "all buyers" when no buyer of the data has ``max_days``
-        of follow-up and came back: then every buyer and second purchase is used, which pulls the
-        days early).
+        second purchases had happened; NaN without any). Facts: :class:`RepurchaseCyclesFacts`
+        (``basis`` is "all buyers" when no buyer of the data has ``max_days`` of follow-up and came
+        back: then every buyer and second purchase is used, which pulls the days early).
     """
     if isinstance(max_days, bool) or not isinstance(max_days, (int, np.integer)) or max_days < 1:
         raise ParameterError(f"max_days={max_days!r}: give a whole number of days, at least 1")
@@ -230,8 +243,8 @@ def repurchase_cycles(data, by: str = "category", groups: pd.DataFrame | None = 
     out = out.sort_values(["first_buyers", by], ascending=[False, True], ignore_index=True)
     out = out[[by, "first_buyers", "repeat_buyers", "repeat_share", "basis_buyers", "basis_repeat",
                "back_within_share", "median_days", "p50_day", "p80_day"]]
-    out.attrs.update(by=by, max_days=max_days, as_of=data.as_of, basis="full follow-up" if full else "all buyers")
-    return out
+    return attach(out, RepurchaseCyclesFacts(by=by, max_days=max_days, as_of=data.as_of,
+                                             basis="full follow-up" if full else "all buyers"))
 
 
 # --------------------------------------------------------------------------- repurchase rate

@@ -23,6 +23,9 @@ Every aggregation runs in the engine (ibis); only per-group results come back.
 from __future__ import annotations
 
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import ibis
 import numpy as np
 import pandas as pd
@@ -30,8 +33,9 @@ import pandas as pd
 from ..data import engine, inputs
 from ..exceptions import ContractError, ParameterError
 from ..data.ids import mask_id
+from ..results import Facts, attach
 
-__all__ = ["referral_overview", "referral_vs_channels", "top_inviters", "referral_chains", "INVITED_LABEL"]
+__all__ = ["ReferralVsChannelsFacts", "referral_overview", "referral_vs_channels", "top_inviters", "referral_chains", "INVITED_LABEL"]
 
 #: Acquisition label of invited customers in :func:`referral_vs_channels`.
 INVITED_LABEL = "referral (invited)"
@@ -144,6 +148,14 @@ def _cycle_pairs(edges: ibis.Table, first: ibis.Table) -> pd.Series:
     return pd.concat([out, med])
 
 
+@dataclass(frozen=True)
+class ReferralVsChannelsFacts(Facts):
+    """What :func:`referral_vs_channels` states besides its table."""
+
+    producer: ClassVar[str] = "referral_vs_channels"
+    horizon_days: int  #: the window after each buyer's first purchase day (repurchase and spend)
+
+
 def referral_vs_channels(data, horizon_days: int = 90) -> pd.DataFrame:
     """Invited customers against every other acquisition channel: conversion, repurchase, value.
 
@@ -168,7 +180,7 @@ def referral_vs_channels(data, horizon_days: int = 90) -> pd.DataFrame:
         ``conversion`` (buyers / customers), ``buyers_full_horizon``, ``repurchase_rate`` (full-
         horizon buyers with a later purchase day in the window / full-horizon buyers; equal to
         ``second_purchase_conversion``'s ``rate_<horizon_days>d``), ``spend_per_buyer``
-        (mean GMV in the window per full-horizon buyer).
+        (mean GMV in the window per full-horizon buyer). Facts: :class:`ReferralVsChannelsFacts`.
     """
     data = inputs.dataset_of(data, "customers")
     if not isinstance(horizon_days, (int, np.integer)) or horizon_days < 1:
@@ -199,9 +211,8 @@ def referral_vs_channels(data, horizon_days: int = 90) -> pd.DataFrame:
     out = out.assign(conversion=out["buyers"] / out["customers"], repurchase_rate=out["repeaters"] / full_n,
                      spend_per_buyer=out["window_gmv"] / full_n)
     out = out.sort_values(["customers", "acquisition"], ascending=[False, True], ignore_index=True)
-    out.attrs["horizon_days"] = horizon_days
-    return out[["acquisition", "customers", "buyers", "conversion", "buyers_full_horizon", "repurchase_rate",
-                "spend_per_buyer"]]
+    return attach(out[["acquisition", "customers", "buyers", "conversion", "buyers_full_horizon", "repurchase_rate",
+                       "spend_per_buyer"]], ReferralVsChannelsFacts(horizon_days=int(horizon_days)))
 
 
 def top_inviters(data, n: int = 10, mask: bool = True) -> pd.DataFrame:

@@ -34,7 +34,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -43,6 +45,7 @@ from ..data import engine
 from ..data.periods import parse_date
 from ..exceptions import ContractError, ParameterError
 from ..data.yamlfile import read_yaml
+from ..results import Facts, attach
 
 __all__ = [
     "CN8_SEGMENTS",
@@ -51,6 +54,8 @@ __all__ = [
     "rfm_scores",
     "rfm_segments",
     "segment_profile",
+    "RfmSegmentsFacts",
+    "SegmentProfileFacts",
     "rule_table",
     "classic_rule_grid",
 ]
@@ -320,6 +325,21 @@ def classic_rule_grid() -> pd.DataFrame:
     return grid
 
 
+@dataclass(frozen=True)
+class RfmSegmentsFacts(Facts):
+    """What :func:`rfm_segments` states besides its table."""
+
+    producer: ClassVar[str] = "rfm_segments"
+    scheme: str  #: "cn8", "classic" or "custom" (a rule table given)
+    cut: str  #: how measures were cut: "mean", "median", "quantile" or "thresholds"
+    cuts: dict[str, float] | None  #: cn8: the cut of each measure (column -> value); None for score schemes
+    n_scores: int | None  #: score schemes: scores per measure; None for cn8
+    m_column: str  #: the M used, "monetary_total" or "monetary_mean"
+    as_of: _dt.date  #: the date recency is measured to
+    unmatched: int  #: customers no rule matched (segment "Other")
+    rules: pd.DataFrame  #: the rule table (cn8: its eight rows, with rfm_code, action, at_risk)
+
+
 def rfm_segments(summary_or_orders, scheme="cn8", cut="mean", monetary: str = "total", n_scores: int = 5,
                  as_of=None) -> pd.DataFrame:
     """RFM measures, scores and a segment for every customer.
@@ -351,8 +371,8 @@ def rfm_segments(summary_or_orders, scheme="cn8", cut="mean", monetary: str = "t
         One row per customer: ``customer_id, recency_days, frequency_days, monetary_total,
         monetary_mean, one_time_buyer``, then for cn8 ``r_high, f_high, m_high, rfm_code,
         segment, segment_en``, for score schemes ``r_score, f_score, m_score, rfm_code, segment``.
-        ``attrs``: ``scheme``, ``cut``, ``cuts`` (cn8), ``m_column`` (the M used), ``as_of``,
-        ``unmatched`` (customers in "Other"), ``rules`` (the rule table; cn8: its eight rows).
+        Facts: :class:`RfmSegmentsFacts` (the scheme, cuts and rules used, the M column, as-of date,
+        customers no rule matched).
 
     Warns
     -----
@@ -372,9 +392,20 @@ def rfm_segments(summary_or_orders, scheme="cn8", cut="mean", monetary: str = "t
         out = rfm_scores(rfm, cut, monetary, n_scores)
         out["rfm_code"] = (out["r_score"].astype(str) + out["f_score"].astype(str) + out["m_score"].astype(str))
         out["segment"] = _apply_rules(out, rules)
-    out.attrs.update(scheme=scheme if isinstance(scheme, str) else "custom", m_column=m_col, as_of=rfm.attrs["as_of"],
-                     unmatched=int((out["segment"] == "Other").sum()), rules=rules)
-    return out
+    return attach(out, RfmSegmentsFacts(
+        scheme=scheme if isinstance(scheme, str) else "custom", cut=out.attrs["cut"], cuts=out.attrs.get("cuts"),
+        n_scores=out.attrs.get("n_scores"), m_column=m_col, as_of=rfm.attrs["as_of"],
+        unmatched=int((out["segment"] == "Other").sum()), rules=rules))
+
+
+@dataclass(frozen=True)
+class SegmentProfileFacts(Facts):
+    """What :func:`segment_profile` states besides its table."""
+
+    producer: ClassVar[str] = "segment_profile"
+    m_column: str  #: the M the segments used ("monetary_total" or "monetary_mean")
+    scheme: str | None  #: the segments' scheme
+    revenue_outside: float  #: revenue of customers not in the segments (with orders given)
 
 
 def segment_profile(segments: pd.DataFrame, orders_or_data=None) -> pd.DataFrame:
@@ -387,7 +418,7 @@ def segment_profile(segments: pd.DataFrame, orders_or_data=None) -> pd.DataFrame
     orders_or_data : Dataset, ibis.Table or pandas.DataFrame, optional
         Orders to measure revenue on (e.g. only the last quarter); default each customer's
         ``monetary_total``. Revenue of customers not in ``segments`` is counted in
-        ``attrs["revenue_outside"]``.
+        the facts' ``revenue_outside``.
 
     Returns
     -------
@@ -396,7 +427,7 @@ def segment_profile(segments: pd.DataFrame, orders_or_data=None) -> pd.DataFrame
         ``segment`` (and ``segment_en`` for cn8), ``customers``, ``customer_share``, ``revenue``,
         ``revenue_share``, ``mean_recency_days``, ``mean_frequency_days``, ``mean_monetary``
         (of the M used), ``one_time_share``, ``at_risk`` (True for segments whose revenue is at
-        risk of lapsing), ``action``.
+        risk of lapsing), ``action``. Facts: :class:`SegmentProfileFacts`.
     """
     if "segment" not in segments.columns:
         raise ParameterError("segments: expected the output of rfm_segments (no 'segment' column)")
@@ -427,8 +458,8 @@ def segment_profile(segments: pd.DataFrame, orders_or_data=None) -> pd.DataFrame
     cols = keys + ["customers", "customer_share", "revenue", "revenue_share", "mean_recency_days",
                    "mean_frequency_days", "mean_monetary", "one_time_share", "at_risk", "action"]
     prof = prof[cols]
-    prof.attrs.update(m_column=m_col, scheme=segments.attrs.get("scheme"), revenue_outside=outside)
-    return prof
+    return attach(prof, SegmentProfileFacts(m_column=m_col, scheme=segments.attrs.get("scheme"),
+                                            revenue_outside=float(outside)))
 
 
 def _revenue(orders_or_data, segments: pd.DataFrame) -> tuple[pd.Series, float]:

@@ -10,7 +10,7 @@ customers in i at ``start`` (the shared README's tier-migration definition, as
 One yardstick for both dates: with a relative cut (``"mean"``, ``"median"``) the cn8 cuts computed
 at ``start`` are applied at ``end`` too, so a customer changes segment because *they* changed, not
 because the average moved. Score schemes (``"classic"``, rule tables) rank the customers of each
-date among themselves (``attrs["cut_note"]`` says so).
+date among themselves (``notes["cut_note"]`` says so).
 
 Value of a move: each customer's spend in the ``end − start`` days after ``start``
 (``value_after``) against their spend in as many days before it (``value_before``); a move's
@@ -31,7 +31,8 @@ from ..data import engine, inputs
 from ..data.load import Dataset
 from ..data.periods import parse_date
 from ..exceptions import ParameterError
-from .rfm import CN8_SEGMENTS, rfm_segments
+from ..results import facts
+from .rfm import CN8_SEGMENTS, RfmSegmentsFacts, rfm_segments
 
 __all__ = ["NEW", "SegmentMigration", "segment_migration", "biggest_moves", "segment_moves_sentence"]
 
@@ -75,16 +76,17 @@ def _segments(data: Dataset, scheme, cut, monetary: str, t0: _dt.date, t1: _dt.d
     with warnings.catch_warnings():  # "few distinct scores" warnings belong to the RFM report
         warnings.simplefilter("ignore", UserWarning)
         at0 = rfm_segments(data, scheme=scheme, cut=cut, monetary=monetary, as_of=t0)
-        fixed = "cuts" in at0.attrs and not isinstance(cut, dict)
-        at1 = rfm_segments(data, scheme=scheme, cut=at0.attrs["cuts"] if fixed else cut, monetary=monetary, as_of=t1)
+        stated = facts(at0, RfmSegmentsFacts)
+        fixed = stated.cuts is not None and not isinstance(cut, dict)
+        at1 = rfm_segments(data, scheme=scheme, cut=stated.cuts if fixed else cut, monetary=monetary, as_of=t1)
     if isinstance(cut, dict):
         note = "the given thresholds at both dates"
     elif fixed:
         note = f"the cuts of {t0} (the {cut} of each measure then) at both dates"
     else:
         note = "each date's customers ranked among themselves (score scheme)"
-    order = list(dict.fromkeys(at0.attrs["rules"]["segment"])) + ["Other"]
-    return at0[["customer_id", "segment"]], at1[["customer_id", "segment"]], order, note, at0.attrs.get("cuts")
+    order = list(dict.fromkeys(stated.rules["segment"])) + ["Other"]
+    return at0[["customer_id", "segment"]], at1[["customer_id", "segment"]], order, note, stated.cuts
 
 
 def _spend(data: Dataset, t0: _dt.date, t1: _dt.date) -> pd.DataFrame:

@@ -13,7 +13,11 @@ import math
 
 import pandas as pd
 
+from ...metrics.basket import AssociationRulesFacts
+from ...metrics.categories import RepurchaseCyclesFacts
 from ...metrics.conversion import RepurchaseCycleFacts, SecondPurchaseConversionFacts
+from ...metrics.referral import ReferralVsChannelsFacts
+from ...metrics.rfm import RfmSegmentsFacts
 from ...results import facts
 from ...thresholds import MIN_GROUP  # the smallest group compared (eligible buyers, funnel entrants...)
 from ..formatting import MISSING, NumberStyle
@@ -305,7 +309,8 @@ def cycle_sentence(cycle: pd.DataFrame, style: NumberStyle) -> str:
 def cycles_table(cycles: pd.DataFrame, style: NumberStyle, segments: pd.DataFrame | None = None) -> pd.DataFrame:
     """A :func:`~userops_lib.metrics.categories.repurchase_cycles` result with labelled columns;
     segment names in the language (``segments``: an ``rfm_segments`` result, for the English names)."""
-    by = cycles.attrs["by"]
+    a = facts(cycles, RepurchaseCyclesFacts)
+    by = a.by
     groups = cycles[by].astype(str)
     if by == "segment" and segments is not None and style.lang == "en" and "segment_en" in segments:
         groups = groups.map(segments.drop_duplicates("segment").set_index("segment")["segment_en"]).fillna(groups)
@@ -313,9 +318,9 @@ def cycles_table(cycles: pd.DataFrame, style: NumberStyle, segments: pd.DataFram
     return pd.DataFrame({tr("Category", lang) if by == "category" else tr("Segment", lang): groups,
                          tr("First buyers", lang): cycles["first_buyers"].map(style.count),
                          tr("Bought again", lang): cycles["repeat_share"].map(style.percent),
-                         tr("Followed up {days} days", lang, days=cycles.attrs["max_days"]):
+                         tr("Followed up {days} days", lang, days=a.max_days):
                              cycles["basis_buyers"].map(style.count),
-                         tr("Bought again within {days} days", lang, days=cycles.attrs["max_days"]):
+                         tr("Bought again within {days} days", lang, days=a.max_days):
                              cycles["back_within_share"].map(style.percent),
                          tr("Half bought again by day", lang): cycles["p50_day"].map(style.count),
                          tr("80% bought again by day", lang): cycles["p80_day"].map(style.count)})
@@ -323,7 +328,8 @@ def cycles_table(cycles: pd.DataFrame, style: NumberStyle, segments: pd.DataFram
 
 def cycles_caption(cycles: pd.DataFrame, style: NumberStyle) -> str:
     """The caption of :func:`cycles_table`: per category or per RFM segment."""
-    return caption("cycles_category" if cycles.attrs["by"] == "category" else "cycles_segment", style)
+    by = facts(cycles, RepurchaseCyclesFacts).by
+    return caption("cycles_category" if by == "category" else "cycles_segment", style)
 
 
 def cycles_sentence(by_category: pd.DataFrame | None, by_segment: pd.DataFrame, style: NumberStyle,
@@ -334,7 +340,7 @@ def cycles_sentence(by_category: pd.DataFrame | None, by_segment: pd.DataFrame, 
     for cycles in (by_category, by_segment):
         if cycles is None:
             continue
-        by = cycles.attrs["by"]
+        by = facts(cycles, RepurchaseCyclesFacts).by
         ok = cycles[(cycles["basis_buyers"] >= min_group) & cycles["p50_day"].notna()].sort_values("p50_day")
         if len(ok) < 2:
             continue
@@ -410,14 +416,15 @@ def rfm_table(profile: pd.DataFrame, segments: pd.DataFrame, style: NumberStyle)
     spelled out, shares, mean R/F/M and the suggested action in the language."""
     lang = style.lang
     out = pd.DataFrame({tr("Segment", lang): segment_names(profile, lang)})
-    if "cuts" in segments.attrs:  # cn8: the high/low code in words
-        codes = segments.attrs.get("rules")
+    stated = facts(segments, RfmSegmentsFacts)
+    if stated.cuts is not None:  # cn8: the high/low code in words
+        codes = stated.rules
         codes = (codes.set_index("segment")["rfm_code"] if codes is not None and "rfm_code" in codes
                  else segments.drop_duplicates("segment").set_index("segment")["rfm_code"])
         out[tr("Rule", lang)] = profile["segment"].map(codes).map(
             lambda c: "、".join(tr(w[bit != "1"], lang) for bit, w in zip(str(c), _RULE_WORDS)) if lang == "zh"
             else ", ".join(tr(w[bit != "1"], lang) for bit, w in zip(str(c), _RULE_WORDS)))
-    m_word = tr("spend per purchase day", lang) if segments.attrs["m_column"] == "monetary_mean" \
+    m_word = tr("spend per purchase day", lang) if stated.m_column == "monetary_mean" \
         else tr("total spend", lang)
     out[tr("Customers", lang)] = profile["customers"].map(style.count)
     out[tr("Share of customers", lang)] = profile["customer_share"].map(style.percent)
@@ -432,19 +439,19 @@ def rfm_table(profile: pd.DataFrame, segments: pd.DataFrame, style: NumberStyle)
 
 def cuts_sentence(segments: pd.DataFrame, style: NumberStyle) -> str:
     """The cuts a cn8 segmentation used (as whole days and purchase days), or how scores were given."""
-    a, lang = segments.attrs, style.lang
-    if "cuts" not in a:
+    a, lang = facts(segments, RfmSegmentsFacts), style.lang
+    if a.cuts is None:
         return tr("Each measure is scored 1–{n} (higher is better) by the customer's rank among all customers; the "
                   "segment is the first rule of the scheme the scores match ({unmatched} customers matched none).",
-                  lang, n=a.get("n_scores", 5), unmatched=style.count(a["unmatched"]))
-    c = a["cuts"]
-    basis = {"mean": tr("the mean", lang), "median": tr("the median", lang)}.get(a["cut"], tr("the cut", lang))
-    m_word = tr("spend per purchase day", lang) if a["m_column"] == "monetary_mean" else tr("total spend", lang)
+                  lang, n=a.n_scores, unmatched=style.count(a.unmatched))
+    c = a.cuts
+    basis = {"mean": tr("the mean", lang), "median": tr("the median", lang)}.get(a.cut, tr("the cut", lang))
+    m_word = tr("spend per purchase day", lang) if a.m_column == "monetary_mean" else tr("total spend", lang)
     return tr("Cuts used ({basis} of each measure over all {n} customers): *recent* = last purchase at most **{days} "
               "days** before {as_of}; *frequent* = **{f} or more purchase days**; *high spend* = {m_word} above "
               "**{m}**.", lang, basis=basis, n=style.count(len(segments)),
-              days=style.count(math.ceil(c["recency_days"]) - 1), as_of=style.date(a["as_of"]),
-              f=style.count(math.floor(c["frequency_days"]) + 1), m_word=m_word, m=style.money(c[a["m_column"]]))
+              days=style.count(math.ceil(c["recency_days"]) - 1), as_of=style.date(a.as_of),
+              f=style.count(math.floor(c["frequency_days"]) + 1), m_word=m_word, m=style.money(c[a.m_column]))
 
 
 def lapsed_share(segments: pd.DataFrame, segment: str, cycle: pd.DataFrame) -> float | None:
@@ -574,13 +581,13 @@ def basket_sentence(rules: pd.DataFrame, style: NumberStyle, single_share: float
     strong (lift ``strong_lift`` or more) and the strongest held by ``lead_min_orders`` orders or
     more (:func:`lead_rule`); a higher lift on fewer orders is said to be a lead to test. Never a
     bare "N rules have a lift above 1"."""
-    a, lang = rules.attrs, style.lang
+    a, lang = facts(rules, AssociationRulesFacts), style.lang
     level = {"product": tr("product", lang), "category": tr("category", lang),
-             "category_product": tr("category → product", lang)}[a["level"]]
-    head = (tr("Of {n} orders, {share} hold a single item.", lang, n=style.count(a["n_baskets"]),
+             "category_product": tr("category → product", lang)}[a.level]
+    head = (tr("Of {n} orders, {share} hold a single item.", lang, n=style.count(a.n_baskets),
                share=style.percent(single_share)) if single_share is not None else "")
-    values = {"level": level, "min": style.count(a["min_count"] or 0), "orders": style.count(a["n_baskets"]),
-              "confidence": style.percent(a["min_confidence"], 0)}
+    values = {"level": level, "min": style.count(a.min_count or 0), "orders": style.count(a.n_baskets),
+              "confidence": style.percent(a.min_confidence, 0)}
     if rules.empty:
         return paragraph(style, head, tr("No {level} pair is bought together in at least {min} of the {orders} orders "
                                          "with a confidence of at least {confidence}, so there is no {level} rule to "
@@ -672,7 +679,7 @@ def referral_vs_table(vs: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
     """:func:`~userops_lib.metrics.referral.referral_vs_channels` as a reader sees it."""
     from ...metrics.referral import INVITED_LABEL
 
-    lang, days = style.lang, vs.attrs["horizon_days"]
+    lang, days = style.lang, facts(vs, ReferralVsChannelsFacts).horizon_days
     return pd.DataFrame({
         tr("Acquired by", lang): vs["acquisition"].map(lambda a: tr("referral (invited)", lang) if a == INVITED_LABEL
                                                        else channel_name(a, lang)),
@@ -711,7 +718,7 @@ def referral_vs_sentence(vs: pd.DataFrame, style: NumberStyle) -> str:
     return tr("Invited customers convert at {rate} against {median} for the median acquisition group, and {repeat} of "
               "invited buyers buy again on a later day within {days} days.", style.lang,
               rate=style.percent(inv["conversion"]), median=style.percent(vs["conversion"].median()),
-              repeat=style.percent(inv["repurchase_rate"]), days=vs.attrs.get("horizon_days", 90))
+              repeat=style.percent(inv["repurchase_rate"]), days=facts(vs, ReferralVsChannelsFacts).horizon_days)
 
 
 def inviters_sentence(inviters: pd.DataFrame, style: NumberStyle) -> str:
