@@ -54,6 +54,39 @@ def test_the_model_choice_its_trust_and_both_fit_dates():
     assert same.endswith("The value report (03) values customers with the same model.")
 
 
+def test_the_body_says_how_reliable_the_forecast_is_and_the_model_goes_to_the_technical_notes():
+    # review #20: 04's headline named "MBG/NBD 模型" and the body opened with AIC/BIC/MAE; the body now says how far
+    # the forecast was off in plain words (MBG/NBD: total error |-1.2%| <= 10%, trusted; MAE 0.6092 -> 0.61 per
+    # customer), the model's name only in the technical notes (model_sentence, tested above)
+    got = text.reliability_sentence(_comparison(), "mbgnbd", dt.date(2025, 7, 4), dt.date(2025, 12, 31), EN)
+    assert got == (
+        "Forecasting Jul 5, 2025 to Dec 31, 2025 from the purchases before, the forecast was off by 1.2% on total "
+        "purchases and by 0.61 purchases per customer on average: it can be trusted for totals and for ranking "
+        "customers. The values below come from the same forecast updated with all purchases up to Dec 31, 2025.")
+    assert text.reliability_sentence(_comparison(), "pnbd", dt.date(2025, 7, 4), dt.date(2025, 12, 31), ZH) == (
+        "用此前的购买记录预测 2025年7月5日 至 2025年12月31日 的购买：总购买次数相差 7.5%，平均每位用户相差 0.61 次，"
+        "其总量和用户排序都可信。下文的价值来自同一预测方法，并用截至 2025年12月31日 的全部购买数据更新。")
+    values = pd.DataFrame({"clv": [100.0, 300.0, 600.0]})
+    at_risk = pd.DataFrame({"value_at_risk": [40.0]})
+    at_risk.attrs["candidates"] = 1
+    head = text.summary(_comparison(), "mbgnbd", values, pd.DataFrame({"share_of_value": [0.6]}), at_risk, 2,
+                        dt.date(2025, 12, 31), ZH)
+    assert "NBD" not in head and "模型" not in head
+    assert text.heading("models", ZH) == "预测的可靠性" and text.heading("technical", ZH) == "技术说明"
+    assert "AIC" not in text.section("models", ZH) and "AIC" in text.section("technical", ZH)
+
+
+def test_the_fit_sentence_speaks_of_the_forecast():
+    # the demo's figures: the 6-repeat group is off most (1.53 predicted vs 1.26 actual, gap 0.27 against 0.02 for
+    # group 0); 9,257 repeat purchases against 9,379 forecast: 9379 / 9257 - 1 = +1.3%
+    by_freq = pd.DataFrame({"frequency_group": ["0", "6"], "predicted_mean": [0.27, 1.53], "actual_mean": [0.25, 1.26]})
+    cumulative = pd.DataFrame({"date": [dt.date(2025, 12, 31)], "actual_cumulative": [9257.0],
+                               "expected_cumulative": [9379.0]})
+    assert text.fit_sentence(by_freq, cumulative, ZH) == (
+        "偏差最大的是校准期复购 6 次的用户：每人预测 1.53 次，实际 1.26 次。截至 2025年12月31日 用户共复购 9,257 次；"
+        "预测为 9,379 次（+1.3%）。")
+
+
 def test_trust_thresholds():
     # |error| <= 10%: good; <= 25%: fair; above: poor (the bounds belong to the better class)
     assert [text.trust(e) for e in (0.10, -0.1001, 0.25, 0.2501)] == ["good", "fair", "fair", "poor"]
@@ -71,7 +104,7 @@ def test_summary_says_nps_with_the_precision_of_its_section_and_the_backlog_by_a
     got = text.summary(_comparison(), "mbgnbd", values, deciles, at_risk, 20, dt.date(2025, 12, 31), EN, nps=nps,
                        backlog=_backlog())
     assert got == (
-        "- **3 customers** bought up to Dec 31, 2025. Predicted value over the next 12 months (**MBG/NBD** model): "
+        "- **3 customers** bought up to Dec 31, 2025. Predicted value over the next 12 months: "
         "**$1,000.00**; the top 10% of customers hold 60.0%.\n"
         "- **2 high-value customers** have probably stopped buying ($50.00 of value at risk); **20** are expected to "
         "buy again within 14 days.\n"

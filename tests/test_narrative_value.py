@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from userops_lib.report.formatting import NumberStyle
+from userops_lib.report.markup import plain_text
 from userops_lib.report.narrative import value as text
 
 EN, ZH = NumberStyle("en"), NumberStyle("zh")
@@ -216,8 +217,26 @@ def test_the_packs_value_names_the_model_04_uses_too():
     # sentence no longer tells the reader to align them by hand. second_purchase_due: 40 customers, $12K.
     sizes = pd.DataFrame({"pack": ["second_purchase_due"], "customers": [40], "total_value": [12000.0]})
     measure = text.value_measure("clv", "MBG/NBD", EN)
-    assert text.packs_sentence(sizes, measure, EN).startswith(
-        "Value is measured as 12-month CLV from the MBG/NBD purchase model, the purchase model the loyalty report "
-        "(04) values customers with too (both follow the run's ")
+    # review #10/#20: the model's name and the parameter clv_model are in the technical notes, not in the body
+    assert text.packs_sentence(sizes, measure, EN) == (
+        "Value is measured as 12-month CLV predicted from each customer's purchases, the same forecast the loyalty "
+        "report (04) values customers with. The pack holding the most value is *Second purchase due*: 40 customers "
+        "worth $12K in total.")
     zh = text.packs_sentence(sizes, text.value_measure("clv", "MBG/NBD", ZH), ZH)
-    assert "与用户忠诚期报告 (04) 使用同一购买模型" in zh and "40 位用户" in zh and "04 选定" not in zh
+    assert zh == ("价值按12 个月用户生命周期价值（CLV，按每位用户的购买记录预测）衡量，与用户忠诚期报告 (04) 使用同一预测。"
+                  "价值最高的人群包是 *待二次购买*：40 位用户，合计价值 ¥1.2万。")
+
+
+def test_run_parameters_are_said_in_the_technical_notes_not_in_the_body():
+    # review #10: 03 told managers "设置 export_dir 可…" and "（二者都遵循本次运行的 clv_model）"
+    assert text.export_sentence(None, ZH) == "本次未导出人群包名单文件（见文末技术说明）。"
+    notes = plain_text(text.technical_notes(ZH, clv_model="best", model="MBG/NBD"))
+    assert notes == (
+        "- 人群包的价值来自 MBG/NBD 购买模型，由本次运行的参数 `clv_model` = `best` 选定；用户忠诚期报告 (04) 使用同一模型，"
+        "因此每位用户只有一个 CLV。\n"
+        "- 将参数 `export_dir` 设为一个文件夹，即可为每个人群包写出一个名单文件和一个清单文件（用户 ID 经加盐 SHA-256 哈希）。")
+    # with an export folder, only the model note
+    assert plain_text(text.technical_notes(EN, clv_model="mbgnbd", model="MBG/NBD", export_dir="out")) == (
+        "- Pack values come from the MBG/NBD purchase model, chosen by the parameter `clv_model` = `mbgnbd` of this "
+        "run; the loyalty report (04) uses the same, so each customer has one CLV.")
+    assert text.heading("technical", ZH) == "技术说明"

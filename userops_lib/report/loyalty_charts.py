@@ -35,17 +35,20 @@ def holdout_chart(by_frequency: pd.DataFrame, model_label: str, style: NumberSty
     from ..clv.plotting import plot_calibration_vs_holdout
 
     fig = plot_calibration_vs_holdout(by_frequency, model_label)
-    _relabel(fig, style.lang, model_label, N_("repeat purchases in the calibration period"),
-             N_("purchases per customer in the holdout"), [N_("actual"), N_("predicted")])
+    # titled by what it shows, not by the model's name (named in the technical notes: review #20)
+    _relabel(fig, style.lang, N_("Forecast against actual: purchases per customer in the holdout"),
+             N_("repeat purchases in the calibration period"), N_("purchases per customer in the holdout"),
+             [N_("actual"), N_("forecast")])
 
 
 def cumulative_chart(cumulative: pd.DataFrame, model_label: str, style: NumberStyle) -> None:
     from ..clv.plotting import plot_cumulative_repeat_purchases
 
     fig = plot_cumulative_repeat_purchases(cumulative, model_label)
-    legend = [N_("actual"), N_("model")] + ([N_("end of calibration")] if len(fig.axes[0].get_legend().get_texts()) > 2
-                                           else [])
-    _relabel(fig, style.lang, model_label, N_("date"), N_("repeat purchases (cumulative)"), legend)
+    legend = [N_("actual"), N_("forecast")] + ([N_("end of calibration")]
+                                               if len(fig.axes[0].get_legend().get_texts()) > 2 else [])
+    _relabel(fig, style.lang, N_("Repeat purchases to date: forecast against actual"), N_("date"),
+             N_("repeat purchases (cumulative)"), legend)
 
 
 #: The model's recency axis (lifetimes' "age at last purchase": time from the first to the last purchase) by time unit.

@@ -22,7 +22,7 @@ from .foundation import _join, _then, paragraph, period_text
 __all__ = ["csat_table", "judged", "steps_table", "activity_table", "stage_name", "transition_table", "LIFECYCLE", "NPS_SEGMENTS", "SECTIONS", "at_risk_sentence", "caption", "channel_sentence",
            "channel_table", "cohort_sentence", "complaints_sentence", "csat_sentence", "deciles_sentence",
            "experience_sentence", "fit_sentence", "heading", "lifecycle_sentence", "model_choice", "model_sentence",
-           "model_table", "next_purchase_sentence", "next_steps", "nps_sentence", "nps_text", "paragraph",
+           "model_table", "next_purchase_sentence", "reliability_sentence", "next_steps", "nps_sentence", "nps_text", "paragraph",
            "pyramid_sentence", "repurchase_experience_sentence", "section", "summary", "title", "transitions_sentence",
            "trust"]
 
@@ -37,12 +37,9 @@ _BY = {"all": N_("All rounds"), "stage": N_("Stage before the survey"), "tier": 
 
 SECTIONS = {
     "summary": (N_("Summary"), ""),
-    "models": (N_("Model fit and validation"),
-               N_("Each purchase model is fitted on the purchases up to the calibration end and asked to predict "
-                  "the holdout period. Holdout MAE is the mean over customers of |predicted − actual| holdout "
-                  "purchases; holdout error is the gap between predicted and actual total purchases. With "
-                  "model = best the model with the smallest holdout MAE is used; models within {tie} of it are "
-                  "tied and the tie goes to the lowest AIC.")),
+    "models": (N_("How reliable the forecast is"),
+               N_("The forecast is checked on the past: made from the purchases before a cut-off date, it is "
+                  "compared with what customers actually bought in the months after it.")),
     "value": (N_("CLV distribution and deciles"),
               N_("Predicted value of each customer over the next {months} months (probability alive × expected "
                  "purchases × expected spend, discounted).")),
@@ -75,6 +72,13 @@ SECTIONS = {
                "lifecycle stage in the last complete month before its round was sent.")),
     "complaints": (N_("Complaints and resolution time"), ""),
     "next": (N_("What to do next"), ""),
+    # the model comparison, choice and parameters: for the analyst who runs the report, after the body (review #20)
+    "technical": (N_("Technical notes"),
+                  N_("Each purchase model is fitted on the purchases up to the calibration end and asked to predict "
+                     "the holdout period. Holdout MAE is the mean over customers of |predicted − actual| holdout "
+                     "purchases; holdout error is the gap between predicted and actual total purchases. With "
+                     "model = best the model with the smallest holdout MAE is used; models within {tie} of it are "
+                     "tied and the tie goes to the lowest AIC.")),
 }
 
 CAPTIONS = {
@@ -110,9 +114,9 @@ caption = OUTLINE.caption
 
 
 def section(name: str, style: NumberStyle, **values) -> str:
-    """A section's heading and the paragraph defining its numbers (``tie`` of the model section: the
+    """A section's heading and the paragraph defining its numbers (``tie`` of the technical notes: the
     library's tie tolerance)."""
-    if name == "models":
+    if name == "technical":
         values.setdefault("tie", style.percent(TIE_TOLERANCE, 0))
     return OUTLINE.section(name, style, **values)
 
@@ -198,6 +202,20 @@ def model_sentence(comparison: pd.DataFrame, chosen: str, model_param: str, cali
                           lang, other=other, chosen=labels.get(chosen, chosen)), lang)
 
 
+def reliability_sentence(comparison: pd.DataFrame, chosen: str, calibration_end, as_of, style: NumberStyle, *,
+                         good: float = 0.10, fair: float = 0.25) -> str:
+    """How far the forecast can be trusted, in plain words for the report's body: how far it was off on
+    the holdout, in total and per customer, and that the values come from the same forecast refitted on all
+    purchases (the model names, the comparison and the parameters are in the technical notes: :func:`model_sentence`)."""
+    lang, row = style.lang, comparison.set_index("model").loc[chosen]
+    return tr("Forecasting {start} to {as_of} from the purchases before, the forecast was off by {error} on total "
+              "purchases and by {mae} purchases per customer on average: {trust}. The values below come from the same "
+              "forecast updated with all purchases up to {as_of}.", lang,
+              start=style.date(pd.Timestamp(calibration_end) + pd.Timedelta(days=1)), as_of=style.date(as_of),
+              error=style.percent(abs(row["holdout_error_pct"])), mae=style.number(row["holdout_mae"], 2),
+              trust=tr(_TRUST[trust(row["holdout_error_pct"], good, fair)], lang))
+
+
 def fit_sentence(by_frequency: pd.DataFrame, cumulative: pd.DataFrame, style: NumberStyle) -> str:
     """The largest gap of predicted vs actual holdout purchases by frequency, and the cumulative total."""
     gap = (by_frequency["predicted_mean"] - by_frequency["actual_mean"]).abs()
@@ -205,7 +223,7 @@ def fit_sentence(by_frequency: pd.DataFrame, cumulative: pd.DataFrame, style: Nu
     actual = max(last["actual_cumulative"], 1)
     return tr("The largest gap is for customers with {group} repeat purchases in the calibration period: {predicted} "
               "predicted against {actual} actual per customer. By {date} customers made {done} repeat purchases; "
-              "the model expected {expected} ({change}).", style.lang, group=worst["frequency_group"],
+              "the forecast was {expected} ({change}).", style.lang, group=worst["frequency_group"],
               predicted=style.number(worst["predicted_mean"]), actual=style.number(worst["actual_mean"]),
               date=style.date(last["date"]), done=style.count(round(last["actual_cumulative"])),
               expected=style.count(round(last["expected_cumulative"])),
@@ -216,13 +234,13 @@ def fit_sentence(by_frequency: pd.DataFrame, cumulative: pd.DataFrame, style: Nu
 def summary(comparison: pd.DataFrame, chosen: str, values: pd.DataFrame, deciles: pd.DataFrame,
             at_risk: pd.DataFrame, due: int, as_of, style: NumberStyle, *, months: int = 12, remind_days: int = 14,
             nps=None, backlog=None) -> str:
-    """The report in a few lines: customers, the CLV model, predicted value and its concentration,
-    the lapsed high-value customers, those due to buy again, and NPS and the complaint backlog."""
+    """The report in a few lines: customers, predicted value and its concentration, the lapsed
+    high-value customers, those due to buy again, and NPS and the complaint backlog (the model that
+    predicts, ``chosen`` of ``comparison``, is named in the technical notes, not up front: review #20)."""
     lang = style.lang
-    label_ = comparison.set_index("model").at[chosen, "label"]
-    lines = [tr("**{customers} customers** bought up to {as_of}. Predicted value over the next {months} months "
-                "(**{model}** model): **{total}**; the top 10% of customers hold {top}.", lang,
-                customers=style.count(len(values)), as_of=style.date(as_of), months=months, model=label_,
+    lines = [tr("**{customers} customers** bought up to {as_of}. Predicted value over the next {months} months: "
+                "**{total}**; the top 10% of customers hold {top}.", lang,
+                customers=style.count(len(values)), as_of=style.date(as_of), months=months,
                 total=style.money(values["clv"].sum()), top=style.percent(deciles["share_of_value"].iloc[0])),
              tr("**{n} high-value customers** have probably stopped buying ({value} of value at risk); **{due}** "
                 "are expected to buy again within {days} days.", lang, n=style.count(at_risk.attrs["candidates"]),

@@ -25,7 +25,7 @@ __all__ = ["CAPTIONS", "DROPOUT_NAMES", "DROPOUT_SHARE", "HIGH_DOWNGRADE", "MEAS
            "caption", "downgrade_share", "dropout_sentence", "dropout_table", "export_sentence", "heading",
            "join_sentence", "join_table", "members_sentence", "members_table", "migration_sentence", "migration_table",
            "next_steps", "overlap_pair", "overlap_sentence", "pack_name", "pack_names", "packs_sentence",
-           "profile_sentence", "profile_table", "profile_value", "revenue_sentence", "revenue_table",
+           "profile_sentence", "profile_table", "profile_value", "technical_notes", "revenue_sentence", "revenue_table",
            "sample_sentence", "sample_table", "section", "sizes_table", "skipped_table", "small_sentence",
            "small_table", "summary", "thresholds_table", "tier_name", "tier_names", "tier_sentence", "tier_table",
            "title", "value_measure"]
@@ -57,6 +57,8 @@ SECTIONS = {
                     "ids).")),
     "export": (N_("Export"), ""),
     "next": (N_("What to do next"), ""),
+    # the run's parameters behind the text, for the analyst who runs the report, after the body (review #10)
+    "technical": (N_("Technical notes"), ""),
 }
 
 #: Table and chart captions.
@@ -104,7 +106,7 @@ _EXAMPLE_DESCRIPTIONS = [
     N_("Members who have not bought in the last 90 days (or never bought)")]
 
 #: What a pack's value is, by :attr:`Audiences.value_measure`.
-MEASURES = {"clv": N_("12-month CLV from the {model} purchase model"), "spend_12m": N_("trailing-12-month spend"),
+MEASURES = {"clv": N_("12-month CLV predicted from each customer's purchases"), "spend_12m": N_("trailing-12-month spend"),
             "monetary_total": N_("total spend")}
 
 #: The customer attributes a pack profile reads.
@@ -329,9 +331,8 @@ def packs_sentence(sizes: pd.DataFrame, measure: str, style: NumberStyle) -> str
     if not len(sizes):
         return tr("No pack could be built on this data.", lang)
     best = sizes.sort_values("total_value", ascending=False).iloc[0]
-    return tr("Value is measured as {measure}, the purchase model the loyalty report (04) values customers with too "
-              "(both follow the run's {param}). The pack holding the most value is *{pack}*: {n} customers worth "
-              "{value} in total.", lang, measure=measure, param=code("clv_model"),
+    return tr("Value is measured as {measure}, the same forecast the loyalty report (04) values customers with. The "
+              "pack holding the most value is *{pack}*: {n} customers worth {value} in total.", lang, measure=measure,
               pack=pack_name(best["pack"], lang), n=style.count(best["customers"]), value=style.money(best["total_value"]))
 
 
@@ -505,10 +506,23 @@ def dropout_sentence(sizes: pd.DataFrame, steps: list[str], style: NumberStyle) 
 def export_sentence(folder, style: NumberStyle) -> str:
     """Where the pack files went (``folder``: None when no export was asked for)."""
     if folder is None:
-        return tr("No pack files were exported in this run (the notebook's parameters say where to write them).",
-                  style.lang)
+        return tr("No pack files were exported in this run (see the technical notes).", style.lang)
     return tr("Pack files and {manifest} were written to {folder} (customer ids hashed with a salted SHA-256).",
               style.lang, manifest=code("manifest.json"), folder=code(folder))
+
+
+def technical_notes(style: NumberStyle, *, clv_model: str, model: str, export_dir=None) -> str:
+    """The run's parameters behind the report, for the analyst who runs it (review #10: the body says what
+    the numbers mean, this list says which parameter to set): the purchase model (``clv_model`` as given,
+    ``model`` the one used) and, when nothing was exported, how to export the packs."""
+    lang = style.lang
+    notes = [tr("Pack values come from the {model} purchase model, chosen by the parameter {param} = {value} of this "
+                "run; the loyalty report (04) uses the same, so each customer has one CLV.", lang, model=model,
+                param=code("clv_model"), value=code(clv_model))]
+    if export_dir is None:
+        notes.append(tr("Set the parameter {param} to a folder to write one file per pack and a manifest (customer "
+                        "ids hashed with a salted SHA-256).", lang, param=code("export_dir")))
+    return "\n".join(f"- {note}" for note in notes)
 
 
 # ---------------------------------------------------------------------------------- next steps
