@@ -153,7 +153,7 @@ def test_a_chinese_report_of_messy_data_says_what_the_load_found_in_chinese(run,
     catalog = sorted({message for fragment, message in _english_fragments().items() if fragment in text})
     assert leaks == [] and catalog == [], f"{notebook}: English in the zh report: {leaks[:5]} {catalog[:5]}"
     if notebook == "01_foundation":  # the section is there, in Chinese: a reason, an action, a note
-        assert "order_id 重复：完全相同的副本" in text and "置为空值" in text and "表有 0 行，按缺失处理" in text
+        assert "订单号重复：完全相同的副本" in text and "置为空值" in text and "表有 0 行，按缺失处理" in text
 
 
 @pytest.mark.parametrize("notebook", TRANSLATED)

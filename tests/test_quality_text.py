@@ -56,7 +56,9 @@ def test_reasons_and_actions_of_a_messy_load_are_translated_in_the_quality_table
     leaks = [r for r in zh["reason"].tolist() + zh["action"].tolist() if not CHINESE.search(r) or ENGLISH_RUN.search(r)]
     assert leaks == []
     row = zh[data.quality["reason_code"] == "duplicate_conflicting"].iloc[0]
-    assert (row["reason"], row["action"]) == ("order_id 重复：其他字段取值不同（保留文件中的第一行）", "剔除")
+    # review #7: a reason names the field in words (the column beside it keeps the contract's name)
+    assert (row["reason"], row["column"], row["action"]) == ("订单号重复：其他字段取值不同（保留文件中的第一行）", "order_id", "剔除")
+    assert zh[data.quality["reason_code"] == "missing_id_text"]["column"].iloc[0] in {"customer_id", "order_id"}
     # three notes: the empty events table, the conflicting order id, buyers without a customer row
     assert [n.code for n in data.notes] == ["empty_table", "conflicting_ids", "buyers_without_customers"]
     for note in data.notes:
@@ -120,3 +122,15 @@ def test_a_skip_note_in_both_languages():
         "source `shop` does not have.")
     assert plain_text(quality_text.skip_text("events", "购买转化漏斗", "shop", "zh")) == (
         "已跳过 *购买转化漏斗*：这部分需要 `events` 表（行为日志：每个事件一行），数据源 `shop` 中没有这张表。")
+
+
+def test_a_reason_names_the_usual_fields_in_words_and_others_as_the_contract_spells_them():
+    # review #7: 01's quality table read "customer_id 为空" and "order_id 重复：完全相同的副本"
+    row = {"reason_code": "null", "reason": "null customer_id", "column": "customer_id", "reason_values": {}}
+    assert quality_text.reason(row, "zh") == "缺少用户ID"
+    assert quality_text.reason(row, "en") == "null customer_id"  # English: the library's own words
+    row = {"reason_code": "duplicate_identical", "reason": "duplicate order_id + product_id: identical copy",
+           "column": "order_id", "reason_values": {"key": "order_id + product_id"}}
+    assert quality_text.reason(row, "zh") == "订单号 + 商品ID重复：完全相同的副本"
+    row = {"reason_code": "null", "reason": "null status", "column": "status", "reason_values": {}}
+    assert quality_text.reason(row, "zh") == "缺少status"

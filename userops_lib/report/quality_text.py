@@ -5,8 +5,9 @@ The data layer writes its reasons and notes as stable codes with their values
 (:mod:`userops_lib.data.quality`) and keeps English text for the library's own use; this module
 gives each code a catalog message, so a Chinese report reads 「order_id 为空」 where the library
 says ``null order_id``. A code without a message (a reason from a newer data layer) shows its
-English text rather than nothing. Table and column names stay as the contract spells them: they
-are the names of the reader's own files and fields.
+English text rather than nothing. Table and column names stay as the contract spells them in their
+own columns (the names of the reader's own files and fields); a reason names the usual id and time
+fields in words (:data:`FIELD_TEXT`: 缺少用户ID, 订单号重复), so a manager reads what is missing.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from .formatting import NumberStyle
 from .i18n import N_, tr
 from .markup import code
 
-__all__ = ["ACTION_TEXT", "KIND_TEXT", "NOTE_TEXT", "REASON_TEXT", "TABLE_TEXT", "action", "load_note", "reason",
-           "skip_text"]
+__all__ = ["ACTION_TEXT", "FIELD_TEXT", "KIND_TEXT", "NOTE_TEXT", "REASON_TEXT", "TABLE_TEXT", "action", "load_note",
+           "reason", "skip_text"]
 
 #: Reason code (:data:`userops_lib.data.quality.REASONS`) -> message; ``{column}`` is the row's column.
 REASON_TEXT = {
@@ -37,6 +38,22 @@ REASON_TEXT = {
     "quantity_not_positive": N_("quantity not positive"),
     "order_left_out": N_("order excluded or unknown"),
 }
+
+#: The contract's id and time fields as a reason names them (review #7: "null customer_id" → 缺少用户ID); a
+#: field not listed is named as the contract spells it.
+FIELD_TEXT = {"customer_id": N_("customer ID"), "order_id": N_("order ID"), "product_id": N_("product ID"),
+              "campaign_id": N_("campaign ID"), "survey_id": N_("survey ID"), "ticket_id": N_("ticket ID"),
+              "referrer_id": N_("inviter ID"), "order_ts": N_("order time"), "event_ts": N_("event time"),
+              "signup_ts": N_("sign-up time"), "amount": N_("order amount")}
+
+
+def _field(name, lang: str) -> str:
+    """A field (or a key of fields joined by " + ") in words where :data:`FIELD_TEXT` knows it; an English
+    report keeps the library's own reason text, contract names included (``null customer_id``)."""
+    if lang == "en":
+        return str(name)
+    return " + ".join(tr(FIELD_TEXT[part], lang) if part in FIELD_TEXT else part for part in str(name).split(" + "))
+
 
 #: Column kinds of the contract, as the "{kind} value does not parse" reason names them.
 KIND_TEXT = {"int": N_("whole-number"), "number": N_("number"), "bool": N_("yes/no"),
@@ -91,7 +108,9 @@ def reason(row, lang: str) -> str:
     values = dict(row["reason_values"]) if isinstance(row.get("reason_values"), dict) else {}
     if "kind" in values:
         values["kind"] = tr(KIND_TEXT[values["kind"]], lang) if values["kind"] in KIND_TEXT else values["kind"]
-    return tr(message, lang, column=row["column"], **values)
+    if "key" in values:
+        values["key"] = _field(values["key"], lang)
+    return tr(message, lang, column=_field(row["column"], lang), **values)
 
 
 def action(value: str, lang: str) -> str:
