@@ -61,24 +61,32 @@ def _inputs(data) -> tuple[ibis.Table, ibis.Table | None, object]:
     return events, roles, data.as_of
 
 
-def _layered(events: ibis.Table, roles: ibis.Table | None, period: str, rules: dict) -> ibis.Table:
-    """``customer_id, _p, contributions, interactions, active_days, layer`` per customer and period."""
+def _layered(data, events: ibis.Table, roles: ibis.Table | None, period: str, rules: dict) -> ibis.Table:
+    """``customer_id, _p, contributions, interactions, active_days, layer`` per customer and period
+    (``data``: the Dataset of ``events``, whose customer-days it reads)."""
     for col in ("customer_id", "event_name", "event_date"):
         if col not in events.columns:
             raise ContractError("events", col, f"missing column (columns present: {', '.join(events.columns)})")
     # the names are trimmed and lower-cased once per distinct name (a dozen), not once per event
-    # (37M at a million customers, where that took most of the time); a left join keeps events
-    # without a name, as before
+    # (37M at a million customers, where that took most of the time)
     names = events.select("event_name").distinct()
     name = engine.trim(names.event_name).lower()
     kinds = names.select(_name=names.event_name,
                          _contrib=name.isin(list(rules["contribution_events"])).cast("int64"),
                          _interact=name.isin(list(rules["interaction_events"])).cast("int64"))
-    e = events.left_join(kinds, events.event_name == kinds._name)
+    kinds = kinds.filter((kinds._contrib + kinds._interact) > 0)
+    # who was seen and on how many days: from the customer-days (a Dataset keeps them, 15M rows at a
+    # million customers), not a distinct count over the 37M events; the events are read again only
+    # for the few names that count as contributions or interactions
+    days = data.activity_days("events")
+    days = days.mutate(_p=period_index(days.activity_date, period))
+    seen = days.group_by(["customer_id", "_p"]).aggregate(active_days=days.activity_date.count())
+    e = events.inner_join(kinds, events.event_name == kinds._name)
     e = e.mutate(_p=period_index(e.event_date, period))
-    per = e.group_by(["customer_id", "_p"]).aggregate(contributions=e._contrib.sum(),
-                                                    interactions=e._interact.sum(),
-                                                    active_days=e.event_date.nunique())
+    acts = e.group_by(["customer_id", "_p"]).aggregate(contributions=e._contrib.sum(), interactions=e._interact.sum())
+    joined = seen.left_join(acts, [seen.customer_id.identical_to(acts.customer_id), seen._p.identical_to(acts._p)])
+    per = joined.select(seen.customer_id, seen._p, contributions=acts.contributions.fill_null(0),
+                        interactions=acts.interactions.fill_null(0), active_days=seen.active_days)
     if roles is not None:
         r = roles.select("customer_id", _role=engine.trim(roles.community_role).lower())
         per = per.left_join(r, "customer_id").drop("customer_id_right")
@@ -121,7 +129,7 @@ def customer_layers(data, at=None, period: str = "month", rules: dict | None = N
     period = check_period(period)
     events, roles, as_of = _inputs(data)
     k = last_complete_index(as_of, period) if at is None else _period_of(at, "at", period)
-    t = _layered(events, roles, period, _rules(rules))
+    t = _layered(data, events, roles, period, _rules(rules))
     df = engine.execute(t.filter(t._p == k).drop("_p"))
     df["layer"] = pd.Categorical(df["layer"], categories=list(LAYERS), ordered=True)
     df = df.sort_values("customer_id", ignore_index=True)
@@ -150,7 +158,7 @@ def pyramid_layers(data, period: str = "month", rules: dict | None = None) -> pd
     data = inputs.dataset_of(data, "events")
     period = check_period(period)
     events, roles, as_of = _inputs(data)
-    t = _layered(events, roles, period, _rules(rules))
+    t = _layered(data, events, roles, period, _rules(rules))
     counts = engine.execute(t.group_by(["_p", "layer"]).aggregate(n=t.count()))
     wide = counts.pivot(index="_p", columns="layer", values="n").reindex(columns=list(LAYERS)).fillna(0).astype("int64")
     wide = wide.sort_index().reset_index()
@@ -185,7 +193,7 @@ def pyramid_flows(data, from_period, to_period, period: str = "month", rules: di
     period = check_period(period)
     k0, k1 = _period_of(from_period, "from_period", period), _period_of(to_period, "to_period", period)
     events, roles, _ = _inputs(data)
-    t = _layered(events, roles, period, _rules(rules))
+    t = _layered(data, events, roles, period, _rules(rules))
     a = t.filter(t._p == k0).select("customer_id", from_layer="layer")
     b = t.filter(t._p == k1).select(cid="customer_id", to_layer="layer")
     both = a.outer_join(b, a.customer_id == b.cid)
@@ -227,7 +235,7 @@ def layer_value(data, at=None, period: str = "month", rules: dict | None = None)
     events, roles, as_of = _inputs(data)
     orders = data.table("orders")
     k = last_complete_index(as_of, period) if at is None else _period_of(at, "at", period)
-    t = _layered(events, roles, period, _rules(rules))
+    t = _layered(data, events, roles, period, _rules(rules))
     members = t.filter(t._p == k).select("customer_id", "layer")
     o = orders.filter(period_index(orders.order_date, period) == k)
     spend = o.group_by("customer_id").aggregate(orders=o.count(), gmv=o.amount.sum())
