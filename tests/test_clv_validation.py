@@ -229,6 +229,31 @@ def test_choose_purchase_model_falls_back_only_when_asked():
     assert choose_purchase_model(orders, "mbgnbd", fallback="bgnbd").model == "mbgnbd"
 
 
+def test_a_run_validates_the_purchase_models_once(tmp_path, monkeypatch):
+    # 03 and 04 of a run open the same snapshot and ask for the same choice: the second call reads
+    # the first one's split and fits instead of fitting the three models again
+    from userops_lib.clv import choose_purchase_model, validation
+
+    first = choose_purchase_model(load_dataset("cdnow_sample", snapshot_dir=tmp_path), "best",
+                                  calibration_end="1997-09-30", fallback="bgnbd")
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("fitted again")
+
+    monkeypatch.setattr(validation, "compare_models", no_fit)
+    opened = load_dataset("cdnow_sample", snapshot_dir=tmp_path)
+    second = choose_purchase_model(opened, "best", calibration_end="1997-09-30")
+    assert (second.model, second.calibration_end, second.note) == (first.model, first.calibration_end, "")
+    pd.testing.assert_frame_equal(second.comparison, first.comparison)
+    pd.testing.assert_frame_equal(second.split, first.split)
+    assert {k: m.params_ for k, m in second.fitted.items()} == {k: m.params_ for k, m in first.fitted.items()}
+    # another calibration end, a Dataset loaded without the snapshot, or one with other tables: fitted
+    for data, end in ((opened, "1997-06-30"), (load_dataset("cdnow_sample"), "1997-09-30"),
+                      (opened.with_tables(orders=opened.orders.limit(5000)), "1997-09-30")):
+        with pytest.raises(AssertionError, match="fitted again"):
+            choose_purchase_model(data, "best", calibration_end=end)
+
+
 def test_value_and_loyalty_reports_take_their_model_from_the_same_call():
     # the two notebooks declare the same run parameters with the same defaults and pass them to
     # choose_purchase_model, so a run's YAML (one key each) gives both reports one model

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import ibis
 import numpy as np
 import pandas as pd
 
-from ..data import engine, inputs
+from ..data import engine, inputs, snapshot
 from ..data.periods import parse_date
 from ..exceptions import ModelFitError, ParameterError
 from .base import PurchaseModel, summary_arrays, unit_length_days
@@ -308,15 +309,27 @@ def choose_purchase_model(data, model: str = "best", *, calibration_end=None, ho
         cal_end = parse_date(calibration_end, "calibration_end")
     else:
         cal_end = data.as_of - _dt.timedelta(days=int(holdout_days))
+    # the same split and fits in 03 and 04: computed once per run when the data is the run's snapshot
+    split, comparison, fitted, error = snapshot.run_cached(
+        data, "purchase-models", {"calibration_end": cal_end, "time_unit": time_unit},
+        lambda: _validate_models(data, cal_end, time_unit), code=tuple(Path(__file__).parent.glob("*.py")))
+    if error:
+        if fallback is None:
+            raise ModelFitError(error)
+        return ModelChoice(fallback if model == "best" else model, model, cal_end, split=split, note=error)
+    chosen = best_model(comparison, tolerance) if model == "best" else model
+    return ModelChoice(chosen, model, cal_end, comparison, fitted, split)
+
+
+def _validate_models(data, cal_end: _dt.date, time_unit: str) -> tuple:
+    """``(split, comparison, fitted, error)``: :func:`compare_models` on the calibration / holdout split
+    ending at ``cal_end``; ``error`` is why no model could be fitted (then ``comparison`` is None)."""
     split = calibration_holdout_split(data, cal_end, time_unit=time_unit)
     try:
         comparison, fitted = compare_models(split)
     except ModelFitError as err:
-        if fallback is None:
-            raise
-        return ModelChoice(fallback if model == "best" else model, model, cal_end, split=split, note=str(err))
-    chosen = best_model(comparison, tolerance) if model == "best" else model
-    return ModelChoice(chosen, model, cal_end, comparison, fitted, split)
+        return split, None, {}, str(err)
+    return split, comparison, fitted, ""
 
 
 # ------------------------------------------------------------------------------ cumulative view

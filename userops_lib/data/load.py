@@ -112,6 +112,9 @@ class Dataset:
     # tables derived from the clean ones and kept by the engine for this Dataset's lifetime (not
     # copied by dataclasses.replace, so a Dataset with other tables never reads them)
     _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    # the run's snapshot file this Dataset was opened from (None otherwise, and for with_tables):
+    # results computed from it are kept next to it (snapshot.run_cached)
+    _snapshot: Any = field(default=None, init=False, repr=False, compare=False)
 
     def has(self, name: str) -> bool:
         """Whether the dataset has table ``name``."""
