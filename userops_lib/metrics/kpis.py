@@ -49,7 +49,7 @@ def _as_of(data: Dataset, as_of, table: str) -> _dt.date:
 
 def _orders_input(data_or_orders, as_of=None, columns=("customer_id", "order_date")):
     """(orders table, Dataset, as-of date) from any input :func:`~userops_lib.data.inputs.dataset_of` accepts."""
-    data = inputs.dataset_of(data_or_orders, "orders")
+    data = inputs.dataset_of(data_or_orders, "orders", as_of=as_of)  # a given as-of date: no scan for the last one
     return inputs.table_of(data, "orders", columns), data, _as_of(data, as_of, "orders")
 
 
