@@ -71,3 +71,21 @@ def test_dropout_pack_is_exported_like_the_other_packs(tmp_path):
 def test_the_last_step_has_no_drop_out():
     with pytest.raises(ParameterError, match="before the last one"):
         dropout_pack(_shop(), "purchase", STEPS)
+
+
+def test_the_packs_of_one_funnel_share_one_pass(monkeypatch):
+    # 03 builds 浏览未购 and 加购未购 from the same funnel: the entrants' last steps are computed once
+    # per Dataset (same members as computed alone, see the hand count above); other tables, other pass
+    from userops_lib.metrics import dropouts
+
+    data, passes = _shop(), []
+    real = dropouts._last_steps
+    monkeypatch.setattr(dropouts, "_last_steps", lambda *args: passes.append(args[2:]) or real(*args))
+    carts = dropout_pack(data, "add_to_cart", STEPS, window="7d", days=30)
+    views = dropout_pack(data, "product_view", STEPS, window="7d", days=30)
+    assert len(passes) == 1
+    assert sorted(carts.members["customer_id"]) == ["a", "e"] and views.members["customer_id"].tolist() == ["c"]
+    dropout_pack(data, "add_to_cart", STEPS, window="1d", days=30)  # another window: its own pass
+    dropout_pack(data.with_tables(events=data.table("events").filter(lambda t: t.customer_id != "a")),
+                 "add_to_cart", STEPS, window="7d", days=30)
+    assert len(passes) == 3

@@ -43,7 +43,7 @@ import tempfile
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -115,6 +115,8 @@ class Dataset:
     # the run's snapshot file this Dataset was opened from (None otherwise, and for with_tables):
     # results computed from it are kept next to it (snapshot.run_cached)
     _snapshot: Any = field(default=None, init=False, repr=False, compare=False)
+    # results computed from this Dataset's tables, by key (:meth:`memo`); a Dataset with other tables starts empty
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def has(self, name: str) -> bool:
         """Whether the dataset has table ``name``."""
@@ -145,6 +147,13 @@ class Dataset:
         out = dataclasses.replace(self, tables={**self.tables, **tables})
         out._derived.update({source: t for source, t in self._derived.items() if source not in tables})
         return out
+
+    def memo(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per Dataset and ``key`` (a result its tables decide, asked for twice in a
+        notebook, such as the funnel steps both drop-out packs read); kept as long as the Dataset lives."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def activity_days(self, source: str | None = None, needed_for: str = "") -> ibis.Table:
         """Distinct ``customer_id, activity_date`` of ``source``, computed once per Dataset.

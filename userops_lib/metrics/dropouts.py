@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 
 import ibis
+import pandas as pd
 
 from ..data import engine, inputs
 from ..exceptions import ParameterError
@@ -55,11 +56,9 @@ def dropout_pack(data, step: str, steps=DEFAULT_STEPS, window="7d", order: str =
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         raise ParameterError(f"days={days!r}: give a whole number of days, at least 1")
     start = data.as_of - _dt.timedelta(days=days - 1)
-    users, _, _ = _user_steps(data, steps, window, order, None, None, start, data.as_of)
-    last = sum(ibis.ifelse(_reached(users, k), 1, 0) for k in range(1, len(steps) + 1))  # reached in order
-    features = engine.execute(users.select("customer_id", last_step_number=last))
-    features = features.astype({"last_step_number": "int64"}).sort_values("customer_id", ignore_index=True)
-    features["last_step"] = features["last_step_number"].map(lambda k: steps[k - 1])
+    # the packs of one funnel (浏览未购, 加购未购) share their entrants' last steps: one pass per Dataset
+    key = ("dropout_last_steps", tuple(steps), str(window), order, start)
+    features = data.memo(key, lambda: _last_steps(data, steps, window, order, start)).copy()
     k = steps.index(step) + 1
     pack_name = name or f"dropped_after_{step}"
     description = (f"Entered the funnel between {start} and {data.as_of}, reached {step} and not {steps[k]} "
@@ -68,3 +67,13 @@ def dropout_pack(data, step: str, steps=DEFAULT_STEPS, window="7d", order: str =
                                        "rule": {"feature": "last_step_number", "op": "==", "value": k}}])
     pack.as_of = data.as_of
     return pack
+
+
+def _last_steps(data, steps: list, window, order: str, start) -> pd.DataFrame:
+    """``customer_id, last_step_number, last_step`` of the funnel entrants from ``start`` to the as-of date."""
+    users, _, _ = _user_steps(data, steps, window, order, None, None, start, data.as_of)
+    last = sum(ibis.ifelse(_reached(users, k), 1, 0) for k in range(1, len(steps) + 1))  # reached in order
+    features = engine.execute(users.select("customer_id", last_step_number=last))
+    features = features.astype({"last_step_number": "int64"}).sort_values("customer_id", ignore_index=True)
+    features["last_step"] = features["last_step_number"].map(lambda k: steps[k - 1])
+    return features
