@@ -6,11 +6,15 @@ comment above it from those inputs. Money is CNY in Chinese, USD in English (the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
 import pytest
 
+from userops_lib.metrics.categories import CategorySalesFacts
+from userops_lib.metrics.drivers import DriverTreeFacts, HeadlineComparisonFacts
+from userops_lib.results import attach, facts
 from userops_lib.report.formatting import NumberStyle
 from userops_lib.report.markup import plain_text
 from userops_lib.report.narrative import foundation as text
@@ -26,10 +30,9 @@ def _headline(last_year_note: str = "") -> pd.DataFrame:
                           "previous": [100_000.0, 2000.0], "change_vs_previous": [0.2, -0.25],
                           "last_year": [80_000.0, float("nan")], "change_vs_last_year": [0.5, float("nan")],
                           "note": ["", ""]})
-    table.attrs.update(period="2025-12", period_kind="month", complete=True, previous_period="2025-11",
-                       last_year_period="2024-12", previous_note="", last_year_note=last_year_note,
-                       as_of=dt.date(2025, 12, 31), first_day=dt.date(2025, 3, 1))
-    return table
+    return attach(table, HeadlineComparisonFacts(
+        period="2025-12", period_kind="month", complete=True, previous_period="2025-11", last_year_period="2024-12",
+        previous_note="", last_year_note=last_year_note, as_of=dt.date(2025, 12, 31), first_day=dt.date(2025, 3, 1)))
 
 
 def test_headline_against_previous_period_and_last_year():
@@ -63,9 +66,8 @@ def _tree() -> pd.DataFrame:
         "before": [1000.0, 10, 1.0, 100.0, 4, 6], "now": [1500.0, 15, 1.0, 100.0, 4, 11],
         "change": [0.5, 0.5, 0.0, 0.0, 0.0, 5 / 6], "contribution": [500.0, 500.0, 0.0, 0.0, 0.0, 500.0],
         "share_of_change": [1.0, 1.0, 0.0, 0.0, 0.0, 1.0]})
-    tree.attrs.update(kpi="gmv", period="2025-12", base_period="2024-12", compare="last_year", period_kind="month",
-                      note="")
-    return tree
+    return attach(tree, DriverTreeFacts(kpi="gmv", period="2025-12", base_period="2024-12", compare="last_year",
+                                        period_kind="month", note=""))
 
 
 def test_driver_sentence_names_each_factor_and_its_contribution():
@@ -83,7 +85,9 @@ def test_driver_table_reads_in_the_kpis_units():
     assert table.iloc[0].tolist() == ["GMV", "¥1,000.00", "¥1,500.00", "+50.0%", "+¥500.00", "100.0%"]
     assert table.iloc[2].tolist() == ["人均订单数", "1.00", "1.00", "+0.0%", "¥0.00", "0.0%"]
     assert table.iloc[5, 0] == "└ 老客"  # a part of buyers, indented under them
-    assert text.caption("drivers", EN, **_tree().attrs) == "GMV drivers, 2024-12 → 2025-12"  # attrs passed whole
+    stated = facts(_tree(), DriverTreeFacts)
+    assert text.caption("drivers", EN, base_period=stated.base_period, period=stated.period) == (
+        "GMV drivers, 2024-12 → 2025-12")
 
 
 def test_driver_table_says_a_rates_change_in_points():
@@ -92,7 +96,7 @@ def test_driver_table_says_a_rates_change_in_points():
                          "before": [1000.0, 10, 3027, 0.226], "now": [1500.0, 15, 4771, 0.256],
                          "change": [0.5, 0.5, 4771 / 3027 - 1, 0.256 / 0.226 - 1],
                          "contribution": [500.0, 500.0, 400.0, 100.0], "share_of_change": [1.0, 1.0, 0.8, 0.2]})
-    tree.attrs.update(_tree().attrs)
+    attach(tree, facts(_tree(), DriverTreeFacts))
     assert driver_table(tree, ZH)["change"].tolist() == ["+50.0%", "+50.0%", "+57.6%", "+3.0 个百分点"]
     assert driver_table(tree, EN)["change"].tolist()[3] == "+3.0 pp"
 
@@ -196,8 +200,9 @@ def _categories() -> pd.DataFrame:
     cats = pd.DataFrame({"category": ["food", "toys", "pens", "dust"], "gmv": [500.0, 300.0, 200.0, 40.0],
                          "gmv_share": [0.5, 0.3, 0.2, 0.04], "gmv_vs_previous": [0.0, 0.0, 0.0, 0.0],
                          "gmv_vs_last_year": [0.1, -0.4, 0.8, -0.9]})
-    cats.attrs.update(period="2025-12", last_year_note="")
-    return cats
+    return attach(cats, CategorySalesFacts(
+        period="2025-12", previous_period="2025-11", last_year_period="2024-12", previous_note="", last_year_note="",
+        gmv_basis="price x quantity", unknown_category_lines=0, as_of=dt.date(2025, 12, 31)))
 
 
 def test_category_sentence_reads_growth_of_the_larger_categories():
@@ -220,7 +225,7 @@ def test_what_to_do_next_follows_the_results():
     kpis = _kpis().assign(churn_rate=[float("nan"), 0.10, 0.25, 0.5])
     # churn of 2025-03 is 25.0% against the complete months' mean (10% + 25%) / 2 = 17.5%: 7.5 pp above
     headline = _headline()
-    headline.attrs["period"] = "2025-03"
+    attach(headline, dataclasses.replace(facts(headline, HeadlineComparisonFacts), period="2025-03"))
     steps = text.next_steps(headline, EN, tree=tree, kpis=kpis, funnel=_funnel(), channels=_channels(),
                             categories=_categories())
     # churn 7.5 pp ≥ churn_rise (0.05): called out; then the driver, the funnel step, the channel costs

@@ -11,7 +11,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from userops_lib.metrics.kpi_review import notable_moves
+from userops_lib.metrics.drivers import DriverTreeFacts
+from userops_lib.metrics.kpi_review import KpiScorecardFacts, ResultDriversFacts, notable_moves
+from userops_lib.results import attach, facts
 from userops_lib.report.formatting import NumberStyle
 from userops_lib.report.narrative import kpi_review as text
 
@@ -48,8 +50,12 @@ def _card() -> pd.DataFrame:
         "change_vs_previous_pp", "last_year", "change_vs_last_year", "change_vs_last_year_pp", "base",
         "base_previous", "p_value_vs_previous", "direction", "format", "note"])
     card["label"] = card["kpi"]  # the library's English label; the narrative names KPIs itself
-    card.attrs.update(period="2025-Q4", has_targets=True, complete=True)
-    return card
+    return attach(card, KpiScorecardFacts(period="2025-Q4", has_targets=True, complete=True))
+
+
+def _tree_facts(compare: str, base_period: str) -> DriverTreeFacts:
+    return DriverTreeFacts(kpi="gmv", period="2025-Q4", base_period=base_period, compare=compare,
+                           period_kind="quarter", note="")
 
 
 def _milestones() -> pd.DataFrame:
@@ -67,10 +73,9 @@ def _drivers() -> pd.DataFrame:
                          "parent": ["", "gmv", "gmv", "gmv", "buyers", "buyers"],
                          "change": [0.5, 1.0, 0.0, -0.01, 2.0, -0.1],
                          "contribution": [680_000, 700_000, 0, -20_000, 750_000, -50_000]})
-    tree.attrs.update(kpi="gmv", compare="last_year", period="2025-Q4", base_period="2024-Q4")
-    out = pd.DataFrame()
-    out.attrs.update(trees=[tree], not_decomposed=[("buyers", "last_year")])
-    return out
+    attach(tree, _tree_facts("last_year", "2024-Q4"))
+    return attach(pd.DataFrame(), ResultDriversFacts(sentences=[], trees=[tree],
+                                                     not_decomposed=[("buyers", "last_year")]))
 
 
 def test_summary_counts_targets_and_compares_with_previous_period_and_last_year():
@@ -94,7 +99,7 @@ def test_summary_counts_targets_and_compares_with_previous_period_and_last_year(
 
 def test_summary_without_targets_says_whose_targets_are_missing():
     card = _card().assign(target=NAN, status="no target")
-    card.attrs.update(period="2025-Q4", has_targets=False, complete=False)
+    attach(card, KpiScorecardFacts(period="2025-Q4", has_targets=False, complete=False))
     got = text.summary(card, _milestones().iloc[:0], dt.date(2025, 12, 20), EN, example_targets=True,
                        target_periods=["2025", "2025-Q3"]).split("\n\n")[0]
     assert got == ("The targets file has none for **Q4 2025 (not complete yet: the data ends on Dec 20, 2025)** (it "
@@ -177,22 +182,20 @@ def _two_trees() -> pd.DataFrame:
                              "parent": ["", "gmv", "gmv", "gmv", "buyers", "buyers"],
                              "change": [0.1, 0.2, 0.0, -0.03, -0.2, 0.5],
                              "contribution": [150_000, 270_000, 0, -120_000, -30_000, 300_000]})
-    previous.attrs.update(kpi="gmv", compare="previous", period="2025-Q4", base_period="2025-Q3")
+    attach(previous, _tree_facts("previous", "2025-Q3"))
     last_year = pd.DataFrame({"node": ["gmv", "buyers", "orders_per_buyer", "aov", "new_buyers", "returning_buyers"],
                               "parent": ["", "gmv", "gmv", "gmv", "buyers", "buyers"],
                               "change": [0.8, 0.8, 0.0, -0.005, 0.5, 1.5],
                               "contribution": [790_000, 800_000, 0, -10_000, 350_000, 450_000]})
-    last_year.attrs.update(kpi="gmv", compare="last_year", period="2025-Q4", base_period="2024-Q4")
-    out = pd.DataFrame()
-    out.attrs.update(trees=[previous, last_year], not_decomposed=[])
-    return out
+    attach(last_year, _tree_facts("last_year", "2024-Q4"))
+    return attach(pd.DataFrame(), ResultDriversFacts(sentences=[], trees=[previous, last_year], not_decomposed=[]))
 
 
 def test_the_biggest_drag_is_the_largest_contribution_in_the_comparison_named():
     # -120,000 (AOV vs previous) beats -30,000 (new buyers, -20.0%: larger in percent) and -10,000 (AOV vs last
     # year); the gap is 2,000,000 - 1,800,000 = 200,000 and 120,000 is 60% of it (at least 10%: named)
     card = _card()
-    compare, row = text.largest_drag(_two_trees().attrs["trees"], "gmv")
+    compare, row = text.largest_drag(facts(_two_trees(), ResultDriversFacts).trees, "gmv")
     assert (compare, row["node"], row["contribution"]) == ("previous", "aov", -120_000)
     steps = text.next_steps(card, notable_moves(card), _milestones(), EN, drivers=_two_trees()).splitlines()
     assert steps[0] == ("1. **Close the gap on GMV:** $1.8M against a target of $2M (90.0%), $200K short; AOV (-3.0% "
@@ -204,8 +207,9 @@ def test_the_biggest_drag_is_the_largest_contribution_in_the_comparison_named():
 
 def test_a_drag_too_small_for_the_gap_is_not_called_the_cause():
     # only the last-year tree: AOV took -10,000, 5% of the 200,000 gap (below min_drag_share = 10%)
-    drivers = _two_trees()
-    drivers.attrs["trees"] = drivers.attrs["trees"][1:]
+    drivers = pd.DataFrame()
+    attach(drivers, ResultDriversFacts(sentences=[], trees=facts(_two_trees(), ResultDriversFacts).trees[1:],
+                                       not_decomposed=[]))
     card = _card()
     steps = text.next_steps(card, notable_moves(card), _milestones(), EN, drivers=drivers).splitlines()
     assert steps[0] == ("1. **Close the gap on GMV:** $1.8M against a target of $2M (90.0%), $200K short; no driver "
@@ -225,8 +229,7 @@ def test_next_steps_when_all_is_well():
 def test_drivers_note_says_which_comparison_the_data_cannot_make():
     assert text.drivers_note(_drivers(), EN) == (
         "Not decomposed, the data does not reach back far enough: Buyers against the same period last year.")
-    empty = pd.DataFrame()
-    empty.attrs.update(trees=[], not_decomposed=[])
+    empty = attach(pd.DataFrame(), ResultDriversFacts(sentences=[], trees=[], not_decomposed=[]))
     assert text.drivers_note(empty, ZH) == "没有结果指标有风险或未达成：无需分解。"
 
 
@@ -250,7 +253,7 @@ def test_milestone_counts_add_up_to_the_total():
 def test_no_target_advice_leaves_out_growth_rates():
     # the same clear deterioration (+10.0 pp, p = 0.001) on GMV growth restates GMV's own move: no advice on it
     card = _card().replace({"kpi": {"churn_rate": "gmv_growth_rate"}})
-    card.attrs.update(_card().attrs)
+    attach(card, facts(_card(), KpiScorecardFacts))
     steps = text.next_steps(card, notable_moves(card), _milestones(), EN, drivers=_drivers()).splitlines()
     assert [s[:30] for s in steps] == ["1. **Close the gap on GMV:** $", "2. **Lift Repurchase rate:** 2",
                                        "3. **Finish RFM campaign:** du"]

@@ -37,12 +37,12 @@ from ..data.load import Dataset
 from ..data.periods import check_period, parse_date, period_index, period_start
 from ..thresholds import MIN_GROUP
 from ..exceptions import ContractError, ParameterError
-from ..results import Facts, attach
+from ..results import Facts, attach, facts
 from .basket import product_labels
 from .conversion import _first_orders, _key_days, second_purchase_conversion
 from .drivers import YEAR_LAG, _first_order_date, _label_of, coverage_note, headline_index
 
-__all__ = ["RepurchaseCyclesFacts", "UNKNOWN", "category_sales", "repurchase_cycles", "category_repurchase", "category_report",
+__all__ = ["CategorySalesFacts", "CategoryRepurchaseFacts", "CategoryReportFacts", "RepurchaseCyclesFacts", "UNKNOWN", "category_sales", "repurchase_cycles", "category_repurchase", "category_report",
            "first_product_repeat"]
 
 #: Label of lines, buyers or customers whose category or group is missing.
@@ -73,6 +73,21 @@ def _relative(now: pd.Series, before: pd.Series) -> pd.Series:
 
 
 # ------------------------------------------------------------------------------ sales by category
+@dataclass(frozen=True)
+class CategorySalesFacts(Facts):
+    """What :func:`category_sales` states besides its table."""
+
+    producer: ClassVar[str] = "category_sales"
+    period: str  #: label of the sales period
+    previous_period: str  #: label of the period before
+    last_year_period: str  #: label of the same period a year before
+    previous_note: str  #: why the previous period is missing or partial (its comparison columns NaN), else ""
+    last_year_note: str  #: the same for last year
+    gmv_basis: str  #: how GMV is counted ("price x quantity", ...)
+    unknown_category_lines: int  #: lines of the period under "(unknown)"
+    as_of: _dt.date  #: last day observed
+
+
 def category_sales(data, period: str = "month", at=None) -> pd.DataFrame:
     """GMV, buyers and orders per category in one period, against the previous period and last year.
 
@@ -93,11 +108,8 @@ def category_sales(data, period: str = "month", at=None) -> pd.DataFrame:
         period's buyers with a line: a buyer counts in each category they bought), ``orders``,
         then ``gmv_previous, gmv_vs_previous, gmv_last_year, gmv_vs_last_year, buyers_previous,
         buyers_vs_previous, buyers_last_year, buyers_vs_last_year`` (changes relative; NaN when the
-        base is 0, e.g. a category new since then). ``attrs``: ``period, previous_period,
-        last_year_period``, ``previous_note`` and ``last_year_note`` (why a base period is missing
-        or partial, else empty: the comparison columns are then NaN for that reason),
-        ``gmv_basis``, ``unknown_category_lines`` (lines of the period under ``(unknown)``),
-        ``as_of``.
+        base is 0, e.g. a category new since then). Facts: :class:`CategorySalesFacts` (the
+        periods compared and why a base is missing or partial: its comparison columns are then NaN).
     """
     period = check_period(period)
     data = _dataset(data)
@@ -134,11 +146,11 @@ def category_sales(data, period: str = "month", at=None) -> pd.DataFrame:
     out = out[["category", "gmv", "gmv_share", "buyers", "buyer_share", "orders", "gmv_previous", "gmv_vs_previous",
                "gmv_last_year", "gmv_vs_last_year", "buyers_previous", "buyers_vs_previous", "buyers_last_year",
                "buyers_vs_last_year"]]
-    out.attrs.update(period=_label_of(now, period), previous_period=_label_of(now - 1, period),
-                     last_year_period=_label_of(indexes["last_year"], period), previous_note=notes["previous"],
-                     last_year_note=notes["last_year"], gmv_basis=basis,
-                     unknown_category_lines=int(wide["now"]["unknown_lines"].sum()), as_of=data.as_of)
-    return out
+    return attach(out, CategorySalesFacts(
+        period=_label_of(now, period), previous_period=_label_of(now - 1, period),
+        last_year_period=_label_of(indexes["last_year"], period), previous_note=notes["previous"],
+        last_year_note=notes["last_year"], gmv_basis=basis,
+        unknown_category_lines=int(wide["now"]["unknown_lines"].sum()), as_of=data.as_of))
 
 
 # ------------------------------------------------------------------------------ repurchase cycle
@@ -248,6 +260,15 @@ def repurchase_cycles(data, by: str = "category", groups: pd.DataFrame | None = 
 
 
 # --------------------------------------------------------------------------- repurchase rate
+@dataclass(frozen=True)
+class CategoryRepurchaseFacts(Facts):
+    """What :func:`category_repurchase` states besides its table."""
+
+    producer: ClassVar[str] = "category_repurchase"
+    window_start: _dt.date  #: first day of the window
+    window_end: _dt.date  #: last day of the window
+
+
 def category_repurchase(data, window_days: int = 365, end=None) -> pd.DataFrame:
     """Each category's repurchase rate (复购率) over a window: buyers with two or more purchase days of it.
 
@@ -264,7 +285,7 @@ def category_repurchase(data, window_days: int = 365, end=None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``category, buyers`` (with a line of it in the window), ``repeat_buyers`` (two or more
-        purchase days of it), ``repurchase_rate``; ``attrs``: ``window_start, window_end``.
+        purchase days of it), ``repurchase_rate``. Facts: :class:`CategoryRepurchaseFacts`.
     """
     data = _dataset(data)
     if isinstance(window_days, bool) or not isinstance(window_days, (int, np.integer)) or window_days < 1:
@@ -278,8 +299,19 @@ def category_repurchase(data, window_days: int = 365, end=None) -> pd.DataFrame:
     out = out.astype({"buyers": "int64", "repeat_buyers": "int64"})
     out["repurchase_rate"] = out["repeat_buyers"] / out["buyers"]
     out = out.sort_values(["buyers", "category"], ascending=[False, True], ignore_index=True)
-    out.attrs.update(window_start=start, window_end=end)
-    return out
+    return attach(out, CategoryRepurchaseFacts(window_start=start, window_end=end))
+
+
+@dataclass(frozen=True)
+class CategoryReportFacts(Facts):
+    """What :func:`category_report` states besides its table and the :class:`CategorySalesFacts` it carries."""
+
+    producer: ClassVar[str] = "category_report"
+    window_start: _dt.date  #: first day of the repurchase-rate window
+    window_end: _dt.date  #: its last day
+    cycle_basis: str  #: "full follow-up" or "all buyers" (see RepurchaseCyclesFacts)
+    max_days: int  #: follow-up of the repurchase cycle
+    first_window: int  #: window of the second purchase after a first order mainly in the category
 
 
 def category_report(data, period: str = "month", at=None, *, max_days: int = 365, window_days: int = 365,
@@ -311,8 +343,8 @@ def category_report(data, period: str = "month", at=None, *, max_days: int = 365
         ``first_buyers`` (buyers whose first order was mainly in the category),
         ``first_eligible`` (of those, first order at least ``first_window`` days before as-of)
         and ``second_purchase_rate`` (bought again on a later day within ``first_window``
-        days). ``attrs``: those of :func:`category_sales` plus ``window_start, window_end,
-        cycle_basis`` ("full follow-up" or "all buyers"), ``max_days, first_window``.
+        days). Facts: :class:`CategorySalesFacts` (read the period there) and
+        :class:`CategoryReportFacts`.
     """
     data, period = _dataset(data), check_period(period)
     sales = category_sales(data, period, at)
@@ -332,9 +364,10 @@ def category_report(data, period: str = "month", at=None, *, max_days: int = 365
         ["category", "first_buyers", "first_eligible", "second_purchase_rate"]], on="category", how="left")
     for col in ("repurchase_buyers", "cycle_basis", "first_buyers", "first_eligible"):
         out[col] = out[col].fillna(0).astype("int64")
-    out.attrs.update(sales.attrs, window_start=rate.attrs["window_start"], window_end=rate.attrs["window_end"],
-                     cycle_basis=cycles.attrs["basis"], max_days=max_days, first_window=first_window)
-    return out
+    window = facts(rate, CategoryRepurchaseFacts)
+    return attach(out, facts(sales, CategorySalesFacts), CategoryReportFacts(
+        window_start=window.window_start, window_end=window.window_end,
+        cycle_basis=facts(cycles, RepurchaseCyclesFacts).basis, max_days=max_days, first_window=first_window))
 
 
 # ---------------------------------------------------------------------- first product -> repeat

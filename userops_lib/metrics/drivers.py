@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -37,9 +39,10 @@ from ..data import engine, inputs
 from ..data.load import Dataset
 from ..data.periods import check_period, index_of, parse_date, last_complete_index, period_index, period_label, period_start
 from ..exceptions import ParameterError
+from ..results import Facts, attach, facts
 from .kpis import period_kpis
 
-__all__ = ["HEADLINE_KPIS", "YEAR_LAG", "DRIVER_KPIS", "headline_comparison", "driver_tree", "log_mean",
+__all__ = ["HeadlineComparisonFacts", "DriverTreeFacts", "HEADLINE_KPIS", "YEAR_LAG", "DRIVER_KPIS", "headline_comparison", "driver_tree", "log_mean",
            "drivers_sentence", "headline_index", "coverage_note"]
 
 #: The KPIs of the headline table, with their labels.
@@ -117,6 +120,22 @@ def _change(now, before) -> float:
     return (now - before) / abs(before)
 
 
+@dataclass(frozen=True)
+class HeadlineComparisonFacts(Facts):
+    """What :func:`headline_comparison` states besides its table."""
+
+    producer: ClassVar[str] = "headline_comparison"
+    period: str  #: the headline period's label ("2025-12")
+    period_kind: str  #: "day", "week", "month", "quarter" or "year"
+    complete: bool  #: the period has ended by the as-of date
+    previous_period: str  #: label of the period before
+    last_year_period: str  #: label of the same period a year before
+    previous_note: str  #: why the comparison with the previous period is missing or weak (table-wide), else ""
+    last_year_note: str  #: the same for last year
+    as_of: _dt.date  #: last day observed
+    first_day: _dt.date | None  #: first order day (None without orders)
+
+
 def headline_comparison(data, period: str = "month", at=None) -> pd.DataFrame:
     """The headline KPIs of one period against the previous period (环比) and the same period last year (同比).
 
@@ -139,10 +158,8 @@ def headline_comparison(data, period: str = "month", at=None) -> pd.DataFrame:
         change_vs_last_year`` (changes relative, (value − base) / |base|) and ``note``: empty, or
         why a comparison is missing or weak ("no same period last year (2024-12): the data starts
         on 2025-03-01", "... is partial ...", "previous value 0", "previous value undefined (no
-        orders)"). ``attrs``: ``period`` (label),
-        ``period_kind``, ``complete`` (the period has ended by the as-of date), ``previous_period``,
-        ``last_year_period`` (labels), ``previous_note``, ``last_year_note`` (the table-wide part
-        of ``note``), ``as_of``, ``first_day`` (of the orders, None without orders).
+        orders)"). Facts: :class:`HeadlineComparisonFacts` (the periods compared, the table-wide
+        part of ``note``).
     """
     period = check_period(period)
     data = _dataset(data)
@@ -172,12 +189,10 @@ def headline_comparison(data, period: str = "month", at=None) -> pd.DataFrame:
         out.append(row)
     result = pd.DataFrame(out, columns=["kpi", "label", "value", "previous", "change_vs_previous", "last_year",
                                         "change_vs_last_year", "note"])
-    result.attrs.update(period=_label_of(now, period), period_kind=period,
-                        complete=now <= last_complete_index(data.as_of, period),
-                        previous_period=_label_of(before, period), last_year_period=_label_of(year_ago, period),
-                        previous_note=notes["previous"], last_year_note=notes["last_year"], as_of=data.as_of,
-                        first_day=first_day)
-    return result
+    return attach(result, HeadlineComparisonFacts(
+        period=_label_of(now, period), period_kind=period, complete=bool(now <= last_complete_index(data.as_of, period)),
+        previous_period=_label_of(before, period), last_year_period=_label_of(year_ago, period),
+        previous_note=notes["previous"], last_year_note=notes["last_year"], as_of=data.as_of, first_day=first_day))
 
 
 # -------------------------------------------------------------------------------- driver tree
@@ -243,6 +258,19 @@ def _tree_rows(kpi: str, v0: dict, v1: dict) -> tuple[list[dict], str]:
     return rows, ""
 
 
+@dataclass(frozen=True)
+class DriverTreeFacts(Facts):
+    """What :func:`driver_tree` states besides its table."""
+
+    producer: ClassVar[str] = "driver_tree"
+    kpi: str  #: the KPI decomposed ("gmv", "orders", "buyers")
+    period: str  #: label of the period explained
+    base_period: str  #: label of the period it is compared with
+    compare: str  #: "previous" or "last_year"
+    period_kind: str  #: "day", "week", "month", "quarter" or "year"
+    note: str  #: why a part is not decomposed, else ""
+
+
 def driver_tree(data, period: str = "month", at=None, compare: str = "previous", kpi: str = "gmv") -> pd.DataFrame:
     """Each driver's change and its contribution to the change of GMV (or orders, or buyers).
 
@@ -274,8 +302,7 @@ def driver_tree(data, period: str = "month", at=None, compare: str = "previous",
         (the node it explains; empty for the KPI), ``label``, ``before``, ``now``, ``change``
         (relative, (now − before) / before), ``contribution`` (in the KPI's unit; the KPI's own row
         holds its total change) and ``share_of_change`` (contribution / total change; NaN when the
-        KPI did not change). ``attrs``: ``kpi, period, base_period, compare, period_kind`` and
-        ``note`` (why a part is not decomposed, else empty).
+        KPI did not change). Facts: :class:`DriverTreeFacts`.
 
     Raises
     ------
@@ -306,9 +333,8 @@ def driver_tree(data, period: str = "month", at=None, compare: str = "previous",
     total = out["contribution"].iloc[0]
     out["share_of_change"] = out["contribution"] / total if total else np.nan
     out = out[["node", "parent", "label", "before", "now", "change", "contribution", "share_of_change"]]
-    out.attrs.update(kpi=kpi, period=_label_of(now, period), base_period=_label_of(base, period), compare=compare,
-                     period_kind=period, note=note)
-    return out
+    return attach(out, DriverTreeFacts(kpi=kpi, period=_label_of(now, period), base_period=_label_of(base, period),
+                                       compare=compare, period_kind=period, note=note))
 
 
 def drivers_sentence(tree: pd.DataFrame) -> str:
@@ -318,17 +344,17 @@ def drivers_sentence(tree: pd.DataFrame) -> str:
     contributed +246,679, orders per buyer +1.3% contributed +5,658 and AOV (客单价) -5.5% contributed
     -24,267."
     """
-    a = tree.attrs
+    a = facts(tree, DriverTreeFacts)
     top = tree.iloc[0]
     delta = top["contribution"]
     verb = "rose" if delta > 0 else "fell" if delta < 0 else "did not change"
-    what = f"{top['label']} {verb} from {top['before']:,.0f} ({a['base_period']}) to {top['now']:,.0f} ({a['period']})"
+    what = f"{top['label']} {verb} from {top['before']:,.0f} ({a.base_period}) to {top['now']:,.0f} ({a.period})"
     if delta == 0:
         return what + "."
     what += f", {delta:+,.0f} ({_pct_text(top['change'])})"
-    parts = tree[(tree["parent"] == a["kpi"]) & ~tree["node"].isin(["visitors", "conversion"])]
+    parts = tree[(tree["parent"] == a.kpi) & ~tree["node"].isin(["visitors", "conversion"])]
     if parts.empty:
-        return what + "." + (f" ({a['note']}.)" if a.get("note") else "")
+        return what + "." + (f" ({a.note}.)" if a.note else "")
     said = [f"{_lower(r.label)} {_pct_text(r.change)} contributed {r.contribution:+,.0f}" for r in parts.itertuples()]
     return what + ": " + _join(said) + "."
 

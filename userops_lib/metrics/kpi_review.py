@@ -42,6 +42,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -52,7 +53,8 @@ from ..data.load import Dataset
 from ..data.periods import parse_date
 from ..thresholds import MIN_GROUP
 from ..exceptions import ContractError, ParameterError
-from .drivers import DRIVER_KPIS, driver_tree, drivers_sentence
+from ..results import Facts, attach, facts
+from .drivers import DRIVER_KPIS, DriverTreeFacts, driver_tree, drivers_sentence
 from .kpis import channel_conversion, period_kpis, stickiness
 from .retention import n_day_retention
 from .voice import nps, survey_rounds
@@ -61,7 +63,8 @@ from ..locations import PACKAGE_DIR
 
 __all__ = ["KPI_REGISTRY", "KpiSpec", "GROUPS", "EXAMPLE_TARGETS", "load_targets", "parse_period",
            "last_complete_period", "period_actuals", "kpi_scorecard", "change_text", "notable_moves",
-           "moves_sentence", "progress_status", "progress_sentence", "kpi_trend", "result_drivers"]
+           "moves_sentence", "progress_status", "progress_sentence", "kpi_trend", "result_drivers",
+           "KpiScorecardFacts", "ResultDriversFacts"]
 
 #: KPI groups of a targets file, in report order.
 GROUPS = ("result", "process", "progress")
@@ -543,6 +546,16 @@ def _two_proportion_p(p1: pd.Series, n1: pd.Series, p2: pd.Series, n2: pd.Series
     return p.where(se > 0, np.where((p1 == p2) & (n1 > 0) & (n2 > 0), 1.0, np.nan))
 
 
+@dataclass(frozen=True)
+class KpiScorecardFacts(Facts):
+    """What :func:`kpi_scorecard` states besides its table."""
+
+    producer: ClassVar[str] = "kpi_scorecard"
+    period: str  #: the period reviewed ("2025-Q4", "2025")
+    has_targets: bool  #: the targets file has targets for it
+    complete: bool  #: the period has ended by the as-of date
+
+
 def kpi_scorecard(data, targets, period: str | None = None, thresholds=(1.0, 0.9), *, all_kpis: bool = False
                   ) -> pd.DataFrame:
     """Actual vs target of every result and process KPI of a period, with status and trend.
@@ -577,7 +590,7 @@ def kpi_scorecard(data, targets, period: str | None = None, thresholds=(1.0, 0.9
         :func:`period_actuals`), ``p_value_vs_previous`` (two-sided pooled two-proportion z-test of
         actual vs previous, for KPIs that are shares of customers; else NaN), ``direction, format,
         note`` (why the actual is missing, else empty).
-        ``attrs``: ``period, has_targets, complete`` (the period has ended by the as-of date).
+        Facts: :class:`KpiScorecardFacts`.
     """
     met, at_risk = _check_thresholds(thresholds)
     data = _as_dataset(data)
@@ -619,8 +632,7 @@ def kpi_scorecard(data, targets, period: str | None = None, thresholds=(1.0, 0.9
                  "change_vs_previous", "change_vs_previous_pp", "last_year", "change_vs_last_year",
                  "change_vs_last_year_pp", "base", "base_previous", "p_value_vs_previous", "direction", "format",
                  "note"]]
-    card.attrs.update(period=period, has_targets=bool(spec), complete=end <= data.as_of)
-    return card
+    return attach(card, KpiScorecardFacts(period=period, has_targets=bool(spec), complete=bool(end <= data.as_of)))
 
 
 # ------------------------------------------------------------------------------------- moves
@@ -781,6 +793,16 @@ def progress_sentence(milestones: pd.DataFrame) -> str:
 
 
 # ------------------------------------------------------------------------------------ drivers
+@dataclass(frozen=True)
+class ResultDriversFacts(Facts):
+    """What :func:`result_drivers` states besides its table."""
+
+    producer: ClassVar[str] = "result_drivers"
+    sentences: list[str]  #: one per tree (drivers_sentence) and one per comparison the data cannot make
+    trees: list[pd.DataFrame]  #: the driver trees, each with its DriverTreeFacts (for a report's table and sentence)
+    not_decomposed: list[tuple[str, str]]  #: (kpi, compare) of each comparison the data cannot make
+
+
 def result_drivers(data, card: pd.DataFrame) -> pd.DataFrame:
     """Why the result KPIs the scorecard marks at risk or missed moved: their driver trees.
 
@@ -794,21 +816,19 @@ def result_drivers(data, card: pd.DataFrame) -> pd.DataFrame:
     data : Dataset, ibis.Table or pandas.DataFrame
         What was passed to :func:`kpi_scorecard`.
     card : pandas.DataFrame
-        Output of :func:`kpi_scorecard` (its ``attrs["period"]`` names the period).
+        Output of :func:`kpi_scorecard` (its facts' ``period`` names the period).
 
     Returns
     -------
     pandas.DataFrame
         The trees stacked: ``kpi, compare, base_period`` and the columns of ``driver_tree``
         (``node, parent, label, before, now, change, contribution, share_of_change``); empty when
-        no such KPI is at risk or missed. ``attrs["sentences"]``: one sentence per tree (see
-        ``drivers_sentence``) and one per comparison the data cannot make (e.g. no same quarter
-        last year); ``attrs["trees"]``: the trees themselves, each with its own ``attrs`` (for a
-        report's table and sentence); ``attrs["not_decomposed"]``: ``(kpi, compare)`` of each
-        comparison the data cannot make.
+        no such KPI is at risk or missed. Facts: :class:`ResultDriversFacts` (a sentence per tree
+        and per comparison the data cannot make, e.g. no same quarter last year; the trees with
+        their own :class:`~userops_lib.metrics.drivers.DriverTreeFacts`).
     """
     data = _as_dataset(data)
-    kind, start, _ = parse_period(card.attrs["period"])
+    kind, start, _ = parse_period(facts(card, KpiScorecardFacts).period)
     flagged = card[(card["group"] == "result") & card["status"].isin(["at risk", "missed"])
                    & card["kpi"].isin(DRIVER_KPIS)]["kpi"]
     trees, sentences, missing = [], [], []
@@ -821,10 +841,9 @@ def result_drivers(data, card: pd.DataFrame) -> pd.DataFrame:
                 sentences.append(f"{KPI_REGISTRY[kpi].label} is not decomposed against the {base}: {err}.")
                 missing.append((kpi, compare))
                 continue
-            trees.append(tree.assign(kpi=kpi, compare=compare, base_period=tree.attrs["base_period"]))
+            trees.append(tree.assign(kpi=kpi, compare=compare, base_period=facts(tree, DriverTreeFacts).base_period))
             sentences.append(drivers_sentence(tree))
     columns = ["kpi", "compare", "base_period", "node", "parent", "label", "before", "now", "change", "contribution",
                "share_of_change"]
     out = pd.concat(trees, ignore_index=True)[columns] if trees else pd.DataFrame(columns=columns)
-    out.attrs.update(sentences=sentences, trees=[t for t in trees], not_decomposed=missing)
-    return out
+    return attach(out, ResultDriversFacts(sentences=sentences, trees=list(trees), not_decomposed=missing))

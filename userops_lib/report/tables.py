@@ -13,6 +13,8 @@ import html
 
 import pandas as pd
 
+from ..metrics.drivers import DriverTreeFacts
+from ..results import facts
 from .formatting import NumberStyle
 from .i18n import tr
 from .labels import COLUMN_LABELS, channel_name, label, step_name, yes_no
@@ -125,7 +127,7 @@ def driver_table(tree: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
         Text columns ``driver``, the base period's label, the current period's label, ``change``,
         ``contribution``, ``share_of_change``.
     """
-    a, lang = tree.attrs, style.lang
+    a, lang = facts(tree, DriverTreeFacts), style.lang
 
     def amount(node, x):
         if node in _MONEY_NODES:
@@ -134,12 +136,12 @@ def driver_table(tree: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
             return style.number(x)
         return style.percent(x) if node == "conversion" else style.count(round(x))
 
-    money_kpi = a["kpi"] in _MONEY_NODES
+    money_kpi = a.kpi in _MONEY_NODES
     return pd.DataFrame({
-        "driver": [("└ " if parent not in ("", a["kpi"]) else "") + label(node, lang)
+        "driver": [("└ " if parent not in ("", a.kpi) else "") + label(node, lang)
                    for node, parent in zip(tree["node"], tree["parent"])],
-        a["base_period"]: [amount(n, x) for n, x in zip(tree["node"], tree["before"])],
-        a["period"]: [amount(n, x) for n, x in zip(tree["node"], tree["now"])],
+        a.base_period: [amount(n, x) for n, x in zip(tree["node"], tree["before"])],
+        a.period: [amount(n, x) for n, x in zip(tree["node"], tree["now"])],
         "change": [style.move(b, n, rate=node in _RATE_NODES) for node, b, n in
                    zip(tree["node"], tree["before"], tree["now"])],
         "contribution": [("+" if x > 0 else "") + (style.money(x, compact=False) if money_kpi

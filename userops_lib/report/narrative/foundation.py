@@ -13,6 +13,9 @@ import datetime as dt
 
 import pandas as pd
 
+from ...metrics.categories import CategorySalesFacts
+from ...metrics.drivers import DriverTreeFacts, HeadlineComparisonFacts
+from ...results import facts
 from ..charts import period_name
 from ...thresholds import MIN_GROUP
 from ..formatting import NumberStyle
@@ -172,26 +175,26 @@ def headline_summary(comparison: pd.DataFrame, style: NumberStyle, notes=()) -> 
     """The headline KPIs of :func:`~userops_lib.metrics.drivers.headline_comparison`, each against the
     previous period (环比) and the same period last year (同比), with a note for a missing base and
     the other ``notes`` (empty ones left out) as paragraphs after it."""
-    a, lang = comparison.attrs, style.lang
-    name = period_text(a["period"], a["period_kind"], style)
+    a, lang = facts(comparison, HeadlineComparisonFacts), style.lang
+    name = period_text(a.period, a.period_kind, style)
     intro = tr("Headline numbers of **{period}** against the previous period and the same period last year:",
                lang, period=name)
-    if not a["complete"]:
+    if not a.complete:
         intro = _then(intro, tr("(the period is not complete yet)", lang), lang)
     lines = [tr("- **{kpi}:** {value} (vs previous period {previous}, vs last year {last_year})", lang,
                 kpi=label(r.kpi, lang), value=_value(r.kpi, r.value, style),
                 previous=style.change(r.change_vs_previous), last_year=style.change(r.change_vs_last_year))
              for r in comparison.itertuples()]
-    notes = [_base_note(a[f"{which}_note"], a[f"{which}_period"], a, which, style)
-             for which in ("previous", "last_year")] + list(notes)
+    notes = [_base_note(a.previous_note, a.previous_period, a, "previous", style),
+             _base_note(a.last_year_note, a.last_year_period, a, "last_year", style)] + list(notes)
     return "\n".join([intro, "", *lines] + [f"\n{n}" for n in notes if n])
 
 
-def _base_note(note: str, base: str, attrs: dict, which: str, style: NumberStyle) -> str:
+def _base_note(note: str, base: str, stated: HeadlineComparisonFacts, which: str, style: NumberStyle) -> str:
     """Why a comparison is missing ("no ...") or weak ("... is partial"), or ''."""
     if not note:
         return ""
-    values = {"base": period_text(base, attrs["period_kind"], style), "day": style.date(attrs.get("first_day"))}
+    values = {"base": period_text(base, stated.period_kind, style), "day": style.date(stated.first_day)}
     kind = "missing" if note.startswith("no ") else "partial"
     return tr(_BASE_NOTES[which, kind], style.lang, **values)
 
@@ -230,19 +233,19 @@ def fixed_set_note(kpis: pd.DataFrame, period: str, style: NumberStyle, min_quie
 def empty_periods_note(kpis: pd.DataFrame, comparison: pd.DataFrame, style: NumberStyle) -> str:
     """A warning when complete periods after the headline period have no order at all, and one when
     the as-of date lies after the last order (the periods ``period_kpis`` marks ``no_data``), else ''."""
-    a = comparison.attrs
+    a = facts(comparison, HeadlineComparisonFacts)
     notes = []
-    after = kpis[kpis["complete"] & (kpis["period"] > a["period"])]
+    after = kpis[kpis["complete"] & (kpis["period"] > a.period)]
     if not after.empty:
         notes.append(tr("**Note:** {n} complete period(s) after {period} have no order at all, although the data "
                         "runs to {as_of}; check the as-of date and the newest orders.", style.lang, n=len(after),
-                        period=period_text(a["period"], a["period_kind"], style), as_of=style.date(a["as_of"])))
+                        period=period_text(a.period, a.period_kind, style), as_of=style.date(a.as_of)))
     empty = kpis[kpis["no_data"]] if "no_data" in kpis else kpis.iloc[:0]
     if len(empty) and len(empty) < len(kpis):
-        name = lambda p: period_text(p, a["period_kind"], style)  # noqa: E731
+        name = lambda p: period_text(p, a.period_kind, style)  # noqa: E731
         notes.append(tr("**Note:** the last order is in {last}, but as_of is {as_of}: the {n} period(s) from {first} "
                         "on have no data and are left out of every average.", style.lang,
-                        last=name(kpis.loc[~kpis["no_data"], "period"].iloc[-1]), as_of=style.date(a["as_of"]),
+                        last=name(kpis.loc[~kpis["no_data"], "period"].iloc[-1]), as_of=style.date(a.as_of),
                         n=len(empty), first=name(empty["period"].iloc[0])))
     return "\n\n".join(notes)
 
@@ -251,25 +254,25 @@ def empty_periods_note(kpis: pd.DataFrame, comparison: pd.DataFrame, style: Numb
 def driver_basis(comparison: pd.DataFrame) -> str | None:
     """The base period the driver tree explains: the same period last year when the data holds all
     of it (December is read against December), else the previous period, else None."""
-    a = comparison.attrs
-    if not a["last_year_note"]:
+    a = facts(comparison, HeadlineComparisonFacts)
+    if not a.last_year_note:
         return "last_year"
-    return "previous" if not a["previous_note"] else None
+    return "previous" if not a.previous_note else None
 
 
 def drivers_text(tree: pd.DataFrame, style: NumberStyle) -> str:
     """The change of the KPI of a :func:`~userops_lib.metrics.drivers.driver_tree` and each first-level
     factor's change and contribution (LMDI: the contributions add up to the change)."""
-    a, lang, top = tree.attrs, style.lang, tree.iloc[0]
-    fmt = (lambda x: _signed_money(x, style)) if a["kpi"] in _MONEY else (lambda x: f"{x:+,.0f}")
-    values = {"kpi": label(a["kpi"], lang), "before": _value(a["kpi"], top["before"], style),
-              "now": _value(a["kpi"], top["now"], style),
-              "base": period_text(a["base_period"], a["period_kind"], style),
-              "period": period_text(a["period"], a["period_kind"], style)}
+    a, lang, top = facts(tree, DriverTreeFacts), style.lang, tree.iloc[0]
+    fmt = (lambda x: _signed_money(x, style)) if a.kpi in _MONEY else (lambda x: f"{x:+,.0f}")
+    values = {"kpi": label(a.kpi, lang), "before": _value(a.kpi, top["before"], style),
+              "now": _value(a.kpi, top["now"], style),
+              "base": period_text(a.base_period, a.period_kind, style),
+              "period": period_text(a.period, a.period_kind, style)}
     if top["contribution"] == 0:
         return tr("{kpi} did not change from {base} to {period} ({now}).", lang, **values)
     values["change"] = style.change(top["change"])
-    parts = tree[(tree["parent"] == a["kpi"]) & ~tree["node"].isin(["visitors", "conversion"])]
+    parts = tree[(tree["parent"] == a.kpi) & ~tree["node"].isin(["visitors", "conversion"])]
     if parts.empty:
         return tr("{kpi} went from {before} in {base} to {now} in {period}, {change}.", lang, **values)
     said = [tr("{factor} {change} contributed {amount}", lang, factor=label(r.node, lang),
@@ -334,7 +337,7 @@ def stickiness_sentence(stick: pd.DataFrame, style: NumberStyle) -> str:
 
 def churn_sentence(kpis: pd.DataFrame, comparison: pd.DataFrame, period: str, style: NumberStyle) -> str:
     """Churn and buyer growth of the headline period, and mean churn over complete periods."""
-    row = kpis[kpis["period"] == comparison.attrs["period"]].iloc[0]
+    row = kpis[kpis["period"] == facts(comparison, HeadlineComparisonFacts).period].iloc[0]
     return tr("In {period}, {churn} of the previous period's buyers did not buy again and the number of buyers "
               "changed by {growth}; over complete {kind}s churn averaged {mean}.", style.lang,
               period=period_text(row["period"], period, style), churn=style.percent(row["churn_rate"]),
@@ -510,13 +513,13 @@ def quality_sentence(rows: pd.DataFrame, quality: pd.DataFrame, style: NumberSty
 def category_sentence(cats: pd.DataFrame, period: str, style: NumberStyle, min_share: float = 0.05) -> str:
     """The largest category, and of the categories with ``min_share`` of GMV or more, the fastest
     growing and the fastest falling against the same period last year (else the previous period)."""
-    lang, a = style.lang, cats.attrs
+    lang, a = style.lang, facts(cats, CategorySalesFacts)
     if cats.empty or cats["gmv"].isna().all():
-        return tr("No category sales in {period}.", lang, period=period_text(a["period"], period, style))
+        return tr("No category sales in {period}.", lang, period=period_text(a.period, period, style))
     top = cats.iloc[0]
     text = tr("**{category}** is the largest category ({share} of GMV in {period}).", lang,
               category=top["category"], share=style.percent(top["gmv_share"]),
-              period=period_text(a["period"], period, style))
+              period=period_text(a.period, period, style))
     change, base = _category_change(cats)
     big = cats[(cats["gmv_share"] >= min_share) & cats[change].notna()].sort_values(change)
     up, down = big[big[change] > 0].tail(1), big[big[change] < 0].head(1)
@@ -533,7 +536,7 @@ def category_sentence(cats: pd.DataFrame, period: str, style: NumberStyle, min_s
 
 def _category_change(cats: pd.DataFrame) -> tuple[str, str]:
     """The GMV change column to read: against last year when the data has it, else the previous period."""
-    if not cats.attrs.get("last_year_note") and cats["gmv_vs_last_year"].notna().any():
+    if not facts(cats, CategorySalesFacts).last_year_note and cats["gmv_vs_last_year"].notna().any():
         return "gmv_vs_last_year", "last_year"
     return "gmv_vs_previous", "previous"
 
@@ -556,12 +559,12 @@ def _driver_step(tree: pd.DataFrame | None, style: NumberStyle) -> str | None:
     """Advice on the driver with the most negative contribution (buyers split into new and returning)."""
     if tree is None or tree.empty:
         return None
-    a = tree.attrs
+    a = facts(tree, DriverTreeFacts)
     nodes = tree[tree["node"].isin(["new_buyers", "returning_buyers", "orders_per_buyer", "aov"])]
     if nodes.empty or nodes["contribution"].min() >= 0:
         return None
     worst = nodes.loc[nodes["contribution"].idxmin()]
-    basis = tr("vs last year", style.lang) if a["compare"] == "last_year" else tr("vs previous period", style.lang)
+    basis = tr("vs last year", style.lang) if a.compare == "last_year" else tr("vs previous period", style.lang)
     return tr(_DRIVER_ADVICE[worst["node"]], style.lang, change=style.change(worst["change"]), basis=basis,
               amount=style.money(-worst["contribution"]))
 
@@ -612,7 +615,8 @@ def _churn_step(kpis: pd.DataFrame | None, comparison: pd.DataFrame, style: Numb
     if kpis is None:
         return None
     done = kpis[kpis["complete"]]
-    now = kpis[kpis["period"] == comparison.attrs["period"]]
+    stated = facts(comparison, HeadlineComparisonFacts)
+    now = kpis[kpis["period"] == stated.period]
     if now.empty or done["churn_rate"].notna().sum() < 2:
         return None
     rate, mean = now["churn_rate"].iloc[0], done["churn_rate"].mean()
@@ -620,7 +624,7 @@ def _churn_step(kpis: pd.DataFrame | None, comparison: pd.DataFrame, style: Numb
         return None
     return tr("**Stop the churn:** {rate} of the previous period's buyers did not buy in {period}, against {mean} on "
               "average; reach them while they still remember the shop.", style.lang, rate=style.percent(rate),
-              period=period_text(comparison.attrs["period"], comparison.attrs["period_kind"], style),
+              period=period_text(stated.period, stated.period_kind, style),
               mean=style.percent(mean))
 
 

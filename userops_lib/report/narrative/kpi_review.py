@@ -11,6 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ...metrics.drivers import DriverTreeFacts
+from ...metrics.kpi_review import KpiScorecardFacts, ResultDriversFacts
+from ...results import facts
 from ..charts import period_name
 from ...thresholds import MIN_GROUP
 from ..formatting import NumberStyle
@@ -136,12 +139,12 @@ def summary(card: pd.DataFrame, milestones: pd.DataFrame, as_of, style: NumberSt
             example_targets: bool = False, target_periods=(), headline=("gmv", "buyers", "new_buyers")) -> str:
     """The review in a few lines: how many targets were met, at risk or missed; the ``headline`` KPIs
     against the previous period (环比) and the same period last year (同比); the milestones."""
-    lang, a = style.lang, card.attrs
-    name = _period(a["period"], style)
-    if not a["complete"]:
+    lang, a = style.lang, facts(card, KpiScorecardFacts)
+    name = _period(a.period, style)
+    if not a.complete:
         name = tr("{period} (not complete yet: the data ends on {as_of})", lang, period=name, as_of=style.date(as_of))
     targeted = card[card["target"].notna()]
-    if a["has_targets"]:
+    if a.has_targets:
         counts = targeted["status"].value_counts()
         text = tr("**{period}**: of {n} KPIs with a target, **{met} met**, **{risk} at risk** and **{missed} "
                   "missed** (met from {met_at} of the target, at risk from {risk_at}).", lang, period=name,
@@ -209,7 +212,7 @@ def no_target_sentence(card: pd.DataFrame, style: NumberStyle) -> str:
     if rows.empty:
         return ""
     r, lang = rows.iloc[0], style.lang
-    name = _period(card.attrs["period"], style)
+    name = _period(facts(card, KpiScorecardFacts).period, style)
     if pd.isna(r["actual"]):
         return tr("No NPS survey round was sent in {period}, so this review has no NPS for it.", lang, period=name)
     return tr("**NPS** in {period} is {nps} from {n} scores of the survey rounds sent in the period (% promoters "
@@ -272,16 +275,17 @@ def scorecard_sentence(card: pd.DataFrame, style: NumberStyle) -> str:
 
 # ------------------------------------------------------------------------------------- drivers
 def driver_caption(tree: pd.DataFrame, style: NumberStyle) -> str:
-    a = tree.attrs
-    return tr("Drivers of {kpi}, {base} → {period}", style.lang, kpi=label(a["kpi"], style.lang),
-              base=a["base_period"], period=a["period"])
+    a = facts(tree, DriverTreeFacts)
+    return tr("Drivers of {kpi}, {base} → {period}", style.lang, kpi=label(a.kpi, style.lang),
+              base=a.base_period, period=a.period)
 
 
 def drivers_note(drivers: pd.DataFrame, style: NumberStyle) -> str:
     """Nothing to decompose, or which comparisons the data cannot make."""
     lang = style.lang
-    missing = drivers.attrs.get("not_decomposed", [])
-    text = "" if drivers.attrs.get("trees") else tr("No result KPI is at risk or missed: nothing to decompose.", lang)
+    stated = facts(drivers, ResultDriversFacts)
+    missing = stated.not_decomposed
+    text = "" if stated.trees else tr("No result KPI is at risk or missed: nothing to decompose.", lang)
     said = [tr("{kpi} against the same period last year", lang, kpi=label(k, lang)) if c == "last_year" else
             tr("{kpi} against the previous period", lang, kpi=label(k, lang)) for k, c in missing]
     if said:
@@ -318,7 +322,7 @@ def moves_text(moves: pd.DataFrame, card: pd.DataFrame, style: NumberStyle, min_
     to it, e.g. a chart's), so "the largest improvement" is never read against a KPI it did not weigh.
     """
     lang = style.lang
-    kind = period_name("quarter" if "Q" in str(card.attrs["period"]) else "year", lang)
+    kind = period_name("quarter" if "Q" in str(facts(card, KpiScorecardFacts).period) else "year", lang)
     if moves.empty:
         return tr("There is no previous {period} in the data to compare these KPIs with.", lang, period=kind)
     rows = card.set_index("kpi")
@@ -412,13 +416,14 @@ def largest_drag(trees, kpi: str):
     """
     best = None
     for tree in trees or []:
-        if tree.attrs["kpi"] != kpi:
+        stated = facts(tree, DriverTreeFacts)
+        if stated.kpi != kpi:
             continue
         parts = tree[tree["node"].isin(list(_DRIVER_ADVICE)) & (tree["contribution"] < 0)]
         if len(parts):
             row = parts.loc[parts["contribution"].idxmin()]
             if best is None or row["contribution"] < best[1]["contribution"]:
-                best = (tree.attrs["compare"], row)
+                best = (stated.compare, row)
     return best
 
 
@@ -432,7 +437,7 @@ def _result_step(card, drivers, style, min_drag_share: float = 0.1) -> str | Non
               kpi=label(r["kpi"], lang), actual=kpi_value(r["actual"], r["format"], style),
               target=kpi_value(r["target"], r["format"], style), attainment=style.percent(r["attainment"]),
               gap=kpi_value(gap, r["format"], style))
-    drag = largest_drag(drivers.attrs.get("trees", []) if drivers is not None else [], r["kpi"])
+    drag = largest_drag(facts(drivers, ResultDriversFacts).trees if drivers is not None else [], r["kpi"])
     sep = "；" if lang == "zh" else "; "
     if drag is not None and -drag[1]["contribution"] >= min_drag_share * gap:
         compare, worst = drag
@@ -518,7 +523,7 @@ _TREND_TITLES = {"result": N_("Result KPIs over the last {n} periods up to {last
 
 
 def trend_title(group: str, n: int, card: pd.DataFrame, style: NumberStyle) -> str:
-    return tr(_TREND_TITLES[group], style.lang, n=n, last=card.attrs["period"])
+    return tr(_TREND_TITLES[group], style.lang, n=n, last=facts(card, KpiScorecardFacts).period)
 
 
 def goals(targets: dict) -> dict:
