@@ -14,6 +14,9 @@ import pytest
 
 from userops_lib.metrics.categories import CategorySalesFacts
 from userops_lib.metrics.drivers import DriverTreeFacts, HeadlineComparisonFacts
+from userops_lib.metrics.funnel import FunnelFacts
+from userops_lib.metrics.kpis import ChannelConversionFacts
+from userops_lib.metrics.profile import UserProfileFacts
 from userops_lib.results import attach, facts
 from userops_lib.report.formatting import NumberStyle
 from userops_lib.report.markup import plain_text
@@ -149,8 +152,9 @@ def _funnel() -> pd.DataFrame:
     fun = pd.DataFrame({"step_number": [1, 2, 3, 4], "step": ["visit", "view", "cart", "buy"],
                         "users": [200, 150, 60, 45], "conversion_from_previous": [1.0, 0.75, 0.4, 0.75],
                         "conversion_from_start": [1.0, 0.75, 0.3, 0.225], "dropped_from_previous": [0, 50, 90, 15]})
-    fun.attrs["users_with_open_window"] = 12
-    return fun
+    return attach(fun, FunnelFacts(steps=["visit", "view", "cart", "buy"], window=pd.Timedelta(days=7),
+                                   order="sequential", by=None, excluded_events=0, start=None, end=None,
+                                   users_entering=200, users_without_group=0, users_with_open_window=12))
 
 
 def test_funnel_sentence_names_the_biggest_drop_off():
@@ -181,8 +185,7 @@ def _channels() -> pd.DataFrame:
     conv = pd.DataFrame({"channel": ["referral", "paid", "social", "tiny"], "acquired_users": [100, 100, 100, 10],
                          "converted_users": [60, 50, 20, 9], "conversion_rate": [0.6, 0.5, 0.2, 0.9],
                          "cac": [25.0, 80.0, 40.0, 500.0]})
-    conv.attrs["buyers_not_in_customers"] = 0
-    return conv
+    return attach(conv, ChannelConversionFacts(buyers_not_in_customers=0))
 
 
 def test_channel_sentence_ranks_channels_with_enough_customers():
@@ -268,8 +271,7 @@ def _profile() -> pd.DataFrame:
         "value": ["not a member", "silver", "gold", "F", "M", "unknown", "other", "Shanghai"],
         "customers": [933, 47, 20, 552, 388, 60, 309, 215], "buyers": [80, 15, 5, 54, 40, 6, 30, 22]})
     prof["customer_share"], prof["buyer_share"] = prof["customers"] / 1000, prof["buyers"] / 100
-    prof.attrs.update(customers=1000, buyers=100)
-    return prof
+    return attach(prof, UserProfileFacts(customers=1000, buyers=100, missing_columns=[]))
 
 
 def test_profile_does_not_call_a_small_group_the_largest():

@@ -10,6 +10,9 @@ import datetime as dt
 
 import pandas as pd
 
+from userops_lib.clv.value import AtRiskHighValueFacts
+from userops_lib.metrics.voice import ComplaintBacklogFacts
+from userops_lib.results import attach
 from userops_lib.report.formatting import NumberStyle
 from userops_lib.report.markup import plain_text
 from userops_lib.report.narrative import loyalty as text
@@ -31,8 +34,7 @@ def _backlog() -> pd.DataFrame:
     # -> 31 open, 27 of them for more than 30 days, the oldest opened on 2024-02-07
     table = pd.DataFrame({"age_band": ["0-30", "31-90", "91-365", ">365"], "complaints": [4, 3, 16, 8],
                           "oldest_opened": pd.to_datetime(["2025-12-22", "2025-10-18", "2025-01-25", "2024-02-07"])})
-    table.attrs.update(open=31, as_of=dt.date(2025, 12, 31), oldest_opened=dt.date(2024, 2, 7))
-    return table
+    return attach(table, ComplaintBacklogFacts(open=31, as_of=dt.date(2025, 12, 31), oldest_opened=dt.date(2024, 2, 7)))
 
 
 def test_the_model_choice_its_trust_and_both_fit_dates():
@@ -98,7 +100,7 @@ def test_summary_says_nps_with_the_precision_of_its_section_and_the_backlog_by_a
     values = pd.DataFrame({"clv": [100.0, 300.0, 600.0]})
     deciles = pd.DataFrame({"share_of_value": [0.6]})
     at_risk = pd.DataFrame({"value_at_risk": [40.0, 10.0]})
-    at_risk.attrs["candidates"] = 2
+    attach(at_risk, AtRiskHighValueFacts(candidates=2, value_threshold=250.0))
     nps = pd.DataFrame({"by": ["all"], "segment": ["all"], "nps": [1.54], "scored": [1690], "response_rate": [0.221],
                         "respondents": [1690], "invited": [7660]})
     got = text.summary(_comparison(), "mbgnbd", values, deciles, at_risk, 20, dt.date(2025, 12, 31), EN, nps=nps,

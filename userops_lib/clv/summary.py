@@ -23,6 +23,8 @@ must be left out (null values, days after the end); only then are they counted b
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
+from typing import ClassVar
 
 import ibis
 import pandas as pd
@@ -30,8 +32,9 @@ import pandas as pd
 from ..data import engine, inputs
 from ..data.periods import parse_date
 from ..exceptions import ContractError, ParameterError
+from ..results import Facts, attach
 
-__all__ = ["rfm_summary", "calibration_holdout_split", "TIME_UNITS"]
+__all__ = ["RfmSummaryFacts", "rfm_summary", "calibration_holdout_split", "TIME_UNITS"]
 
 #: Length in days of each ``time_unit``: a month is 365.25 / 12 days.
 TIME_UNITS = {"D": 1.0, "W": 7.0, "M": 30.4375}
@@ -157,12 +160,23 @@ def _summary_columns(per: ibis.Table, end: ibis.Value, unit_days: float, suffix:
     }
 
 
+@dataclass(frozen=True)
+class RfmSummaryFacts(Facts):
+    """What :func:`rfm_summary` (and :func:`calibration_holdout_split`) states besides its table.
+
+    JSON types only, so ``df.to_parquet()`` keeps working."""
+
+    producer: ClassVar[str] = "rfm_summary"
+    excluded_rows: int  #: order rows left out
+    excluded_by_reason: dict[str, int]  #: the same, per reason
+    observation_end: str  #: "YYYY-MM-DD"
+    time_unit: str  #: "D", "W" or "M": the unit of recency and T
+
+
 def _finish(df: pd.DataFrame, excluded: dict[str, int], end: _dt.date, time_unit: str) -> pd.DataFrame:
-    df = df.reset_index(drop=True)
-    # attrs hold JSON types only, so df.to_parquet() keeps working
-    df.attrs.update(excluded_rows=sum(excluded.values()), excluded_by_reason=excluded,
-                    observation_end=end.isoformat(), time_unit=time_unit)
-    return df
+    return attach(df.reset_index(drop=True), RfmSummaryFacts(
+        excluded_rows=sum(excluded.values()), excluded_by_reason=excluded, observation_end=end.isoformat(),
+        time_unit=time_unit))
 
 
 # ----------------------------------------------------------------------------------- public API
@@ -197,8 +211,8 @@ def rfm_summary(orders, *, observation_end=None, time_unit: str = "D", customer_
         days, 0 when ``frequency`` is 0), ``first_purchase``, ``last_purchase`` (dates) and
         ``total_amount`` (all spend, first day included).
 
-        ``df.attrs``: ``excluded_rows`` (rows left out), ``excluded_by_reason`` (dict),
-        ``observation_end`` ("YYYY-MM-DD"), ``time_unit``.
+        Facts: :class:`RfmSummaryFacts` (rows left out, per reason; ``observation_end``,
+        ``time_unit``).
 
     Raises
     ------

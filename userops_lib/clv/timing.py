@@ -28,13 +28,17 @@ from __future__ import annotations
 import datetime as _dt
 import math
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import numpy as np
 import pandas as pd
 
 from ..exceptions import ParameterError
+from ..results import Facts, attach
 from .base import TIME_UNIT_DAYS
 
-__all__ = ["MAX_WAIT_DAYS", "wait_probability", "median_wait", "next_purchase_table"]
+__all__ = ["NextPurchaseTableFacts", "MAX_WAIT_DAYS", "wait_probability", "median_wait", "next_purchase_table"]
 
 #: Longest wait the expected next purchase date is looked for (10 years): beyond it the date is
 #: missing, for customers with less than an even chance of buying again within it.
@@ -119,6 +123,17 @@ def median_wait(model, summary: pd.DataFrame, max_days: float = MAX_WAIT_DAYS) -
     return np.where(reachable, hi * unit, np.nan)[codes]
 
 
+@dataclass(frozen=True)
+class NextPurchaseTableFacts(Facts):
+    """What :func:`next_purchase_table` states besides its table."""
+
+    producer: ClassVar[str] = "next_purchase_table"
+    model: str  #: the purchase model's name
+    horizon_days: int | float  #: the horizon of ``buy_probability``
+    as_of: _dt.date  #: the summary's observation end
+    time_unit: str  #: the model's time unit ("D", "W", "M")
+
+
 def next_purchase_table(model, summary: pd.DataFrame, horizon_days: int = 30) -> pd.DataFrame:
     """Per customer: how likely a purchase within ``horizon_days`` is, and the expected next purchase date.
 
@@ -143,8 +158,7 @@ def next_purchase_table(model, summary: pd.DataFrame, horizon_days: int = 30) ->
         ``expected_purchases``), ``days_to_next_purchase`` (days from the observation end until
         an active customer has an even chance of having bought again; NaN when that takes more
         than :data:`MAX_WAIT_DAYS`) and ``expected_next_purchase`` (observation end + those days,
-        rounded up to a whole day; NaT when missing). ``attrs``: ``model, horizon_days, as_of,
-        time_unit``.
+        rounded up to a whole day; NaT when missing). Facts: :class:`NextPurchaseTableFacts`.
     """
     if isinstance(horizon_days, bool) or not isinstance(horizon_days, (int, np.integer, float)) or horizon_days <= 0:
         raise ParameterError(f"horizon_days={horizon_days!r}: give a positive number of days")
@@ -167,5 +181,5 @@ def next_purchase_table(model, summary: pd.DataFrame, horizon_days: int = 30) ->
     out.insert(2, "days_since_last_purchase", (as_of - out["last_purchase"]).dt.days.astype("int64"))
     out["expected_next_purchase"] = as_of + pd.to_timedelta(np.ceil(wait), unit="D")
     out = out.sort_values(["days_to_next_purchase", "customer_id"], na_position="last", ignore_index=True)
-    out.attrs.update(model=model.name, horizon_days=horizon_days, as_of=as_of.date(), time_unit=model.time_unit)
-    return out
+    return attach(out, NextPurchaseTableFacts(model=model.name, horizon_days=horizon_days, as_of=as_of.date(),
+                                              time_unit=model.time_unit))

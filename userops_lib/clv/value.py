@@ -12,16 +12,21 @@ where ``E[Y(t)]`` is the purchase model's conditional expected number of purchas
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import ibis
 import numpy as np
 import pandas as pd
 
 from ..data import engine, inputs, periods
 from ..exceptions import ContractError, MissingTableError, ParameterError
+from ..results import Facts, attach
 from .base import DAYS_PER_MONTH, PurchaseModel, summary_arrays, time_unit_of, unit_length_days
 from .gamma_gamma import GammaGammaModel
 
 __all__ = [
+    "AtRiskHighValueFacts",
     "customer_lifetime_value",
     "customer_value_table",
     "clv_deciles",
@@ -217,6 +222,15 @@ def clv_by_cohort(values: pd.DataFrame, period: str = "month") -> pd.DataFrame:
     return table
 
 
+@dataclass(frozen=True)
+class AtRiskHighValueFacts(Facts):
+    """What :func:`at_risk_high_value` states besides its table."""
+
+    producer: ClassVar[str] = "at_risk_high_value"
+    candidates: int  #: at-risk high-value customers before the ``top`` cut
+    value_threshold: float  #: the value if active a customer needed (the ``value_quantile`` quantile)
+
+
 def at_risk_high_value(values: pd.DataFrame, value_quantile: float = 0.8, max_probability_alive: float = 0.5,
                        top: int | None = 100) -> pd.DataFrame:
     """High-value customers who have probably stopped buying: a list to win back.
@@ -230,8 +244,8 @@ def at_risk_high_value(values: pd.DataFrame, value_quantile: float = 0.8, max_pr
     -------
     pandas.DataFrame
         ``customer_id, value_if_active, clv, probability_alive, value_at_risk`` plus ``frequency,
-        monetary_value, last_purchase`` when present; ``attrs["candidates"]`` holds the number of
-        at-risk high-value customers before the ``top`` cut.
+        monetary_value, last_purchase`` when present. Facts: :class:`AtRiskHighValueFacts`
+        (``candidates``: at-risk high-value customers before the ``top`` cut).
     """
     needed = {"customer_id", "clv", "probability_alive", "value_if_active"}
     if missing := needed - set(values.columns):
@@ -245,9 +259,7 @@ def at_risk_high_value(values: pd.DataFrame, value_quantile: float = 0.8, max_pr
     cols = ["customer_id", "value_if_active", "clv", "probability_alive", "value_at_risk"]
     cols += [c for c in ("frequency", "monetary_value", "last_purchase") if c in values.columns]
     out = risky.sort_values("value_at_risk", ascending=False)[cols].head(top).reset_index(drop=True)
-    out.attrs["candidates"] = len(risky)
-    out.attrs["value_threshold"] = float(threshold)
-    return out
+    return attach(out, AtRiskHighValueFacts(candidates=len(risky), value_threshold=float(threshold)))
 
 
 _ACTIONS = {

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from dataclasses import dataclass
+from typing import ClassVar
 
 import ibis
 import numpy as np
@@ -18,8 +20,11 @@ import pandas as pd
 from ..data import engine, inputs
 from ..data.periods import parse_date
 from ..exceptions import ContractError, ParameterError
+from ..results import Facts, attach
 
 __all__ = [
+    "StickinessDistributionFacts",
+    "ActivityIndexFacts",
     "ACTIVITY_COMPONENTS",
     "DEFAULT_WEIGHTS",
     "activity_by_segment",
@@ -87,6 +92,18 @@ def _check_days(value, name: str) -> int:
 
 
 # ------------------------------------------------------------------------- stickiness by days
+@dataclass(frozen=True)
+class StickinessDistributionFacts(Facts):
+    """What :func:`stickiness_distribution` states besides its table."""
+
+    producer: ClassVar[str] = "stickiness_distribution"
+    active_customers: int  #: customers active in the window
+    window_start: _dt.date  #: first day of the window
+    window_end: _dt.date  #: last day of the window
+    window_days: int  #: its length
+    source: str  #: what counted as activity (the table read)
+
+
 def stickiness_distribution(data, window_days: int = 30, end=None) -> pd.DataFrame:
     """How many customers were active on exactly N days, and on at least N days, of a window.
 
@@ -108,7 +125,7 @@ def stickiness_distribution(data, window_days: int = 30, end=None) -> pd.DataFra
     pandas.DataFrame
         One row per N = 1..``window_days``: ``active_days, customers, share`` (of the customers
         active in the window), ``customers_at_least, share_at_least`` (active on N days or more).
-        ``attrs``: ``active_customers, window_start, window_end, window_days, source``.
+        Facts: :class:`StickinessDistributionFacts`.
     """
     window_days = _check_days(window_days, "window_days")
     days, source, as_of = _activity_days(data)
@@ -124,9 +141,8 @@ def stickiness_distribution(data, window_days: int = 30, end=None) -> pd.DataFra
     out["share"] = out["customers"] / total if total else np.nan
     out["customers_at_least"] = out["customers"][::-1].cumsum()[::-1].astype("int64")
     out["share_at_least"] = out["customers_at_least"] / total if total else np.nan
-    out.attrs.update(active_customers=total, window_start=first, window_end=last, window_days=window_days,
-                     source=source)
-    return out
+    return attach(out, StickinessDistributionFacts(active_customers=total, window_start=first, window_end=last,
+                                                   window_days=window_days, source=source))
 
 
 # ------------------------------------------------------------------------------ activity index
@@ -183,6 +199,19 @@ def _everyone(events, orders, customers, last) -> ibis.Table:
     return union.filter(union.customer_id.notnull()).distinct()
 
 
+@dataclass(frozen=True)
+class ActivityIndexFacts(Facts):
+    """What :func:`activity_index` states besides its table."""
+
+    producer: ClassVar[str] = "activity_index"
+    weights: dict[str, float]  #: weight per component as used (renormalised over the components used)
+    components_used: list[str]  #: components with any activity and a weight
+    half_life_days: float  #: age at which an active day counts half
+    window_start: _dt.date  #: first day of the history used
+    window_end: _dt.date  #: its last day
+    inactive_customers: int  #: customers with index 0
+
+
 def activity_index(data, weights=None, half_life_days: float = 14.0, window_days: int = 90, end=None) -> pd.DataFrame:
     """Composite activity index (0-100) per customer from recency and frequency of four components.
 
@@ -221,8 +250,7 @@ def activity_index(data, weights=None, half_life_days: float = 14.0, window_days
         One row per known customer (customers table, buyers and event users up to ``end``), most
         active first: ``customer_id``, per component ``<j>_days`` (active days in the window) and
         ``<j>_score`` (S), then ``activity_index`` and ``rank`` (1 = most active, ties share the
-        lowest rank). ``attrs``: ``weights`` (as used, renormalised), ``components_used``,
-        ``half_life_days, window_start, window_end``, ``inactive_customers`` (index 0).
+        lowest rank). Facts: :class:`ActivityIndexFacts`.
     """
     weights = _check_weights(weights)
     window_days = _check_days(window_days, "window_days")
@@ -265,10 +293,10 @@ def _combine(out: pd.DataFrame, weights: dict, half_life_days: float, first, las
     out["rank"] = out["activity_index"].rank(ascending=False, method="min").astype("int64")
     cols = ["customer_id"] + [f"{j}_{k}" for j in DEFAULT_WEIGHTS for k in ("days", "score")] + ["activity_index", "rank"]
     out = out[cols].sort_values(["rank", "customer_id"], ignore_index=True)
-    out.attrs.update(weights={j: (weights[j] / total if j in used else 0.0) for j in DEFAULT_WEIGHTS},
-                     components_used=used, half_life_days=half_life_days, window_start=first, window_end=last,
-                     inactive_customers=int((out["activity_index"] == 0).sum()))
-    return out
+    return attach(out, ActivityIndexFacts(
+        weights={j: (weights[j] / total if j in used else 0.0) for j in DEFAULT_WEIGHTS}, components_used=used,
+        half_life_days=half_life_days, window_start=first, window_end=last,
+        inactive_customers=int((out["activity_index"] == 0).sum())))
 
 
 # ------------------------------------------------------------------------- index by segment

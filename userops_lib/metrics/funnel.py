@@ -35,6 +35,8 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 import re
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import ibis
 import numpy as np
@@ -44,8 +46,11 @@ from ..data import engine, inputs
 from ..data.load import Dataset
 from ..data.periods import check_period, period_frame, period_index
 from ..exceptions import ContractError, MissingTableError, ParameterError
+from ..results import Facts, attach
 
 __all__ = [
+    "FunnelFacts",
+    "FunnelTrendFacts",
     "DEFAULT_STEPS",
     "FUNNEL_ORDERS",
     "campaign_funnel",
@@ -258,6 +263,39 @@ def _time_to(users, k, order):
 
 
 # ------------------------------------------------------------------------------------ funnel
+@dataclass(frozen=True)
+class FunnelFacts(Facts):
+    """What :func:`funnel` (and :func:`campaign_funnel`) states besides its table."""
+
+    producer: ClassVar[str] = "funnel"
+    steps: list[str]  #: the event names, in funnel order
+    window: pd.Timedelta  #: time allowed from the entry event
+    order: str  #: "sequential", "strict" or "any"
+    by: str | None  #: the breakdown's column name
+    excluded_events: int  #: rows without customer, time or name (a bare table; 0 for a Dataset)
+    start: Any  #: first entry date asked (None: from the start)
+    end: Any  #: last entry date asked (None: to the end)
+    users_entering: int  #: users entering the funnel (all groups)
+    users_without_group: int  #: of them, in group "unknown"
+    users_with_open_window: int | None  #: entered less than ``window`` before the as-of date (still had time)
+
+
+@dataclass(frozen=True)
+class FunnelTrendFacts(Facts):
+    """What :func:`funnel_trend` states besides its table."""
+
+    producer: ClassVar[str] = "funnel_trend"
+    steps: list[str]  #: the event names, in funnel order
+    window: pd.Timedelta  #: time allowed from the entry event
+    order: str  #: "sequential", "strict" or "any"
+    by: str | None  #: the breakdown's column name
+    excluded_events: int  #: rows without customer, time or name (a bare table; 0 for a Dataset)
+    start: Any  #: first entry date asked
+    end: Any  #: last entry date asked
+    period_kind: str  #: "day", "week", "month", "quarter" or "year"
+    as_of: _dt.date  #: last day observed
+
+
 def funnel(events, steps=DEFAULT_STEPS, window="7d", order: str = "sequential", by=None, *,
            customers=None, start=None, end=None) -> pd.DataFrame:
     """Users reaching each step of a funnel within ``window`` of their first step-1 event.
@@ -277,7 +315,7 @@ def funnel(events, steps=DEFAULT_STEPS, window="7d", order: str = "sequential", 
         Breakdown: a column of events (``platform``: the value on the entry event), a column of
         customers (``channel``, ``member_tier``: joined on ``customer_id``), or a table of
         ``customer_id`` and one group column (e.g. a campaign's assignment). Users without a value
-        are in group ``"unknown"``, counted in ``attrs["users_without_group"]``.
+        are in group ``"unknown"``, counted in the facts' ``users_without_group``.
     customers : Dataset table, ibis.Table or pandas.DataFrame, optional
         Customers for a ``by`` column when ``events`` is not a Dataset.
     start, end : date-like, optional
@@ -293,9 +331,8 @@ def funnel(events, steps=DEFAULT_STEPS, window="7d", order: str = "sequential", 
         ``median_time_from_previous, p80_time_from_previous`` (between the previous step's matched
         event and this one, users who reached this step; empty for ``order="any"``) and
         ``median_time_from_start`` (Timedeltas; quantiles interpolate linearly).
-        ``attrs``: ``steps, window, order, by, users_entering, excluded_events`` (rows without
-        customer, time or name, for a bare table), ``users_without_group`` and
-        ``users_with_open_window`` (entered less than ``window`` before the dataset's as-of date,
+        Facts: :class:`FunnelFacts` (users entering, events excluded, users without a group and
+        ``users_with_open_window``: entered less than ``window`` before the dataset's as-of date,
         so they still had time to convert; counted, not removed).
 
     Raises
@@ -352,11 +389,10 @@ def _long_funnel(wide: pd.DataFrame, facts: dict, by, keys: tuple[str, ...] = ()
                           ascending=[*(True for _ in keys), False, True, True], ignore_index=True)
     if by is None:
         out = out.drop(columns=[label, "group_users"])
-    out.attrs.update(facts)
-    out.attrs["users_entering"] = int(wide["users_1"].sum())
-    out.attrs["users_without_group"] = int(wide["_no_group"].sum()) if by is not None else 0
-    out.attrs["users_with_open_window"] = int(wide["_open"].sum()) if "_open" in wide else None
-    return out
+    return attach(out, FunnelFacts(
+        **facts, users_entering=int(wide["users_1"].sum()),
+        users_without_group=int(wide["_no_group"].sum()) if by is not None else 0,
+        users_with_open_window=int(wide["_open"].sum()) if "_open" in wide else None))
 
 
 def _rate(num, den) -> pd.Series:
@@ -399,7 +435,7 @@ def funnel_trend(events, steps=DEFAULT_STEPS, window="7d", order: str = "sequent
         step, users, conversion_from_previous, conversion_from_start, dropped_from_previous``,
         the step times) and ``users_with_open_window`` (users of the period and group who entered
         less than ``window`` before the as-of date and may still convert; 0 for a bare table).
-        ``attrs``: the funnel facts plus ``period_kind`` and ``as_of``.
+        Facts: :class:`FunnelTrendFacts`.
     """
     period = check_period(period)
     steps, width = _checked(steps, window, order)
@@ -437,8 +473,7 @@ def funnel_trend(events, steps=DEFAULT_STEPS, window="7d", order: str = "sequent
     frame = period_frame(sorted(wide["_p"].unique()), period, as_of) if not wide.empty else pd.DataFrame(
         columns=["_p", "period_start", "period", "complete"])
     out = frame[["_p", "period_start", "period", "complete"]].merge(out, on="_p", how="right").drop(columns="_p")
-    out.attrs.update(facts, period_kind=period, as_of=as_of)
-    return out
+    return attach(out, FunnelTrendFacts(**facts, period_kind=period, as_of=as_of))
 
 
 # ---------------------------------------------------------------------------- time to convert

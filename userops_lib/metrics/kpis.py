@@ -21,6 +21,8 @@ Definitions (see the project's shared README)
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
+from typing import ClassVar
 
 import ibis
 import numpy as np
@@ -29,9 +31,10 @@ import pandas as pd
 from ..data import engine, inputs
 from ..data.load import Dataset
 from ..exceptions import ContractError, ParameterError
+from ..results import Facts, attach
 from ..data.periods import PERIODS, check_period, parse_date, index_of, last_complete_index, period_frame, period_index
 
-__all__ = ["PERIODS", "period_kpis", "active_users", "stickiness", "channel_conversion"]
+__all__ = ["ChannelConversionFacts", "PERIODS", "period_kpis", "active_users", "stickiness", "channel_conversion"]
 
 
 def _require_columns(table: ibis.Table, name: str, columns) -> None:
@@ -245,6 +248,14 @@ def stickiness(data, *, as_of=None) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- channel conversion
+@dataclass(frozen=True)
+class ChannelConversionFacts(Facts):
+    """What :func:`channel_conversion` states besides its table."""
+
+    producer: ClassVar[str] = "channel_conversion"
+    buyers_not_in_customers: int  #: buyers with no row in customers (left out of every channel)
+
+
 def channel_conversion(data) -> pd.DataFrame:
     """Conversion of each acquisition channel: users it brought, how many bought, and CAC.
 
@@ -259,8 +270,8 @@ def channel_conversion(data) -> pd.DataFrame:
         One row per channel (missing channel = ``"unknown"``), largest first: ``channel,
         acquired_users, converted_users`` (at least one order up to the as-of date),
         ``conversion_rate``, and with channel costs ``cost, cost_per_acquired_user, cac`` (cost /
-        converted users). ``attrs["buyers_not_in_customers"]`` counts buyers that have no row in
-        ``customers`` (they belong to no channel).
+        converted users). Facts: :class:`ChannelConversionFacts` (buyers that have no row in
+        ``customers``: they belong to no channel).
 
     Raises
     ------
@@ -287,5 +298,5 @@ def channel_conversion(data) -> pd.DataFrame:
         out["cost_per_acquired_user"] = _rate(out["cost"], out["acquired_users"])
         out["cac"] = _rate(out["cost"], out["converted_users"])
     out = out.sort_values(["acquired_users", "channel"], ascending=[False, True], ignore_index=True)
-    out.attrs["buyers_not_in_customers"] = orphans
+    attach(out, ChannelConversionFacts(buyers_not_in_customers=int(orphans)))
     return out

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import ibis
 import pandas as pd
@@ -22,9 +23,12 @@ import pandas as pd
 from ..data import engine, inputs, periods
 from ..data.periods import parse_date
 from ..exceptions import MissingTableError, ParameterError
+from ..results import Facts, attach
 
 __all__ = [
     "NON_MEMBER",
+    "MembersVsNonmembersFacts",
+    "TimeToJoinFacts",
     "DEFAULT_TIER_ORDER",
     "TierMigration",
     "tier_order_of",
@@ -321,6 +325,17 @@ def _migration_tables(counts: pd.DataFrame, order: list[str], t0, t1) -> TierMig
 
 
 # ------------------------------------------------------------------------ members vs others
+@dataclass(frozen=True)
+class MembersVsNonmembersFacts(Facts):
+    """What :func:`members_vs_nonmembers` states besides its table."""
+
+    producer: ClassVar[str] = "members_vs_nonmembers"
+    window_start: _dt.date  #: first day of the window compared
+    as_of: _dt.date  #: its last day (membership is the tier then)
+    caveat: str  #: why the comparison is not causal
+    tier_source: str  #: "tier_history" or "customers": where the tier at the as-of date comes from
+
+
 def members_vs_nonmembers(data, window_days: int = 365, retention_days: int = 90) -> pd.DataFrame:
     """Spend, purchase days, AOV and retention of members against non-members among recent buyers.
 
@@ -341,7 +356,7 @@ def members_vs_nonmembers(data, window_days: int = 365, retention_days: int = 90
         Rows ``member``, ``non-member``: ``group, customers, orders, revenue, spend_per_customer,
         purchase_days_per_customer, aov`` (revenue / orders), ``retention``, ``retention_base``
         (buyers old enough to be counted), ``caveat``. Membership is the tier at the as-of date.
-        ``attrs``: ``window_start``, ``as_of``, ``caveat``, ``tier_source``.
+        Facts: :class:`MembersVsNonmembersFacts`.
     """
     data = inputs.dataset_of(data, "customers")
     if int(window_days) < 1 or int(retention_days) < 1:
@@ -381,11 +396,19 @@ def _finish_members(out: pd.DataFrame, start, as_of, source) -> pd.DataFrame:
     cols = ["group", "customers", "orders", "revenue", "spend_per_customer", "purchase_days_per_customer", "aov",
             "retention", "retention_base", "caveat"]
     out = out[cols]
-    out.attrs.update(window_start=start, as_of=as_of, caveat=NOT_CAUSAL, tier_source=source)
-    return out
+    return attach(out, MembersVsNonmembersFacts(window_start=start, as_of=as_of, caveat=NOT_CAUSAL, tier_source=source))
 
 
 # -------------------------------------------------------------------------------- time to join
+@dataclass(frozen=True)
+class TimeToJoinFacts(Facts):
+    """What :func:`time_to_join` states besides its table."""
+
+    producer: ClassVar[str] = "time_to_join"
+    joined_before_first_purchase: int  #: members whose first tier predates their first order (kept)
+    members_without_order: int  #: members without an order (left out of the first step)
+
+
 def time_to_join(data, tier_order=None) -> pd.DataFrame:
     """Days from first purchase to first membership, and from entering a tier to the next upgrade.
 
@@ -401,9 +424,8 @@ def time_to_join(data, tier_order=None) -> pd.DataFrame:
     pandas.DataFrame
         One row per step (``first purchase → member``, then ``silver → gold`` ... for each
         upgrade from a tier): ``step, customers, median_days, p25_days, p75_days``.
-        ``attrs["joined_before_first_purchase"]``: members whose first tier predates their first
-        order (kept, with a negative or zero day count); ``attrs["members_without_order"]``: members
-        with no order (left out of the first step).
+        Facts: :class:`TimeToJoinFacts` (members whose first tier predates their first order, kept
+        with a negative or zero day count; members with no order, left out of the first step).
     """
     data = inputs.dataset_of(data, "tier_history")
     history = data.table("tier_history", "Time to join")
@@ -423,9 +445,8 @@ def time_to_join(data, tier_order=None) -> pd.DataFrame:
     out = pd.concat([first, steps.drop(columns=["from_tier", "to_tier"])], ignore_index=True)
     out = out[["step", "customers", "median_days", "p25_days", "p75_days"]]
     out["customers"] = out["customers"].astype(int)
-    out.attrs.update(joined_before_first_purchase=int(join_stats["before"].iloc[0] or 0),
-                     members_without_order=int(join_stats["no_order"].iloc[0] or 0))
-    return out
+    return attach(out, TimeToJoinFacts(joined_before_first_purchase=int(join_stats["before"].iloc[0] or 0),
+                                       members_without_order=int(join_stats["no_order"].iloc[0] or 0)))
 
 
 def _upgrade_steps(history: ibis.Table, order: list[str]) -> ibis.Table:

@@ -6,14 +6,18 @@ the engine; unknown values are a category of their own, never dropped.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import ibis
 import pandas as pd
 
 from ..data import engine, inputs
 from ..data.engine import trim as _trim
+from ..results import Facts, attach
 from .kpis import _rate, _require_columns
 
-__all__ = ["AGE_BANDS", "UNKNOWN", "OTHER", "NO_TAGS", "NOT_A_MEMBER", "user_profile"]
+__all__ = ["UserProfileFacts", "AGE_BANDS", "UNKNOWN", "OTHER", "NO_TAGS", "NOT_A_MEMBER", "user_profile"]
 
 #: Age bands, as (label, lowest age, highest age).
 AGE_BANDS = (("<18", 0, 17), ("18–24", 18, 24), ("25–29", 25, 29), ("30–34", 30, 34), ("35–39", 35, 39),
@@ -69,6 +73,16 @@ def _by_size(counts: pd.DataFrame, last=(UNKNOWN,)) -> pd.DataFrame:
     return pd.concat([ordered, counts[counts.value.isin(last)]], ignore_index=True)
 
 
+@dataclass(frozen=True)
+class UserProfileFacts(Facts):
+    """What :func:`user_profile` states besides its table."""
+
+    producer: ClassVar[str] = "user_profile"
+    customers: int  #: all customers
+    buyers: int  #: customers with at least one kept order
+    missing_columns: list[str]  #: customer columns the data lacks (their dimension left out)
+
+
 def user_profile(data, top_cities: int = 10) -> pd.DataFrame:
     """Distributions of age band, gender, city, interest tag and member tier.
 
@@ -76,7 +90,7 @@ def user_profile(data, top_cities: int = 10) -> pd.DataFrame:
     ----------
     data : Dataset, ibis.Table, pandas.DataFrame or dict of them by table name
         Needs a ``customers`` table; each dimension whose column is absent is left out (listed in
-        ``attrs["missing_columns"]``). A buyer is a customer with at least one kept order.
+        the facts' ``missing_columns``). A buyer is a customer with at least one kept order.
     top_cities : int
         Cities shown by name; the others are summed into ``"other"``.
 
@@ -88,7 +102,7 @@ def user_profile(data, top_cities: int = 10) -> pd.DataFrame:
         ``birth_year``), ``gender``, ``city``, ``interest_tag``, ``member_tier``. Shares are of
         all customers / all buyers; a customer has several interest tags, so tag shares do not sum
         to 1 (``"(no tags)"`` counts customers without any). Missing values are ``"unknown"``
-        (``"not a member"`` for the tier). ``attrs`` holds ``customers`` and ``buyers`` totals.
+        (``"not a member"`` for the tier). Facts: :class:`UserProfileFacts` (the totals).
 
     Raises
     ------
@@ -124,5 +138,5 @@ def user_profile(data, top_cities: int = 10) -> pd.DataFrame:
     out["customer_share"] = _rate(out["customers"], totals.customers)
     out["buyer_share"] = _rate(out["buyers"], totals.buyers)
     out = out[_COLUMNS]
-    out.attrs.update(customers=int(totals.customers), buyers=int(totals.buyers or 0), missing_columns=missing)
-    return out
+    return attach(out, UserProfileFacts(customers=int(totals.customers), buyers=int(totals.buyers or 0),
+                                        missing_columns=missing))

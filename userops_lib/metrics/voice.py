@@ -16,15 +16,20 @@ CSAT = share of scores >= ``satisfied_min`` on a 1-5 scale.
 
 from __future__ import annotations
 
+import datetime as _dt
+from dataclasses import dataclass
+from typing import ClassVar
+
 import ibis
 import pandas as pd
 
 from ..data import engine, inputs
 from ..exceptions import ContractError, ParameterError
+from ..results import Facts, attach
 from ..data.periods import check_period, period_frame, period_index
 from .membership import NON_MEMBER
 
-__all__ = ["complaint_backlog", "complaint_rate", "csat", "nps", "nps_by_segment", "survey_rounds", "top_answers"]
+__all__ = ["ComplaintBacklogFacts", "TopAnswersFacts", "complaint_backlog", "complaint_rate", "csat", "nps", "nps_by_segment", "survey_rounds", "top_answers"]
 
 
 
@@ -225,6 +230,16 @@ def survey_rounds(data, question: str = "nps") -> pd.DataFrame:
     return df.sort_values(["sent", "survey_id"], ignore_index=True)[["survey_id", "sent", "last_answer", "invited"]]
 
 
+@dataclass(frozen=True)
+class TopAnswersFacts(Facts):
+    """What :func:`top_answers` states besides its table."""
+
+    producer: ClassVar[str] = "top_answers"
+    answered: int  #: all non-empty answers to the question
+    distinct: int  #: distinct answers
+    other: int  #: answers outside the top n
+
+
 def top_answers(data, question: str, n: int = 10, survey_id=None) -> pd.DataFrame:
     """The most frequent answers to a question (trimmed, lower-case), with counts and shares.
 
@@ -243,8 +258,7 @@ def top_answers(data, question: str, n: int = 10, survey_id=None) -> pd.DataFram
     -------
     pandas.DataFrame
         ``answer``, ``responses``, ``share`` (of all non-empty answers to the question), most
-        frequent first (ties alphabetically). ``df.attrs``: ``answered`` (all non-empty answers),
-        ``distinct`` answers, ``other`` (answers outside the top ``n``).
+        frequent first (ties alphabetically). Facts: :class:`TopAnswersFacts`.
     """
     data = inputs.dataset_of(data, "surveys")
     if not isinstance(n, int) or n < 1:
@@ -260,9 +274,8 @@ def top_answers(data, question: str, n: int = 10, survey_id=None) -> pd.DataFram
     top = engine.execute(counts.order_by([ibis.desc("responses"), "a"]).limit(n)).rename(columns={"a": "answer"})
     top["responses"] = top["responses"].astype("int64")
     top["share"] = top["responses"] / answered if answered else pd.Series(dtype="float64")
-    top.attrs.update(answered=answered, distinct=int(total["distinct"] or 0),
-                     other=answered - int(top["responses"].sum()))
-    return top[["answer", "responses", "share"]]
+    return attach(top[["answer", "responses", "share"]], TopAnswersFacts(
+        answered=answered, distinct=int(total["distinct"] or 0), other=answered - int(top["responses"].sum())))
 
 
 def _tickets(data) -> ibis.Table:
@@ -325,6 +338,16 @@ def complaint_rate(data, period: str = "month", complaint_types=("complaint",)) 
                "resolved", "open", "inconsistent", "median_resolution_hours", "p80_resolution_hours"]]
 
 
+@dataclass(frozen=True)
+class ComplaintBacklogFacts(Facts):
+    """What :func:`complaint_backlog` states besides its table."""
+
+    producer: ClassVar[str] = "complaint_backlog"
+    open: int  #: all open complaints
+    as_of: _dt.date  #: the day they are counted on
+    oldest_opened: _dt.date | None  #: the day the oldest of them was opened (None without any)
+
+
 def complaint_backlog(data, age_days=(30, 90, 365), complaint_types=("complaint",)) -> pd.DataFrame:
     """The complaints still open on the as-of date, by how long they have been open.
 
@@ -346,8 +369,8 @@ def complaint_backlog(data, age_days=(30, 90, 365), complaint_types=("complaint"
     pandas.DataFrame
         One row per age band, youngest first (bands without complaints too): ``age_band``
         (``"0-30"``, ``"31-90"``, ``"91-365"``, ``">365"`` days), ``complaints``, ``oldest_opened``
-        (date the band's oldest open complaint was opened; NaT when none). ``attrs``: ``open``
-        (all open complaints), ``as_of``, ``oldest_opened`` (date of the oldest of all).
+        (date the band's oldest open complaint was opened; NaT when none). Facts:
+        :class:`ComplaintBacklogFacts`.
     """
     data = inputs.dataset_of(data, "tickets")
     bounds = sorted({int(d) for d in age_days})
@@ -369,9 +392,9 @@ def complaint_backlog(data, age_days=(30, 90, 365), complaint_types=("complaint"
     out["complaints"] = [int(got.at[i, "complaints"]) if i in got.index else 0 for i in range(len(names))]
     out["oldest_opened"] = pd.to_datetime([got.at[i, "oldest_opened"] if i in got.index else pd.NaT
                                            for i in range(len(names))])
-    out.attrs.update(open=int(out["complaints"].sum()), as_of=data.as_of,
-                     oldest_opened=out["oldest_opened"].min().date() if out["complaints"].sum() else None)
-    return out
+    return attach(out, ComplaintBacklogFacts(
+        open=int(out["complaints"].sum()), as_of=data.as_of,
+        oldest_opened=out["oldest_opened"].min().date() if out["complaints"].sum() else None))
 
 
 def nps_by_segment(data, churn_after: int = 3) -> pd.DataFrame:

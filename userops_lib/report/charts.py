@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics.conversion import RepurchaseCycleFacts
+from ..metrics.engagement import StickinessDistributionFacts
 from ..results import facts
 from .formatting import NumberStyle
 from .i18n import N_, tr
@@ -230,8 +231,8 @@ def funnel_trend_chart(trend: pd.DataFrame, lang: str) -> None:
 def active_days_chart(sd: pd.DataFrame, days: int, style: NumberStyle) -> None:
     """Customers active on exactly N days of the window (bars) and on N days or more (line)."""
     plt, lang = _plt(), style.lang
-    a = sd.attrs
-    if not a["active_customers"]:
+    a = facts(sd, StickinessDistributionFacts)
+    if not a.active_customers:
         return  # nobody active in the window: the sentence says so, an empty chart would not
     fig, ax = plt.subplots(figsize=(10, 4))
     ax.bar(sd["active_days"], sd["customers"], color=_BLUE, label=tr("customers active on exactly N days", lang))
@@ -242,7 +243,7 @@ def active_days_chart(sd: pd.DataFrame, days: int, style: NumberStyle) -> None:
     _share_axis(ax2.yaxis)
     ax2.grid(False)
     _count_axis(ax.yaxis, style)
-    ax.set(title=tr("Active days per customer, {start} to {end}", lang, start=a["window_start"], end=a["window_end"]),
+    ax.set(title=tr("Active days per customer, {start} to {end}", lang, start=a.window_start, end=a.window_end),
            xlabel=tr("active days in the window", lang), ylabel=label("customers", lang))
     ax2.set_ylabel(tr("share of active customers", lang))
     busiest = int(sd["active_days"][sd["customers"] > 0].max())

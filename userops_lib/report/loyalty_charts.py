@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..metrics.engagement import ActivityIndexFacts
+from ..results import facts
 from .charts import _BLUE, _RED, _count_axis, _formatter, _plt, _share_axis
 from .formatting import NumberStyle
 from .i18n import N_, tr
@@ -141,9 +143,9 @@ def activity_chart(index: pd.DataFrame, style: NumberStyle) -> None:
     plt, lang = _plt(), style.lang
     fig, ax = plt.subplots()
     ax.hist(index.loc[index["activity_index"] > 0, "activity_index"], bins=40, color=_BLUE)
-    a = index.attrs
-    ax.set(title=tr("Activity index of active customers, {start} to {end}", lang, start=a["window_start"],
-                    end=a["window_end"]),
+    a = facts(index, ActivityIndexFacts)
+    ax.set(title=tr("Activity index of active customers, {start} to {end}", lang, start=a.window_start,
+                    end=a.window_end),
            xlabel=tr("activity index (0 to 100, 100 = most active)", lang), ylabel=tr("customers", lang))
     plt.show()
 

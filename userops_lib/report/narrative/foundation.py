@@ -15,6 +15,10 @@ import pandas as pd
 
 from ...metrics.categories import CategorySalesFacts
 from ...metrics.drivers import DriverTreeFacts, HeadlineComparisonFacts
+from ...metrics.engagement import StickinessDistributionFacts
+from ...metrics.funnel import FunnelFacts, FunnelTrendFacts
+from ...metrics.kpis import ChannelConversionFacts
+from ...metrics.profile import UserProfileFacts
 from ...results import facts
 from ..charts import period_name
 from ...thresholds import MIN_GROUP
@@ -357,7 +361,7 @@ def channel_sentence(conv: pd.DataFrame, style: NumberStyle, min_users: int = MI
               best=channel_name(best["channel"], lang), best_rate=style.percent(best["conversion_rate"]),
               best_n=style.count(best["acquired_users"]), worst=channel_name(worst["channel"], lang),
               worst_rate=style.percent(worst["conversion_rate"]), worst_n=style.count(worst["acquired_users"]))
-    missing = conv.attrs.get("buyers_not_in_customers", 0)
+    missing = facts(conv, ChannelConversionFacts).buyers_not_in_customers
     if missing:
         text = _then(text, tr("{n} buyers have no customer row and no channel.", lang, n=style.count(missing)), lang)
     if "cac" in conv and conv["cac"].notna().any():
@@ -408,7 +412,7 @@ def profile_sentence(prof: pd.DataFrame, dimensions, style: NumberStyle) -> str:
     """
     from ..charts import PROFILE_DIMENSIONS, profile_value_name
 
-    lang, groups = style.lang, []
+    lang, groups, totals = style.lang, [], facts(prof, UserProfileFacts)
     for dim in dimensions:
         rows = prof[prof["dimension"] == dim]
         known = rows[~rows["value"].isin(PROFILE_LEFTOVERS)]
@@ -428,7 +432,7 @@ def profile_sentence(prof: pd.DataFrame, dimensions, style: NumberStyle) -> str:
                                  **values))
     sep = "；" if lang == "zh" else "; "
     return tr("Of {customers} customers, {buyers} have bought. Largest groups: {groups}.", lang,
-              customers=style.count(prof.attrs["customers"]), buyers=style.count(prof.attrs["buyers"]),
+              customers=style.count(totals.customers), buyers=style.count(totals.buyers),
               groups=sep.join(groups))
 
 
@@ -446,7 +450,7 @@ def funnel_sentence(fun: pd.DataFrame, window: str, style: NumberStyle) -> str:
               last=step_text(fun["step"].iloc[-1], lang), window=window_text(window, lang),
               before=step_text(worst["before"], lang), step=step_text(worst["step"], lang),
               rate=style.percent(worst["conversion_from_previous"]), lost=style.count(worst["dropped_from_previous"]))
-    still = fun.attrs.get("users_with_open_window")
+    still = facts(fun, FunnelFacts).users_with_open_window
     if still:
         text = _then(text, tr("{n} users entered less than {window} before the end of the data and may still convert.",
                          lang, n=style.count(still), window=window_text(window, lang)), lang)
@@ -473,21 +477,21 @@ def funnel_trend_sentence(trend: pd.DataFrame, style: NumberStyle, months: int =
     mean = before["conversion_from_start"].mean()
     return tr("In {period}, {rate} of the users entering the funnel reached {step}, against {mean} on average in "
               "the {n} periods before ({change}).", lang,
-              period=period_text(now["period"], trend.attrs["period_kind"], style),
+              period=period_text(now["period"], facts(trend, FunnelTrendFacts).period_kind, style),
               rate=style.percent(now["conversion_from_start"]), step=step_text(now["step"], lang), mean=style.percent(mean),
               n=len(before), change=style.change(now["conversion_from_start"] - mean, points=True))
 
 
 def active_days_sentence(sd: pd.DataFrame, days: int, style: NumberStyle) -> str:
     """How concentrated activity is: one-day visitors, regulars (a week's worth of days), the mean."""
-    a, lang = sd.attrs, style.lang
-    if a["active_customers"] == 0:
-        return tr("No customer was active between {start} and {end}.", lang, start=style.date(a["window_start"]),
-                  end=style.date(a["window_end"]))
+    a, lang = facts(sd, StickinessDistributionFacts), style.lang
+    if a.active_customers == 0:
+        return tr("No customer was active between {start} and {end}.", lang, start=style.date(a.window_start),
+                  end=style.date(a.window_end))
     week = min(7, days)
-    mean = (sd["active_days"] * sd["customers"]).sum() / a["active_customers"]
+    mean = (sd["active_days"] * sd["customers"]).sum() / a.active_customers
     return tr("Of {n} customers active in the last {days} days, {once} came on a single day and {often} on {week} "
-              "days or more (mean {mean} active days).", lang, n=style.count(a["active_customers"]), days=days,
+              "days or more (mean {mean} active days).", lang, n=style.count(a.active_customers), days=days,
               once=style.percent(sd["share"].iloc[0]), often=style.percent(sd["share_at_least"].iloc[week - 1]),
               week=week, mean=style.number(mean, 1))
 

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ...clv.timing import NextPurchaseTableFacts
 from ...clv.validation import TIE_TOLERANCE
+from ...clv.value import AtRiskHighValueFacts
+from ...metrics.engagement import ActivityIndexFacts
+from ...metrics.voice import ComplaintBacklogFacts, TopAnswersFacts
+from ...results import facts
 from ...thresholds import MIN_GROUP
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
@@ -243,12 +248,12 @@ def summary(comparison: pd.DataFrame, chosen: str, values: pd.DataFrame, deciles
                 customers=style.count(len(values)), as_of=style.date(as_of), months=months,
                 total=style.money(values["clv"].sum()), top=style.percent(deciles["share_of_value"].iloc[0])),
              tr("**{n} high-value customers** have probably stopped buying ({value} of value at risk); **{due}** "
-                "are expected to buy again within {days} days.", lang, n=style.count(at_risk.attrs["candidates"]),
-                value=style.money(at_risk["value_at_risk"].sum()), due=style.count(due), days=remind_days)]
+                "are expected to buy again within {days} days.", lang,
+                n=style.count(facts(at_risk, AtRiskHighValueFacts).candidates), value=style.money(at_risk["value_at_risk"].sum()), due=style.count(due), days=remind_days)]
     if nps is not None and len(nps):
         lines.append(tr("NPS is {nps} from {n} scores.", lang, nps=nps_text(nps["nps"].iloc[0], style),
                         n=style.count(nps["scored"].iloc[0])))
-    if backlog is not None and backlog.attrs["open"]:
+    if backlog is not None and facts(backlog, ComplaintBacklogFacts).open:
         lines.append(_backlog_text(backlog, style))
     return "\n".join(f"- {line}" for line in lines)
 
@@ -341,19 +346,19 @@ def at_risk_sentence(at_risk: pd.DataFrame, style: NumberStyle) -> str:
     return tr("**{n} customers** are in the top 20% by value if still active (at least {threshold}) but have a "
               "probability alive below 50%; together {value} of value is at risk. The list is model-based and "
               "differs from the value report's rule-based audience packs.", style.lang,
-              n=style.count(len(at_risk)), threshold=style.money(at_risk.attrs["value_threshold"]),
-              value=style.money(at_risk["value_at_risk"].sum()))
+              n=style.count(len(at_risk)),
+              threshold=style.money(facts(at_risk, AtRiskHighValueFacts).value_threshold), value=style.money(at_risk["value_at_risk"].sum()))
 
 
 def next_purchase_sentence(timing: pd.DataFrame, reminders: pd.DataFrame, style: NumberStyle,
                            remind_days: int = 14) -> str:
     """How many customers are likely to buy within the horizon, and the remind-now list."""
-    a, lang = timing.attrs, style.lang
+    a, lang = facts(timing, NextPurchaseTableFacts), style.lang
     likely = int((timing["buy_probability"] >= 0.5).sum())
     return tr("{likely} of {n} customers have an even chance or better of buying in the next {horizon} days (mean "
               "chance {mean}). {due} probably active customers are expected to buy again within {days} days: the "
               "remind-now list below, exported like the value report's packs.", lang,
-              likely=style.count(likely), n=style.count(len(timing)), horizon=a["horizon_days"],
+              likely=style.count(likely), n=style.count(len(timing)), horizon=a.horizon_days,
               mean=style.percent(timing["buy_probability"].mean()), due=style.count(len(reminders)), days=remind_days)
 
 
@@ -444,11 +449,11 @@ def repurchase_experience_sentence(table: pd.DataFrame, style: NumberStyle, wind
 
 
 def activity_sentence(by_stage: pd.DataFrame, index: pd.DataFrame, style: NumberStyle) -> str:
-    top = by_stage.sort_values("mean_index").iloc[-1]
+    top, stated = by_stage.sort_values("mean_index").iloc[-1], facts(index, ActivityIndexFacts)
     return tr("{share} of customers score 0 over the last {days} days (recent days weigh more); {stage} customers "
               "are the most active (mean {mean} of 100).", style.lang,
-              share=style.percent(index.attrs["inactive_customers"] / max(len(index), 1)),
-              days=(pd.Timestamp(index.attrs["window_end"]) - pd.Timestamp(index.attrs["window_start"])).days + 1,
+              share=style.percent(stated.inactive_customers / max(len(index), 1)),
+              days=(pd.Timestamp(stated.window_end) - pd.Timestamp(stated.window_start)).days + 1,
               stage=stage_name(top["stage"], style.lang),
               mean=style.number(top["mean_index"], 1))
 
@@ -509,17 +514,17 @@ def csat_sentence(sat: pd.DataFrame, reasons: pd.DataFrame, style: NumberStyle) 
     if len(reasons):
         text = paragraph(style, text, tr("The most frequent reason given is *{reason}* ({share} of {n} answers).", lang,
                                          reason=reasons.iloc[0]["answer"], share=style.percent(reasons.iloc[0]["share"]),
-                                         n=style.count(reasons.attrs["answered"])))
+                                         n=style.count(facts(reasons, TopAnswersFacts).answered)))
     return text
 
 
 def _backlog_text(backlog: pd.DataFrame, style: NumberStyle) -> str:
-    a, lang = backlog.attrs, style.lang
+    a, lang = facts(backlog, ComplaintBacklogFacts), style.lang
     old = backlog.iloc[1:]  # older than the first band
     return tr("{open} complaints are open on {as_of}, {old} of them for more than {days} days (the oldest opened on "
-              "{oldest}).", lang, open=style.count(a["open"]), as_of=style.date(a["as_of"]),
+              "{oldest}).", lang, open=style.count(a.open), as_of=style.date(a.as_of),
               old=style.count(int(old["complaints"].sum())), days=backlog["age_band"].iloc[0].split("-")[1],
-              oldest=style.date(a["oldest_opened"]))
+              oldest=style.date(a.oldest_opened))
 
 
 def complaints_sentence(complaints: pd.DataFrame, backlog: pd.DataFrame | None, style: NumberStyle) -> str:
@@ -531,7 +536,7 @@ def complaints_sentence(complaints: pd.DataFrame, backlog: pd.DataFrame | None, 
               customers=style.count(last["complainants"]), rate=style.number(last["complaints_per_1000_orders"], 1),
               hours=style.number(last["median_resolution_hours"], 1),
               open=style.count(last["open"]) if pd.notna(last["open"]) else style.missing)
-    if backlog is not None and backlog.attrs["open"]:
+    if backlog is not None and facts(backlog, ComplaintBacklogFacts).open:
         text = _then(text, _backlog_text(backlog, style), lang)
     return text
 
@@ -579,10 +584,11 @@ def next_steps(style: NumberStyle, *, at_risk=None, reminders=None, steps=None, 
             items.append(tr("**Ask the {segment} customers what went wrong:** their NPS is {nps} ({n} scores).", lang,
                             segment=s["segment"], nps=nps_text(seg["nps"].iloc[0], style),
                             n=style.count(seg["scored"].iloc[0])))
-    if backlog is not None and backlog.attrs["open"] and backlog["complaints"].iloc[1:].sum():
+    if backlog is not None and facts(backlog, ComplaintBacklogFacts).open and backlog["complaints"].iloc[1:].sum():
         items.append(tr("**Close the old complaints:** {n} have been open for more than {days} days, the oldest "
                         "since {oldest}.", lang, n=style.count(int(backlog["complaints"].iloc[1:].sum())),
-                        days=backlog["age_band"].iloc[0].split("-")[1], oldest=style.date(backlog.attrs["oldest_opened"])))
+                        days=backlog["age_band"].iloc[0].split("-")[1],
+                        oldest=style.date(facts(backlog, ComplaintBacklogFacts).oldest_opened)))
     items = items[:max_steps]
     if not items:
         return tr("Nothing in these results calls for a change of course: keep the current plan and run this "

@@ -13,6 +13,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ...metrics.audiences import SMALL_PACK
+from ...metrics.membership import TimeToJoinFacts
+from ...results import facts
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
 from ..labels import TIER_NAMES, step_name, step_text, tier_name, value_name, yes_no
@@ -288,7 +290,8 @@ def join_sentence(ttj: pd.DataFrame, style: NumberStyle) -> str:
     return tr("Half of the members joined within {median} days of their first purchase (middle half: {p25} to {p75} "
               "days); {before} joined on or before the day of their first order.", style.lang,
               median=style.number(first["median_days"], 0), p25=style.number(first["p25_days"], 0),
-              p75=style.number(first["p75_days"], 0), before=style.count(ttj.attrs["joined_before_first_purchase"]))
+              p75=style.number(first["p75_days"], 0),
+              before=style.count(facts(ttj, TimeToJoinFacts).joined_before_first_purchase))
 
 
 def revenue_table(rbt: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
