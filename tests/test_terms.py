@@ -16,12 +16,14 @@ from collections import defaultdict
 import pandas as pd
 from babel.messages.pofile import read_po
 
+from userops_lib.metrics.profile import UserProfileFacts
 from userops_lib.report.charts import profile_value_name
 from userops_lib.report.formatting import NumberStyle
 from userops_lib.report.i18n import LOCALE_DIR, tr
 from userops_lib.report.labels import COLUMN_LABELS, TIER_NAMES, tier_name
 from userops_lib.report.narrative import foundation, loyalty, value
 from userops_lib.report.tables import profile_table
+from userops_lib.results import attach
 
 ZH = NumberStyle("zh")
 CATALOG = LOCALE_DIR / "zh" / "LC_MESSAGES" / "userops.po"
@@ -108,7 +110,7 @@ def test_a_tier_code_never_shows_raw_in_a_chinese_table_or_sentence():
                                                                                "platinum", "silver"],
                          "customers": [90, 5, 3, 2, 1], "customer_share": [0.9, 0.05, 0.03, 0.02, 0.01],
                          "buyers": [40, 5, 3, 2, 1], "buyer_share": [0.8, 0.1, 0.06, 0.04, 0.02]})
-    prof.attrs.update(customers=100, buyers=50)
+    attach(prof, UserProfileFacts(customers=100, buyers=50, missing_columns=[]))
     # the shop's own values (a city called "silver") stay as written
     assert list(profile_table(prof, "zh")["value"]) == ["非会员", "银卡", "金卡", "铂金卡", "silver"]
     sentence = foundation.profile_sentence(prof, ["member_tier"], ZH)
