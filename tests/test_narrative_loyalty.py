@@ -70,7 +70,7 @@ def test_the_body_says_how_reliable_the_forecast_is_and_the_model_goes_to_the_te
         "其总量和用户排序都可信。下文的价值来自同一预测方法，并用截至 2025年12月31日 的全部购买数据更新。")
     values = pd.DataFrame({"clv": [100.0, 300.0, 600.0]})
     at_risk = pd.DataFrame({"value_at_risk": [40.0]})
-    at_risk.attrs["candidates"] = 1
+    attach(at_risk, AtRiskHighValueFacts(candidates=1, value_threshold=250.0))
     head = text.summary(_comparison(), "mbgnbd", values, pd.DataFrame({"share_of_value": [0.6]}), at_risk, 2,
                         dt.date(2025, 12, 31), ZH)
     assert "NBD" not in head and "模型" not in head
