@@ -163,14 +163,16 @@ def test_next_steps_are_built_from_the_numbers():
     assert steps == (
         "1. **Close the gap on GMV:** $1.8M against a target of $2M (90.0%), $200K short; returning buyers (-10.0% vs "
         "last year, -$50K) took most off; send a win-back campaign to earlier buyers who have not come back.\n"
-        "2. **Lift Repurchase rate:** 24.0% against a target of 30.0% (80.0%); it drives the results, so plan one "
-        "campaign aimed at it next period.\n"
+        "2. **Lift Repurchase rate:** 24.0% against a target of 30.0% (80.0%); 120 customers short of it; remind the "
+        "period's one-time buyers when their repurchase cycle comes round.\n"
         "3. **Set a target for Churn rate:** it has none and moved +10.0 pp against the previous period, the "
         "largest clear deterioration of the KPIs without a target.\n"
         "4. **Finish RFM campaign:** due Nov 30, 2025, still open 31 days later.")
     zh = text.next_steps(card, notable_moves(card), _milestones(), ZH, drivers=_drivers()).splitlines()
     assert zh[0] == ("1. **补上GMV的缺口**：实际 ¥180万，目标值 ¥200万（达成率 90.0%），差 ¥20万；老客（同比 -10.0%，-¥5万）"
                      "拖累最大；向之前购买过但本期未再购买的用户发起召回活动。")
+    # (30% - 24%) x 2,000 buyers = 120 more repeat buyers to reach the target
+    assert zh[1] == "2. **提升复购率**：实际 24.0%，目标值 30.0%（达成率 80.0%）；距目标还差 120 位用户；在回购周期到来时提醒本期只购买过一次的用户。"
     assert zh[3] == "4. **完成「RFM campaign」**：截止日期 2025年11月30日，已逾期 31 天仍未完成。"
 
 
@@ -280,3 +282,61 @@ def test_nps_row_and_sentence_in_both_languages():
     assert text.no_target_table(card, EN).iloc[-1, -1] == "no NPS survey round was sent in the period"
     # a scorecard without an NPS row (or with a target for it) has no sentence
     assert text.no_target_sentence(_card(), EN) == ""
+
+
+def _channels() -> pd.DataFrame:
+    # sign-ups of the period per channel: social 20 of 100 (20.0%) is the lowest with 30 or more sign-ups;
+    # the 'tiny' channel's 1 of 10 (10.0%) rests on fewer than 30 and is passed over
+    return pd.DataFrame({"channel": ["organic", "social", "referral", "tiny"], "acquired_users": [400, 100, 60, 10],
+                         "converted_users": [200, 20, 36, 1], "conversion_rate": [0.5, 0.2, 0.6, 0.1]})
+
+
+def test_every_kpi_at_risk_or_missed_gets_an_item_and_channel_conversion_names_its_weakest_channel():
+    # review #19: the channel step named no channel, and 复购率 (at risk, not the worst process KPI) had no item.
+    # Channel conversion 40% against 50% on 560 sign-ups: (50% - 40%) x 560 = 56 short; repurchase rate 24% vs 30%
+    card = _card()
+    row = card.iloc[[2]].assign(kpi="channel_conversion", target=0.5, actual=0.4, attainment=0.8, base=560)
+    card = pd.concat([card, row], ignore_index=True)
+    card.attrs.update(_card().attrs)
+    assert list(text.flagged_kpis(card)["kpi"]) == ["gmv", "repurchase_rate", "channel_conversion"]
+    assert text.weakest_channel(_channels())["channel"] == "social"
+    steps = text.next_steps(card, notable_moves(card), _milestones(), EN, drivers=_drivers(),
+                            channels=_channels()).splitlines()
+    assert [s[:30] for s in steps] == ["1. **Close the gap on GMV:** $", "2. **Lift Repurchase rate:** 2",
+                                       "3. **Lift Channel conversion:*", "4. **Set a target for Churn ra",
+                                       "5. **Finish RFM campaign:** du"]
+    assert steps[2] == ("3. **Lift Channel conversion:** 40.0% against a target of 50.0% (80.0%); 56 customers short "
+                        "of it; social media converts least (20.0%: 20 of 100 sign-ups bought); fix its first-order "
+                        "offer and landing page, or move its budget to the channels that convert better.")
+    zh = text.next_steps(card, notable_moves(card), _milestones(), ZH, drivers=_drivers(),
+                         channels=_channels()).splitlines()
+    assert zh[2] == ("3. **提升渠道转化**：实际 40.0%，目标值 50.0%（达成率 80.0%）；距目标还差 56 位用户；社交媒体 渠道转化最低"
+                     "（20.0%：100 位注册用户中 20 位购买）；优化该渠道的首单优惠和落地页，或把它的预算移到转化更好的渠道。")
+    # without the per-channel breakdown the item says what it can
+    assert text.next_steps(card, notable_moves(card), _milestones(), EN, drivers=_drivers()).splitlines()[2] == (
+        "3. **Lift Channel conversion:** 40.0% against a target of 50.0% (80.0%); 56 customers short of it; it drives "
+        "the results, so plan one campaign aimed at it next period.")
+
+
+def test_a_target_below_what_the_kpi_already_reached_is_questioned():
+    # review #18: DAU/MAU target 8.5% against 13.5% actual, 13.8% a year earlier and 14.2% in the previous quarter:
+    # 8.5% < 14.2% x (1 - 10%) = 12.78% → suspect. Repurchase rate's 30% is above both 25% and 22%: fine.
+    # Churn (lower is better) with a target of 80% against 60% previous, 65% last year: 80% > 60% x 1.1 = 66% → suspect.
+    card = _card()
+    rows = pd.concat([card.iloc[[2]].assign(kpi="dau_mau", target=0.085, actual=0.135, attainment=1.589,
+                                            status="met", previous=0.142, last_year=0.138),
+                      card.iloc[[5]].assign(target=0.80, attainment=0.8 / 0.7, status="met", last_year=0.65)])
+    card = pd.concat([card[card["kpi"] != "churn_rate"], rows], ignore_index=True)
+    card.attrs.update(_card().attrs)
+    assert list(text.suspect_targets(card)["kpi"]) == ["dau_mau", "churn_rate"]
+    # with a margin of 50%, 8.5% is not below 14.2% x 0.5 = 7.1%, and 80% is not above 60% x 1.5 = 90%
+    assert text.suspect_targets(card, margin=0.5).empty
+    assert text.suspect_target_sentence(card, EN) == (
+        "Please confirm these targets before the review is forwarded: **Stickiness (DAU/MAU)**: the target of 8.5% is "
+        "below what it already reached in the same period last year (13.8%) and in the previous period (14.2%); "
+        "**Churn rate**: the target of 80.0% is above what it already was in the same period last year (65.0%) and "
+        "in the previous period (60.0%).")
+    assert text.suspect_target_sentence(card, ZH) == (
+        "请在转发前确认以下目标：**用户粘性 (DAU/MAU)** 的目标值 8.5% 低于去年同期实际（13.8%）和上期实际（14.2%）；"
+        "**流失率** 的目标值 80.0% 高于去年同期实际（65.0%）和上期实际（60.0%），比已经做到的还宽松。")
+    assert text.suspect_target_sentence(_card(), EN) == ""

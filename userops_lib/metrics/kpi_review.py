@@ -64,7 +64,7 @@ from ..locations import PACKAGE_DIR
 __all__ = ["KPI_REGISTRY", "KpiSpec", "GROUPS", "EXAMPLE_TARGETS", "load_targets", "parse_period",
            "last_complete_period", "period_actuals", "kpi_scorecard", "change_text", "notable_moves",
            "moves_sentence", "progress_status", "progress_sentence", "kpi_trend", "result_drivers",
-           "KpiScorecardFacts", "ResultDriversFacts"]
+           "KpiScorecardFacts", "ResultDriversFacts", "period_channels"]
 
 #: KPI groups of a targets file, in report order.
 GROUPS = ("result", "process", "progress")
@@ -352,11 +352,41 @@ def _retention(data: Dataset, start: _dt.date, end: _dt.date) -> pd.DataFrame:
     return pd.concat(frames)
 
 
-def _conversion(data: Dataset, start: _dt.date, end: _dt.date) -> tuple:
-    """(converted / acquired users, acquired users) over the customers who signed up in the period."""
+def _signed_up_channels(data: Dataset, start: _dt.date, end: _dt.date) -> pd.DataFrame:
+    """:func:`channel_conversion` over the customers who signed up between ``start`` and ``end``."""
     customers = data.table("customers")
     signed = customers.filter((customers.signup_date >= start) & (customers.signup_date <= end))
-    per_channel = channel_conversion(data.with_tables(customers=signed))
+    return channel_conversion(data.with_tables(customers=signed))
+
+
+def period_channels(data, period: str) -> pd.DataFrame:
+    """Channel conversion of the customers who signed up in ``period``, per channel: the breakdown of the
+    scorecard's ``channel_conversion`` (its actual is converted / acquired summed over these rows).
+
+    Parameters
+    ----------
+    data : Dataset or anything :func:`~userops_lib.data.inputs.dataset_of` accepts
+        Needs ``customers`` with ``channel`` and ``signup_date``.
+    period : str
+        ``"YYYY-Qn"`` or ``"YYYY"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`~userops_lib.metrics.kpis.channel_conversion`: ``channel, acquired_users,
+        converted_users, conversion_rate`` (and ``cost, cost_per_acquired_user, cac`` with channel
+        costs, which are not split by period).
+    """
+    data = _as_dataset(data)
+    inputs.table_of(data, "customers", ["customer_id", "channel", "signup_date"], needed_for="Channel conversion")
+    _, start, end = parse_period(period)
+    out = _signed_up_channels(data, start, end)
+    return out
+
+
+def _conversion(data: Dataset, start: _dt.date, end: _dt.date) -> tuple:
+    """(converted / acquired users, acquired users) over the customers who signed up in the period."""
+    per_channel = _signed_up_channels(data, start, end)
     acquired = per_channel["acquired_users"].sum()
     return (float(per_channel["converted_users"].sum() / acquired) if acquired else np.nan), acquired
 

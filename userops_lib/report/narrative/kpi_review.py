@@ -8,6 +8,8 @@ catalog's source text, the Chinese comes from the gettext catalog (:mod:`userops
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -19,7 +21,7 @@ from ...thresholds import MIN_GROUP
 from ..formatting import NumberStyle
 from ..i18n import N_, tr
 from .outline import Outline
-from ..labels import label
+from ..labels import channel_name, label
 from .foundation import _join, _then, paragraph, period_text
 from .loyalty import nps_text
 
@@ -27,7 +29,8 @@ __all__ = ["CAPTIONS", "DEFAULT_TREND_KPIS", "SECTIONS", "STATUS", "caption", "d
            "kpi_value", "largest_drag", "method_text", "milestone_table", "moves_text", "next_steps",
            "no_target_sentence", "no_target_table",
            "paragraph", "progress_text", "scorecard_sentence", "scorecard_table", "section", "status_colours",
-           "summary", "title", "goals", "trend_kpis", "trend_note", "trend_title"]
+           "summary", "title", "goals", "trend_kpis", "trend_note", "trend_title", "suspect_targets",
+           "suspect_target_sentence", "flagged_kpis", "weakest_channel"]
 
 #: A scorecard status and a milestone status as a reader sees them.
 STATUS = {"met": N_("met"), "at risk": N_("at risk"), "missed": N_("missed"), "n/a": N_("no value"),
@@ -273,6 +276,48 @@ def scorecard_sentence(card: pd.DataFrame, style: NumberStyle) -> str:
     return ""
 
 
+#: How far a target may sit below the level its KPI already reached (last year, previous period) before the
+#: review asks to confirm it: 10% of that level (or above it for a KPI where lower is better).
+SUSPECT_MARGIN = 0.10
+
+
+def suspect_targets(card: pd.DataFrame, margin: float = SUSPECT_MARGIN) -> pd.DataFrame:
+    """The targets that ask for less than the KPI already delivered: more than ``margin`` (relative) below
+    the higher of its actuals of the same period last year and of the previous period (above the lower of
+    the two for a KPI where lower is better). Such a target is met without any effort, so it was likely
+    set on an older definition of the KPI or by a typing slip.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The scorecard's rows of those KPIs (all its columns), plus ``reached``: the level compared with.
+    """
+    rows = card[card["target"].notna()].copy()
+    lower = rows["direction"] == "lower"
+    levels = rows[["last_year", "previous"]]
+    rows["reached"] = levels.min(axis=1).where(lower, levels.max(axis=1))
+    suspect = np.where(lower, rows["target"] > rows["reached"] * (1 + margin),
+                       rows["target"] < rows["reached"] * (1 - margin))
+    return rows[suspect & rows["reached"].notna()]
+
+
+def suspect_target_sentence(card: pd.DataFrame, style: NumberStyle, margin: float = SUSPECT_MARGIN) -> str:
+    """Asks to confirm each target of :func:`suspect_targets`, with the levels the KPI already reached."""
+    lang, items = style.lang, []
+    for _, r in suspect_targets(card, margin).iterrows():
+        fmt = r["format"]
+        message = (N_("**{kpi}**: the target of {target} is above what it already was in the same period last year "
+                      "({last_year}) and in the previous period ({previous})") if r["direction"] == "lower" else
+                   N_("**{kpi}**: the target of {target} is below what it already reached in the same period last year "
+                      "({last_year}) and in the previous period ({previous})"))
+        items.append(tr(message, lang, kpi=label(r["kpi"], lang), target=kpi_value(r["target"], fmt, style),
+                        last_year=kpi_value(r["last_year"], fmt, style), previous=kpi_value(r["previous"], fmt, style)))
+    if not items:
+        return ""
+    return tr("Please confirm these targets before the review is forwarded: {items}.", lang,
+              items=("；" if lang == "zh" else "; ").join(items))
+
+
 # ------------------------------------------------------------------------------------- drivers
 def driver_caption(tree: pd.DataFrame, style: NumberStyle) -> str:
     a = facts(tree, DriverTreeFacts)
@@ -427,11 +472,8 @@ def largest_drag(trees, kpi: str):
     return best
 
 
-def _result_step(card, drivers, style, min_drag_share: float = 0.1) -> str | None:
-    flagged = card[(card["group"] == "result") & card["status"].isin(["missed", "at risk"])].sort_values("attainment")
-    if flagged.empty:
-        return None
-    r, lang = flagged.iloc[0], style.lang
+def _result_step(r, drivers, style, min_drag_share: float = 0.1) -> str:
+    lang = style.lang
     gap = r["target"] - r["actual"]
     text = tr("**Close the gap on {kpi}:** {actual} against a target of {target} ({attainment}), {gap} short", lang,
               kpi=label(r["kpi"], lang), actual=kpi_value(r["actual"], r["format"], style),
@@ -456,15 +498,67 @@ def _with_basis(change: str, basis: str, lang: str) -> str:
     return f"{basis} {change}" if lang == "zh" else f"{change} {basis}"
 
 
-def _process_step(card, style) -> str | None:
-    flagged = card[(card["group"] == "process") & card["status"].isin(["missed", "at risk"])].sort_values("attainment")
-    if flagged.empty:
+#: What to do about a process KPI below its target (channel conversion names its weakest channel instead).
+_PROCESS_ADVICE = {
+    "repurchase_rate": N_("remind the period's one-time buyers when their repurchase cycle comes round"),
+    "return_purchase_rate": N_("bring back last period's buyers with a reminder and a coupon for this period"),
+    "aov": N_("offer bundles and spend thresholds"),
+    "d7_retention_within": N_("send new buyers a second-purchase reminder within 7 days of their first order"),
+    "d30_retention_within": N_("send new buyers a second-purchase reminder and coupon within 30 days of their first "
+                               "order"),
+    "churn_rate": N_("send a win-back campaign to last period's buyers who have not bought this period"),
+    "dau_mau": N_("give customers a reason to come back more often: check-ins, new content and push messages"),
+}
+
+
+def flagged_kpis(card: pd.DataFrame) -> pd.DataFrame:
+    """The KPIs with a target that are missed or at risk: result KPIs first, each group furthest from its
+    target first. Every one of them gets an item in :func:`next_steps`."""
+    rows = card[card["target"].notna() & card["status"].isin(["missed", "at risk"])]
+    return rows.assign(_g=(rows["group"] != "result")).sort_values(["_g", "attainment"], kind="stable").drop(columns="_g")
+
+
+def weakest_channel(channels: pd.DataFrame | None, min_users: int = MIN_GROUP):
+    """The acquisition channel with the lowest conversion among those that brought ``min_users`` customers or
+    more (:func:`~userops_lib.metrics.kpi_review.period_channels`), or None."""
+    if channels is None or channels.empty:
         return None
-    r = flagged.iloc[0]
-    return tr("**Lift {kpi}:** {actual} against a target of {target} ({attainment}); it drives the results, so "
-              "plan one campaign aimed at it next period.", style.lang, kpi=label(r["kpi"], style.lang),
-              actual=kpi_value(r["actual"], r["format"], style), target=kpi_value(r["target"], r["format"], style),
-              attainment=style.percent(r["attainment"]))
+    big = channels[(channels["acquired_users"] >= min_users) & (channels["channel"] != "unknown")]
+    return big.loc[big["conversion_rate"].idxmin()] if len(big) >= 2 else None
+
+
+def _short_by(r) -> int | None:
+    """How many customers of the KPI's base the actual is short of the target by: (target − actual) × base,
+    rounded up (shares of customers only; DAU/MAU is a ratio of averages, not a share of customers)."""
+    if r["format"] != "percent" or pd.isna(r["base"]) or r["kpi"] == "dau_mau":
+        return None
+    gap = (r["actual"] - r["target"]) if r["direction"] == "lower" else (r["target"] - r["actual"])
+    return math.ceil(round(gap * r["base"], 6)) if gap > 0 else None
+
+
+def _process_step(r, style, channels=None, min_users: int = MIN_GROUP) -> str:
+    lang = style.lang
+    text = tr("**Lift {kpi}:** {actual} against a target of {target} ({attainment})", lang,
+              kpi=label(r["kpi"], lang), actual=kpi_value(r["actual"], r["format"], style),
+              target=kpi_value(r["target"], r["format"], style), attainment=style.percent(r["attainment"]))
+    short = _short_by(r)
+    if short:
+        text += _sep(lang) + tr("{n} customers short of it", lang, n=style.count(short))
+    weak = weakest_channel(channels, min_users) if r["kpi"] == "channel_conversion" else None
+    if weak is not None:
+        advice = tr("{channel} converts least ({rate}: {converted} of {acquired} sign-ups bought); fix its first-order "
+                    "offer and landing page, or move its budget to the channels that convert better", lang,
+                    channel=channel_name(weak["channel"], lang), rate=style.percent(weak["conversion_rate"]),
+                    converted=style.count(weak["converted_users"]), acquired=style.count(weak["acquired_users"]))
+    elif r["kpi"] in _PROCESS_ADVICE:
+        advice = tr(_PROCESS_ADVICE[r["kpi"]], lang)
+    else:
+        advice = tr("it drives the results, so plan one campaign aimed at it next period", lang)
+    return text + _sep(lang) + advice + ("。" if lang == "zh" else ".")
+
+
+def _sep(lang: str) -> str:
+    return "；" if lang == "zh" else "; "
 
 
 def _untargeted_step(moves, card, style, skip) -> str | None:
@@ -488,28 +582,33 @@ def _milestone_step(milestones, style) -> str | None:
 
 
 def next_steps(card: pd.DataFrame, moves: pd.DataFrame, milestones: pd.DataFrame, style: NumberStyle, *,
-               drivers: pd.DataFrame | None = None, max_steps: int = 4, min_drag_share: float = 0.1,
+               drivers: pd.DataFrame | None = None, channels: pd.DataFrame | None = None, max_steps: int = 6,
+               min_drag_share: float = 0.1, min_users: int = MIN_GROUP,
                no_target_skip=("buyer_growth_rate", "gmv_growth_rate")) -> str:
     """The closing "What to do next" list, each item chosen by a rule from the review's results.
 
-    Rules, in this order (each gives at most one item; at most ``max_steps`` items):
+    Rules, in this order (at most ``max_steps`` items):
 
-    1. The result KPI furthest below its target (missed or at risk), its gap to the target, and the
-       driver that took most off it (:func:`largest_drag`: the largest negative contribution, against
-       the previous period or last year, said with that comparison and its amount), named only when
-       it took at least ``min_drag_share`` of the gap.
-    2. The process KPI furthest below its target.
-    3. The KPI without a target with the largest clear deterioration (see ``notable_moves``),
+    1. Every KPI with a target that is missed or at risk (:func:`flagged_kpis`), result KPIs first.
+       A result KPI gets its gap to the target and the driver that took most off it
+       (:func:`largest_drag`: the largest negative contribution, against the previous period or last
+       year, said with that comparison and its amount), named only when it took at least
+       ``min_drag_share`` of the gap. A process KPI gets, for a share of customers, how many more
+       customers would have reached the target, and what to do about it: for channel conversion the
+       weakest channel of ``channels`` (:func:`weakest_channel`, ``min_users`` sign-ups or more).
+    2. The KPI without a target with the largest clear deterioration (see ``notable_moves``),
        leaving out ``no_target_skip`` (growth rates restate the result KPIs' own change).
-    4. The milestone longest open past its due date.
+    3. The milestone longest open past its due date.
 
     Returns
     -------
     str
         A Markdown list, or one sentence saying nothing stands out.
     """
-    steps = [_result_step(card, drivers, style, min_drag_share), _process_step(card, style), _untargeted_step(moves, card, style, no_target_skip),
-             _milestone_step(milestones, style)]
+    flagged = flagged_kpis(card)
+    steps = [_result_step(r, drivers, style, min_drag_share) if r["group"] == "result"
+             else _process_step(r, style, channels, min_users) for _, r in flagged.iterrows()]
+    steps += [_untargeted_step(moves, card, style, no_target_skip), _milestone_step(milestones, style)]
     steps = [s for s in steps if s][:max_steps]
     if not steps:
         return tr("Every target is met and no KPI deteriorated clearly: keep the plan and set next period's targets "
