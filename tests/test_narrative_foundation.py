@@ -181,10 +181,14 @@ def test_funnel_steps_and_windows_read_in_the_glossary_words():
 
 def _channels() -> pd.DataFrame:
     # referral converts best (60 of 100 = 60.0%), social worst (20 of 100 = 20.0%); "tiny" has 10 customers,
-    # fewer than 30, so it is not ranked; CAC: paid 80 against referral 25 (3.2 times ≥ 1.5)
+    # fewer than 30, so it is not ranked; CAC = cost / converted: paid 4,000 / 50 = 80 against referral 1,500 / 60 = 25
+    # (3.2 times ≥ 1.5). Sales of their customers per cost, of the channels with 30 converted or more (not social's
+    # 20): referral 6,000 / 1,500 = 4.0, paid 8,000 / 4,000 = 2.0 (4.0 / 2.0 = 2 times ≥ 1.5), though paid's buyers
+    # spent more each: 8,000 / 50 = 160 against 6,000 / 60 = 100
     conv = pd.DataFrame({"channel": ["referral", "paid", "social", "tiny"], "acquired_users": [100, 100, 100, 10],
-                         "converted_users": [60, 50, 20, 9], "conversion_rate": [0.6, 0.5, 0.2, 0.9],
-                         "cac": [25.0, 80.0, 40.0, 500.0]})
+                         "converted_users": [60, 50, 20, 9], "revenue": [6000.0, 8000.0, 1200.0, 900.0],
+                         "conversion_rate": [0.6, 0.5, 0.2, 0.9], "revenue_per_buyer": [100.0, 160.0, 60.0, 100.0],
+                         "cost": [1500.0, 4000.0, 800.0, 4500.0], "cac": [25.0, 80.0, 40.0, 500.0]})
     return attach(conv, ChannelConversionFacts(buyers_not_in_customers=0))
 
 
@@ -232,7 +236,7 @@ def test_what_to_do_next_follows_the_results():
     steps = text.next_steps(headline, EN, tree=tree, kpis=kpis, funnel=_funnel(), channels=_channels(),
                             categories=_categories())
     # churn 7.5 pp ≥ churn_rise (0.05): called out; then the driver, the funnel step, the channel costs
-    # (paid 80 vs referral 25, "tiny" too small); max 4 items, so the category (toys -40%) is left out
+    # (sales per cost: paid 2.0 vs referral 4.0, social and "tiny" too small), the category (toys -40%)
     assert plain_text(steps) == (
         "1. **Stop the churn:** 25.0% of the previous period's buyers did not buy in Mar 2025, against 17.5% on "
         "average; reach them while they still remember the shop.\n"
@@ -240,7 +244,12 @@ def test_what_to_do_next_follows_the_results():
         "win-back campaign to the buyers of earlier periods who have not come back.\n"
         "3. **Fix the weakest funnel step:** only 40.0% of users go on from `view` to `cart` (90 lost); test the page "
         "and reach the users who stopped there.\n"
-        "4. **Move acquisition budget:** a converted customer costs $80.00 from paid and $25.00 from referral.")
+        "4. **Move acquisition budget from paid to referral:** a converted customer costs $80.00 from paid and has "
+        "spent $160.00 so far (sales 2.0 times the channel's cost); from referral they cost $25.00 and have spent "
+        "$100.00 (4.0 times). Move 20% of paid's budget ($800.00) to referral as a test and compare the two next "
+        "period.\n"
+        "5. **Look into toys:** it holds 30.0% of GMV and its GMV changed by -40.0% vs last year; check its prices, "
+        "stock and campaigns.")
     zh = text.next_steps(headline, ZH, tree=tree, kpis=kpis, categories=_categories(), churn_rise=0.08)
     assert zh == ("1. **召回老客**：老客同比 -45.0%，使 GMV 减少 ¥900.00；对之前购买过但本期尚未再次购买的用户开展召回活动。\n"
                   "2. **排查品类 toys**：该品类占 GMV 的 30.0%，GMV 同比 -40.0%；检查其价格、库存和营销活动。")
@@ -297,3 +306,59 @@ def test_days_and_people_read_whole_in_tables():
     table = for_reader(df, "zh")
     assert table.iloc[:, 0].tolist() == ["83", "68"] and table.iloc[:, 1].tolist() == ["7", "7"]
     assert table.iloc[:, 2].tolist() == ["618", "649"] and table.iloc[:, 3].tolist() == ["1.17", "1.18"]
+
+
+def test_budget_moves_from_the_channel_whose_customers_bring_least_per_cost():
+    # review #19: "调整获客预算" gave two costs and no action. Sales per cost decide (see _channels): paid → referral
+    shift = text.budget_shift(_channels())
+    assert (shift["source"]["channel"], shift["target"]["channel"], shift["basis"]) == ("paid", "referral", "return")
+    steps = text.next_steps(_headline(), ZH, channels=_channels())
+    assert steps == ("1. **将获客预算从paid转向邀请裂变**：paid 渠道每个转化用户的获客成本为 ¥80.00，人均已消费 ¥160.00"
+                     "（销售额是渠道费用的 2.0 倍）；邀请裂变 渠道获客成本 ¥25.00，人均已消费 ¥100.00（4.0 倍）。先把paid"
+                     "预算的 20%（¥800.00）转给邀请裂变试行，下期对比两个渠道。")
+    # without sales the dearest converted customer gives to the cheapest: paid (80) → referral (25)
+    no_sales = _channels().drop(columns=["revenue", "revenue_per_buyer"])
+    assert text.next_steps(_headline(), EN, channels=no_sales) == (
+        "1. **Move acquisition budget from paid to referral:** a converted customer costs $80.00 from paid and $25.00 "
+        "from referral. Move 20% of paid's budget ($800.00) to referral as a test and compare the two next period.")
+    # referral's 4.0 is less than 1.5 times paid's 3.0 once paid's sales are 12,000: no move is suggested
+    close = _channels().assign(revenue=[6000.0, 12000.0, 5000.0, 900.0])
+    assert text.budget_shift(close) is None
+
+
+def _season(dec_2024: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    # monthly GMV 2024-11 .. 2025-12: 200, dec_2024, ten months of 100, a 双11 peak of 400 in 2025-11, then 340:
+    # Dec 2025 against Nov 2025 = 340 / 400 - 1 = -15.0%, against Dec 2024 (170) = +100.0%
+    periods = [f"2024-{m}" for m in (11, 12)] + [f"2025-{m:02d}" for m in range(1, 13)]
+    kpis = pd.DataFrame({"period": periods, "complete": True, "churn_rate": float("nan"),
+                         "gmv": [200.0, dec_2024] + [100.0] * 10 + [400.0, 340.0]})
+    headline = _headline()
+    headline.loc[0, ["value", "previous", "change_vs_previous", "last_year", "change_vs_last_year"]] = [
+        340.0, 400.0, -0.15, 170.0, 340.0 / 170.0 - 1]
+    return headline, kpis
+
+
+def test_a_fall_after_the_peak_month_that_happened_last_year_too_is_called_the_season():
+    # review #19: December fell 14.5% after 双11 while up 70.5% on the year. Dec 2024 fell 200 → 170 = -15.0%
+    # too (≤ -5%: a season); Nov 2025 (400) is the highest of the 12 months 2024-12 .. 2025-11
+    headline, kpis = _season(170.0)
+    dip = text.seasonal_dip(headline, kpis)
+    assert (round(dip["last_year_change"], 4), dip["seasonal"], dip["peak"]) == (-0.15, True, True)
+    assert text.next_steps(headline, ZH, kpis=kpis).startswith(
+        "1. **按同比评估2025年12月**：GMV 比2025年11月（近 12 个月 GMV 最高的月份）变化 -15.0%，但同比 +100.0%；"
+        "去年2024年12月比2024年11月也变化了 -15.0%：这是季节性回落，不是用户流失。本期请按同比评估，并在大促后的"
+        "下一个周期安排召回大促期间的新客。")
+    assert text.next_steps(headline, EN, kpis=kpis).startswith(
+        "1. **Read Dec 2025 against last year:** GMV changed by -15.0% against Nov 2025 (the highest GMV "
+        "of the last 12 months) but by +100.0% against the same period last year, and a year earlier Dec 2024 also "
+        "changed by -15.0% against Nov 2024: the fall is the season, not a loss of customers.")
+    # Dec 2024 equal to Nov 2024 (200 → 200): no season to blame
+    headline, kpis = _season(200.0)
+    headline.loc[0, "change_vs_last_year"] = 0.7
+    assert text.next_steps(headline, EN, kpis=kpis).startswith(
+        "1. **Find out why Dec 2025 fell:** GMV changed by -15.0% against Nov 2025 (the highest GMV of "
+        "the last 12 months) while it grew by +70.0% against the same period last year, and a year earlier the same "
+        "step did not fall like this")
+    # a fall against last year too is not this rule's (the drivers say why)
+    headline.loc[0, "change_vs_last_year"] = -0.1
+    assert text.seasonal_dip(headline, kpis) is None

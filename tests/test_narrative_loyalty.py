@@ -166,7 +166,16 @@ def test_next_steps_follow_the_numbers():
         "ones (quick ratio 0.94).\n"
         "4. **Keep the paid to shipped promise:** 12.5% of orders miss it (2,529 orders).\n"
         "5. **Ask the continuing customers what went wrong:** their NPS is -20.4 (142 scores).\n"
-        "6. **Close the old complaints:** 27 have been open for more than 30 days, the oldest since Feb 7, 2024.")
+        "6. **Clear the complaint backlog, one owner per complaint:** 31 complaints are open on Dec 31, 2025, 27 of "
+        "them for more than 30 days and 8 for more than 365 days (the oldest opened on Feb 7, 2024); give each one an "
+        "owner and a date to close it.")
+    # review #19: with the default max_steps every rule is said (the complaints, last, were cut at 5 on the demo)
+    assert text.next_steps(EN, at_risk=at_risk, reminders=reminders, steps=steps, nps=nps, backlog=_backlog(),
+                           stages=stages) == got
+    # 4 + 3 + 16 + 8 = 31 open; 3 + 16 + 8 = 27 beyond 30 days; 8 beyond 365
+    assert text.next_steps(ZH, backlog=_backlog()) == (
+        "1. **清理积压投诉，逐条指定负责人**：截至 2025年12月31日 共有 31 条投诉未解决，其中 27 条已超过 30 天、8 条已超过 365 天"
+        "（最早一条提交于 2024年2月7日）；为每条投诉指定负责人和结案日期。")
     zh = text.next_steps(ZH, steps=steps, nps=nps).splitlines()
     assert zh == ["1. **兑现「付款到发货」时效承诺**：12.5% 的订单未达到（2,529 单）。",
                   "2. **回访「连续购买用户」组的用户，了解问题所在**：他们的 NPS 为 -20.4（142 份评分）。"]

@@ -269,9 +269,10 @@ def channel_conversion(data) -> pd.DataFrame:
     pandas.DataFrame
         One row per channel (missing channel = ``"unknown"``), largest first: ``channel,
         acquired_users, converted_users`` (at least one order up to the as-of date),
-        ``conversion_rate``, and with channel costs ``cost, cost_per_acquired_user, cac`` (cost /
-        converted users). Facts: :class:`ChannelConversionFacts` (buyers that have no row in
-        ``customers``: they belong to no channel).
+        ``conversion_rate``, ``revenue`` (what the channel's customers spent up to the as-of date),
+        ``revenue_per_buyer`` (revenue / converted users), and with channel costs ``cost,
+        cost_per_acquired_user, cac`` (cost / converted users). Facts: :class:`ChannelConversionFacts`
+        (buyers that have no row in ``customers``: they belong to no channel).
 
     Raises
     ------
@@ -281,20 +282,25 @@ def channel_conversion(data) -> pd.DataFrame:
     data = inputs.dataset_of(data, "customers")
     customers = inputs.table_of(data, "customers", ["customer_id", "channel"], needed_for="Channel conversion")
     orders = data.table("orders", "Channel conversion")
-    buyers = orders.select(_cid=orders.customer_id).distinct()
+    buyers = orders.group_by(_cid=orders.customer_id).agg(_spent=orders.amount.sum())
     cust = customers.select("customer_id", _channel=engine.trim(customers.channel))
     joined = cust.left_join(buyers, cust.customer_id == buyers._cid)
     channel = ibis.ifelse(joined._channel.isnull() | (joined._channel == ""), "unknown", joined._channel)
     out = engine.execute(joined.group_by(channel=channel).agg(
-        acquired_users=joined.count(), converted_users=joined._cid.notnull().sum()))
+        acquired_users=joined.count(), converted_users=joined._cid.notnull().sum(),
+        revenue=joined._spent.sum().fill_null(0)))
     out["converted_users"] = out["converted_users"].astype("int64")
     out["conversion_rate"] = _rate(out["converted_users"], out["acquired_users"])
+    out["revenue"] = out["revenue"].astype("float64")
+    # what a converted customer of the channel has spent so far: the value side of its CAC
+    out["revenue_per_buyer"] = _rate(out["revenue"], out["converted_users"])
     orphans = int(engine.execute_scalar(buyers.anti_join(customers, buyers._cid == customers.customer_id).count()))
     if data.has("channel_costs"):
         costs = engine.execute(data.table("channel_costs").select("channel", "cost"))
         costs = costs.groupby(costs["channel"].str.strip(), as_index=False)["cost"].sum()
         out = out.merge(costs, on="channel", how="outer")
         out[["acquired_users", "converted_users"]] = out[["acquired_users", "converted_users"]].fillna(0).astype("int64")
+        out["revenue"] = out["revenue"].fillna(0.0)  # a channel paid for that brought no customer
         out["cost_per_acquired_user"] = _rate(out["cost"], out["acquired_users"])
         out["cac"] = _rate(out["cost"], out["converted_users"])
     out = out.sort_values(["acquired_users", "channel"], ascending=[False, True], ignore_index=True)

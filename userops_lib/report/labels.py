@@ -60,7 +60,7 @@ COLUMN_LABELS = {
     # channels and conversion
     "channel": N_("Channel"), "acquired_users": N_("Users acquired"), "converted_users": N_("Users converted"),
     "conversion_rate": N_("Conversion rate"), "cost": N_("Cost"), "cac": N_("CAC"),
-    "cost_per_acquired_user": N_("Cost per user acquired"),
+    "cost_per_acquired_user": N_("Cost per user acquired"), "revenue_per_buyer": N_("Spent per converted user"),
     # retention
     "cohort": N_("Cohort"), "cohort_size": N_("Cohort size"), "new_users": N_("New users"),
     "eligible_users": N_("Users observable"), "retention_on_day": N_("Retention on the day"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from ...metrics.categories import CategorySalesFacts
@@ -34,7 +35,7 @@ __all__ = ["CAPTIONS", "SECTIONS", "active_days_sentence", "activity_note", "cap
            "driver_basis", "drivers_text", "empty_periods_note", "fixed_set_note", "funnel_sentence",
            "funnel_trend_sentence", "heading", "headline_summary", "load_note", "next_steps", "paragraph", "period_text",
            "profile_sentence", "quality_sentence", "repurchase_sentence", "sales_sentence", "section",
-           "stickiness_sentence", "title"]
+           "stickiness_sentence", "title", "budget_shift", "seasonal_dip"]
 
 #: Headline KPIs measured in money (the others are counts).
 _MONEY = {"gmv", "aov"}
@@ -586,18 +587,122 @@ def _funnel_step(fun: pd.DataFrame | None, style: NumberStyle, min_users: int) -
               lost=style.count(worst["dropped_from_previous"]))
 
 
-def _channel_step(conv: pd.DataFrame | None, style: NumberStyle, min_users: int, cac_ratio: float) -> str | None:
-    if conv is None or conv.empty:
+#: A budget move is suggested as a test of this share of the weaker channel's cost.
+SHIFT_SHARE = 0.2
+
+
+def budget_shift(conv: pd.DataFrame | None, min_users: int = MIN_GROUP, min_ratio: float = 1.5) -> dict | None:
+    """Which paid acquisition channel to move budget from, and to which, and on what grounds.
+
+    Among the channels with a cost and ``min_users`` converted customers or more: with sales of their
+    customers known (``revenue`` of :func:`~userops_lib.metrics.kpis.channel_conversion`), the channel
+    whose customers' sales are the smallest multiple of its cost gives to the one where they are the
+    largest (basis ``"return"``); without sales, the dearest converted customer (CAC) gives to the
+    cheapest (basis ``"cac"``). Only when the better channel is ``min_ratio`` times better or more.
+
+    Returns
+    -------
+    dict or None
+        ``source``, ``target`` (rows of ``conv``, with ``return`` = revenue / cost), ``basis``.
+    """
+    if conv is None or conv.empty or "cost" not in conv:
         return None
-    paid = conv[(conv["acquired_users"] >= min_users) & (conv.get("cac", pd.Series(dtype=float)) > 0)] \
-        if "cac" in conv else conv.iloc[:0]
-    if len(paid) >= 2:
-        dear, cheap = paid.loc[paid["cac"].idxmax()], paid.loc[paid["cac"].idxmin()]
-        if dear["cac"] >= cac_ratio * cheap["cac"]:
-            return tr("**Move acquisition budget:** a converted customer costs {dear_cac} from {dear} and {cheap_cac} "
-                      "from {cheap}.", style.lang, dear=channel_name(dear["channel"], style.lang), dear_cac=style.money(dear["cac"]),
-                      cheap=channel_name(cheap["channel"], style.lang), cheap_cac=style.money(cheap["cac"]))
-    return None
+    paid = conv[(conv["converted_users"] >= min_users) & (conv["cost"] > 0)].copy()
+    if len(paid) < 2:
+        return None
+    if "revenue" in paid and (paid["revenue"] > 0).all():
+        paid["return"] = paid["revenue"] / paid["cost"]
+        source, target = paid.loc[paid["return"].idxmin()], paid.loc[paid["return"].idxmax()]
+        better, basis = target["return"] / source["return"], "return"
+    else:
+        source, target = paid.loc[paid["cac"].idxmax()], paid.loc[paid["cac"].idxmin()]
+        better, basis = source["cac"] / target["cac"], "cac"
+    return {"source": source, "target": target, "basis": basis} if better >= min_ratio else None
+
+
+def _channel_step(conv: pd.DataFrame | None, style: NumberStyle, min_users: int, cac_ratio: float,
+                  shift_share: float = SHIFT_SHARE) -> str | None:
+    shift = budget_shift(conv, min_users, cac_ratio)
+    if shift is None:
+        return None
+    lang, src, dst = style.lang, shift["source"], shift["target"]
+    names = {"source": channel_name(src["channel"], lang), "target": channel_name(dst["channel"], lang),
+             "source_cac": style.money(src["cac"]), "target_cac": style.money(dst["cac"]),
+             "share": style.percent(shift_share, 0), "amount": style.money(shift_share * src["cost"])}
+    if shift["basis"] == "return":
+        return tr("**Move acquisition budget from {source} to {target}:** a converted customer costs {source_cac} from "
+                  "{source} and has spent {source_value} so far (sales {source_x} times the channel's cost); from "
+                  "{target} they cost {target_cac} and have spent {target_value} ({target_x} times). Move {share} of "
+                  "{source}'s budget ({amount}) to {target} as a test and compare the two next period.", lang,
+                  source_value=style.money(src["revenue_per_buyer"]), target_value=style.money(dst["revenue_per_buyer"]),
+                  source_x=style.number(src["return"], 1), target_x=style.number(dst["return"], 1), **names)
+    return tr("**Move acquisition budget from {source} to {target}:** a converted customer costs {source_cac} from "
+              "{source} and {target_cac} from {target}. Move {share} of {source}'s budget ({amount}) to {target} as a "
+              "test and compare the two next period.", lang, **names)
+
+
+def seasonal_dip(comparison: pd.DataFrame, kpis: pd.DataFrame | None, min_fall: float = 0.05,
+                 peak_window: int = 12) -> dict | None:
+    """A fall of GMV against the previous period while it grew on the same period last year: whether the
+    same step fell a year earlier too (a season, e.g. the month after 双11), and whether the previous
+    period was the peak of the last ``peak_window`` periods.
+
+    Returns
+    -------
+    dict or None
+        None unless GMV fell ``min_fall`` or more against the previous period and rose against last
+        year. Else ``change`` (vs previous), ``yoy`` (vs last year), ``last_year_change`` (the same step a
+        year earlier, NaN when the data has not both periods), ``seasonal`` (that step fell ``min_fall`` or
+        more too), ``last_year_previous`` (the label of the period before last year's), ``peak`` (the
+        previous period had the highest GMV of the ``peak_window`` periods up to it).
+    """
+    rows = comparison.set_index("kpi")
+    if "gmv" not in rows.index or kpis is None or kpis.empty:
+        return None
+    now = rows.loc["gmv"]
+    if not (now["change_vs_previous"] <= -min_fall and now["change_vs_last_year"] > 0):
+        return None
+    a = facts(comparison, HeadlineComparisonFacts)
+    gmv = kpis.set_index("period")["gmv"].sort_index()
+    labels = list(gmv.index)
+    ly_change, ly_before = np.nan, None
+    if a.last_year_period in labels and labels.index(a.last_year_period) > 0:
+        at = labels.index(a.last_year_period)
+        before, ly_before = gmv.iloc[at - 1], labels[at - 1]
+        ly_change = gmv.iloc[at] / before - 1 if before else np.nan
+    peak = False
+    if a.previous_period in labels:
+        at = labels.index(a.previous_period)
+        window = gmv.iloc[max(0, at - peak_window + 1):at + 1]
+        peak = len(window) == peak_window and gmv.iloc[at] == window.max()
+    return {"change": now["change_vs_previous"], "yoy": now["change_vs_last_year"], "last_year_change": ly_change,
+            "last_year_previous": ly_before, "seasonal": bool(ly_change <= -min_fall), "peak": bool(peak)}
+
+
+def _season_step(comparison: pd.DataFrame, kpis: pd.DataFrame | None, style: NumberStyle, min_fall: float
+                 ) -> str | None:
+    dip = seasonal_dip(comparison, kpis, min_fall)
+    if dip is None:
+        return None
+    a, lang = facts(comparison, HeadlineComparisonFacts), style.lang
+    kind = a.period_kind
+    names = {"period": period_text(a.period, kind, style), "previous": period_text(a.previous_period, kind, style),
+             "change": style.change(dip["change"]), "yoy": style.change(dip["yoy"])}
+    peak = ""
+    if dip["peak"]:
+        peak = tr(N_(" (the highest GMV of the last 12 months)") if kind == "month" else
+                  N_(" (the highest GMV of the last 12 periods)"), lang, **names)
+    if dip["seasonal"]:
+        return tr("**Read {period} against last year:** GMV changed by {change} against {previous}{peak} but by {yoy} "
+                  "against the same period last year, and a year earlier {last_year} also changed by {last} against "
+                  "{last_year_previous}: the fall is the season, not a loss of customers. Judge this period by the "
+                  "change against last year, and plan a win-back of the peak's new buyers for the period after it.",
+                  lang, last=style.change(dip["last_year_change"]), peak=peak,
+                  last_year=period_text(a.last_year_period, kind, style),
+                  last_year_previous=period_text(dip["last_year_previous"], kind, style), **names)
+    return tr("**Find out why {period} fell:** GMV changed by {change} against {previous}{peak} while it grew by {yoy} "
+              "against the same period last year, and a year earlier the same step did not fall like this: look at "
+              "the drivers against the previous period before the next one.", lang, peak=peak, **names)
 
 
 def _category_step(cats: pd.DataFrame | None, style: NumberStyle, min_share: float, min_fall: float) -> str | None:
@@ -633,29 +738,34 @@ def _churn_step(kpis: pd.DataFrame | None, comparison: pd.DataFrame, style: Numb
 
 
 def next_steps(comparison: pd.DataFrame, style: NumberStyle, *, tree=None, kpis=None, funnel=None, channels=None,
-               categories=None, max_steps: int = 4, min_users: int = MIN_GROUP, cac_ratio: float = 1.5,
-               min_share: float = 0.05, min_fall: float = 0.10, churn_rise: float = 0.05) -> str:
+               categories=None, max_steps: int = 5, min_users: int = MIN_GROUP, cac_ratio: float = 1.5,
+               min_share: float = 0.05, min_fall: float = 0.10, churn_rise: float = 0.05,
+               season_fall: float = 0.05) -> str:
     """The closing "What to do next" list, each item chosen by a rule from the report's results.
 
     Rules, in this order (each gives at most one item; at most ``max_steps`` items):
 
-    1. Churn of the headline period ``churn_rise`` or more above its mean over complete periods.
-    2. The GMV driver that took most off GMV (new or returning buyers, orders per buyer, AOV), if any
+    1. GMV of the headline period ``season_fall`` or more below the previous period while above last
+       year (:func:`seasonal_dip`): a season when the same step fell a year earlier too, else a fall
+       to look into.
+    2. Churn of the headline period ``churn_rise`` or more above its mean over complete periods.
+    3. The GMV driver that took most off GMV (new or returning buyers, orders per buyer, AOV), if any
        took something off.
-    3. The funnel step with the lowest conversion from the previous one, if ``min_users`` or more
+    4. The funnel step with the lowest conversion from the previous one, if ``min_users`` or more
        were lost there.
-    4. Acquisition channels (``min_users`` customers or more) whose cost per converted customer
-       differs ``cac_ratio`` times or more.
-    5. The category with ``min_share`` of GMV or more whose GMV fell most, by ``min_fall`` or more.
+    5. Budget to move from one paid channel to another (:func:`budget_shift`: sales per cost of their
+       converted customers, else CAC, ``cac_ratio`` times apart or more), as a test of
+       :data:`SHIFT_SHARE` of the weaker channel's cost.
+    6. The category with ``min_share`` of GMV or more whose GMV fell most, by ``min_fall`` or more.
 
     Returns
     -------
     str
         A Markdown list, or one sentence saying nothing stands out.
     """
-    steps = [_churn_step(kpis, comparison, style, churn_rise), _driver_step(tree, style),
-             _funnel_step(funnel, style, min_users), _channel_step(channels, style, min_users, cac_ratio),
-             _category_step(categories, style, min_share, min_fall)]
+    steps = [_season_step(comparison, kpis, style, season_fall), _churn_step(kpis, comparison, style, churn_rise),
+             _driver_step(tree, style), _funnel_step(funnel, style, min_users),
+             _channel_step(channels, style, min_users, cac_ratio), _category_step(categories, style, min_share, min_fall)]
     steps = [s for s in steps if s][:max_steps]
     if not steps:
         return tr("Nothing in these results calls for a change of course: keep the current plan and run this "

@@ -25,7 +25,7 @@ from ..labels import channel_name, label, tier_name, window_text
 from .foundation import _join, _then, paragraph, period_text
 
 __all__ = ["csat_table", "judged", "steps_table", "activity_table", "stage_name", "transition_table", "LIFECYCLE", "NPS_SEGMENTS", "SECTIONS", "at_risk_sentence", "caption", "channel_sentence",
-           "channel_table", "cohort_sentence", "complaints_sentence", "csat_sentence", "deciles_sentence",
+           "channel_table", "cohort_sentence", "complaints_sentence", "csat_sentence", "deciles_sentence", "old_complaints",
            "experience_sentence", "fit_sentence", "heading", "lifecycle_sentence", "model_choice", "model_sentence",
            "model_table", "next_purchase_sentence", "reliability_sentence", "next_steps", "nps_sentence", "nps_text", "paragraph",
            "pyramid_sentence", "repurchase_experience_sentence", "section", "summary", "title", "transitions_sentence",
@@ -542,8 +542,30 @@ def complaints_sentence(complaints: pd.DataFrame, backlog: pd.DataFrame | None, 
 
 
 # ----------------------------------------------------------------------------- what to do next
+def old_complaints(backlog: pd.DataFrame | None) -> dict | None:
+    """The open complaints older than the first age band of :func:`~userops_lib.metrics.voice.complaint_backlog`
+    (30 days by default), and those of its last band (more than a year), or None when there are none.
+
+    Returns
+    -------
+    dict or None
+        ``open`` (all open), ``as_of``, ``old`` (beyond the first band), ``days`` (its upper bound),
+        ``oldest_band`` (complaints of the last band), ``oldest_band_days`` (the bound it is beyond),
+        ``oldest`` (date the oldest was opened).
+    """
+    if backlog is None:
+        return None
+    stated = facts(backlog, ComplaintBacklogFacts)
+    if not stated.open or not backlog["complaints"].iloc[1:].sum():
+        return None
+    return {"open": int(stated.open), "as_of": stated.as_of,
+            "old": int(backlog["complaints"].iloc[1:].sum()), "days": backlog["age_band"].iloc[0].split("-")[1],
+            "oldest_band": int(backlog["complaints"].iloc[-1]), "oldest_band_days": backlog["age_band"].iloc[-1][1:],
+            "oldest": stated.oldest_opened}
+
+
 def next_steps(style: NumberStyle, *, at_risk=None, reminders=None, steps=None, nps=None, backlog=None,
-               stages=None, max_steps: int = 5, min_scores: int = MIN_GROUP) -> str:
+               stages=None, max_steps: int = 6, min_scores: int = MIN_GROUP) -> str:
     """The closing "What to do next" list, each item chosen by a rule from the report's results.
 
     Rules, in this order (each gives at most one item):
@@ -553,7 +575,9 @@ def next_steps(style: NumberStyle, *, at_risk=None, reminders=None, steps=None, 
     3. The active base shrank last month (quick ratio below 1): win back the lapsing.
     4. The fulfilment promise missed most often, if any is missed.
     5. The NPS segment (``min_scores`` scores or more) with the lowest NPS, if below 0.
-    6. Complaints open for longer than the first age band of the backlog.
+    6. Complaints open for longer than the first age band of the backlog (:func:`old_complaints`), with
+       those of its last band (over a year), to be given an owner each. Every rule fits within the
+       default ``max_steps``, so none is dropped for being last.
     """
     lang, items = style.lang, []
     if at_risk is not None and len(at_risk):
@@ -584,11 +608,17 @@ def next_steps(style: NumberStyle, *, at_risk=None, reminders=None, steps=None, 
             items.append(tr("**Ask the {segment} customers what went wrong:** their NPS is {nps} ({n} scores).", lang,
                             segment=s["segment"], nps=nps_text(seg["nps"].iloc[0], style),
                             n=style.count(seg["scored"].iloc[0])))
-    if backlog is not None and facts(backlog, ComplaintBacklogFacts).open and backlog["complaints"].iloc[1:].sum():
-        items.append(tr("**Close the old complaints:** {n} have been open for more than {days} days, the oldest "
-                        "since {oldest}.", lang, n=style.count(int(backlog["complaints"].iloc[1:].sum())),
-                        days=backlog["age_band"].iloc[0].split("-")[1],
-                        oldest=style.date(facts(backlog, ComplaintBacklogFacts).oldest_opened)))
+    old = old_complaints(backlog)
+    if old is not None:
+        values = dict(open=style.count(old["open"]), as_of=style.date(old["as_of"]), old=style.count(old["old"]),
+                      days=old["days"], oldest=style.date(old["oldest"]))
+        items.append(tr("**Clear the complaint backlog, one owner per complaint:** {open} complaints are open on "
+                        "{as_of}, {old} of them for more than {days} days", lang, **values)
+                     + (tr(" and {n} for more than {days} days", lang, n=style.count(old["oldest_band"]),
+                           days=old["oldest_band_days"]) if old["oldest_band"] and old["oldest_band_days"] != old["days"]
+                        else "")
+                     + tr(" (the oldest opened on {oldest}); give each one an owner and a date to close it.", lang,
+                          **values))
     items = items[:max_steps]
     if not items:
         return tr("Nothing in these results calls for a change of course: keep the current plan and run this "
