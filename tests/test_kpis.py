@@ -164,6 +164,11 @@ def test_channel_conversion_with_costs():
     assert conv.loc["tv", "acquired_users"] == 0 and math.isnan(conv.loc["tv", "cac"])
     assert conv.acquired_users.sum() == len(CUSTOMERS)  # nobody lost
     assert channel_conversion(data).attrs["buyers_not_in_customers"] == 0
+    # what the channel's customers spent: ads a 10+20+40 = 70 and b 30+70 = 100 -> 170, 85 per converted user;
+    # organic c 50+60+90 = 200 and e 110 -> 310, 155 each; tv brought nobody -> 0 and no per-user value
+    assert conv.loc["ads", ["revenue", "revenue_per_buyer"]].tolist() == [170.0, 85.0]
+    assert conv.loc["organic", ["revenue", "revenue_per_buyer"]].tolist() == [310.0, 155.0]
+    assert conv.loc["tv", "revenue"] == 0.0 and math.isnan(conv.loc["tv", "revenue_per_buyer"])
 
 
 def test_channel_conversion_counts_buyers_missing_from_customers():

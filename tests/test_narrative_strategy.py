@@ -44,9 +44,14 @@ def _profile() -> pd.DataFrame:
                                     "Keep in touch: low-cost reminders, new arrivals"]})
 
 
-def _segments(recency) -> pd.DataFrame:
-    return pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "segment": ["重要保持客户"] * 4,
-                         "recency_days": recency})
+def _segments(recency, cuts=None, recency_days=None) -> pd.DataFrame:
+    # scored by rank (cuts None) unless cn8 cuts are given
+    segments = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "segment": ["重要保持客户"] * 4,
+                             "recency_days": recency})
+    return attach(segments, RfmSegmentsFacts(
+        scheme="classic" if cuts is None else "cn8", cut="quantile" if cuts is None else "mean", cuts=cuts,
+        n_scores=5 if cuts is None else None, m_column="monetary_total", as_of=dt.date(2025, 12, 31), unmatched=0,
+        rules=pd.DataFrame(), recency_days=recency_days))
 
 
 def test_the_at_risk_segment_has_lapsed_when_more_than_half_is_past_the_80_percent_day():
@@ -256,14 +261,44 @@ def test_next_steps_are_chosen_from_the_results():
 
 def test_rfm_table_names_segments_and_actions_in_the_reports_language():
     segments = _segments([50, 120, 150, 200])
-    attach(segments, RfmSegmentsFacts(scheme="classic", cut="quantile", cuts=None, n_scores=5, m_column="monetary_total",
-                                      as_of=dt.date(2025, 12, 31), unmatched=0, rules=pd.DataFrame()))
     en = text.rfm_table(_profile(), segments, EN)
     assert en["Segment"].tolist() == ["Important value", "Important retention", "General retention"]
     zh = text.rfm_table(_profile(), segments, ZH)
     assert zh["用户分层"].tolist() == ["重要价值客户", "重要保持客户", "一般保持客户"]
     assert zh["建议动作"].iloc[1] == "一对一召回：逐一电话或消息联系，给予定制优惠"
     assert not any("_" in c for c in list(en.columns) + list(zh.columns))
+
+
+def _cn8_segments(recency, recency_cut: float, fixed: int | None = None) -> pd.DataFrame:
+    return _segments(recency, {"recency_days": recency_cut, "frequency_days": 2.4, "monetary_total": 876.29}, fixed)
+
+
+def test_the_rfm_rule_and_cuts_say_recent_in_days():
+    # review #25: "近期购买" with a mean cut of 236.4 days means at most 236 days ago; the rule says so
+    segments = _cn8_segments([300, 320, 400, 500], 236.4)
+    segments["rfm_code"] = "011"
+    zh = text.rfm_table(_profile(), segments, ZH)
+    assert zh["规则"].iloc[1] == "非近期购买（超过 236 天）、高频、高消费"
+    assert text.rfm_table(_profile(), segments, EN)["Rule"].iloc[1] == "not recent (over 236 days), frequent, high spend"
+    # a fixed cut of 90 days (rfm_recency_days): cuts 91 = within 90; F 2.4 -> 3 or more purchase days
+    fixed = _cn8_segments([300, 320, 400, 500], 91.0, fixed=90)
+    assert text.cuts_sentence(fixed, ZH) == (
+        "所用切分点：*近期购买* = 最后一次购买在 2025年12月31日 前 **90 天**以内（固定天数）；*高频* = **3 个及以上购买日**，"
+        "*高消费* = 总消费额高于 **¥876.29**（全部 4 位用户各指标的平均值）。")
+
+
+def test_a_share_past_the_80_percent_day_that_the_rule_makes_100_percent_is_not_given_as_a_finding():
+    # review #25: "100.0% 的最后一次购买在 163 天以前" of 重要保持客户 (not recent = over 236 days) was true by
+    # definition. Recency 300..500 against a recent cut of 236 days and p80 = 100: the rule is said instead
+    segments = _cn8_segments([300, 320, 400, 500], 236.4)
+    assert text.risk_sentence(_profile(), segments, _cycle(), ZH).endswith(
+        "按分层规则（非近期购买），他们最后一次购买都在 236 天以前，晚于 80% 二次购买发生的第 100 天：他们中的多数已经流失，"
+        "请一对一召回。")
+    # with a recent cut of 90 days (below p80 = 100) the share is a finding again: 3 of 4 past day 100
+    segments = _cn8_segments([95, 120, 150, 200], 91.0, fixed=90)
+    assert text.risk_sentence(_profile(), segments, _cycle(), EN).endswith(
+        "75.0% of them last bought more than 100 days ago, the gap within which 80% of second purchases came: most of "
+        "them have lapsed already, so win them back personally.")
 
 
 def test_a_money_column_reads_in_one_unit():

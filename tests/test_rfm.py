@@ -111,6 +111,22 @@ def test_cn8_thresholds_dict():
     assert (seg["c05"], seg["c12"], seg["c11"]) == ("一般价值客户", "一般挽留客户", "重要价值客户")
 
 
+def test_cn8_recency_days_cuts_recent_at_a_fixed_number_of_days():
+    # review #25: the mean cut (128.4 here, 236 days on the demo) calls a buyer of 150 days ago "recent" under
+    # any larger mean. With recency_days=10: recent = at most 10 days ago, F and M keep the mean (4.5, 430).
+    # c05 (10 days, F 8, M 50) is still recent -> 110; c09 (20 days) no longer -> 000; c01 (1 day) -> 111
+    seg = rfm_segments(CN8, scheme="cn8", cut="mean", recency_days=10)
+    got = _by_id(seg, "rfm_code")
+    assert (got["c05"], got["c09"], got["c01"], got["c03"]) == ("110", "000", "111", "011")
+    assert seg.attrs["recency_days"] == 10 and seg.attrs["cuts"]["recency_days"] == 11  # days < 11 = within 10
+    assert seg.attrs["cuts"]["frequency_days"] == pytest.approx(4.5)
+    assert rfm_segments(CN8, scheme="cn8").attrs["recency_days"] is None
+    with pytest.raises(ParameterError, match="recency_days"):
+        rfm_segments(CN8, scheme="cn8", recency_days=-1)
+    with pytest.raises(ParameterError, match="cn8"):
+        _quiet(CLASSIC, scheme="classic", recency_days=90)
+
+
 # -------------------------------------------------------------------------------------- classic
 def test_classic_quantile_scores_and_segments():
     seg = _quiet(CLASSIC, scheme="classic", cut="quantile")

@@ -69,3 +69,14 @@ def test_relative_cuts_are_fixed_at_the_start(shop):
         segment_migration(shop, "2025-03-31", "2025-02-01")
     with pytest.raises(ParameterError, match="after the data's as-of date"):
         segment_migration(shop, "2025-02-01", "2025-04-30")
+
+
+def test_a_recency_cut_in_days_holds_at_both_dates(shop):
+    # review #25: recent = last purchase within 29 days (cut 30, as CUTS' R < 30); F and M keep the means of
+    # 02-01 (4 / 3 purchase days, 250). At 03-31 d (30 days ago) is not recent: 1 day, 200 < 250 -> 000 一般挽留,
+    # where the mean cut of 30.33 days called it recent (一般发展, above)
+    m = segment_migration(shop, "2025-02-01", "2025-03-31", recency_days=29)
+    assert m.notes["cuts"] == pytest.approx({"recency_days": 30.0, "frequency_days": 4 / 3, "monetary_total": 250.0})
+    assert m.notes["cut_note"] == ("the cuts of 2025-02-01 (the mean of each measure then) at both dates, recent = last "
+                                   "purchase within 29 days")
+    assert m.counts.loc[NEW, "一般挽留客户"] == 1

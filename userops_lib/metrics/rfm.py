@@ -228,7 +228,7 @@ def _warn_if_few(values: pd.Series, asked: int, measure: str, what: str) -> None
 
 
 # ------------------------------------------------------------------------------------ segments
-def _cn8(rfm: pd.DataFrame, cut, m_col: str) -> pd.DataFrame:
+def _cn8(rfm: pd.DataFrame, cut, m_col: str, recency_days: int | None = None) -> pd.DataFrame:
     out = rfm.copy()
     cuts = {}
     for col in ("recency_days", "frequency_days", m_col):
@@ -241,6 +241,9 @@ def _cn8(rfm: pd.DataFrame, cut, m_col: str) -> pd.DataFrame:
             cuts[col] = float(out[col].mean() if cut == "mean" else out[col].median())
         else:
             raise ParameterError(f"cut={cut!r}: use 'mean', 'median', 'quantile' or a dict of thresholds")
+    if recency_days is not None:
+        # recent = bought within the last N days; recency is in whole days, so "< N + 1" is "<= N"
+        cuts["recency_days"] = float(recency_days) + 1
     out["r_high"] = out["recency_days"] < cuts["recency_days"]  # recent = few days since the last purchase
     out["f_high"] = out["frequency_days"] > cuts["frequency_days"]
     out["m_high"] = out[m_col] > cuts[m_col]
@@ -338,10 +341,11 @@ class RfmSegmentsFacts(Facts):
     as_of: _dt.date  #: the date recency is measured to
     unmatched: int  #: customers no rule matched (segment "Other")
     rules: pd.DataFrame  #: the rule table (cn8: its eight rows, with rfm_code, action, at_risk)
+    recency_days: int | None  #: cn8: the fixed cut for *recent* in days (``recency_days=``); None: R is cut like F, M
 
 
 def rfm_segments(summary_or_orders, scheme="cn8", cut="mean", monetary: str = "total", n_scores: int = 5,
-                 as_of=None) -> pd.DataFrame:
+                 as_of=None, recency_days: int | None = None) -> pd.DataFrame:
     """RFM measures, scores and a segment for every customer.
 
     Parameters
@@ -364,6 +368,11 @@ def rfm_segments(summary_or_orders, scheme="cn8", cut="mean", monetary: str = "t
         Number of scores per measure for score schemes.
     as_of : str or date, optional
         Date recency is measured to (default: the Dataset's as-of date, or the last order date).
+    recency_days : int, optional
+        cn8 only: *recent* = last purchase at most this many days before ``as_of``, a fixed cut in
+        days instead of ``cut``'s for R (F and M keep ``cut``). With the mean, R's cut moves with the
+        customer base (236 days on the demo, so a customer who last bought 7 months ago is still
+        "recent"); a CRM team usually reasons in days (30 / 90 / 180). None (default): ``cut``.
 
     Returns
     -------
@@ -371,8 +380,8 @@ def rfm_segments(summary_or_orders, scheme="cn8", cut="mean", monetary: str = "t
         One row per customer: ``customer_id, recency_days, frequency_days, monetary_total,
         monetary_mean, one_time_buyer``, then for cn8 ``r_high, f_high, m_high, rfm_code,
         segment, segment_en``, for score schemes ``r_score, f_score, m_score, rfm_code, segment``.
-        Facts: :class:`RfmSegmentsFacts` (the scheme, cuts and rules used, the M column, as-of date,
-        customers no rule matched).
+        Facts: :class:`RfmSegmentsFacts` (the scheme, cuts and rules used, the fixed recency cut in days,
+        the M column, as-of date, customers no rule matched).
 
     Warns
     -----
@@ -381,11 +390,16 @@ def rfm_segments(summary_or_orders, scheme="cn8", cut="mean", monetary: str = "t
     """
     m_col = _m_column(monetary)
     rfm = rfm_table(summary_or_orders, as_of)
+    if recency_days is not None and not (isinstance(recency_days, (int, np.integer)) and recency_days >= 0):
+        raise ParameterError(f"recency_days={recency_days!r}: give a whole number of days >= 0, or None")
     if isinstance(scheme, str) and scheme == "cn8":
-        out = _cn8(rfm, cut, m_col)
+        out = _cn8(rfm, cut, m_col, recency_days)
         rules = pd.DataFrame([{"segment": v[0], "segment_en": v[1], "rfm_code": k, "action": v[2], "at_risk": v[3]}
                               for k, v in CN8_SEGMENTS.items()])
     else:
+        if recency_days is not None:
+            raise ParameterError(f"recency_days={recency_days!r} sets the cn8 scheme's R cut; scheme {scheme!r} "
+                                 "scores R by rank or by the edges of a cut dict")
         rules = rule_table(scheme)
         if isinstance(scheme, str) and scheme == "classic" and n_scores != 5:
             raise ParameterError(f"scheme='classic' is defined on 1..5 scores; n_scores={n_scores} needs a rule table")
@@ -395,7 +409,7 @@ def rfm_segments(summary_or_orders, scheme="cn8", cut="mean", monetary: str = "t
     return attach(out, RfmSegmentsFacts(
         scheme=scheme if isinstance(scheme, str) else "custom", cut=out.attrs["cut"], cuts=out.attrs.get("cuts"),
         n_scores=out.attrs.get("n_scores"), m_column=m_col, as_of=rfm.attrs["as_of"],
-        unmatched=int((out["segment"] == "Other").sum()), rules=rules))
+        unmatched=int((out["segment"] == "Other").sum()), rules=rules, recency_days=recency_days))
 
 
 @dataclass(frozen=True)

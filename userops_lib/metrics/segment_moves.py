@@ -71,11 +71,11 @@ class SegmentMigration:
     notes: dict = field(default_factory=dict)
 
 
-def _segments(data: Dataset, scheme, cut, monetary: str, t0: _dt.date, t1: _dt.date):
+def _segments(data: Dataset, scheme, cut, monetary: str, t0: _dt.date, t1: _dt.date, recency_days=None):
     """Segments at both dates (customer_id, segment) and how they were scored."""
     with warnings.catch_warnings():  # "few distinct scores" warnings belong to the RFM report
         warnings.simplefilter("ignore", UserWarning)
-        at0 = rfm_segments(data, scheme=scheme, cut=cut, monetary=monetary, as_of=t0)
+        at0 = rfm_segments(data, scheme=scheme, cut=cut, monetary=monetary, as_of=t0, recency_days=recency_days)
         stated = facts(at0, RfmSegmentsFacts)
         fixed = stated.cuts is not None and not isinstance(cut, dict)
         at1 = rfm_segments(data, scheme=scheme, cut=stated.cuts if fixed else cut, monetary=monetary, as_of=t1)
@@ -83,6 +83,8 @@ def _segments(data: Dataset, scheme, cut, monetary: str, t0: _dt.date, t1: _dt.d
         note = "the given thresholds at both dates"
     elif fixed:
         note = f"the cuts of {t0} (the {cut} of each measure then) at both dates"
+        if recency_days is not None:
+            note += f", recent = last purchase within {recency_days} days"
     else:
         note = "each date's customers ranked among themselves (score scheme)"
     order = list(dict.fromkeys(stated.rules["segment"])) + ["Other"]
@@ -102,7 +104,8 @@ def _spend(data: Dataset, t0: _dt.date, t1: _dt.date) -> pd.DataFrame:
     return out.fillna({"value_before": 0.0, "value_after": 0.0})
 
 
-def segment_migration(data, start, end=None, scheme="cn8", cut="mean", monetary: str = "total") -> SegmentMigration:
+def segment_migration(data, start, end=None, scheme="cn8", cut="mean", monetary: str = "total",
+                      recency_days: int | None = None) -> SegmentMigration:
     """RFM segment transition matrix between two dates, with the value of every move.
 
     Parameters
@@ -112,9 +115,9 @@ def segment_migration(data, start, end=None, scheme="cn8", cut="mean", monetary:
     start, end : str or date
         The two dates (``end`` defaults to the as-of date); each customer is segmented on the
         orders up to each date.
-    scheme, cut, monetary
+    scheme, cut, monetary, recency_days
         As for :func:`userops_lib.metrics.rfm.rfm_segments` (default: the eight cn8 classes with
-        mean cuts, fixed at ``start``).
+        mean cuts, fixed at ``start``; a fixed ``recency_days`` holds at both dates).
 
     Returns
     -------
@@ -126,7 +129,7 @@ def segment_migration(data, start, end=None, scheme="cn8", cut="mean", monetary:
         raise ParameterError(f"segment_migration: start ({t0}) must be before end ({t1})")
     if t1 > data.as_of:
         raise ParameterError(f"segment_migration: end ({t1}) is after the data's as-of date {data.as_of}")
-    at0, at1, order, note, cuts = _segments(data, scheme, cut, monetary, t0, t1)
+    at0, at1, order, note, cuts = _segments(data, scheme, cut, monetary, t0, t1, recency_days)
     both = at1.rename(columns={"segment": "to_segment"}).merge(
         at0.rename(columns={"segment": "from_segment"}), on="customer_id", how="left")
     both["from_segment"] = both["from_segment"].fillna(NEW)

@@ -29,7 +29,7 @@ from .foundation import _join, _then, data_sentence, paragraph
 
 __all__ = ["BREAKDOWN_NEEDS", "BREAKDOWNS", "CAPTIONS", "breakdown_caption", "LAPSED_SHARE", "LEAD_MIN_ORDERS", "MIN_GROUP", "SECTIONS", "STRONG_LIFT", "basket_sentence", "lead_rule",
            "bands_sentence", "breakdown_sentence", "campaign_sentence", "campaign_tables", "caption",
-           "channel_funnel_sentence", "campaign_funnel_sentence", "cross_sell_sentence", "cuts_sentence",
+           "channel_funnel_sentence", "campaign_funnel_sentence", "cross_sell_sentence", "cuts_sentence", "recent_days",
            "cycle_sentence", "cycles_sentence", "cycles_table", "data_sentence", "heading", "inviters_sentence",
            "lapsed_share", "matrix_sentence", "missing_note", "moves_sentence", "moves_table", "next_steps",
            "paragraph", "preference_sentence", "referral_sentence", "referral_table", "referral_vs_sentence",
@@ -407,8 +407,15 @@ def matrix_sentence(matrix: pd.DataFrame, style: NumberStyle) -> str:
 
 
 # --------------------------------------------------------------------------------------- RFM
-_RULE_WORDS = [(N_("recent"), N_("not recent")), (N_("frequent"), N_("not frequent")),
-               (N_("high spend"), N_("low spend"))]
+_RULE_WORDS = [(N_("recent (within {days} days)"), N_("not recent (over {days} days)")),
+               (N_("frequent"), N_("not frequent")), (N_("high spend"), N_("low spend"))]
+
+
+def recent_days(segments: pd.DataFrame) -> int | None:
+    """The cn8 cut for *recent* in whole days (last purchase at most this many days ago), or None for a
+    score scheme: the mean or median cut, or the fixed ``recency_days`` of :func:`rfm_segments`."""
+    cuts = facts(segments, RfmSegmentsFacts).cuts
+    return None if not cuts else math.ceil(cuts["recency_days"]) - 1
 
 
 def rfm_table(profile: pd.DataFrame, segments: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
@@ -421,9 +428,10 @@ def rfm_table(profile: pd.DataFrame, segments: pd.DataFrame, style: NumberStyle)
         codes = stated.rules
         codes = (codes.set_index("segment")["rfm_code"] if codes is not None and "rfm_code" in codes
                  else segments.drop_duplicates("segment").set_index("segment")["rfm_code"])
+        days = style.count(recent_days(segments))  # the R word says its cut in days (review #25)
         out[tr("Rule", lang)] = profile["segment"].map(codes).map(
-            lambda c: "、".join(tr(w[bit != "1"], lang) for bit, w in zip(str(c), _RULE_WORDS)) if lang == "zh"
-            else ", ".join(tr(w[bit != "1"], lang) for bit, w in zip(str(c), _RULE_WORDS)))
+            lambda c: ("、" if lang == "zh" else ", ").join(tr(w[bit != "1"], lang, days=days)
+                                                           for bit, w in zip(str(c), _RULE_WORDS)))
     m_word = tr("spend per purchase day", lang) if stated.m_column == "monetary_mean" \
         else tr("total spend", lang)
     out[tr("Customers", lang)] = profile["customers"].map(style.count)
@@ -447,11 +455,16 @@ def cuts_sentence(segments: pd.DataFrame, style: NumberStyle) -> str:
     c = a.cuts
     basis = {"mean": tr("the mean", lang), "median": tr("the median", lang)}.get(a.cut, tr("the cut", lang))
     m_word = tr("spend per purchase day", lang) if a.m_column == "monetary_mean" else tr("total spend", lang)
+    values = dict(basis=basis, n=style.count(len(segments)), days=style.count(recent_days(segments)),
+                  as_of=style.date(a.as_of), f=style.count(math.floor(c["frequency_days"]) + 1), m_word=m_word,
+                  m=style.money(c[a.m_column]))
+    if a.recency_days is not None:
+        return tr("Cuts used: *recent* = last purchase at most **{days} days** before {as_of} (a fixed number of "
+                  "days); *frequent* = **{f} or more purchase days** and *high spend* = {m_word} above **{m}** "
+                  "({basis} of each over all {n} customers).", lang, **values)
     return tr("Cuts used ({basis} of each measure over all {n} customers): *recent* = last purchase at most **{days} "
               "days** before {as_of}; *frequent* = **{f} or more purchase days**; *high spend* = {m_word} above "
-              "**{m}**.", lang, basis=basis, n=style.count(len(segments)),
-              days=style.count(math.ceil(c["recency_days"]) - 1), as_of=style.date(a.as_of),
-              f=style.count(math.floor(c["frequency_days"]) + 1), m_word=m_word, m=style.money(c[a.m_column]))
+              "**{m}**.", lang, **values)
 
 
 def lapsed_share(segments: pd.DataFrame, segment: str, cycle: pd.DataFrame) -> float | None:
@@ -484,9 +497,15 @@ def risk_sentence(profile: pd.DataFrame, segments: pd.DataFrame, cycle: pd.DataF
         return text
     advice = (tr("most of them have lapsed already, so win them back personally.", lang) if past > lapsed
               else tr("reach them personally before they lapse.", lang))
+    p80, cut = facts(cycle, RepurchaseCycleFacts).p80_day, recent_days(segments)
+    if cut is not None and cut >= p80 and past == 1.0:
+        # not recent means over `cut` days, so all of them are past p80 by the segment's own rule (review #25):
+        # say the rule, not a share that cannot be anything but 100%
+        return _then(text, tr("Being not recent, all of them last bought over {days} days ago, later than the {p80} "
+                              "days within which 80% of second purchases came: {advice}", lang,
+                              days=style.count(cut), p80=p80, advice=advice), lang)
     return _then(text, tr("{share} of them last bought more than {p80} days ago, the gap within which 80% of second "
-                          "purchases came: {advice}", lang, share=style.percent(past),
-                          p80=facts(cycle, RepurchaseCycleFacts).p80_day, advice=advice), lang)
+                          "purchases came: {advice}", lang, share=style.percent(past), p80=p80, advice=advice), lang)
 
 
 def rfm_gap_sentence(profile: pd.DataFrame, style: NumberStyle) -> str:
