@@ -44,7 +44,8 @@ class Facts:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        _KINDS.append(cls)
+        if cls.producer:  # a base shared by several kinds (no producer of its own) is not a kind
+            _KINDS.append(cls)
 
     @classmethod
     def names(cls) -> list[str]:

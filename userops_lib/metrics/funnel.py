@@ -264,10 +264,9 @@ def _time_to(users, k, order):
 
 # ------------------------------------------------------------------------------------ funnel
 @dataclass(frozen=True)
-class FunnelFacts(Facts):
-    """What :func:`funnel` (and :func:`campaign_funnel`) states besides its table."""
+class _FunnelSettings(Facts):
+    """The settings every funnel table states: what was asked."""
 
-    producer: ClassVar[str] = "funnel"
     steps: list[str]  #: the event names, in funnel order
     window: pd.Timedelta  #: time allowed from the entry event
     order: str  #: "sequential", "strict" or "any"
@@ -275,23 +274,23 @@ class FunnelFacts(Facts):
     excluded_events: int  #: rows without customer, time or name (a bare table; 0 for a Dataset)
     start: Any  #: first entry date asked (None: from the start)
     end: Any  #: last entry date asked (None: to the end)
+
+
+@dataclass(frozen=True)
+class FunnelFacts(_FunnelSettings):
+    """What :func:`funnel` (and :func:`campaign_funnel`) states besides its table."""
+
+    producer: ClassVar[str] = "funnel"
     users_entering: int  #: users entering the funnel (all groups)
     users_without_group: int  #: of them, in group "unknown"
     users_with_open_window: int | None  #: entered less than ``window`` before the as-of date (still had time)
 
 
 @dataclass(frozen=True)
-class FunnelTrendFacts(Facts):
+class FunnelTrendFacts(_FunnelSettings):
     """What :func:`funnel_trend` states besides its table."""
 
     producer: ClassVar[str] = "funnel_trend"
-    steps: list[str]  #: the event names, in funnel order
-    window: pd.Timedelta  #: time allowed from the entry event
-    order: str  #: "sequential", "strict" or "any"
-    by: str | None  #: the breakdown's column name
-    excluded_events: int  #: rows without customer, time or name (a bare table; 0 for a Dataset)
-    start: Any  #: first entry date asked
-    end: Any  #: last entry date asked
     period_kind: str  #: "day", "week", "month", "quarter" or "year"
     as_of: _dt.date  #: last day observed
 
