@@ -36,7 +36,6 @@ z-test.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import math
 import re
@@ -380,8 +379,7 @@ def period_channels(data, period: str) -> pd.DataFrame:
     data = _as_dataset(data)
     inputs.table_of(data, "customers", ["customer_id", "channel", "signup_date"], needed_for="Channel conversion")
     _, start, end = parse_period(period)
-    out = _signed_up_channels(data, start, end)
-    return out
+    return _signed_up_channels(data, start, end)
 
 
 def _conversion(data: Dataset, start: _dt.date, end: _dt.date) -> tuple:
@@ -419,8 +417,7 @@ def _nps(data: Dataset, rounds: pd.DataFrame, start: _dt.date, end: _dt.date) ->
     if not ids:
         return np.nan, np.nan
     surveys = data.table("surveys")
-    sent = dataclasses.replace(data, tables={**data.tables, "surveys": surveys.filter(surveys.survey_id.isin(ids))})
-    row = nps(sent).iloc[0]
+    row = nps(data.with_tables(surveys=surveys.filter(surveys.survey_id.isin(ids)))).iloc[0]
     return row["nps"], row["scored"]
 
 
