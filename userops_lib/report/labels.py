@@ -132,12 +132,17 @@ CHANNEL_NAMES = {
 }
 
 
+def _code_key(value) -> str:
+    """A shop's code as the name tables look it up: case, spaces and hyphens ignored (``Paid-Search`` → ``paid_search``)."""
+    return str(value).strip().lower().replace("-", "_").replace(" ", "_")
+
+
 def channel_name(value, lang: str = "zh"):
     """An acquisition channel as a reader names it: ``paid_search`` → 付费搜索 / paid search (case, spaces and
     hyphens ignored); a channel not in :data:`CHANNEL_NAMES` as it is, and a missing value left missing."""
     if not isinstance(value, str):
         return value
-    message = CHANNEL_NAMES.get(value.strip().lower().replace("-", "_").replace(" ", "_"))
+    message = CHANNEL_NAMES.get(_code_key(value))
     return tr(message, lang) if message else value
 
 
@@ -202,7 +207,7 @@ STEP_NAMES = {"visit": N_("visit"), "session_start": N_("visit"), "page_view": N
 
 
 def _step_message(step) -> str | None:
-    return STEP_NAMES.get(str(step).strip().lower().replace("-", "_").replace(" ", "_"))
+    return STEP_NAMES.get(_code_key(step))
 
 
 def step_name(step, lang: str = "zh") -> str:
