@@ -80,3 +80,14 @@ def test_a_recency_cut_in_days_holds_at_both_dates(shop):
     assert m.notes["cut_note"] == ("the cuts of 2025-02-01 (the mean of each measure then) at both dates, recent = last "
                                    "purchase within 29 days")
     assert m.counts.loc[NEW, "一般挽留客户"] == 1
+
+
+def test_a_recency_cut_in_days_holds_at_both_dates_with_given_thresholds(shop):
+    # recency_days=10 overrides CUTS' R < 30 at both dates (recent = within 10 days, cut 11):
+    # at 02-01 a (7 days, 2, 200) -> 111 重要价值; b (22, 1, 500) -> 001 重要挽留; c (62, 1, 50) -> 000 一般挽留.
+    # at 03-31 a (21 days, 3, 500) -> 011 重要保持 (R < 30 alone would keep it 111); b (80, 1, 500) -> 001;
+    # c (11 days: not < 11, 2, 110) -> 010 一般保持 (R < 30 would make it 110 一般价值); d (30, 1, 200) -> 001.
+    m = segment_migration(shop, "2025-02-01", "2025-03-31", cut=CUTS, recency_days=10)
+    assert m.counts.loc["重要价值客户", "重要保持客户"] == 1 and m.counts.loc["一般挽留客户", "一般保持客户"] == 1
+    assert m.counts.loc["重要挽留客户", "重要挽留客户"] == 1 and m.counts.loc[NEW, "重要挽留客户"] == 1
+    assert int(m.counts.to_numpy().sum()) == 4

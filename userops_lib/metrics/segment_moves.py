@@ -78,7 +78,8 @@ def _segments(data: Dataset, scheme, cut, monetary: str, t0: _dt.date, t1: _dt.d
         at0 = rfm_segments(data, scheme=scheme, cut=cut, monetary=monetary, as_of=t0, recency_days=recency_days)
         stated = facts(at0, RfmSegmentsFacts)
         fixed = stated.cuts is not None and not isinstance(cut, dict)
-        at1 = rfm_segments(data, scheme=scheme, cut=stated.cuts if fixed else cut, monetary=monetary, as_of=t1)
+        at1 = rfm_segments(data, scheme=scheme, cut=stated.cuts if fixed else cut, monetary=monetary, as_of=t1,
+                           recency_days=recency_days)
     if isinstance(cut, dict):
         note = "the given thresholds at both dates"
     elif fixed:
