@@ -67,6 +67,11 @@ def _then(first: str, second: str, lang: str) -> str:
     return first + ("" if lang == "zh" else " ") + second
 
 
+def _sep(lang: str) -> str:
+    """Between two clauses of one sentence: a full-width semicolon in Chinese."""
+    return "；" if lang == "zh" else "; "
+
+
 def paragraph(style: NumberStyle, *sentences: str) -> str:
     """Sentences in a row (empty ones left out), spaced as the language writes them."""
     return ("" if style.lang == "zh" else " ").join(s for s in sentences if s)
@@ -431,7 +436,7 @@ def profile_sentence(prof: pd.DataFrame, dimensions, style: NumberStyle) -> str:
             else:
                 groups.append(tr("{dimension} **{value}** ({customers} of customers, {buyers} of buyers)", lang,
                                  **values))
-    sep = "；" if lang == "zh" else "; "
+    sep = _sep(lang)
     return tr("Of {customers} customers, {buyers} have bought. Largest groups: {groups}.", lang,
               customers=style.count(totals.customers), buyers=style.count(totals.buyers),
               groups=sep.join(groups))

@@ -22,7 +22,7 @@ from ..formatting import NumberStyle
 from ..i18n import N_, tr
 from .outline import Outline
 from ..labels import channel_name, label
-from .foundation import _join, _then, paragraph, period_text
+from .foundation import _join, _sep, _then, paragraph, period_text
 from .loyalty import nps_text
 
 __all__ = ["CAPTIONS", "DEFAULT_TREND_KPIS", "SECTIONS", "STATUS", "caption", "driver_caption", "drivers_note",
@@ -315,7 +315,7 @@ def suspect_target_sentence(card: pd.DataFrame, style: NumberStyle, margin: floa
     if not items:
         return ""
     return tr("Please confirm these targets before the review is forwarded: {items}.", lang,
-              items=("；" if lang == "zh" else "; ").join(items))
+              items=_sep(lang).join(items))
 
 
 # ------------------------------------------------------------------------------------- drivers
@@ -480,7 +480,7 @@ def _result_step(r, drivers, style, min_drag_share: float = 0.1) -> str:
               target=kpi_value(r["target"], r["format"], style), attainment=style.percent(r["attainment"]),
               gap=kpi_value(gap, r["format"], style))
     drag = largest_drag(facts(drivers, ResultDriversFacts).trees if drivers is not None else [], r["kpi"])
-    sep = "；" if lang == "zh" else "; "
+    sep = _sep(lang)
     if drag is not None and -drag[1]["contribution"] >= min_drag_share * gap:
         compare, worst = drag
         basis = tr("vs last year", lang) if compare == "last_year" else tr("vs previous period", lang)
@@ -555,10 +555,6 @@ def _process_step(r, style, channels=None, min_users: int = MIN_GROUP) -> str:
     else:
         advice = tr("it drives the results, so plan one campaign aimed at it next period", lang)
     return text + _sep(lang) + advice + ("。" if lang == "zh" else ".")
-
-
-def _sep(lang: str) -> str:
-    return "；" if lang == "zh" else "; "
 
 
 def _untargeted_step(moves, card, style, skip) -> str | None:

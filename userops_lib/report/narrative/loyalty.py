@@ -133,10 +133,6 @@ def nps_text(points, style: NumberStyle) -> str:
     return style.missing if pd.isna(points) else f"{points:+.1f}"
 
 
-def _sep(lang: str) -> str:
-    return "；" if lang == "zh" else "; "
-
-
 # ----------------------------------------------------------------------------------- models
 def model_choice(comparison: pd.DataFrame, chosen: str, model_param: str, tie: float) -> str:
     """Why ``chosen`` is used: ``parameter``, ``tied`` (within ``tie`` of the best MAE, lowest AIC) or ``mae``."""
