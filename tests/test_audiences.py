@@ -185,6 +185,18 @@ def test_pack_profile_counted_by_hand(features):
         pack_profile(aud, by=["nope"])
 
 
+def test_pack_profile_counts_a_missing_value_as_unknown_with_the_datas_own_unknown(features):
+    f = features.copy()
+    f.loc[f["customer_id"] == "c01", "city"] = None       # missing: shown as "unknown"
+    f.loc[f["customer_id"] == "c03", "city"] = "unknown"  # the data's own word: the same value
+    aud = build_audiences(f, _pack({"feature": "monetary_total", "op": ">=", "value": 2000}, "big"))
+    prof = pack_profile(aud, by=["city"]).set_index("value")
+    # big = c01 (missing), c02 Beijing, c05 Beijing, c07 Shenzhen, c10 Shanghai; all 12: c01 + c03 unknown
+    assert prof["customers"].to_dict() == {"Beijing": 2, "Shanghai": 1, "Shenzhen": 1, "unknown": 1}
+    assert prof.loc["unknown", "base_share"] == pytest.approx(2 / 12)
+    assert prof.loc["Shanghai", "base_share"] == pytest.approx(2 / 12)
+
+
 # ---------------------------------------------------------------------------------- bad rules
 @pytest.mark.parametrize("rule, words", [
     ({"feature": "monetary_totl", "op": ">=", "value": 1}, ["pack 'bad'", "monetary_totl", "unknown feature"]),
