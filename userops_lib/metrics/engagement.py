@@ -275,7 +275,7 @@ def activity_index(data, weights=None, half_life_days: float = 14.0, window_days
     joined = everyone.left_join(per, everyone.customer_id == per.customer_id)
     # zeros filled by the engine: a column with nulls comes to pandas value by value (8 s at a million)
     joined = joined.select(everyone, *[per[c].fill_null(0).name(c) for c in aggs])
-    out = engine.execute(joined).fillna({c: 0 for c in aggs})
+    out = engine.execute(joined, via_arrow=True).fillna({c: 0 for c in aggs})
     return _combine(out, weights, half_life_days, first, last)
 
 

@@ -193,7 +193,7 @@ def customer_stage(data_or_orders, at=None, period: str = "month", churn_after: 
     active, as_of = _activity(data_or_orders, activity, period)
     at_k = (periods.last_complete_index(as_of, period) if at is None
             else periods.index_of(parse_date(at, "at"), period))
-    df = engine.execute(_stage_at(active, at_k, churn_after))
+    df = engine.execute(_stage_at(active, at_k, churn_after), via_arrow=True)
     df = df.sort_values("customer_id", ignore_index=True)
     df["first_active"] = _starts(df.pop("first_k"), period)
     df["last_active"] = _starts(df.pop("last_k"), period)
