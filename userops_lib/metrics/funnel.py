@@ -23,11 +23,14 @@ happen at most ``window`` after the entry (bound included). The three order mode
 Times between steps are computed from the (naive, business-local) timestamps.
 
 How it runs: like ClickHouse's ``windowFunnel``, one pass per customer. A single scan and group-by
-gathers each customer's funnel events (the entry time and the list of times of each later step, or
-for ``"strict"`` the (time, step) list of all funnel events), and the steps are then matched inside
-each customer's row with list functions; no event table is joined with another. A breakdown is a
-column of that same pass (the campaign funnel matches every campaign's entry dates in it too). It
-is one ibis expression, run alike by DuckDB and Spark; only one row per group comes back.
+gathers each customer's funnel events (the list of times of each step after the first, or for
+``"strict"`` the (time, step) list of all funnel events); the entries (first step-1 event of the
+dates asked, of each period, of each campaign) are a plain group-by of the step-1 events, and the
+steps are then matched inside each entry's row with list functions; no event table is joined with
+another. The lists do not depend on the window, the dates or the breakdown, so a Dataset builds
+them once and every funnel of the same steps reads them (01's funnel and funnel per month, 02's
+funnels by channel and by campaign). A breakdown is a column of that same pass. It is one ibis
+expression per table, run alike by DuckDB and Spark; only one row per group comes back.
 """
 
 from __future__ import annotations
@@ -121,42 +124,50 @@ def _on_dates(date, start, end):
     return cond
 
 
-def _paths(ev: ibis.Table, steps, order: str, *, start=None, end=None, by_event: str | None = None,
-           entry_dates_later: bool = False) -> ibis.Table:
-    """One row per customer with a funnel-step event.
-
-    Columns: ``customer_id``; the entry ``_t1`` (first step-1 event on ``start``..``end``) and
-    ``_g`` (the ``by_event`` value of that event), or with ``entry_dates_later`` the list ``_l1``
-    of every step-1 event's ``(ts, d)`` so that each row can apply its own dates later (a campaign's);
-    then for 'sequential' and 'any' the lists ``_l2.._ln`` of the times of each later step, for
-    'strict' the list ``_seq`` of ``(ts, k)`` (k = step number from 0) of every funnel event.
-    """
+def _step_lists(ev: ibis.Table, steps, order: str) -> ibis.Table:
+    """One row per customer with a funnel-step event: ``customer_id`` and, for 'sequential' and
+    'any', the lists ``_l2.._ln`` of the times of each later step, for 'strict' the list ``_seq`` of
+    ``(ts, k)`` (k = step number from 0) of every funnel event. Entries, window and dates are applied
+    afterwards, so one table serves every funnel of the same steps (:func:`_shared_lists`)."""
     f = ev.filter(ev._name.isin(list(steps)))
     f = f.mutate(_k=ibis.cases(*[(f._name == s, i) for i, s in enumerate(steps)]))
-    first = f._k == 0
-    aggs = {}
-    if entry_dates_later:
-        aggs["_l1"] = ibis.struct({"ts": f._ts, "d": f._date}).collect(where=first)
-    else:
-        entry = first & _on_dates(f._date, start, end)
-        aggs["_t1"] = f._ts.min(where=entry)
-        # attribute of the entry event itself (first touch); ties in time are broken by the engine
-        aggs["_g"] = (f[by_event].cast("string").argmin(f._ts, where=entry) if by_event
-                      else ibis.literal(None, "string"))
     if order == "strict":
-        aggs["_seq"] = ibis.struct({"ts": f._ts, "k": f._k}).collect()
+        aggs = {"_seq": ibis.struct({"ts": f._ts, "k": f._k}).collect()}
     else:
-        aggs.update({f"_l{k}": f._ts.collect(where=f._k == k - 1) for k in range(2, len(steps) + 1)})
+        aggs = {f"_l{k}": f._ts.collect(where=f._k == k - 1) for k in range(2, len(steps) + 1)}
     return f.group_by("customer_id").agg(**aggs)
 
 
-def _entry_time(t: ibis.Table, start, end) -> ibis.Value:
-    """The entry from the list ``_l1``: the first step-1 event on ``start``..``end`` (columns or dates)."""
-    return t._l1.filter(lambda e: _on_dates(e.d, start, end)).map(lambda e: e.ts).mins()
+def _shared_lists(data: Dataset | None, ev: ibis.Table, steps, order: str) -> ibis.Table:
+    """:func:`_step_lists` of ``ev``, built once per Dataset and steps: 01's funnel and funnel per
+    month, 02's funnels by channel and by campaign (and 03's drop-out packs) read the same lists.
+
+    The engine keeps them as a table (a temporary table on DuckDB, a cached DataFrame on Spark)
+    while the Dataset lives: a kept table can spill to disk, while a list aggregate inside a larger
+    query has to fit in memory (at 10M customers the campaign funnel's did not). 'sequential' and
+    'any' read the same lists; ``data`` None (a table given directly): the expression, not kept.
+    """
+    if data is None:
+        return _step_lists(ev, steps, order)
+    kind = "seq" if order == "strict" else "lists"
+
+    def build() -> ibis.Table:
+        lists = _step_lists(ev, steps, order)
+        return lists.cache() if data.backend is not None else lists
+
+    return data.memo(("funnel_step_lists", tuple(steps), kind), build)
+
+
+def _entries(ev: ibis.Table, steps, start=None, end=None, by_event: str | None = None) -> ibis.Table:
+    """``customer_id, _t1, _g``: each customer's first step-1 event on ``start``..``end`` and the
+    ``by_event`` value of that event (first touch; ties in time are broken by the engine)."""
+    f = ev.filter((ev._name == steps[0]) & _on_dates(ev._date, start, end))
+    return f.group_by("customer_id").agg(
+        _t1=f._ts.min(), _g=f[by_event].cast("string").argmin(f._ts) if by_event else ibis.literal(None, "string"))
 
 
 def _matched(t: ibis.Table, n: int, window, order: str) -> ibis.Table:
-    """``t`` (with ``_t1`` and the lists of :func:`_paths`) plus ``_t2.._tn``: when each step was matched."""
+    """``t`` (with ``_t1`` and the lists of :func:`_step_lists`) plus ``_t2.._tn``: when each step was matched."""
     t1, last = t._t1, t._t1 + window
     if order == "sequential":  # step k: the first step-k event at or after step k-1, inside the window
         for k in range(2, n + 1):
@@ -224,8 +235,8 @@ def _user_steps(events, steps, window, order, by, customers, start, end):
     group_map, by_event, label = _group_table(by, customers, raw.columns)
     ev, usable = _events(raw, by_event)
     excluded = int(engine.execute_scalar((~usable).sum())) if data is None else 0  # a Dataset is clean already
-    paths = _paths(ev, steps, order, start=start, end=end, by_event=by_event)
-    users = _matched(paths.filter(paths._t1.notnull()), len(steps), _interval(width), order)
+    paths = _entries(ev, steps, start, end, by_event).join(_shared_lists(data, ev, steps, order), "customer_id")
+    users = _matched(paths, len(steps), _interval(width), order)
     if group_map is not None:
         users = users.left_join(group_map, users.customer_id == group_map.customer_id).select(
             users.customer_id, users._t1, *[users[f"_t{k}"] for k in range(2, len(steps) + 1)], _g=group_map._g)
@@ -442,8 +453,7 @@ def funnel_trend(events, steps=DEFAULT_STEPS, window="7d", order: str = "sequent
     group_map, by_event, label = _group_table(by, customers, raw.columns)
     ev, usable = _events(raw, by_event)
     excluded = int(engine.execute_scalar((~usable).sum())) if data is None else 0
-    lists = _paths(ev, steps, order)
-    lists = lists.select("customer_id", *[c for c in lists.columns if c.startswith(("_l", "_seq"))])
+    lists = _shared_lists(data, ev, steps, order)
     # the entries: each customer's first step-1 event of each period
     f = ev.filter((ev._name == steps[0]) & _on_dates(ev._date, start, end))
     f = f.mutate(_p=period_index(f._date, period))
@@ -606,14 +616,20 @@ def _campaign_users(data: Dataset, steps, width, order, assigned: ibis.Table, ca
     members = assigned.left_join(dates, assigned.campaign_id == dates._cid).select(
         "campaign_id", customer_id=assigned.customer_id.cast("string"), _g=assigned.group.cast("string"),
         _start=dates._start, _end=dates._end)
-    # Only assigned customers' events get their step lists built: at 10M customers (2.4M assigned)
-    # the lists of everyone did not fit DuckDB's 8 GB limit (list aggregates do not spill).
+    # The entries: each member's first step-1 event on the campaign's dates, per (campaign, customer,
+    # dates) and joined back to the members (so a repeated assignment row stays repeated, as the
+    # members are counted). Plain joins and group-bys, which spill; the lists are the shared ones.
     ev, _ = _events(data.table("events"), None)
-    ev = ev.filter(ev.customer_id.cast("string").isin(members.customer_id))
-    paths = _paths(ev, steps, order, entry_dates_later=True)
-    j = members.join(paths, "customer_id")
-    j = j.mutate(_t1=_entry_time(j, j._start, j._end))
-    return _matched(j.filter(j._t1.notnull()), len(steps), _interval(width), order)
+    first = ev.filter(ev._name == steps[0])
+    keys = members.select("campaign_id", "customer_id", "_start", "_end").distinct()
+    hits = keys.join(first, "customer_id")
+    hits = hits.filter(_on_dates(hits._date, hits._start, hits._end))
+    entries = hits.group_by(["campaign_id", "customer_id", "_start", "_end"]).agg(_t1=hits._ts.min())
+    j = members.join(entries, [members.campaign_id == entries.campaign_id, members.customer_id == entries.customer_id,
+                               members._start.identical_to(entries._start), members._end.identical_to(entries._end)])
+    j = j.select(members.campaign_id, members.customer_id, members._g, entries._t1)
+    j = j.join(_shared_lists(data, ev, steps, order), "customer_id")
+    return _matched(j, len(steps), _interval(width), order)
 
 
 def _date_or_none(value) -> _dt.date | None:
