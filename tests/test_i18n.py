@@ -162,6 +162,27 @@ def test_tr_fills_placeholders_and_ntr_chooses_the_english_plural(tmp_path, monk
         i18n.translations("xx")
 
 
+
+def test_no_space_is_left_between_a_chinese_name_and_chinese_text():
+    # review of the zh demo: "邀请裂变 转化最好", "会员等级 以 非会员 为主", "来自 付费搜索": the space a
+    # translation keeps beside a placeholder for a Latin name (electronics) showed between two Chinese words
+    best = "{source} converts best ({rate}); bought from {worst}."
+    catalog = {best: "{source} 转化最好（{rate}）；来自 {worst}。", "{dimension} mostly {value}": "{dimension} 以 **{value}** 为主",
+               "{a} {b}": "{a} {b}"}
+    translations = type("T", (), {"gettext": lambda self, m: catalog[m]})()
+    i18n.translations.cache_clear()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(i18n, "translations", lambda lang: translations)
+            assert i18n.tr(best, "zh", source="邀请裂变", rate="61.2%", worst="付费搜索") == "邀请裂变转化最好（61.2%）；来自付费搜索。"
+            # a Latin name or a number keeps its space; so does a code span
+            assert i18n.tr(best, "zh", source="electronics", rate="1%", worst="`x`") == "electronics 转化最好（1%）；来自 `x`。"
+            assert i18n.tr("{dimension} mostly {value}", "zh", dimension="会员等级", value="非会员") == "会员等级以**非会员**为主"
+            assert i18n.tr("{a} {b}", "zh", a="性别", b="**女**") == "性别**女**"
+            assert i18n.tr("{a} {b}", "zh", a="城市", b="**Shanghai**") == "城市 **Shanghai**"
+    finally:
+        i18n.translations.cache_clear()
+
 # ------------------------------------------------------------------------------------- chart font
 def test_a_chart_with_chinese_labels_draws_every_glyph(tmp_path, caplog):
     import matplotlib

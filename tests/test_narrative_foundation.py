@@ -44,7 +44,7 @@ def test_headline_against_previous_period_and_last_year():
         "- **GMV:** $120K (vs previous period +20.0%, vs last year +50.0%)\n"
         "- **Buyers:** 1,500 (vs previous period -25.0%, vs last year n/a)")
     assert text.headline_summary(_headline(), ZH) == (
-        "**2025年12月** 核心指标，与上期（环比）和去年同期（同比）相比：\n\n"
+        "**2025年12月**核心指标，与上期（环比）和去年同期（同比）相比：\n\n"
         "- **GMV**：¥12万（环比 +20.0%，同比 +50.0%）\n"
         "- **购买用户数**：1,500（环比 -25.0%，同比 —）")
 
@@ -53,7 +53,7 @@ def test_headline_says_why_last_year_is_missing():
     table = _headline("no same period last year (2024-12): the data starts on 2025-03-01")
     assert text.headline_summary(table, EN).endswith(
         "\n\nNo comparison with the same period last year (Dec 2024): the data starts on Mar 1, 2025.")
-    assert text.headline_summary(table, ZH).endswith("\n\n无法与去年同期（2024年12月）比较：数据从 2025年3月1日 开始。")
+    assert text.headline_summary(table, ZH).endswith("\n\n无法与去年同期（2024年12月）比较：数据从 2025年3月1日开始。")
     # the report's own notes follow as paragraphs, empty ones left out
     assert text.headline_summary(table, EN, notes=["", "**Note:** x."]).endswith("2025.\n\n**Note:** x.")
     # the driver tree then explains the change against the previous period
@@ -199,7 +199,7 @@ def test_channel_sentence_ranks_channels_with_enough_customers():
         "referral converted best (60.0% of 100) and social media worst (20.0% of 100). The dearest converted customer "
         "came from tiny (CAC $500.00).")
     assert text.channel_sentence(_channels(), ZH) == (
-        "邀请裂变 转化最好（100 人中 60.0%），社交媒体 最差（100 人中 20.0%）。获客成本最高的转化用户来自 tiny（获客成本 ¥500.00）。")
+        "邀请裂变转化最好（100 人中 60.0%），社交媒体最差（100 人中 20.0%）。获客成本最高的转化用户来自 tiny（获客成本 ¥500.00）。")
 
 
 def _categories() -> pd.DataFrame:
@@ -292,8 +292,8 @@ def test_profile_does_not_call_a_small_group_the_largest():
         "customers, 54.0% of buyers); City **Shanghai** (21.5% of customers, 22.0% of buyers).")
     # tier and gender codes by name (issue 13 #2): F → female / 女, silver → 银卡; a city stays the shop's word
     assert text.profile_sentence(_profile(), dims, ZH) == (
-        "1,000 位用户中有 100 位购买过。最大的群体：会员等级 以 **非会员** 为主（占用户 93.3%），其余中最大的是 **银卡**"
-        "（占用户 4.7%，占购买用户 15.0%）；性别 **女**（占用户 55.2%，占购买用户 54.0%）；城市 **Shanghai**（占用户 21.5%，"
+        "1,000 位用户中有 100 位购买过。最大的群体：会员等级以**非会员**为主（占用户 93.3%），其余中最大的是**银卡**"
+        "（占用户 4.7%，占购买用户 15.0%）；性别**女**（占用户 55.2%，占购买用户 54.0%）；城市 **Shanghai**（占用户 21.5%，"
         "占购买用户 22.0%）。")
 
 
@@ -314,7 +314,7 @@ def test_budget_moves_from_the_channel_whose_customers_bring_least_per_cost():
     assert (shift["source"]["channel"], shift["target"]["channel"], shift["basis"]) == ("paid", "referral", "return")
     steps = text.next_steps(_headline(), ZH, channels=_channels())
     assert steps == ("1. **将获客预算从paid转向邀请裂变**：paid 渠道每个转化用户的获客成本为 ¥80.00，人均已消费 ¥160.00"
-                     "（销售额是渠道费用的 2.0 倍）；邀请裂变 渠道获客成本 ¥25.00，人均已消费 ¥100.00（4.0 倍）。先把paid"
+                     "（销售额是渠道费用的 2.0 倍）；邀请裂变渠道获客成本 ¥25.00，人均已消费 ¥100.00（4.0 倍）。先把paid"
                      "预算的 20%（¥800.00）转给邀请裂变试行，下期对比两个渠道。")
     # without sales the dearest converted customer gives to the cheapest: paid (80) → referral (25)
     no_sales = _channels().drop(columns=["revenue", "revenue_per_buyer"])

@@ -127,7 +127,7 @@ def test_scorecard_table_has_labels_and_words_and_no_target_rows_come_apart():
 def test_scorecard_sentence_names_the_kpi_furthest_from_target():
     assert text.scorecard_sentence(_card(), EN) == (
         "Furthest from its target: **Repurchase rate** at 80.0% of the target (24.0% against 30.0%).")
-    assert text.scorecard_sentence(_card(), ZH) == "离目标最远的是 **复购率**，达成率 80.0%（实际 24.0%，目标值 30.0%）。"
+    assert text.scorecard_sentence(_card(), ZH) == "离目标最远的是**复购率**，达成率 80.0%（实际 24.0%，目标值 30.0%）。"
 
 
 def test_moves_call_out_clear_moves_and_hold_back_noise():
@@ -140,7 +140,7 @@ def test_moves_call_out_clear_moves_and_hold_back_noise():
         "improvement was **Buyers** (+25.0%), and the largest deterioration was **Churn rate** (+10.0 pp). Not called "
         "out: Repurchase rate (-1.0 pp, not significant, p = 0.40).")
     assert text.moves_text(moves, card, ZH) == (
-        "与上一季度相比，在购买用户数、GMV、新客、复购率、流失率中：改善最大的是 **购买用户数**（+25.0%）；恶化最大的是 **流失率**"
+        "与上一季度相比，在购买用户数、GMV、新客、复购率、流失率中：改善最大的是**购买用户数**（+25.0%）；恶化最大的是**流失率**"
         "（+10.0 个百分点）。未点名：复购率（-1.0 个百分点，不显著，p = 0.40）。")
 
 
@@ -310,7 +310,7 @@ def test_every_kpi_at_risk_or_missed_gets_an_item_and_channel_conversion_names_i
                         "offer and landing page, or move its budget to the channels that convert better.")
     zh = text.next_steps(card, notable_moves(card), _milestones(), ZH, drivers=_drivers(),
                          channels=_channels()).splitlines()
-    assert zh[2] == ("3. **提升渠道转化**：实际 40.0%，目标值 50.0%（达成率 80.0%）；距目标还差 56 位用户；社交媒体 渠道转化最低"
+    assert zh[2] == ("3. **提升渠道转化**：实际 40.0%，目标值 50.0%（达成率 80.0%）；距目标还差 56 位用户；社交媒体渠道转化最低"
                      "（20.0%：100 位注册用户中 20 位购买）；优化该渠道的首单优惠和落地页，或把它的预算移到转化更好的渠道。")
     # without the per-channel breakdown the item says what it can
     assert text.next_steps(card, notable_moves(card), _milestones(), EN, drivers=_drivers()).splitlines()[2] == (
@@ -338,5 +338,5 @@ def test_a_target_below_what_the_kpi_already_reached_is_questioned():
         "in the previous period (60.0%).")
     assert text.suspect_target_sentence(card, ZH) == (
         "请在转发前确认以下目标：**用户粘性 (DAU/MAU)** 的目标值 8.5% 低于去年同期实际（13.8%）和上期实际（14.2%）；"
-        "**流失率** 的目标值 80.0% 高于去年同期实际（65.0%）和上期实际（60.0%），比已经做到的还宽松。")
+        "**流失率**的目标值 80.0% 高于去年同期实际（65.0%）和上期实际（60.0%），比已经做到的还宽松。")
     assert text.suspect_target_sentence(_card(), EN) == ""

@@ -49,7 +49,7 @@ def test_the_model_choice_its_trust_and_both_fit_dates():
         "up to Dec 31, 2025. The value report (03) values customers with BG/NBD, so a customer's CLV there can "
         "differ from this report's; run both with the MBG/NBD model to give each customer one CLV.")
     zh = text.model_sentence(_comparison(), "mbgnbd", "best", dt.date(2025, 7, 4), dt.date(2025, 12, 31), ZH)
-    assert "模型用 2025年7月4日 之前的购买数据拟合，并在 2025年7月5日 至 2025年12月31日 上验证" in zh
+    assert "模型用 2025年7月4日之前的购买数据拟合，并在 2025年7月5日至 2025年12月31日上验证" in zh
     # the same model in 03: said so, no setting to change
     same = text.model_sentence(_comparison(), "bgnbd", "bgnbd", dt.date(2025, 7, 4), dt.date(2025, 12, 31), EN)
     assert same.startswith("The **BG/NBD** model is used (chosen by the model parameter). It is off by 2.9%")
@@ -66,8 +66,8 @@ def test_the_body_says_how_reliable_the_forecast_is_and_the_model_goes_to_the_te
         "purchases and by 0.61 purchases per customer on average: it can be trusted for totals and for ranking "
         "customers. The values below come from the same forecast updated with all purchases up to Dec 31, 2025.")
     assert text.reliability_sentence(_comparison(), "pnbd", dt.date(2025, 7, 4), dt.date(2025, 12, 31), ZH) == (
-        "用此前的购买记录预测 2025年7月5日 至 2025年12月31日 的购买：总购买次数相差 7.5%，平均每位用户相差 0.61 次，"
-        "其总量和用户排序都可信。下文的价值来自同一预测方法，并用截至 2025年12月31日 的全部购买数据更新。")
+        "用此前的购买记录预测 2025年7月5日至 2025年12月31日的购买：总购买次数相差 7.5%，平均每位用户相差 0.61 次，"
+        "其总量和用户排序都可信。下文的价值来自同一预测方法，并用截至 2025年12月31日的全部购买数据更新。")
     values = pd.DataFrame({"clv": [100.0, 300.0, 600.0]})
     at_risk = pd.DataFrame({"value_at_risk": [40.0]})
     attach(at_risk, AtRiskHighValueFacts(candidates=1, value_threshold=250.0))
@@ -85,7 +85,7 @@ def test_the_fit_sentence_speaks_of_the_forecast():
     cumulative = pd.DataFrame({"date": [dt.date(2025, 12, 31)], "actual_cumulative": [9257.0],
                                "expected_cumulative": [9379.0]})
     assert text.fit_sentence(by_freq, cumulative, ZH) == (
-        "偏差最大的是校准期复购 6 次的用户：每人预测 1.53 次，实际 1.26 次。截至 2025年12月31日 用户共复购 9,257 次；"
+        "偏差最大的是校准期复购 6 次的用户：每人预测 1.53 次，实际 1.26 次。截至 2025年12月31日用户共复购 9,257 次；"
         "预测为 9,379 次（+1.3%）。")
 
 
@@ -131,7 +131,7 @@ def test_complaints_of_the_month_and_the_open_backlog_are_told_apart():
         "for more than 30 days (the oldest opened on Feb 7, 2024).")
     assert text.complaints_sentence(months, _backlog(), ZH) == (
         "2025年12月共有 41 条投诉，来自 40 位用户（每千单 28.4 条）；已解决投诉的处理时长中位数为 65.0 小时，当月投诉中仍有 4 "
-        "条未解决。截至 2025年12月31日 共有 31 条投诉未解决，其中 27 条已超过 30 天（最早一条提交于 2024年2月7日）。")
+        "条未解决。截至 2025年12月31日共有 31 条投诉未解决，其中 27 条已超过 30 天（最早一条提交于 2024年2月7日）。")
 
 
 def test_one_cac_definition_cost_per_buyer():
@@ -174,7 +174,7 @@ def test_next_steps_follow_the_numbers():
                            stages=stages) == got
     # 4 + 3 + 16 + 8 = 31 open; 3 + 16 + 8 = 27 beyond 30 days; 8 beyond 365
     assert text.next_steps(ZH, backlog=_backlog()) == (
-        "1. **清理积压投诉，逐条指定负责人**：截至 2025年12月31日 共有 31 条投诉未解决，其中 27 条已超过 30 天、8 条已超过 365 天"
+        "1. **清理积压投诉，逐条指定负责人**：截至 2025年12月31日共有 31 条投诉未解决，其中 27 条已超过 30 天、8 条已超过 365 天"
         "（最早一条提交于 2024年2月7日）；为每条投诉指定负责人和结案日期。")
     zh = text.next_steps(ZH, steps=steps, nps=nps).splitlines()
     assert zh == ["1. **兑现「付款到发货」时效承诺**：12.5% 的订单未达到（2,529 单）。",

@@ -63,7 +63,7 @@ def test_the_at_risk_segment_has_lapsed_when_more_than_half_is_past_the_80_perce
         "130 days ago on average. 75.0% of them last bought more than 100 days ago, the gap within which 80% of "
         "second purchases came: most of them have lapsed already, so win them back personally.")
     assert text.risk_sentence(_profile(), segments, _cycle(), ZH) == (
-        "*重要保持客户* 面临流失风险的销售额最多：4 位用户贡献了 60.0% 的销售额，平均 130 天前最后一次购买。"
+        "*重要保持客户*面临流失风险的销售额最多：4 位用户贡献了 60.0% 的销售额，平均 130 天前最后一次购买。"
         "其中 75.0% 的最后一次购买在 100 天以前，超过了 80% 二次购买发生的间隔：他们中的多数已经流失，请一对一召回。")
 
 
@@ -188,8 +188,8 @@ def test_campaign_sentence_counts_sure_uplifts_and_reads_the_best_roi_range():
         "campaign's effect.")
     assert text.campaign_sentence(_campaigns(), ZH) == (
         "2 个设有随机对照组的营销活动中，1 个的转化率增量提升 95% 区间高于零。投资回报率 (ROI) 最高的是 *A*：1.50 倍，"
-        "95% 区间 0.20 倍 至 2.80 倍；即使按区间下限也能回本。ROI 区间含亏损、尚不能确认回本的：*B*（ROI -0.50 倍，95% 区间 "
-        "-2.50 倍 至 1.50 倍）。1 个没有对照组的营销活动只作描述性对比：是否参与由用户自己选择，因此差距并不是活动的效果。")
+        "95% 区间 0.20 倍至 2.80 倍；即使按区间下限也能回本。ROI 区间含亏损、尚不能确认回本的：*B*（ROI -0.50 倍，95% 区间 "
+        "-2.50 倍至 1.50 倍）。1 个没有对照组的营销活动只作描述性对比：是否参与由用户自己选择，因此差距并不是活动的效果。")
 
 
 def _by_channel() -> pd.DataFrame:
@@ -283,7 +283,7 @@ def test_the_rfm_rule_and_cuts_say_recent_in_days():
     # a fixed cut of 90 days (rfm_recency_days): cuts 91 = within 90; F 2.4 -> 3 or more purchase days
     fixed = _cn8_segments([300, 320, 400, 500], 91.0, fixed=90)
     assert text.cuts_sentence(fixed, ZH) == (
-        "所用切分点：*近期购买* = 最后一次购买在 2025年12月31日 前 **90 天**以内（固定天数）；*高频* = **3 个及以上购买日**，"
+        "所用切分点：*近期购买* = 最后一次购买在 2025年12月31日前 **90 天**以内（固定天数）；*高频* = **3 个及以上购买日**，"
         "*高消费* = 总消费额高于 **¥876.29**（全部 4 位用户各指标的平均值）。")
 
 

@@ -59,7 +59,7 @@ def test_members_against_non_members_says_it_is_not_the_effect_of_membership():
         "(tiers are usually earned by spending), so these gaps describe the two groups.")
     assert text.members_sentence(mv, ZH) == (
         "会员的人均消费是非会员的 3.0 倍（¥300.00 对 ¥100.00），90 天内再次购买的比例为 60.0% 对 20.0%。"
-        "**这不是会员带来的效果：** 会员与非会员在入会前就不同（会员等级通常靠消费获得），这些差距只描述两个群体。")
+        "**这不是会员带来的效果：**会员与非会员在入会前就不同（会员等级通常靠消费获得），这些差距只描述两个群体。")
 
 
 def _revenue() -> pd.DataFrame:
@@ -73,7 +73,7 @@ def test_the_tier_bringing_most_per_head_is_named_in_the_language():
     assert text.revenue_sentence(_revenue(), EN) == (
         "*gold* customers are 5.0% of members plus 12-month buyers and bring 40.0% of revenue (8.0× their head count).")
     assert text.revenue_sentence(_revenue(), ZH) == (
-        "*金卡* 用户占会员及近 12 个月购买用户的 5.0%，贡献了 40.0% 的销售额（为其人数占比的 8.0 倍）。")
+        "*金卡*用户占会员及近 12 个月购买用户的 5.0%，贡献了 40.0% 的销售额（为其人数占比的 8.0 倍）。")
 
 
 def _overlap() -> pd.DataFrame:
@@ -204,7 +204,7 @@ def test_the_profile_sentence_quotes_the_row_the_table_shows():
     cell = table.iloc[0, 1]
     assert cell == "重要挽留客户 50.3% (×26.2)"
     zh = text.profile_sentence(_pack_profile(), ["members_gone_quiet"], ZH, small_pack=30)
-    assert zh == ("表中各群体里最突出的是：在 *沉默会员* 中，用户分层为 *重要挽留客户* 的用户占该人群包的 50.3%，而在全部用户中占 1.9%"
+    assert zh == ("表中各群体里最突出的是：在*沉默会员*中，用户分层为*重要挽留客户*的用户占该人群包的 50.3%，而在全部用户中占 1.9%"
                   "（26.2 倍；仅看 30 位及以上用户的人群包中 30 位及以上的群体）。")
     assert text.profile_sentence(_pack_profile(), ["members_gone_quiet"], EN, small_pack=30) == (
         "Of the groups in the table, the most over-represented: in *Members gone quiet*, Segment *Important "
@@ -224,7 +224,7 @@ def test_the_packs_value_names_the_model_04_uses_too():
         "worth $12K in total.")
     zh = text.packs_sentence(sizes, text.value_measure("clv", "MBG/NBD", ZH), ZH)
     assert zh == ("价值按12 个月用户生命周期价值（CLV，按每位用户的购买记录预测）衡量，与用户忠诚期报告 (04) 使用同一预测。"
-                  "价值最高的人群包是 *待二次购买*：40 位用户，合计价值 ¥1.2万。")
+                  "价值最高的人群包是*待二次购买*：40 位用户，合计价值 ¥1.2万。")
 
 
 def test_run_parameters_are_said_in_the_technical_notes_not_in_the_body():

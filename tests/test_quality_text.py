@@ -121,7 +121,7 @@ def test_a_skip_note_in_both_languages():
         "*Purchase funnel* is skipped: it needs the `events` table (behaviour log: one row per event), which the data "
         "source `shop` does not have.")
     assert plain_text(quality_text.skip_text("events", "购买转化漏斗", "shop", "zh")) == (
-        "已跳过 *购买转化漏斗*：这部分需要 `events` 表（行为日志：每个事件一行），数据源 `shop` 中没有这张表。")
+        "已跳过*购买转化漏斗*：这部分需要 `events` 表（行为日志：每个事件一行），数据源 `shop` 中没有这张表。")
 
 
 def test_a_reason_names_the_usual_fields_in_words_and_others_as_the_contract_spells_them():

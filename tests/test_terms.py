@@ -135,6 +135,6 @@ def test_the_demo_shop_keeps_beijing_time_and_says_so():
 
     demo, cdnow = resolve_datasets(["demo", "cdnow"])
     assert (demo.defaults, cdnow.defaults) == ({"time_zone": "Asia/Shanghai"}, {"currency": "USD"})
-    assert "日期按 北京时间。" in foundation.data_sentence("demo", "2025-12-31", "Asia/Shanghai", ZH)
+    assert "日期按北京时间。" in foundation.data_sentence("demo", "2025-12-31", "Asia/Shanghai", ZH)
     assert "日期按 UTC 时区。" in foundation.data_sentence("demo", "2025-12-31", "UTC", ZH)
     assert "dates in the UTC time zone." in foundation.data_sentence("demo", "2025-12-31", "UTC", NumberStyle("en"))
