@@ -169,6 +169,16 @@ def test_funnel_sentence_names_the_biggest_drop_off():
         "40.0% 继续（流失 90 人）。12 位用户在数据截止前不到 7 天内进入漏斗，仍可能转化。")
 
 
+def test_an_empty_funnel_says_what_to_check_in_words():
+    # review of the zh demo: "请检查 `funnel_steps`" named a parameter to a manager; the sentence says what to check
+    empty = _funnel().assign(users=[0, 0, 0, 0])
+    assert plain_text(text.funnel_sentence(empty, "7d", EN)) == (
+        "No customer has a `visit` event, so the funnel is empty: check that the funnel steps of the run name events "
+        "the event data has.")
+    assert plain_text(text.funnel_sentence(empty, "7d", ZH)) == (
+        "没有用户发生 `visit` 事件，漏斗为空：请确认本次运行设置的漏斗步骤使用的是行为数据中实际存在的事件名称。")
+
+
 def test_funnel_steps_and_windows_read_in_the_glossary_words():
     # review #7: 01 read "在 7d 内到达 purchase" and "从 product_view 到 add_to_cart"; glossary: 浏览商品 → 加购 → 下单 → 支付
     fun = _funnel().assign(step=["visit", "product_view", "add_to_cart", "purchase"])

@@ -275,10 +275,10 @@ def test_nps_row_and_sentence_in_both_languages():
         "**NPS** in Q4 2025 is +1.5 from 1,690 scores of the survey rounds sent in the period (% promoters − % "
         "detractors; a change of it is in percentage points).")
     assert text.no_target_sentence(card, ZH) == (
-        "2025年第四季度发出的调研轮次共 1,690 份评分，**NPS 净推荐值**为 +1.5（推荐者占比 − 贬损者占比；其变化以个百分点计）。")
+        "2025年第四季度发出的调研轮次共 1,690 份评分，**净推荐值 (NPS)** 为 +1.5（推荐者占比 − 贬损者占比；环比、同比的变化以百分点计）。")
     # no round in the period: say so, and the table's note says why
     card.loc[card.index[-1], ["actual", "note"]] = [NAN, "no NPS survey round sent in the period"]
-    assert text.no_target_sentence(card, ZH) == "2025年第四季度没有发出 NPS 调研，因此本次考核没有该期的 NPS 净推荐值。"
+    assert text.no_target_sentence(card, ZH) == "2025年第四季度没有发出 NPS 调研，因此本次考核没有该期的净推荐值 (NPS)。"
     assert text.no_target_table(card, EN).iloc[-1, -1] == "no NPS survey round was sent in the period"
     # a scorecard without an NPS row (or with a target for it) has no sentence
     assert text.no_target_sentence(_card(), EN) == ""

@@ -76,6 +76,19 @@ def test_the_body_says_how_reliable_the_forecast_is_and_the_model_goes_to_the_te
     assert "NBD" not in head and "模型" not in head
     assert text.heading("models", ZH) == "预测的可靠性" and text.heading("technical", ZH) == "技术说明"
     assert "AIC" not in text.section("models", ZH) and "AIC" in text.section("technical", ZH)
+    # review of the zh demo: "model = best 时" and "|预测 − 实际| 验证期购买次数的平均值"; the tie is TIE_TOLERANCE (1%)
+    assert text.section("technical", ZH).endswith(
+        "验证期 MAE 是每位用户验证期购买次数的预测值与实际值之差（取绝对值）的平均；验证期误差是预测与实际总购买次数之差。"
+        "自动选择模型时（参数 `clv_model` = `best`），使用验证期 MAE 最小的模型；与它相差 1% 以内的模型视为并列，并列时选 AIC 最低的。")
+    assert text.section("technical", EN).endswith(
+        "When the model is chosen automatically (`clv_model` = `best`), the one with the smallest holdout MAE is used; "
+        "models within 1% of it are tied and the tie goes to the lowest AIC.")
+
+
+def test_an_nps_of_zero_has_no_sign():
+    # review of the zh demo: 05 read "NPS 净推荐值为 +0.0"; a zero is neither a rise nor a fall
+    assert [text.nps_text(x, ZH) for x in (0.0, 0.04, -0.04, 1.54, -27.8)] == ["0.0", "0.0", "0.0", "+1.5", "-27.8"]
+    assert text.caption("csat", ZH, min=4) == "满意度 (CSAT)：1-5 分中 4 分及以上为满意"
 
 
 def test_the_fit_sentence_speaks_of_the_forecast():
@@ -117,7 +130,7 @@ def test_summary_says_nps_with_the_precision_of_its_section_and_the_backlog_by_a
         "Overall NPS is +1.5 with a response rate of 22.1% (1,690 of 7,660 invited).")
     assert text.nps_table(nps, "zh", shown=True)["nps"].tolist() == ["+1.5"]
     assert text.summary(_comparison(), "mbgnbd", values, deciles, at_risk, 20, dt.date(2025, 12, 31), ZH,
-                        nps=nps).splitlines()[2] == "- NPS 净推荐值为 +1.5，共 1,690 份评分。"
+                        nps=nps).splitlines()[2] == "- 净推荐值 (NPS) 为 +1.5，共 1,690 份评分。"
 
 
 def test_complaints_of_the_month_and_the_open_backlog_are_told_apart():

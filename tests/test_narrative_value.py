@@ -231,12 +231,22 @@ def test_run_parameters_are_said_in_the_technical_notes_not_in_the_body():
     # review #10: 03 told managers "设置 export_dir 可…" and "（二者都遵循本次运行的 clv_model）"
     assert text.export_sentence(None, ZH) == "本次未导出人群包名单文件（见文末技术说明）。"
     notes = plain_text(text.technical_notes(ZH, clv_model="best", model="MBG/NBD"))
+    # review of the zh demo: "由本次运行的参数clv_model=best选定" read as code in a sentence; the sentence now says
+    # what happened and the parameter follows in brackets, for whoever reruns the report
     assert notes == (
-        "- 人群包的价值来自 MBG/NBD 购买模型，由本次运行的参数 `clv_model` = `best` 选定；用户忠诚期报告 (04) 使用同一模型，"
-        "因此每位用户只有一个 CLV。\n"
-        "- 将参数 `export_dir` 设为一个文件夹，即可为每个人群包写出一个名单文件和一个清单文件（用户 ID 经加盐 SHA-256 哈希）。")
-    # with an export folder, only the model note
+        "- 人群包的价值来自 MBG/NBD 购买模型，按验证期的预测准确度自动选定（参数 `clv_model` = `best`）；用户忠诚期报告 (04) "
+        "使用同一模型，因此每位用户只有一个 CLV。\n"
+        "- 如需为每个人群包写出一个名单文件和一个清单文件（用户 ID 经加盐 SHA-256 哈希），请把参数 `export_dir` 设为一个文件夹。")
+    assert plain_text(text.technical_notes(EN, clv_model="best", model="MBG/NBD")) == (
+        "- Pack values come from the MBG/NBD purchase model, chosen by its holdout accuracy (parameter `clv_model` = "
+        "`best`); the loyalty report (04) uses the same, so each customer has one CLV.\n"
+        "- To write one file per pack and a manifest (customer ids hashed with a salted SHA-256), set the parameter "
+        "`export_dir` to a folder.")
+    # a model set by the run, with an export folder: only the model note
     assert plain_text(text.technical_notes(EN, clv_model="mbgnbd", model="MBG/NBD", export_dir="out")) == (
-        "- Pack values come from the MBG/NBD purchase model, chosen by the parameter `clv_model` = `mbgnbd` of this "
-        "run; the loyalty report (04) uses the same, so each customer has one CLV.")
+        "- Pack values come from the MBG/NBD purchase model, set for this run (parameter `clv_model` = `mbgnbd`); "
+        "the loyalty report (04) uses the same, so each customer has one CLV.")
+    assert plain_text(text.technical_notes(ZH, clv_model="mbgnbd", model="MBG/NBD", export_dir="out")) == (
+        "- 人群包的价值来自 MBG/NBD 购买模型，由本次运行指定（参数 `clv_model` = `mbgnbd`）；用户忠诚期报告 (04) 使用同一模型，"
+        "因此每位用户只有一个 CLV。")
     assert text.heading("technical", ZH) == "技术说明"

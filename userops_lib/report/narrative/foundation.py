@@ -446,7 +446,8 @@ def funnel_sentence(fun: pd.DataFrame, window: str, style: NumberStyle) -> str:
     """How many entrants reached the last step, and the step that loses the largest share."""
     lang = style.lang
     if fun["users"].iloc[0] == 0:
-        return tr("No customer has a {step} event, so the funnel is empty; check `funnel_steps`.", lang,
+        return tr("No customer has a {step} event, so the funnel is empty: check that the funnel steps of the run "
+                  "name events the event data has.", lang,
                   step=code(fun["step"].iloc[0]))
     worst = _weakest_step(fun)
     text = tr("Of {entered} users with a {first}, {done} ({share}) reached {last} within {window}. The biggest "

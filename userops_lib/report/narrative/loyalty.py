@@ -81,9 +81,9 @@ SECTIONS = {
     "technical": (N_("Technical notes"),
                   N_("Each purchase model is fitted on the purchases up to the calibration end and asked to predict "
                      "the holdout period. Holdout MAE is the mean over customers of |predicted − actual| holdout "
-                     "purchases; holdout error is the gap between predicted and actual total purchases. With "
-                     "model = best the model with the smallest holdout MAE is used; models within {tie} of it are "
-                     "tied and the tie goes to the lowest AIC.")),
+                     "purchases; holdout error is the gap between predicted and actual total purchases. When the "
+                     "model is chosen automatically (`clv_model` = `best`), the one with the smallest holdout MAE is "
+                     "used; models within {tie} of it are tied and the tie goes to the lowest AIC.")),
 }
 
 CAPTIONS = {
@@ -130,7 +130,9 @@ def section(name: str, style: NumberStyle, **values) -> str:
 
 def nps_text(points, style: NumberStyle) -> str:
     """An NPS in points, one precision everywhere (summary and section alike): +1.5, -27.8."""
-    return style.missing if pd.isna(points) else f"{points:+.1f}"
+    if pd.isna(points):
+        return style.missing
+    return "0.0" if round(points, 1) == 0 else f"{points:+.1f}"  # no sign on zero: "+0.0" reads as a rise
 
 
 # ----------------------------------------------------------------------------------- models

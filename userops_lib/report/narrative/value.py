@@ -519,12 +519,17 @@ def technical_notes(style: NumberStyle, *, clv_model: str, model: str, export_di
     the numbers mean, this list says which parameter to set): the purchase model (``clv_model`` as given,
     ``model`` the one used) and, when nothing was exported, how to export the packs."""
     lang = style.lang
-    notes = [tr("Pack values come from the {model} purchase model, chosen by the parameter {param} = {value} of this "
-                "run; the loyalty report (04) uses the same, so each customer has one CLV.", lang, model=model,
-                param=code("clv_model"), value=code(clv_model))]
+    # the sentence says what happened in words; the parameter follows in brackets for whoever reruns it
+    chosen = (tr("Pack values come from the {model} purchase model, chosen by its holdout accuracy (parameter {param} = "
+                 "{value}); the loyalty report (04) uses the same, so each customer has one CLV.", lang, model=model,
+                 param=code("clv_model"), value=code(clv_model)) if clv_model == "best" else
+              tr("Pack values come from the {model} purchase model, set for this run (parameter {param} = {value}); "
+                 "the loyalty report (04) uses the same, so each customer has one CLV.", lang, model=model,
+                 param=code("clv_model"), value=code(clv_model)))
+    notes = [chosen]
     if export_dir is None:
-        notes.append(tr("Set the parameter {param} to a folder to write one file per pack and a manifest (customer "
-                        "ids hashed with a salted SHA-256).", lang, param=code("export_dir")))
+        notes.append(tr("To write one file per pack and a manifest (customer ids hashed with a salted SHA-256), set "
+                        "the parameter {param} to a folder.", lang, param=code("export_dir")))
     return "\n".join(f"- {note}" for note in notes)
 
 
