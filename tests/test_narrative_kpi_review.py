@@ -86,15 +86,14 @@ def test_summary_counts_targets_and_compares_with_previous_period_and_last_year(
         "- **GMV:** $1.8M (vs previous period +20.0%, vs last year +50.0%)\n"
         "- **Buyers:** 2,000 (vs previous period +25.0%, vs last year +100.0%)\n"
         "- **New buyers:** 1,100 (vs previous period +10.0%, vs last year n/a)\n\n"
-        "Milestones: 2 in all, 1 done early, 0 on time, 0 late, 1 still open past the due date, and 0 open and not "
-        "yet due.")
+        "Milestones: 2 in all: 1 done early and 1 still open past the due date.")
     assert text.summary(card, _milestones(), dt.date(2025, 12, 31), ZH) == (
         "**2025年第四季度**：3 个有目标的指标中，**1 个达成**，**1 个有风险**，**1 个未达成**（达成率 100% 起为达成，"
         "90% 起为有风险）。\n\n"
         "- **GMV**：¥180万（环比 +20.0%，同比 +50.0%）\n"
         "- **购买用户数**：2,000（环比 +25.0%，同比 +100.0%）\n"
         "- **新客**：1,100（环比 +10.0%，同比 —）\n\n"
-        "项目里程碑：共 2 个，1 个提前完成，0 个按时完成，0 个延期完成，1 个逾期仍未完成，0 个进行中（未到截止日期）。")
+        "项目里程碑：共 2 个，其中 1 个提前完成、1 个逾期未完成。")
 
 
 def test_summary_without_targets_says_whose_targets_are_missing():
@@ -141,7 +140,7 @@ def test_moves_call_out_clear_moves_and_hold_back_noise():
         "out: Repurchase rate (-1.0 pp, not significant, p = 0.40).")
     assert text.moves_text(moves, card, ZH) == (
         "与上一季度相比，在购买用户数、GMV、新客、复购率、流失率中：改善最大的是**购买用户数**（+25.0%）；恶化最大的是**流失率**"
-        "（+10.0 个百分点）。未点名：复购率（-1.0 个百分点，不显著，p = 0.40）。")
+        "（+10.0 个百分点）。未列出的变化：复购率（-1.0 个百分点，不显著，p = 0.40）。")
 
 
 def test_moves_name_the_kpis_they_choose_among():
@@ -243,13 +242,18 @@ def test_milestones_in_words():
 
 def test_milestone_counts_add_up_to_the_total():
     # review #23: "3 in all, 1 early ... 1 late" left the third (open, due 2026-01-15 after the data's last date)
-    # uncounted; 1 + 0 + 0 + 1 + 1 = 3
+    # uncounted; 1 + 1 + 1 = 3. Review of the zh demo: "0 个按时完成，0 个延期完成" was noise, so a status no
+    # milestone has is left out, and the open-past-due status reads as the table's 逾期未完成
     ms = pd.concat([_milestones(), pd.DataFrame({"name": ["Year-end review"], "due": [dt.date(2026, 1, 15)],
                                                  "done": [None], "status": ["open"], "days_late": [NAN]})])
-    assert text.progress_text(ms, EN) == ("Milestones: 3 in all, 1 done early, 0 on time, 0 late, 1 still open past "
-                                          "the due date, and 1 open and not yet due.")
-    assert text.progress_text(ms, ZH) == ("项目里程碑：共 3 个，1 个提前完成，0 个按时完成，0 个延期完成，1 个逾期仍未完成，"
-                                          "1 个进行中（未到截止日期）。")
+    assert text.progress_text(ms, EN) == ("Milestones: 3 in all: 1 done early, 1 still open past the due date and 1 "
+                                          "open and not yet due.")
+    assert text.progress_text(ms, ZH) == "项目里程碑：共 3 个，其中 1 个提前完成、1 个逾期未完成、1 个进行中（未到截止日期）。"
+    assert text.milestone_table(ms, ZH)["状态"].tolist() == ["提前", "逾期未完成", "进行中"]
+    # two of one status: the count says 2
+    both = pd.concat([_milestones().iloc[:1]] * 2)
+    assert text.progress_text(both, EN) == "Milestones: 2 in all: 2 done early."
+    assert text.progress_text(both, ZH) == "项目里程碑：共 2 个，其中 2 个提前完成。"
 
 
 def test_no_target_advice_leaves_out_growth_rates():
@@ -340,3 +344,21 @@ def test_a_target_below_what_the_kpi_already_reached_is_questioned():
         "请在转发前确认以下目标：**用户粘性 (DAU/MAU)** 的目标值 8.5% 低于去年同期实际（13.8%）和上期实际（14.2%）；"
         "**流失率**的目标值 80.0% 高于去年同期实际（65.0%）和上期实际（60.0%），比已经做到的还宽松。")
     assert text.suspect_target_sentence(_card(), EN) == ""
+
+
+def test_section_notes_say_changes_and_statuses_in_one_wording():
+    # review of the zh demo: "按相对于之前数值的变化计"; the legend's 未完成且逾期 beside the table's 逾期未完成 and the
+    # summary's 逾期仍未完成; "才点名一个变化"; "7天 / 30天" beside "30 天" elsewhere
+    assert text.section("scorecard", ZH).endswith(
+        "达成率 = 实际值 / 目标值；越低越好的指标（流失率）为目标值 / 实际值，所以超过 100% 总是好的。比率类指标的变化以百分点计，"
+        "其他指标以相对变化（%）计；下降一律为负数。")
+    assert text.section("progress", ZH).endswith(
+        "提前：在截止日期前完成；按时：在截止日期当天完成；延期：在截止日期后完成；逾期未完成：过了截止日期、到数据最后一天仍未完成。"
+        "提前完成时逾期天数为负数。")
+    assert "本期新客的 7 天 / 30 天二次购买转化率" in text.section("process", ZH)
+    assert text.method_text(ZH) == (
+        "每个实际值都与各阶段报告采用同一套计算口径，因此与基础建设期报告的数字一致。年度指标按全年计算，而不是季度的平均。"
+        "只有当两个时期都至少有 30 位用户、且（对用户比率而言）双比例 z 检验在 5% 水平上显著时，才列出该变化。")
+    assert text.method_text(EN).endswith(
+        "A change is called out only when it rests on at least 30 customers in both periods and, for rates of "
+        "customers, a two-proportion z-test finds it significant at 5%.")

@@ -229,7 +229,35 @@ def test_order_to_paid_reads_in_minutes_not_hours():
 def test_the_remind_now_caption_counts_the_rows_it_shows():
     # review #21: "the 30 soonest" over a list of 20; a list of 20 shows 20 of 20, one of 45 shows 30 of 45
     due = pd.DataFrame({"customer_id": [f"c{i}" for i in range(20)]})
-    assert text.reminders_caption(due, "2026-01-14", ZH) == (
-        "立即提醒：预计在 2026-01-14 前再次购买（共 20 位，此处列出最早的 20 位；完整名单见人群包）")
+    # review of the zh demo: "共 20 位，此处列出最早的 20 位" said 20 twice; a list the body shows whole says it once
+    assert text.reminders_caption(due, "2026-01-14", ZH) == "立即提醒：预计在 2026-01-14 前再次购买的 20 位用户（名单同人群包）"
+    assert text.reminders_caption(due, "2026-01-14", EN) == (
+        "Remind now: the 20 customers expected to buy again by 2026-01-14 (also in the pack)")
+    assert text.reminders_caption(pd.concat([due] * 3).head(45), "2026-01-14", ZH) == (
+        "立即提醒：预计在 2026-01-14 前再次购买（共 45 位，此处列出最早的 30 位；完整名单见人群包）")
     assert text.reminders_caption(pd.concat([due] * 3).head(45), "2026-01-14", EN) == (
         "Remind now: expected to buy again by 2026-01-14 (30 soonest of 45; the full list is the pack)")
+
+
+def test_fulfilment_caption_pyramid_and_experience_sentences_read_as_chinese_prose():
+    # review of the zh demo: the fulfilment caption said 小时数 over cells in minutes and days; "4,771 位用户出现";
+    # "总之，首单在 5 天内送达的用户中…" opened with a filler
+    assert text.caption("fulfilment", ZH) == "履约各环节耗时：从上一环节到下一环节"
+    assert text.caption("fulfilment", EN) == "Fulfilment steps: time from one step to the next"
+    # December complete: 4,771 seen, 25 + 116 + 378 = 519 in the top three layers, 519 / 4,771 = 10.9%
+    layers = pd.DataFrame({"period": ["2025-12"], "complete": [True], "members": [4771], "kol": [25],
+                           "expert": [116], "contributor": [378]})
+    assert text.pyramid_sentence(layers, True, ZH) == (
+        "2025年12月共有 4,771 位活跃用户；其中 519 位（10.9%）位于金字塔前三层（KOL 25、专家 116、贡献者 378）。")
+    assert text.pyramid_sentence(layers, True, EN) == (
+        "In Dec 2025, 4,771 customers were seen; 519 (10.9%) are in the top three layers (KOL 25, experts 116, "
+        "contributors 378).")
+    rates = pd.DataFrame({"group": ["on time", "late", "after-sales request", "no after-sales request"],
+                          "repurchase_rate": [0.331, 0.217, 0.13, 0.333]})
+    assert text.repurchase_experience_sentence(rates.iloc[:2], ZH, 90, "5d") == (
+        "首单在 5 天内送达的用户中 33.1% 在 90 天内再次购买，送达更晚的用户中为 21.7%。这些只是相关关系：首单遇到问题的用户在"
+        "其他方面也可能不同。")
+    assert text.repurchase_experience_sentence(rates.iloc[:2], EN, 90, "5d") == (
+        "In short, of customers whose first order arrived within 5 days, 33.1% bought again within 90 days, of those "
+        "whose order came later 21.7%. These are associations: customers with troubled first orders may differ in "
+        "other ways too.")

@@ -324,3 +324,21 @@ def test_the_campaign_funnel_pair_says_it_is_another_measure_than_the_campaign_c
     assert text.campaign_funnel_sentence(last, "purchase", ZH, window="7d") == (
         "漏斗差距最大的是 *Welcome*：实验组中 8.8% 的分组用户在进入漏斗后 7 天内到达「支付」，对照组为 1.9%（+6.9 个百分点）。"
         "这与营销活动效果中的转化率（活动期内有任何订单）口径不同，因此数字不一致；小分组波动大。")
+
+
+def test_the_segment_coming_back_soonest_is_said_without_doubling_the_word_customer():
+    # review of the zh demo: "重要保持客户用户再次购买最快" (客户 then 用户); now "重要保持客户的用户". Both segments have
+    # 30+ followed-up buyers; 27 < 277 days
+    from userops_lib.metrics.categories import RepurchaseCyclesFacts
+
+    seg = pd.DataFrame({"segment": ["重要保持客户", "一般发展客户"], "first_buyers": [376, 3391], "repeat_share": [1.0, 0.23],
+                        "basis_buyers": [300, 121], "back_within_share": [0.9, 0.56], "p50_day": [27.0, 277.0],
+                        "p80_day": [80.0, 333.0]})
+    attach(seg, RepurchaseCyclesFacts(by="segment", max_days=365, as_of=dt.date(2025, 12, 31), basis="full follow-up"))
+    assert text.cycles_sentence(None, seg, ZH) == (
+        "在观察用户数不少于 30 的分组中：按用户分层，*重要保持客户*的用户再次购买最快（一半在第 27 天前），*一般发展客户*最慢"
+        "（一半在第 277 天前）。回购提醒应按品类安排时间，而不是对所有人用同一个日期。")
+    assert text.cycles_sentence(None, seg, EN) == (
+        "Among groups with 30+ buyers followed up: by segment, *重要保持客户* buyers buy again soonest (half by day 27) "
+        "and *一般发展客户* latest (half by day 277). Time the repurchase reminders per category, not with one date for "
+        "everyone.")

@@ -250,3 +250,37 @@ def test_run_parameters_are_said_in_the_technical_notes_not_in_the_body():
         "- 人群包的价值来自 MBG/NBD 购买模型，由本次运行指定（参数 `clv_model` = `mbgnbd`）；用户忠诚期报告 (04) 使用同一模型，"
         "因此每位用户只有一个 CLV。")
     assert text.heading("technical", ZH) == "技术说明"
+
+
+def test_time_to_join_says_the_middle_half_and_leaves_out_a_zero():
+    # review of the zh demo: "（中间一半：22 至 139 天）；0 位在首单当天或之前入会" read as a translation; with no member
+    # joining before their first order the clause goes, with 3 it stays
+    from userops_lib.metrics.membership import TimeToJoinFacts
+    from userops_lib.results import attach
+
+    def ttj(before):
+        table = pd.DataFrame({"step": ["first purchase → member"], "customers": [100], "median_days": [61.0],
+                              "p25_days": [22.0], "p75_days": [139.0]})
+        return attach(table, TimeToJoinFacts(joined_before_first_purchase=before, members_without_order=0))
+    assert text.join_sentence(ttj(0), EN) == (
+        "Half of the members joined within 61 days of their first purchase (middle half: 22 to 139 days).")
+    assert text.join_sentence(ttj(0), ZH) == "一半会员在首次购买后 61 天内入会，中间 50% 的会员在首次购买后 22 至 139 天入会。"
+    assert text.join_sentence(ttj(3), EN) == (
+        "Half of the members joined within 61 days of their first purchase (middle half: 22 to 139 days); 3 joined "
+        "on or before the day of their first order.")
+    assert text.join_sentence(ttj(3), ZH) == (
+        "一半会员在首次购买后 61 天内入会，中间 50% 的会员在首次购买后 22 至 139 天入会；另有 3 位在首单当天或之前入会。")
+
+
+def test_captions_and_the_drop_out_paragraph_read_as_chinese_prose():
+    # review of the zh demo: "（占比：占全部用户；占会员：占会员）" restated the column headers; "人群包文件中按数据取值的阈值
+    # 在本数据上的取值"; "每个都是和上面一样的人群包，随之一起导出"
+    assert text.caption("tiers", ZH, date="2025年12月31日") == "2025年12月31日的会员等级分布"
+    assert text.caption("tiers", EN, date="Dec 31, 2025") == (
+        "Tiers on Dec 31, 2025 (share: of all customers; share of members: of members)")
+    assert text.caption("thresholds", ZH) == "人群包规则中按分位数设定的阈值：在本数据购买用户中的取值"
+    assert text.section("dropouts", ZH, days=30).endswith(
+        "近 30 天进入购买漏斗、到达某一步但在漏斗时间窗口内未到达下一步的用户：即加购未购或浏览未购提醒的对象。"
+        "它们和上面的人群包一样，可一并导出（用户 ID 已哈希）。")
+    assert text.section("dropouts", EN, days=30).endswith(
+        "Each is a pack like the ones above, exported with them (hashed ids).")

@@ -414,16 +414,22 @@ def milestone_table(milestones: pd.DataFrame, style: NumberStyle) -> pd.DataFram
     }).rename(columns=lambda c: tr(heads[c], lang)).reset_index(drop=True)
 
 
+#: the milestone statuses counted in the progress sentence, in the order a reader follows them
+_PROGRESS = (("early", N_("{k} done early")), ("on time", N_("{k} on time")), ("overdue", N_("{k} done late")),
+             ("open-overdue", N_("{k} still open past the due date")), ("open", N_("{k} open and not yet due")))
+
+
 def progress_text(milestones: pd.DataFrame, style: NumberStyle) -> str:
     """The milestones counted by status (or that the period lists none)."""
+    lang = style.lang
     if milestones.empty:
-        return tr("The targets file lists no project milestones for this period.", style.lang)
+        return tr("The targets file lists no project milestones for this period.", lang)
     c = milestones["status"].value_counts()
-    # every status is counted, so the parts add up to the total (an open milestone not yet due included)
-    return tr("Milestones: {n} in all, {early} done early, {on_time} on time, {late} late, {open} still open "
-              "past the due date, and {pending} open and not yet due.", style.lang, n=len(milestones),
-              early=int(c.get("early", 0)), on_time=int(c.get("on time", 0)), late=int(c.get("overdue", 0)),
-              open=int(c.get("open-overdue", 0)), pending=int(c.get("open", 0)))
+    # every status present is counted, so the parts add up to the total; a status no milestone has is left
+    # out (the review read "0 个按时完成，0 个延期完成" as noise)
+    parts = [tr(message, lang, k=int(c[status])) for status, message in _PROGRESS if c.get(status, 0)]
+    return tr("Milestones: {n} in all: {parts}.", lang, n=len(milestones),
+              parts="、".join(parts) if lang == "zh" else _join(parts, lang))
 
 
 def method_text(style: NumberStyle, min_base: int = MIN_GROUP, alpha: float = 0.05) -> str:

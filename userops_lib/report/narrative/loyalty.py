@@ -95,7 +95,8 @@ CAPTIONS = {
     "at_risk": N_("High value if still active, probably lapsed: the 30 with the most value at risk"),
     "reminders": N_("Remind now: expected to buy again by {until} ({shown} soonest of {total}; the full list is the "
                     "pack)"),
-    "fulfilment": N_("Fulfilment steps: hours from one step to the next"),
+    "reminders_all": N_("Remind now: the {total} customers expected to buy again by {until} (also in the pack)"),
+    "fulfilment": N_("Fulfilment steps: time from one step to the next"),
     "repurchase_experience": N_("Repurchase within {days} days by the experience of the first order"),
     "activity": N_("Activity index by lifecycle stage"),
     "pyramid_value": N_("Purchase value by layer in {period}"),
@@ -401,7 +402,9 @@ REMIND_ROWS = 30
 
 
 def reminders_caption(due: pd.DataFrame, until, style: NumberStyle, rows: int = REMIND_ROWS) -> str:
-    """The remind-now table's caption, saying how many of the list it shows (20 of 20, 30 of 412)."""
+    """The remind-now table's caption, saying how many of the list it shows (all 20, or 30 of 412)."""
+    if len(due) <= rows:  # "20 soonest of 20" said the same number twice
+        return caption("reminders_all", style, until=until, total=style.count(len(due)))
     return caption("reminders", style, until=until, shown=style.count(min(rows, len(due))), total=style.count(len(due)))
 
 

@@ -287,11 +287,15 @@ def join_table(ttj: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
 def join_sentence(ttj: pd.DataFrame, style: NumberStyle) -> str:
     """How soon half of the members joined, the middle half, and who joined before their first order."""
     first = ttj.iloc[0]
+    days = dict(median=style.number(first["median_days"], 0), p25=style.number(first["p25_days"], 0),
+                p75=style.number(first["p75_days"], 0))
+    before = facts(ttj, TimeToJoinFacts).joined_before_first_purchase
+    if not before:  # "0 joined on or before ..." said nothing a reader needs
+        return tr("Half of the members joined within {median} days of their first purchase (middle half: {p25} to "
+                  "{p75} days).", style.lang, **days)
     return tr("Half of the members joined within {median} days of their first purchase (middle half: {p25} to {p75} "
               "days); {before} joined on or before the day of their first order.", style.lang,
-              median=style.number(first["median_days"], 0), p25=style.number(first["p25_days"], 0),
-              p75=style.number(first["p75_days"], 0),
-              before=style.count(facts(ttj, TimeToJoinFacts).joined_before_first_purchase))
+              before=style.count(before), **days)
 
 
 def revenue_table(rbt: pd.DataFrame, style: NumberStyle) -> pd.DataFrame:
