@@ -372,3 +372,13 @@ def test_a_fall_after_the_peak_month_that_happened_last_year_too_is_called_the_s
     # a fall against last year too is not this rule's (the drivers say why)
     headline.loc[0, "change_vs_last_year"] = -0.1
     assert text.seasonal_dip(headline, kpis) is None
+
+
+def test_average_dau_reads_as_whole_customers_like_its_table():
+    # review of the zh demo: the sentence said 平均日活 617.8 人 above a table showing 618; 4,771 MAU, 12.9%
+    stick = pd.DataFrame({"period": ["2025-11", "2025-12"], "complete": [True, True], "avg_dau": [649.0, 617.8],
+                          "mau": [4691, 4771], "stickiness": [0.138, 0.129]})
+    assert text.stickiness_sentence(stick, ZH) == "2025年12月平均日活 618 人，月活 4,771 人：用户粘性 12.9%（完整月份平均 13.4%）。"
+    assert text.stickiness_sentence(stick, EN) == (
+        "In Dec 2025 an average of 618 customers were active a day out of 4,771 active in the month: stickiness "
+        "12.9% (mean over complete months 13.4%).")

@@ -342,3 +342,36 @@ def test_the_segment_coming_back_soonest_is_said_without_doubling_the_word_custo
         "Among groups with 30+ buyers followed up: by segment, *重要保持客户* buyers buy again soonest (half by day 27) "
         "and *一般发展客户* latest (half by day 277). Time the repurchase reminders per category, not with one date for "
         "everyone.")
+
+
+def _returning():
+    # the demo's quartile edges 180 / 280 / 450: the top band (≥ 450) has 949 of 3,821 repeat customers (24.8%) and
+    # 54.0% of their revenue; electronics × ≥ 450 is the largest cell (290)
+    from types import SimpleNamespace
+    bands = pd.DataFrame({"band_no": [0, 1, 2, 3], "band": ["< 180", "180–280", "280–450", "≥ 450"],
+                          "aov_from": [float("nan"), 180.0, 280.0, 450.0], "aov_to": [180.0, 280.0, 450.0, float("nan")],
+                          "buyers": [987, 875, 1010, 949], "buyer_share": [0.258, 0.229, 0.264, 0.248],
+                          "revenue": [1.0, 2.0, 3.0, 4.0], "revenue_share": [0.066, 0.138, 0.256, 0.540],
+                          "mean_aov": [121.31, 227.95, 352.68, 896.36]})
+    matrix = pd.DataFrame({"< 180": [10, 20], "≥ 450": [290, 5]}, index=["electronics", "apparel"])
+    return SimpleNamespace(bands=bands, matrix=matrix,
+                           summary={"returning_buyers": 3821, "edges": [180.0, 280.0, 450.0], "edges_source": "quartiles"})
+
+
+def test_aov_bands_read_as_money():
+    # review of the zh demo: bands "< 180", "≥ 450区间" had no ¥, and the edges read "¥180.00, ¥280.00, ¥450.00"
+    r = _returning()
+    assert text.bands_table(r, ZH).iloc[:, 0].tolist() == ["¥180 以下", "¥180–¥280", "¥280–¥450", "¥450 及以上"]
+    assert text.bands_table(r, EN).iloc[:, 0].tolist() == ["below $180", "$180–$280", "$280–$450", "$450 or more"]
+    assert text.bands_sentence(r, ZH) == (
+        "3,821 位多次购买用户，按客单价分界点 ¥180、¥280、¥450（四分位数）分段；*¥450 及以上*区间占多次购买用户的 24.8%，"
+        "贡献其销售额的 54.0%。")
+    assert text.bands_sentence(r, EN) == (
+        "3,821 repeat customers, banded at AOV edges $180, $280, $450 (quartiles); the *$450 or more* band holds 24.8% "
+        "of them and 54.0% of their revenue.")
+    names = text.band_names(r.bands, ZH)
+    assert text.matrix_sentence(r.matrix, ZH, names) == (
+        "最大的群体是客单价 *¥450 及以上*区间的 *electronics* 用户（290 位）：该品类首先可以尝试的人群包。")
+    assert text.matrix_sentence(r.matrix, EN, text.band_names(r.bands, EN)) == (
+        "The largest group is *electronics* buyers in the *$450 or more* band (290 buyers): the first audience pack "
+        "to try for that category.")

@@ -284,3 +284,10 @@ def test_captions_and_the_drop_out_paragraph_read_as_chinese_prose():
         "它们和上面的人群包一样，可一并导出（用户 ID 已哈希）。")
     assert text.section("dropouts", EN, days=30).endswith(
         "Each is a pack like the ones above, exported with them (hashed ids).")
+
+
+def test_the_example_pack_rule_names_its_money():
+    # review of the zh demo: "门槛不足 500" had no unit; the example pack file's amounts are the shop's money (¥ in zh)
+    from userops_lib.report.i18n import tr
+    assert tr("Active customers within 500 of the next tier's trailing-12-month spend", "zh") == (
+        "近 12 个月消费距下一会员等级门槛不足 ¥500 的活跃用户")

@@ -90,6 +90,15 @@ class NumberStyle:
             return format_currency(x, self.currency, locale=self.locale)
         return format_compact_currency(x, self.currency, locale=self.locale, fraction_digits=self._compact_digits(x))
 
+    def price(self, x) -> str:
+        """A price point such as a band edge: a whole amount without decimals (¥180, $450), any other as
+        :meth:`money` (¥876.29), so "¥180.00, ¥280.00" does not read as an exact bill."""
+        if _missing(x):
+            return self.missing
+        if float(x).is_integer() and abs(float(x)) < 10_000:
+            return format_currency(float(x), self.currency, locale=self.locale, format="¤#,##0", currency_digits=False)
+        return self.money(x)
+
     def amount(self, x) -> str:
         """An amount in a table cell: always exact (¥23,200.00, ¥6,154.90), so a column never mixes
         ¥2.32万 with ¥6,154.90; sentences and headlines use :meth:`money` (compact)."""

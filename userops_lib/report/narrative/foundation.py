@@ -340,7 +340,7 @@ def stickiness_sentence(stick: pd.DataFrame, style: NumberStyle) -> str:
     last = full.iloc[-1] if len(full) else stick.iloc[-1]
     return tr("In {month} an average of {dau} customers were active a day out of {mau} active in the month: "
               "stickiness {stickiness} (mean over complete months {mean}).", style.lang,
-              month=period_text(last["period"], "month", style), dau=style.number(last["avg_dau"], 1),
+              month=period_text(last["period"], "month", style), dau=style.number(last["avg_dau"], 0),  # as the table
               mau=style.count(last["mau"]), stickiness=style.percent(last["stickiness"]),
               mean=style.percent(full["stickiness"].mean()))
 

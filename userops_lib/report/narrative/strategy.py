@@ -28,7 +28,7 @@ from ..markup import code
 from .foundation import _join, _then, data_sentence, paragraph
 
 __all__ = ["BREAKDOWN_NEEDS", "BREAKDOWNS", "CAPTIONS", "breakdown_caption", "LAPSED_SHARE", "LEAD_MIN_ORDERS", "MIN_GROUP", "SECTIONS", "STRONG_LIFT", "basket_sentence", "lead_rule",
-           "bands_sentence", "breakdown_sentence", "campaign_sentence", "campaign_tables", "caption",
+           "band_names", "bands_sentence", "breakdown_sentence", "campaign_sentence", "campaign_tables", "caption",
            "channel_funnel_sentence", "campaign_funnel_sentence", "cross_sell_sentence", "cuts_sentence", "recent_days",
            "cycle_sentence", "cycles_sentence", "cycles_table", "data_sentence", "heading", "inviters_sentence",
            "lapsed_share", "matrix_sentence", "missing_note", "moves_sentence", "moves_table", "next_steps",
@@ -357,10 +357,26 @@ def cycles_sentence(by_category: pd.DataFrame | None, by_segment: pd.DataFrame, 
 
 
 # --------------------------------------------------------------------------- returning buyers
+def band_names(bands: pd.DataFrame, style: NumberStyle) -> dict[str, str]:
+    """Each AOV band's label (``< 180``, ``180–280``, ``≥ 450``) as the reader's money: ¥180 以下, ¥180–¥280,
+    ¥450 及以上 (below $180, $180–$280, $450 or more); a band without edges keeps its label."""
+    def name(row) -> str:
+        low, high = row["aov_from"], row["aov_to"]
+        if pd.isna(low) and pd.isna(high):
+            return row["band"]
+        if pd.isna(low):
+            return tr("below {edge}", style.lang, edge=style.price(high))
+        if pd.isna(high):
+            return tr("{edge} or more", style.lang, edge=style.price(low))
+        return f"{style.price(low)}–{style.price(high)}"
+    return {row["band"]: name(row) for _, row in bands.iterrows()}
+
+
 def bands_table(returning, style: NumberStyle) -> pd.DataFrame:
     """Purchasing-power bands of returning buyers: AOV range, buyers, revenue and their shares."""
     lang, b = style.lang, returning.bands
-    return pd.DataFrame({tr("AOV band", lang): b["band"], tr("Buyers", lang): b["buyers"].map(style.count),
+    return pd.DataFrame({tr("AOV band", lang): b["band"].map(band_names(b, style)),
+                         tr("Buyers", lang): b["buyers"].map(style.count),
                          tr("Share of buyers", lang): b["buyer_share"].map(style.percent),
                          tr("Revenue", lang): b["revenue"].map(style.amount),
                          tr("Share of revenue", lang): b["revenue_share"].map(style.percent),
@@ -384,7 +400,8 @@ def bands_sentence(returning, style: NumberStyle) -> str:
     source = {"quartiles": tr("quartiles", style.lang)}.get(s["edges_source"], s["edges_source"])
     return tr("{n} repeat customers, banded at AOV edges {edges} ({source}); the *{band}* band holds {buyers} of them "
               "and {revenue} of their revenue.", style.lang, n=style.count(s["returning_buyers"]),
-              edges=", ".join(style.money(e) for e in s["edges"]), source=source, band=top["band"],
+              edges=("、" if style.lang == "zh" else ", ").join(style.price(e) for e in s["edges"]), source=source,
+              band=band_names(bands, style)[top["band"]],
               buyers=style.percent(top["buyer_share"]), revenue=style.percent(top["revenue_share"]))
 
 
@@ -395,14 +412,15 @@ def preference_sentence(returning, style: NumberStyle) -> str:
     return paragraph(style, tr("*{category}* takes {share} of repeat customers' spend and is the top category of {n} of them "
               "({top_share}).", style.lang, category=first["category"], share=style.percent(first["spend_share"]),
               n=style.count(first["top_buyers"]), top_share=style.percent(first["top_buyer_share"])),
-        matrix_sentence(returning.matrix, style))
+        matrix_sentence(returning.matrix, style, band_names(returning.bands, style)))
 
 
-def matrix_sentence(matrix: pd.DataFrame, style: NumberStyle) -> str:
-    """The largest cell of top category × AOV band: the first audience pack to try."""
+def matrix_sentence(matrix: pd.DataFrame, style: NumberStyle, names: dict[str, str] | None = None) -> str:
+    """The largest cell of top category × AOV band: the first audience pack to try (``names``: the
+    bands as :func:`band_names` says them)."""
     cell = matrix.stack().idxmax()
     return tr("The largest group is *{category}* buyers in the *{band}* band ({n} buyers): the first audience pack "
-              "to try for that category.", style.lang, category=cell[0], band=cell[1],
+              "to try for that category.", style.lang, category=cell[0], band=(names or {}).get(cell[1], cell[1]),
               n=style.count(matrix.loc[cell]))
 
 
