@@ -261,3 +261,20 @@ def test_fulfilment_caption_pyramid_and_experience_sentences_read_as_chinese_pro
         "In short, of customers whose first order arrived within 5 days, 33.1% bought again within 90 days, of those "
         "whose order came later 21.7%. These are associations: customers with troubled first orders may differ in "
         "other ways too.")
+
+
+def test_lifecycle_uses_one_word_for_the_lapsing_and_the_quick_ratio_the_metric_computes():
+    # review of the zh demo: the text said 新增未再购买用户 beside the table's 未再购买用户, and its quick ratio divided by
+    # (newly lapsing + churned) while metrics.lifecycle (PostHog) divides by the newly lapsing only:
+    # (610 + 324) / 997 = 0.94 is what the report showed
+    stages = pd.DataFrame({"period": pd.to_datetime(["2024-01-01", "2025-12-01"]), "complete": [True, True],
+                           "new": [100, 610], "returning": [0, 286], "resurrected": [0, 324], "dormant": [0, 997],
+                           "quick_ratio": [float("nan"), 934 / 997]})
+    assert text.lifecycle_sentence(stages, ZH) == (
+        "2025年12月：新客 610 位、连续购买用户 286 位、回流用户 324 位、未再购买用户 997 位；快速比率 0.94（活跃用户群在缩小）。"
+        "数据的第一个月 2024年1月把所有用户都算作新客：更早的购买不在数据中。")
+    assert text.section("lifecycle", ZH, churn_after=3).endswith(
+        "新客、连续购买用户（上月也有购买）和回流用户在当月有购买；未再购买用户上月购买、本月未购买；流失用户已 3 个月或更久未购买。"
+        "快速比率 = (新客 + 回流用户) / 未再购买用户：大于 1 表示活跃用户群在增长。")
+    assert text.section("lifecycle", EN, churn_after=3).endswith(
+        "Quick ratio = (new + resurrected) / newly lapsing: above 1 the active base grows.")

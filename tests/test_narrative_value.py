@@ -223,8 +223,14 @@ def test_the_packs_value_names_the_model_04_uses_too():
         "report (04) values customers with. The pack holding the most value is *Second purchase due*: 40 customers "
         "worth $12K in total.")
     zh = text.packs_sentence(sizes, text.value_measure("clv", "MBG/NBD", ZH), ZH)
-    assert zh == ("价值按12 个月用户生命周期价值（CLV，按每位用户的购买记录预测）衡量，与用户忠诚期报告 (04) 使用同一预测。"
+    # review of the zh demo: the measure's own brackets nested in the caption's, "（…（CLV，…））"
+    assert zh == ("价值按基于每位用户购买记录预测的 12 个月用户生命周期价值 (CLV) 衡量，与用户忠诚期报告 (04) 使用同一预测。"
                   "价值最高的人群包是*待二次购买*：40 位用户，合计价值 ¥1.2万。")
+    assert text.caption("sizes", ZH, customers="20,000", measure=text.value_measure("clv", "MBG/NBD", ZH)) == (
+        "人群包规模（占全部 20,000 位用户的比例）和预期价值：基于每位用户购买记录预测的 12 个月用户生命周期价值 (CLV)")
+    # a measure ending in a Chinese word takes no space before 衡量
+    spend = text.packs_sentence(sizes, text.value_measure("spend_12m", "MBG/NBD", ZH), ZH)
+    assert spend.startswith("价值按近 12 个月消费衡量，")
 
 
 def test_run_parameters_are_said_in_the_technical_notes_not_in_the_body():

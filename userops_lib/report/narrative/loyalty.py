@@ -52,11 +52,12 @@ SECTIONS = {
                  N_("CAC = channel cost / customers of the channel who bought (the same definition as the "
                     "foundation report); CLV / CAC compares the value a channel's customers bring with what "
                     "they cost.")),
+    # the quick ratio as metrics.lifecycle computes it (PostHog): churned customers are not in it
     "lifecycle": (N_("Lifecycle stages"),
                   N_("New, continuing (also bought the month before) and resurrected customers bought in the "
                      "month; newly lapsing bought last month but not this one; churned customers have not bought for "
-                     "{churn_after} months or more. Quick ratio = (new + resurrected) / (newly lapsing + churned): "
-                     "above 1 the active base grows.")),
+                     "{churn_after} months or more. Quick ratio = (new + resurrected) / newly lapsing: above 1 the "
+                     "active base grows.")),
     "at_risk": (N_("High-value customers who have probably lapsed"),
                 N_("High value if still active: the top 20% by CLV ÷ probability alive; probably lapsed: "
                    "probability alive below 50%; value at risk = value if still active × (1 − probability "
