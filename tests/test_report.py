@@ -124,6 +124,9 @@ def test_markdown_subset_renders_like_commonmark():
     assert markdown_html("`a*b*` and ``x ` y`` and 2 * 3 * 4, a\\*b*") == (
         "<p><code>a*b*</code> and <code>x ` y</code> and 2 * 3 * 4, a*b*</p>")
     assert markdown_html("line one  \nline two & <b>") == "<p>line one<br>\nline two &amp; &lt;b&gt;</p>"
+    # emphasis beside a Chinese character (Chinese writes no space around a name), not inside a Latin word or number
+    assert markdown_html("60 天内*邀请裂变*转化最好，*用券*最差；a*b*c, 2*3*4") == (
+        "<p>60 天内<em>邀请裂变</em>转化最好，<em>用券</em>最差；a*b*c, 2*3*4</p>")
 
 
 def test_say_escapes_every_value_and_keeps_its_own_markdown(monkeypatch):

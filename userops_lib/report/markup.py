@@ -34,7 +34,9 @@ _VALUE = re.compile(f"{_OPEN}([^{_OPEN}{_CLOSE}]*){_CLOSE}")
 _BACKTICKS = re.compile(r"`+")
 _BACKSLASHED = re.compile(r"\\([!-/:-@\[-`{-~])")  # ASCII punctuation, as CommonMark
 _STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.DOTALL)
-_EMPHASIS = re.compile(r"(?<![*\w])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*\w])", re.DOTALL)
+# not inside a Latin word or a number (2*3*4), but beside a Chinese character (内*邀请裂变*转化): Chinese
+# writes no space around a name
+_EMPHASIS = re.compile(r"(?<![*A-Za-z0-9_])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*A-Za-z0-9_])", re.DOTALL)
 _SLOT = re.compile(f"{_SLOT_OPEN}(\\d+){_SLOT_CLOSE}")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^\s{0,3}[-*+]\s+(.*)$")
