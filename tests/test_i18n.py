@@ -50,6 +50,14 @@ def test_shares_and_changes():
     assert ZH.change(0.023, points=True) == "+2.3 个百分点" and EN.change(-0.023, points=True) == "-2.3 pp"
 
 
+def test_a_change_in_a_chinese_sentence_is_said_in_words():
+    # review of the zh demo: "变化 +70.5%", "购买用户数变化 -4.9%" read as a machine's; glossary: 上升 2.3 个百分点
+    assert [ZH.trend(x) for x in (0.705, -0.145, 0.0004, float("nan"))] == ["增长 70.5%", "下降 14.5%", "持平", "—"]
+    assert ZH.trend(0.023, points=True) == "上升 2.3 个百分点" and ZH.trend(-0.023, points=True) == "下降 2.3 个百分点"
+    # English sentences say "changed by", so the sign stays
+    assert EN.trend(-0.145) == "-14.5%" and EN.trend(0.023, points=True) == "+2.3 pp"
+
+
 def test_a_rate_moves_in_points_everything_else_relative():
     # review #17: conversion 22.6% → 25.6% read "+13.0%" (3.0 / 22.6) in 01's driver table; a rate moves by
     # 25.6 - 22.6 = 3.0 points. GMV 200 → 150 is -25.0% (50 / 200).

@@ -78,7 +78,7 @@ def test_driver_sentence_names_each_factor_and_its_contribution():
         "GMV went from $1,000.00 in Dec 2024 to $1,500.00 in Dec 2025, +50.0%: Buyers +50.0% contributed +$500.00, "
         "Orders per buyer +0.0% contributed $0.00 and AOV +0.0% contributed $0.00.")
     assert text.drivers_text(_tree(), ZH) == (
-        "GMV 从2024年12月的 ¥1,000.00 变为2025年12月的 ¥1,500.00，变化 +50.0%：购买用户数 +50.0%（贡献 +¥500.00）；"
+        "GMV 从2024年12月的 ¥1,000.00 变为2025年12月的 ¥1,500.00，增长 50.0%：购买用户数 +50.0%（贡献 +¥500.00）；"
         "人均订单数 +0.0%（贡献 ¥0.00）；客单价 +0.0%（贡献 ¥0.00）。")
 
 
@@ -261,8 +261,8 @@ def test_what_to_do_next_follows_the_results():
         "5. **Look into toys:** it holds 30.0% of GMV and its GMV changed by -40.0% vs last year; check its prices, "
         "stock and campaigns.")
     zh = text.next_steps(headline, ZH, tree=tree, kpis=kpis, categories=_categories(), churn_rise=0.08)
-    assert zh == ("1. **召回老客**：老客同比 -45.0%，使 GMV 减少 ¥900.00；对之前购买过但本期尚未再次购买的用户开展召回活动。\n"
-                  "2. **排查品类 toys**：该品类占 GMV 的 30.0%，GMV 同比 -40.0%；检查其价格、库存和营销活动。")
+    assert zh == ("1. **召回老客**：老客同比下降 45.0%，使 GMV 减少 ¥900.00；对之前购买过但本期尚未再次购买的用户开展召回活动。\n"
+                  "2. **排查品类 toys**：该品类占 GMV 的 30.0%，GMV 同比下降 40.0%；检查其价格、库存和营销活动。")
 
 
 def test_nothing_to_do_is_said_in_one_sentence():
@@ -355,8 +355,8 @@ def test_a_fall_after_the_peak_month_that_happened_last_year_too_is_called_the_s
     dip = text.seasonal_dip(headline, kpis)
     assert (round(dip["last_year_change"], 4), dip["seasonal"], dip["peak"]) == (-0.15, True, True)
     assert text.next_steps(headline, ZH, kpis=kpis).startswith(
-        "1. **按同比评估2025年12月**：GMV 比2025年11月（近 12 个月 GMV 最高的月份）变化 -15.0%，但同比 +100.0%；"
-        "去年2024年12月比2024年11月也变化了 -15.0%：这是季节性回落，不是用户流失。本期请按同比评估，并在大促后的"
+        "1. **按同比评估2025年12月**：GMV 比2025年11月（近 12 个月 GMV 最高的月份）下降 15.0%，但同比增长 100.0%；"
+        "去年2024年12月比2024年11月也下降 15.0%：这是季节性回落，不是用户流失。本期请按同比评估，并在大促后的"
         "下一个周期安排召回大促期间的新客。")
     assert text.next_steps(headline, EN, kpis=kpis).startswith(
         "1. **Read Dec 2025 against last year:** GMV changed by -15.0% against Nov 2025 (the highest GMV "
@@ -382,3 +382,15 @@ def test_average_dau_reads_as_whole_customers_like_its_table():
     assert text.stickiness_sentence(stick, EN) == (
         "In Dec 2025 an average of 618 customers were active a day out of 4,771 active in the month: stickiness "
         "12.9% (mean over complete months 13.4%).")
+
+
+def test_churn_sentence_says_the_buyer_change_in_words():
+    # review of the zh demo: "购买用户数变化 -4.9%"; December: 997 of 1,283 November buyers did not buy again (77.7%),
+    # buyers 1,283 -> 1,220 (-4.9%); complete months' churn 79.0% and 77.7%, mean 78.35% -> 78.4%
+    kpis = pd.DataFrame({"period": ["2025-11", "2025-12"], "complete": [True, True], "churn_rate": [0.790, 0.777],
+                         "buyer_growth_rate": [0.174, -0.049]})
+    assert text.churn_sentence(kpis, _headline(), "month", ZH) == (
+        "2025年12月，上期购买用户中有 77.7% 未再购买，购买用户数下降 4.9%；各完整月的平均流失率为 78.4%。")
+    assert text.churn_sentence(kpis, _headline(), "month", EN) == (
+        "In Dec 2025, 77.7% of the previous period's buyers did not buy again and the number of buyers changed by "
+        "-4.9%; over complete months churn averaged 78.4%.")

@@ -154,6 +154,17 @@ class NumberStyle:
             return value + "%"
         return value + (" 个百分点" if self.lang == "zh" else " pp")
 
+    def trend(self, x, points: bool = False, digits: int = 1) -> str:
+        """A change said in words where Chinese says it so: 增长 70.5% / 下降 14.5% / 上升 2.3 个百分点 /
+        持平, for a sentence such as "GMV …，下降 14.5%" (not "变化 -14.5%"); English keeps :meth:`change`
+        (+70.5%), its sentences say "changed by"."""
+        if self.lang != "zh" or _missing(x):
+            return self.change(x, points, digits)
+        shown = self.change(abs(float(x)), points, digits).lstrip("+")
+        if float(shown.split()[0].rstrip("%")) == 0:
+            return "持平"
+        return ("下降 " if x < 0 else "上升 " if points else "增长 ") + shown
+
     def move(self, before, now, rate: bool = False, digits: int = 1) -> str:
         """How a value moved from ``before`` to ``now``, the one rule for every change a report shows:
         a rate (a share of customers or visitors: conversion, repurchase, retention) in percentage

@@ -281,7 +281,7 @@ def drivers_text(tree: pd.DataFrame, style: NumberStyle) -> str:
               "period": period_text(a.period, a.period_kind, style)}
     if top["contribution"] == 0:
         return tr("{kpi} did not change from {base} to {period} ({now}).", lang, **values)
-    values["change"] = style.change(top["change"])
+    values["change"] = style.trend(top["change"])
     parts = tree[(tree["parent"] == a.kpi) & ~tree["node"].isin(["visitors", "conversion"])]
     if parts.empty:
         return tr("{kpi} went from {before} in {base} to {now} in {period}, {change}.", lang, **values)
@@ -351,7 +351,7 @@ def churn_sentence(kpis: pd.DataFrame, comparison: pd.DataFrame, period: str, st
     return tr("In {period}, {churn} of the previous period's buyers did not buy again and the number of buyers "
               "changed by {growth}; over complete {kind}s churn averaged {mean}.", style.lang,
               period=period_text(row["period"], period, style), churn=style.percent(row["churn_rate"]),
-              growth=style.change(row["buyer_growth_rate"]), kind=period_name(period, style.lang),
+              growth=style.trend(row["buyer_growth_rate"]), kind=period_name(period, style.lang),
               mean=style.percent(kpis.loc[kpis["complete"], "churn_rate"].mean()))
 
 
@@ -576,7 +576,7 @@ def _driver_step(tree: pd.DataFrame | None, style: NumberStyle) -> str | None:
         return None
     worst = nodes.loc[nodes["contribution"].idxmin()]
     basis = tr("vs last year", style.lang) if a.compare == "last_year" else tr("vs previous period", style.lang)
-    return tr(_DRIVER_ADVICE[worst["node"]], style.lang, change=style.change(worst["change"]), basis=basis,
+    return tr(_DRIVER_ADVICE[worst["node"]], style.lang, change=style.trend(worst["change"]), basis=basis,
               amount=style.money(-worst["contribution"]))
 
 
@@ -693,7 +693,7 @@ def _season_step(comparison: pd.DataFrame, kpis: pd.DataFrame | None, style: Num
     a, lang = facts(comparison, HeadlineComparisonFacts), style.lang
     kind = a.period_kind
     names = {"period": period_text(a.period, kind, style), "previous": period_text(a.previous_period, kind, style),
-             "change": style.change(dip["change"]), "yoy": style.change(dip["yoy"])}
+             "change": style.trend(dip["change"]), "yoy": style.trend(dip["yoy"])}
     peak = ""
     if dip["peak"]:
         peak = tr(N_(" (the highest GMV of the last 12 months)") if kind == "month" else
@@ -703,7 +703,7 @@ def _season_step(comparison: pd.DataFrame, kpis: pd.DataFrame | None, style: Num
                   "against the same period last year, and a year earlier {last_year} also changed by {last} against "
                   "{last_year_previous}: the fall is the season, not a loss of customers. Judge this period by the "
                   "change against last year, and plan a win-back of the peak's new buyers for the period after it.",
-                  lang, last=style.change(dip["last_year_change"]), peak=peak,
+                  lang, last=style.trend(dip["last_year_change"]), peak=peak,
                   last_year=period_text(a.last_year_period, kind, style),
                   last_year_previous=period_text(dip["last_year_previous"], kind, style), **names)
     return tr("**Find out why {period} fell:** GMV changed by {change} against {previous}{peak} while it grew by {yoy} "
@@ -722,7 +722,7 @@ def _category_step(cats: pd.DataFrame | None, style: NumberStyle, min_share: flo
     basis = tr("vs last year", style.lang) if base == "last_year" else tr("vs previous period", style.lang)
     return tr("**Look into {category}:** it holds {share} of GMV and its GMV changed by {change} {basis}; check its "
               "prices, stock and campaigns.", style.lang, category=down["category"],
-              share=style.percent(down["gmv_share"]), change=style.change(down[change]), basis=basis)
+              share=style.percent(down["gmv_share"]), change=style.trend(down[change]), basis=basis)
 
 
 def _churn_step(kpis: pd.DataFrame | None, comparison: pd.DataFrame, style: NumberStyle, churn_rise: float
