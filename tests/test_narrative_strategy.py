@@ -375,3 +375,20 @@ def test_aov_bands_read_as_money():
     assert text.matrix_sentence(r.matrix, EN, text.band_names(r.bands, EN)) == (
         "The largest group is *electronics* buyers in the *$450 or more* band (290 buyers): the first audience pack "
         "to try for that category.")
+
+
+def test_the_band_matrix_chart_names_the_bands_as_the_table_does(monkeypatch):
+    # review of the zh demo: the heatmap's axis said "< 180 … ≥ 450" under a table saying ¥180 以下 … ¥450 及以上
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from userops_lib.report import charts
+
+    monkeypatch.setattr(plt, "show", lambda: None)  # keep the figure to read its ticks
+    r = _returning()
+    charts.band_matrix_chart(r.matrix, "zh", names=text.band_names(r.bands, ZH))
+    ticks = [t.get_text() for t in plt.gcf().axes[0].get_xticklabels()]
+    plt.close("all")
+    assert ticks == ["¥180 以下", "¥450 及以上"]

@@ -322,12 +322,13 @@ def repurchase_cycle_chart(cycle: pd.DataFrame, style: NumberStyle, min_days: in
     plt.show()
 
 
-def band_matrix_chart(matrix: pd.DataFrame, lang: str, rows: int = 12) -> None:
-    """Repeat customers (2+ purchase days) per top category (rows) and AOV band (columns), the first ``rows`` categories."""
+def band_matrix_chart(matrix: pd.DataFrame, lang: str, rows: int = 12, names: dict | None = None) -> None:
+    """Repeat customers (2+ purchase days) per top category (rows) and AOV band (columns), the first ``rows`` categories;
+    ``names``: the bands as the report's table says them (``narrative.strategy.band_names``: ¥180 以下 for < 180)."""
     import seaborn as sns
 
     plt = _plt()
-    m = matrix.head(rows)
+    m = matrix.head(rows).rename(columns=names or {})
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(m) + 1.5))
     sns.heatmap(m, annot=True, fmt=",d", cmap="Blues", cbar=False, ax=ax)
     ax.set(title=tr("Repeat customers by top category and AOV band", lang), xlabel=tr("AOV band", lang),
