@@ -278,3 +278,12 @@ def test_lifecycle_uses_one_word_for_the_lapsing_and_the_quick_ratio_the_metric_
         "快速比率 = (新客 + 回流用户) / 未再购买用户：大于 1 表示活跃用户群在增长。")
     assert text.section("lifecycle", EN, churn_after=3).endswith(
         "Quick ratio = (new + resurrected) / newly lapsing: above 1 the active base grows.")
+
+
+def test_the_next_purchase_note_says_what_the_date_means():
+    # review of the zh demo: "仍活跃的用户有一半把握再次购买的日期" read as a translation
+    assert text.section("next_purchase", ZH, days=30).endswith(
+        "根据拟合的购买模型：每位仍活跃的用户再次购买的可能性达到一半的日期，以及未来 30 天内购买的概率（存活概率 × 活跃时购买的概率）。")
+    assert text.section("next_purchase", EN, days=30).endswith(
+        "From the fitted purchase model: the date by which a customer who is still active has an even chance of having "
+        "bought again, and the chance of buying in the next 30 days (probability alive × chance of buying if active).")

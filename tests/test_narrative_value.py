@@ -199,13 +199,14 @@ def _pack_profile() -> pd.DataFrame:
 
 def test_the_profile_sentence_quotes_the_row_the_table_shows():
     # the table shows each pack's most common value (84 > 83: 重要挽留客户 50.3% ×26.2); the sentence quotes it,
-    # not the other segment with a larger lift that the table does not show
+    # not the other segment with a larger lift that the table does not show (review of the zh demo: the bracket
+    # read "仅看 30 位及以上用户的人群包中 30 位及以上的群体")
     table = text.profile_table(_pack_profile(), ZH)
     cell = table.iloc[0, 1]
     assert cell == "重要挽留客户 50.3% (×26.2)"
     zh = text.profile_sentence(_pack_profile(), ["members_gone_quiet"], ZH, small_pack=30)
     assert zh == ("表中各群体里最突出的是：在*沉默会员*中，用户分层为*重要挽留客户*的用户占该人群包的 50.3%，而在全部用户中占 1.9%"
-                  "（26.2 倍；仅看 30 位及以上用户的人群包中 30 位及以上的群体）。")
+                  "（26.2 倍；只比较不少于 30 位用户的人群包中不少于 30 人的群体）。")
     assert text.profile_sentence(_pack_profile(), ["members_gone_quiet"], EN, small_pack=30) == (
         "Of the groups in the table, the most over-represented: in *Members gone quiet*, Segment *Important "
         "win-back* is 50.3% of the pack against 1.9% of all customers (26.2×; groups of 30+ customers in packs of "
