@@ -6,6 +6,7 @@ comment above it from those inputs. Money is CNY in Chinese, USD in English (the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -168,7 +169,7 @@ def test_next_steps_are_built_from_the_numbers():
         "largest clear deterioration of the KPIs without a target.\n"
         "4. **Finish RFM campaign:** due Nov 30, 2025, still open 31 days later.")
     zh = text.next_steps(card, notable_moves(card), _milestones(), ZH, drivers=_drivers()).splitlines()
-    assert zh[0] == ("1. **补上GMV的缺口**：实际 ¥180万，目标值 ¥200万（达成率 90.0%），差 ¥20万；老客（同比 -10.0%，-¥5万）"
+    assert zh[0] == ("1. **补上 GMV 的缺口**：实际 ¥180万，目标值 ¥200万（达成率 90.0%），差 ¥20万；老客（同比 -10.0%，-¥5万）"
                      "拖累最大；向之前购买过但本期未再购买的用户发起召回活动。")
     # (30% - 24%) x 2,000 buyers = 120 more repeat buyers to reach the target
     assert zh[1] == "2. **提升复购率**：实际 24.0%，目标值 30.0%（达成率 80.0%）；距目标还差 120 位用户；在回购周期到来时提醒本期只购买过一次的用户。"
@@ -202,7 +203,7 @@ def test_the_biggest_drag_is_the_largest_contribution_in_the_comparison_named():
     assert steps[0] == ("1. **Close the gap on GMV:** $1.8M against a target of $2M (90.0%), $200K short; AOV (-3.0% "
                         "vs previous period, -$120K) took most off; offer bundles and spend thresholds.")
     zh = text.next_steps(card, notable_moves(card), _milestones(), ZH, drivers=_two_trees()).splitlines()
-    assert zh[0] == ("1. **补上GMV的缺口**：实际 ¥180万，目标值 ¥200万（达成率 90.0%），差 ¥20万；客单价（环比 -3.0%，"
+    assert zh[0] == ("1. **补上 GMV 的缺口**：实际 ¥180万，目标值 ¥200万（达成率 90.0%），差 ¥20万；客单价（环比 -3.0%，"
                      "-¥12万）拖累最大；推出组合套装和满减门槛。")
 
 
@@ -216,7 +217,7 @@ def test_a_drag_too_small_for_the_gap_is_not_called_the_cause():
     assert steps[0] == ("1. **Close the gap on GMV:** $1.8M against a target of $2M (90.0%), $200K short; no driver "
                         "took off as much as 10% of the gap.")
     zh = text.next_steps(card, notable_moves(card), _milestones(), ZH, drivers=drivers).splitlines()
-    assert zh[0] == "1. **补上GMV的缺口**：实际 ¥180万，目标值 ¥200万（达成率 90.0%），差 ¥20万；没有哪个驱动因素的拖累达到缺口的 10%。"
+    assert zh[0] == "1. **补上 GMV 的缺口**：实际 ¥180万，目标值 ¥200万（达成率 90.0%），差 ¥20万；没有哪个驱动因素的拖累达到缺口的 10%。"
 
 
 def test_next_steps_when_all_is_well():
@@ -362,3 +363,13 @@ def test_section_notes_say_changes_and_statuses_in_one_wording():
     assert text.method_text(EN).endswith(
         "A change is called out only when it rests on at least 30 customers in both periods and, for rates of "
         "customers, a two-proportion z-test finds it significant at 5%.")
+
+
+def test_a_kpi_name_is_spaced_as_chinese_writes_it():
+    # review of the zh demo: 05 read "GMV的驱动因素" and "补上GMV的缺口" beside 01's "GMV 驱动因素": a Latin name takes
+    # a space before a Chinese character, a Chinese name none (购买用户数的驱动因素)
+    tree = attach(pd.DataFrame(), _tree_facts("previous", "2025-Q3"))
+    assert text.driver_caption(tree, ZH) == "GMV 的驱动因素，2025-Q3 → 2025-Q4"
+    assert text.driver_caption(tree, EN) == "Drivers of GMV, 2025-Q3 → 2025-Q4"
+    buyers = attach(pd.DataFrame(), dataclasses.replace(_tree_facts("previous", "2025-Q3"), kpi="buyers"))
+    assert text.driver_caption(buyers, ZH) == "购买用户数的驱动因素，2025-Q3 → 2025-Q4"
