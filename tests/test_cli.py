@@ -12,6 +12,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -366,6 +367,11 @@ def test_index_lists_runs_newest_first_and_escapes_text(tmp_path):
     assert index.index("Run 2024-02-01") < index.index("Run 2024-01-01")
     assert "ValueError: &lt;b&gt;x&lt;/b&gt;" in index and "<b>x</b>" not in index
     assert "1 min 15 s" in index and 'period = "week"' in index
+    assert "<h3>Dataset: demo</h3>" in index and "<span>ok: 1</span>" in index
+    # review of the zh demo: the Chinese index read "成功: 5", "数据集: demo" and "生成于 …. 最新的运行在最前"
+    zh = build_index(tmp_path, lang="zh").read_text(encoding="utf-8")
+    assert "<h3>数据集：demo</h3>" in zh and "<span>成功：1</span>" in zh and "<span>失败：1</span>" in zh
+    assert re.search(r"生成于 \S+。最新的运行在最前", zh)
 
 
 def test_effective_parameters_overlay_passed_values_on_notebook_defaults(tmp_path):
