@@ -228,8 +228,9 @@ def test_window_sentence_counts_the_buyers_too_recent_to_judge():
     assert text.window_sentence(_conv(), EN) == (
         "20.0% of new buyers bought again within 30 days and 40.0% within 90 days. Buyers too recent to judge were left "
         "out (10 for 30 days and 25 for 90 days).")
+    # review of the zh demo: "转化率为 17.2%（30 天内再次购买）" restated the rate in a bracket
     assert text.window_sentence(_conv(), ZH) == (
-        "新客的 30 天二次购买转化率为 20.0%（30 天内再次购买），90 天为 40.0%。首次购买太近、尚无法判断的用户未计入（30 天窗口 10 位；"
+        "新客的 30 天二次购买转化率为 20.0%，90 天为 40.0%。首次购买太近、尚无法判断的用户未计入（30 天窗口 10 位；"
         "90 天窗口 25 位）。")
 
 
