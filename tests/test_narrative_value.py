@@ -37,7 +37,7 @@ def test_more_than_a_quarter_of_members_moving_down_puts_keeping_them_first():
         "1. **Keep members:** 30.0% of members moved down or left in 6 months; remind them of their member benefits "
         "and what keeps their tier before recruiting more.")
     assert text.next_steps(ZH, migration=_migration(0.6)) == (
-        "1. **先留住会员：** 6 个月内 30.0% 的会员降级或退出；在招募更多会员之前，先提醒他们的会员权益以及保级条件。")
+        "1. **先留住会员：**6 个月内 30.0% 的会员降级或退出；在招募更多会员之前，先提醒他们的会员权益以及保级条件。")
 
 
 def test_exactly_a_quarter_moving_down_is_not_above_the_threshold():
@@ -46,7 +46,7 @@ def test_exactly_a_quarter_moving_down_is_not_above_the_threshold():
         "1. **Recruit members:** only 25.0% of members moved down or left in 6 months; invite active non-members "
         "to join.")
     assert text.next_steps(ZH, migration=_migration(0.4)) == (
-        "1. **招募会员：** 6 个月内仅 25.0% 的会员降级或退出；邀请活跃的非会员加入。")
+        "1. **招募会员：**6 个月内仅 25.0% 的会员降级或退出；邀请活跃的非会员加入。")
 
 
 def test_members_against_non_members_says_it_is_not_the_effect_of_membership():
@@ -147,7 +147,7 @@ def test_the_pack_with_most_value_is_contacted_first_and_named_in_the_language()
         "1. **Contact Second purchase due first:** 40 customers worth $12K; export the pack and run the campaign "
         "with a random control group.")
     assert text.next_steps(ZH, sizes=sizes) == (
-        "1. **优先触达待二次购买：** 40 位用户，合计价值 ¥1.2万；导出该人群包，营销活动中随机留出对照组。")
+        "1. **优先触达待二次购买：**40 位用户，合计价值 ¥1.2万；导出该人群包，营销活动中随机留出对照组。")
 
 
 def test_without_tiers_or_packs_there_is_nothing_to_recommend():
@@ -298,3 +298,32 @@ def test_the_example_pack_rule_names_its_money():
     from userops_lib.report.i18n import tr
     assert tr("Active customers within 500 of the next tier's trailing-12-month spend", "zh") == (
         "近 12 个月消费距下一会员等级门槛不足 ¥500 的活跃用户")
+
+
+def test_no_space_after_a_full_width_colon():
+    # review of the zh demo: "**守住铂金卡：** 0.5% 的用户…", "- **会员：** 1,349 位" kept an English space after the
+    # full-width colon. Platinum: 7.5% of revenue from 0.5% of customers (×15.0, the largest); overlap 84.9%
+    revenue = pd.DataFrame({"tier": ["platinum", "silver"], "revenue_share": [0.075, 0.268],
+                            "customer_share": [0.005, 0.138], "concentration": [15.0, 1.9]})
+    overlap = ("lapsing_big_spenders", "members_gone_quiet", 0.849)
+    assert text.next_steps(ZH, revenue=revenue, overlap=overlap) == (
+        "1. **守住铂金卡：**0.5% 的用户贡献了 7.5% 的销售额；为他们提供优先服务和抢先体验。\n"
+        "2. **每位用户一个优惠：***高消费久未购买客户*中 84.9% 的用户也在*沉默会员*中；发送前先决定他们收到哪个人群包的优惠。")
+    assert text.next_steps(EN, revenue=revenue, overlap=overlap).startswith(
+        "1. **Protect platinum:** 7.5% of revenue from 0.5% of customers; give them priority service and early access.")
+
+
+def test_the_members_summary_line_has_no_space_after_its_colon():
+    # silver 949 + gold 400 = 1,349 members, 13.8% + 5.8% = 19.6% of customers, 26.8% + 36.8% = 63.6% of revenue
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from userops_lib.metrics.membership import NON_MEMBER
+    tiers = pd.DataFrame({"tier": [NON_MEMBER, "silver", "gold"], "customers": [5543, 949, 400],
+                          "customer_share": [0.804, 0.138, 0.058], "revenue_share": [0.364, 0.268, 0.368]})
+    data = SimpleNamespace(source="demo", as_of=dt.date(2025, 12, 31), time_zone="Asia/Shanghai")
+    got = text.summary(data, tiers, pd.DataFrame({"pack": [], "customers": []}), 20000, 0, ZH)
+    assert got.splitlines()[-1] == "- **会员：**1,349 位（占会员及近 12 个月购买用户的 19.6%）贡献了近 12 个月 63.6% 的销售额。"
+    got = text.summary(data, tiers, pd.DataFrame({"pack": [], "customers": []}), 20000, 0, EN)
+    assert got.splitlines()[-1] == (
+        "- **Members:** 1,349 (19.6% of members plus 12-month buyers) brought 63.6% of the last 12 months' revenue.")
