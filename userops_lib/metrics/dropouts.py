@@ -71,7 +71,7 @@ def dropout_pack(data, step: str, steps=DEFAULT_STEPS, window="7d", order: str =
 
 def _last_steps(data, steps: list, window, order: str, start) -> pd.DataFrame:
     """``customer_id, last_step_number, last_step`` of the funnel entrants from ``start`` to the as-of date."""
-    users, _, _ = _user_steps(data, steps, window, order, None, None, start, data.as_of)
+    users, _, _ = _user_steps(data, steps, window, order, None, None, start, data.as_of, shared=False)
     last = sum(ibis.ifelse(_reached(users, k), 1, 0) for k in range(1, len(steps) + 1))  # reached in order
     features = engine.execute(users.select("customer_id", last_step_number=last))
     features = features.astype({"last_step_number": "int64"}).sort_values("customer_id", ignore_index=True)

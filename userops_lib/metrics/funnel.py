@@ -228,14 +228,19 @@ def _checked(steps, window, order) -> tuple[tuple[str, ...], pd.Timedelta]:
     return steps, parse_window(window)
 
 
-def _user_steps(events, steps, window, order, by, customers, start, end):
-    """Per-user table ``customer_id, _g, _t1.._tn`` plus facts for ``attrs``."""
+def _user_steps(events, steps, window, order, by, customers, start, end, *, shared: bool = True):
+    """Per-user table ``customer_id, _g, _t1.._tn`` plus facts for ``attrs``. ``shared=False``: lists
+    of this call's entrants only, not kept (for a caller that asks once, such as the drop-out packs
+    of the last days' entrants, where the lists of everyone would be built and stored for nothing)."""
     steps, width = _checked(steps, window, order)
     raw, customers, data = _events_input(events, customers)
     group_map, by_event, label = _group_table(by, customers, raw.columns)
     ev, usable = _events(raw, by_event)
     excluded = int(engine.execute_scalar((~usable).sum())) if data is None else 0  # a Dataset is clean already
-    paths = _entries(ev, steps, start, end, by_event).join(_shared_lists(data, ev, steps, order), "customer_id")
+    entries = _entries(ev, steps, start, end, by_event)
+    lists = (_shared_lists(data, ev, steps, order) if shared
+             else _step_lists(ev.filter(ev.customer_id.isin(entries.customer_id)), steps, order))
+    paths = entries.join(lists, "customer_id")
     users = _matched(paths, len(steps), _interval(width), order)
     if group_map is not None:
         users = users.left_join(group_map, users.customer_id == group_map.customer_id).select(
