@@ -158,11 +158,16 @@ def _shared_lists(data: Dataset | None, ev: ibis.Table, steps, order: str) -> ib
     return data.memo(("funnel_step_lists", tuple(steps), kind), build)
 
 
-def _entries(ev: ibis.Table, steps, start=None, end=None, by_event: str | None = None) -> ibis.Table:
+def _entries(ev: ibis.Table, steps, start=None, end=None, by_event: str | None = None,
+             period: str | None = None) -> ibis.Table:
     """``customer_id, _t1, _g``: each customer's first step-1 event on ``start``..``end`` and the
-    ``by_event`` value of that event (first touch; ties in time are broken by the engine)."""
+    ``by_event`` value of that event (first touch; ties in time are broken by the engine). With
+    ``period``, one entry per customer and period, which ``_p`` (the period's index) names."""
     f = ev.filter((ev._name == steps[0]) & _on_dates(ev._date, start, end))
-    return f.group_by("customer_id").agg(
+    keys = ["customer_id"]
+    if period is not None:
+        f, keys = f.mutate(_p=period_index(f._date, period)), ["customer_id", "_p"]
+    return f.group_by(keys).agg(
         _t1=f._ts.min(), _g=f[by_event].cast("string").argmin(f._ts) if by_event else ibis.literal(None, "string"))
 
 
@@ -459,11 +464,7 @@ def funnel_trend(events, steps=DEFAULT_STEPS, window="7d", order: str = "sequent
     ev, usable = _events(raw, by_event)
     excluded = int(engine.execute_scalar((~usable).sum())) if data is None else 0
     lists = _shared_lists(data, ev, steps, order)
-    # the entries: each customer's first step-1 event of each period
-    f = ev.filter((ev._name == steps[0]) & _on_dates(ev._date, start, end))
-    f = f.mutate(_p=period_index(f._date, period))
-    entries = f.group_by(["customer_id", "_p"]).agg(
-        _t1=f._ts.min(), _g=f[by_event].cast("string").argmin(f._ts) if by_event else ibis.literal(None, "string"))
+    entries = _entries(ev, steps, start, end, by_event, period=period)  # each customer's first of each period
     users = _matched(entries.join(lists, "customer_id"), len(steps), _interval(width), order)
     if group_map is not None:
         users = users.left_join(group_map, users.customer_id == group_map.customer_id).select(
