@@ -632,7 +632,8 @@ def _exclude(t: ibis.Table, table: str, rules: list, checker: _Checker, typing: 
     for i, (code, column, _, raises, values) in enumerate(rules):
         checker.count(table, total, code, column, int(counts[f"_rule_{i}"]), raises=raises, **values)
     kept = tagged.filter(tagged._reason.isnull()).drop("_reason") if rules else tagged
-    return kept.drop(*_helpers(kept)) if _helpers(kept) else kept, total
+    helpers = _helpers(kept)
+    return kept.drop(*helpers) if helpers else kept, total
 
 
 def _dedupe(t: ibis.Table, table: str, total: int, key: list[str], checker: _Checker,
