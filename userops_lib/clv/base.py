@@ -324,10 +324,15 @@ class PurchaseModel(FittedModel):
         self.n_customers_, self.n_rows_ = len(x), len(rows)
         data = tuple(rows[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "weights"))
         scale = self.search_time_span / T.max()
-        params = self._search((data[0], data[1] * scale, data[2] * scale, data[3]), np.zeros(self.n_params))
+        params = self._search(self._fit_rows((data[0], data[1] * scale, data[2] * scale, data[3])), np.zeros(self.n_params))
         params.update({k: params[k] / scale for k in self.rate_params})
-        self._finish_fit(params, data)
+        self._finish_fit(params, self._fit_rows(data))
         return self
+
+    def _fit_rows(self, data: tuple) -> tuple:
+        """The compressed ``(x, t_x, T, weights)`` as :meth:`_row_log_likelihood` reads them during a fit
+        (a model may add what it computes once per fit instead of once per evaluation)."""
+        return data
 
     # -- predictions ----------------------------------------------------------------------------
     def _expected_purchases_matrix(self, horizons: np.ndarray, x, tx, T) -> np.ndarray:
