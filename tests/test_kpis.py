@@ -146,6 +146,17 @@ def test_active_users_from_events_by_day_and_month():
     assert st.loc["2024-02", "days_observed"] == 2 and st.loc["2024-02", "avg_dau"] == 1.0
 
 
+def test_weekly_active_users_count_each_customer_once_per_week():
+    data = load_dataset({"orders": ORDERS, "events": EVENTS}, as_of="2024-02-02")
+    wau = active_users(data, "week").set_index("period_start").active_users
+    # the week of Mon 2024-01-01: a (Jan 1, 2), b (Jan 1, 3), c (Jan 3) -> 3, not the 5 customer-days;
+    # the week of Mon 2024-01-29: b (Feb 1), d (Feb 2) -> 2; the three weeks between: nobody
+    assert wau.tolist() == [3, 0, 0, 0, 2]
+    assert wau.index[0] == pd.Timestamp("2024-01-01")
+    # the same table given directly (rows not distinct): the same counts
+    assert active_users(EVENTS.assign(event_date=EVENTS.event_ts.dt.date), "week").active_users.tolist() == [3, 0, 0, 0, 2]
+
+
 def test_active_users_fall_back_to_orders(shop):
     mau = active_users(shop, "month")
     assert (mau.source == "orders").all()

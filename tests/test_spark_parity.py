@@ -19,6 +19,7 @@ METRICS = {
     "period_kpis_month": lambda d: period_kpis(d, "month"),
     "period_kpis_week": lambda d: period_kpis(d, "week"),
     "active_users_day": lambda d: active_users(d, "day"),
+    "active_users_week": lambda d: active_users(d, "week"),
     "stickiness": stickiness,
     "channel_conversion": channel_conversion,
     "cohort_retention_month": lambda d: cohort_retention(d, "month", as_frame="long"),
