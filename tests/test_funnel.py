@@ -276,3 +276,26 @@ def test_funnel_trend_on_the_demo_matches_one_months_funnel(demo_data):
     alone = funnel(demo_data, window="7d", start=start, end=demo_data.as_of)
     assert month.users.tolist() == alone.users.tolist()
     assert month.users_with_open_window.iloc[0] == alone.attrs["users_with_open_window"] > 0
+
+
+@pytest.mark.parametrize("order", ["sequential", "strict", "any"])
+def test_funnel_after_its_trend_reads_the_first_entries(order):
+    from userops_lib.metrics.funnel import funnel_trend
+
+    customers = pd.DataFrame({"customer_id": ["a", "b", "c"], "channel": ["ads", "ads", "organic"]})
+
+    def shop():
+        return load_dataset({"orders": pd.DataFrame({"order_id": ["o1"], "customer_id": ["a"],
+                                                     "order_ts": [pd.Timestamp("2024-02-10")], "amount": [1.0]}),
+                             "events": _trend_log().drop(columns="event_date"), "customers": customers})
+
+    data = shop()
+    funnel_trend(data, TREND_STEPS, window="1d", order=order, period="month")
+    after = funnel(data, TREND_STEPS, window="1d", order=order)
+    # all time, from the log above: a enters Jan 31 23:00 (3 steps), b Jan 5 (1 step), c Feb 3 (3 steps)
+    assert after.users.tolist() == [3, 2, 2]
+    alone = funnel(shop(), TREND_STEPS, window="1d", order=order)  # a new Dataset: no funnel per period to read
+    pd.testing.assert_frame_equal(after, alone)
+    assert after.attrs == alone.attrs
+    by_channel = funnel(data, TREND_STEPS, window="1d", order=order, by="channel")
+    pd.testing.assert_frame_equal(by_channel, funnel(shop(), TREND_STEPS, window="1d", order=order, by="channel"))

@@ -73,6 +73,8 @@ METRICS = {
     "funnel_strict_by_channel": lambda d: funnel(d, order="strict", by="channel"),
     "funnel_any_dates": lambda d: funnel(d, order="any", start=_days_before_as_of(d, 200), end=_days_before_as_of(d, 100)),
     "funnel_trend_month": lambda d: funnel_trend(d, period="month"),
+    # the all-time funnel read from the per-period users its trend keeps (01's order)
+    "funnel_after_its_trend": lambda d: (funnel_trend(d, window="3d", period="month"), funnel(d, window="3d"))[1],
     "funnel_trend_week_strict_by_channel": lambda d: funnel_trend(d, order="strict", period="week", by="channel"),
     "campaign_funnel": campaign_funnel,
     "campaign_funnel_strict": lambda d: campaign_funnel(d, order="strict", window="1d"),

@@ -125,17 +125,27 @@ def _on_dates(date, start, end):
 
 
 def _step_lists(ev: ibis.Table, steps, order: str) -> ibis.Table:
-    """One row per customer with a funnel-step event: ``customer_id`` and, for 'sequential' and
-    'any', the lists ``_l2.._ln`` of the times of each later step, for 'strict' the list ``_seq`` of
-    ``(ts, k)`` (k = step number from 0) of every funnel event. Entries, window and dates are applied
-    afterwards, so one table serves every funnel of the same steps (:func:`_shared_lists`)."""
-    f = ev.filter(ev._name.isin(list(steps)))
+    """For 'sequential' and 'any', one row per customer with an event of a later step (2..n):
+    ``customer_id`` and the lists ``_l2.._ln`` of the times of each later step; for 'strict', one
+    row per customer with a funnel-step event: ``customer_id`` and the list ``_seq`` of ``(ts, k)``
+    (k = step number from 0) of every funnel event. Entries, window and dates are applied afterwards,
+    so one table serves every funnel of the same steps (:func:`_shared_lists`); an entrant without a
+    row has no later step (:func:`_with_lists`)."""
+    # the step-1 events are read by the entries, not here: a fifth of the rows grouped at a million customers
+    f = ev.filter(ev._name.isin(list(steps if order == "strict" else steps[1:])))
     f = f.mutate(_k=ibis.cases(*[(f._name == s, i) for i, s in enumerate(steps)]))
     if order == "strict":
         aggs = {"_seq": ibis.struct({"ts": f._ts, "k": f._k}).collect()}
     else:
         aggs = {f"_l{k}": f._ts.collect(where=f._k == k - 1) for k in range(2, len(steps) + 1)}
     return f.group_by("customer_id").agg(**aggs)
+
+
+def _with_lists(entries: ibis.Table, lists: ibis.Table) -> ibis.Table:
+    """``entries`` with the lists of :func:`_step_lists` of their customer (NULL lists for an entrant
+    without a later step: no step matches, as with an empty list)."""
+    j = entries.left_join(lists, entries.customer_id == lists.customer_id)
+    return j.select(*[j[c] for c in entries.columns], *[lists[c] for c in lists.columns if c != "customer_id"])
 
 
 def _shared_lists(data: Dataset | None, ev: ibis.Table, steps, order: str) -> ibis.Table:
@@ -175,10 +185,11 @@ def _matched(t: ibis.Table, n: int, window, order: str) -> ibis.Table:
     """``t`` (with ``_t1`` and the lists of :func:`_step_lists`) plus ``_t2.._tn``: when each step was matched."""
     t1, last = t._t1, t._t1 + window
     if order == "sequential":  # step k: the first step-k event at or after step k-1, inside the window
+        t = t.mutate(_end=last)  # the window's end once per entry, not once per list item
         for k in range(2, n + 1):
-            prev, last = t[f"_t{k - 1}"], t._t1 + window
-            t = t.mutate(**{f"_t{k}": t[f"_l{k}"].filter(lambda x: (x >= prev) & (x <= last)).mins()})
-        return t
+            prev = t[f"_t{k - 1}"]
+            t = t.mutate(**{f"_t{k}": t[f"_l{k}"].filter(lambda x: (x >= prev) & (x <= t._end)).mins()})
+        return t.drop("_end")
     if order == "any":  # step k: the first step-k event anywhere in the window
         return t.mutate(**{f"_t{k}": t[f"_l{k}"].filter(lambda x: (x >= t1) & (x <= last)).mins()
                            for k in range(2, n + 1)})
@@ -242,17 +253,38 @@ def _user_steps(events, steps, window, order, by, customers, start, end, *, shar
     group_map, by_event, label = _group_table(by, customers, raw.columns)
     ev, usable = _events(raw, by_event)
     excluded = int(engine.execute_scalar((~usable).sum())) if data is None else 0  # a Dataset is clean already
-    entries = _entries(ev, steps, start, end, by_event)
-    lists = (_shared_lists(data, ev, steps, order) if shared
-             else _step_lists(ev.filter(ev.customer_id.isin(entries.customer_id)), steps, order))
-    paths = entries.join(lists, "customer_id")
-    users = _matched(paths, len(steps), _interval(width), order)
+    per_period = _per_period_users(data, steps, width, order, start, end) if shared and not by_event else {}
+    if per_period:  # a funnel per period of the same entries was computed: each customer's first entry is in it
+        users = _first_entries(next(iter(per_period.values())))
+    else:
+        entries = _entries(ev, steps, start, end, by_event)
+        lists = (_shared_lists(data, ev, steps, order) if shared
+                 else _step_lists(ev.filter(ev.customer_id.isin(entries.customer_id)), steps, order))
+        users = _matched(_with_lists(entries, lists), len(steps), _interval(width), order)
     if group_map is not None:
         users = users.left_join(group_map, users.customer_id == group_map.customer_id).select(
             users.customer_id, users._t1, *[users[f"_t{k}"] for k in range(2, len(steps) + 1)], _g=group_map._g)
     facts = {"steps": list(steps), "window": width, "order": order, "by": label if by is not None else None,
              "excluded_events": excluded, "start": start, "end": end}
     return users, facts, _end_of_data(data)
+
+
+def _per_period_users(data: Dataset | None, steps, width, order, start, end) -> dict:
+    """Period kind -> the kept per-period users (``customer_id, _p, _t1.._tn``) of :func:`funnel_trend`
+    for these steps, window, order and dates on ``data`` (filled by it; empty without a Dataset)."""
+    if data is None:
+        return {}
+    return data.memo(("funnel_period_users", tuple(steps), width, order, repr(start), repr(end)), dict)
+
+
+def _first_entries(per_period: ibis.Table) -> ibis.Table:
+    """The all-time funnel's users from the per-period ones: a customer enters the funnel with their
+    first step-1 event, the entry of their first period, matched alike (same lists and window)."""
+    # the window as a column first: Spark cannot read one inside a filter
+    marked = per_period.mutate(_first=per_period._t1.min().over(ibis.window(group_by="customer_id")))
+    users = marked.filter(marked._t1 == marked._first)
+    return users.select("customer_id", "_t1", _g=ibis.null("string"),
+                        *[c for c in users.columns if c.startswith("_t") and c != "_t1"])
 
 
 def _end_of_data(data: Dataset | None) -> pd.Timestamp | None:
@@ -465,7 +497,16 @@ def funnel_trend(events, steps=DEFAULT_STEPS, window="7d", order: str = "sequent
     excluded = int(engine.execute_scalar((~usable).sum())) if data is None else 0
     lists = _shared_lists(data, ev, steps, order)
     entries = _entries(ev, steps, start, end, by_event, period=period)  # each customer's first of each period
-    users = _matched(entries.join(lists, "customer_id"), len(steps), _interval(width), order)
+    users = _matched(_with_lists(entries, lists), len(steps), _interval(width), order)
+    if data is not None and not by_event:
+        # kept while the Dataset lives: the all-time funnel of the same steps reads its first entries
+        # (01 asks for both; matching the entries is most of a funnel's time)
+        users = users.select("customer_id", "_p", "_t1", _g=ibis.null("string"),
+                             *[f"_t{k}" for k in range(2, len(steps) + 1)])
+        kept = _per_period_users(data, steps, width, order, start, end)
+        if period not in kept:
+            kept[period] = users.cache() if data.backend is not None else users
+        users = kept[period]
     if group_map is not None:
         users = users.left_join(group_map, users.customer_id == group_map.customer_id).select(
             users._p, users._t1, *[users[f"_t{k}"] for k in range(2, len(steps) + 1)], _g=group_map._g)
@@ -634,7 +675,7 @@ def _campaign_users(data: Dataset, steps, width, order, assigned: ibis.Table, ca
     j = members.join(entries, [members.campaign_id == entries.campaign_id, members.customer_id == entries.customer_id,
                                members._start.identical_to(entries._start), members._end.identical_to(entries._end)])
     j = j.select(members.campaign_id, members.customer_id, members._g, entries._t1)
-    j = j.join(_shared_lists(data, ev, steps, order), "customer_id")
+    j = _with_lists(j, _shared_lists(data, ev, steps, order))
     return _matched(j, len(steps), _interval(width), order)
 
 
