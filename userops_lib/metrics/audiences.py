@@ -28,6 +28,7 @@ a ``manifest.json`` with hashed ids; :func:`pack_profile` describes who is in ea
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import re
 import warnings
@@ -392,9 +393,10 @@ def _add_model_features(df: pd.DataFrame, data, as_of, purchase_model: str) -> t
     if as_of != data.as_of:
         note = f"model features are only computed at the dataset's as-of date ({data.as_of})"
         return df, {f: note for f in ("rfm_segment", "lifecycle_stage", "probability_alive", "clv", "clv_decile")}
+    summary = _weekly_summary(data)
     for add in (_rfm_feature, _stage_feature, _clv_features):
         try:
-            extra = add(data, purchase_model) if add is _clv_features else add(data)
+            extra = add(data, summary, purchase_model)
         except ImportError as err:
             notes.update({f: f"module not available ({err})" for f in add.features})
             continue
@@ -408,27 +410,37 @@ def _add_model_features(df: pd.DataFrame, data, as_of, purchase_model: str) -> t
     return df, notes
 
 
-def _rfm_feature(data) -> pd.DataFrame:
+def _weekly_summary(data):
+    """The weekly purchase summary (:func:`~userops_lib.clv.summary.rfm_summary`) behind both the RFM
+    segment and the CLV, computed when first asked: one scan of the orders instead of two. When it
+    raises, nothing is kept and each feature that asks gets the error (and its note)."""
+    from ..clv.summary import rfm_summary
+
+    return functools.cache(lambda: rfm_summary(data, time_unit="W"))
+
+
+def _rfm_feature(data, summary, purchase_model: str = "bgnbd") -> pd.DataFrame:
+    """RFM segment from the weekly summary: the same frequency, total and last purchase day as a
+    summary of the orders in days, and recency measured to the as-of date."""
     from .rfm import rfm_segments
 
     with warnings.catch_warnings():  # "few distinct scores" warnings are for the RFM report, not here
         warnings.simplefilter("ignore", UserWarning)
-        seg = rfm_segments(data)
+        seg = rfm_segments(summary(), as_of=data.as_of)
     return seg[["customer_id", "segment"]].rename(columns={"segment": "rfm_segment"})
 
 
-def _stage_feature(data) -> pd.DataFrame:
+def _stage_feature(data, summary=None, purchase_model: str = "bgnbd") -> pd.DataFrame:
     from .lifecycle import customer_stage
 
     stage = customer_stage(data, at=data.as_of)
     return pd.DataFrame({"customer_id": stage["customer_id"], "lifecycle_stage": stage["stage"].astype(str)})
 
 
-def _clv_features(data, purchase_model: str = "bgnbd") -> pd.DataFrame:
+def _clv_features(data, summary, purchase_model: str = "bgnbd") -> pd.DataFrame:
     from .. import clv
-    from ..clv.summary import rfm_summary
 
-    summary = rfm_summary(data, time_unit="W")
+    summary = summary()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         values = clv.customer_value_table(clv.fit_purchase_model(summary, purchase_model), clv.fit_spend_model(summary),
