@@ -262,14 +262,12 @@ def customer_features(data, as_of=None, tier_thresholds: dict | None = None, mod
     data = inputs.dataset_of(data, "orders")
     orders = data.table("orders")
     as_of = _resolve_as_of(data, orders, as_of)
-    per = _order_features(orders, as_of)
-    ids = per.select("customer_id")
+    t = _order_features(orders, as_of)
     customers = data.table("customers") if data.has("customers") else None
     if customers is not None:
         if "signup_date" in customers.columns:
             customers = customers.filter(customers.signup_date.isnull() | (customers.signup_date.cast("date") <= as_of))
-        ids = ids.union(customers.select("customer_id")).distinct()
-    t = ids.left_join(per, "customer_id").select(ids, *[per[c] for c in per.columns if c != "customer_id"])
+        t = _with_customers(t, customers)
     t = _join_profile(t, data, customers, as_of)
     df = engine.execute(t, via_arrow=True).sort_values("customer_id", ignore_index=True)
     df = _finish_basic(df, tier_thresholds)
@@ -301,13 +299,21 @@ def _order_features(orders: ibis.Table, as_of: _dt.date) -> ibis.Table:
                       aov=per.monetary_total / per.orders)
 
 
+def _with_customers(per: ibis.Table, customers: ibis.Table) -> ibis.Table:
+    """Every customer (signed up by the as-of date) and every buyer, with the order features and the
+    customer attributes (each when the table has it): one full outer join on the customer key, instead of
+    a distinct union of the ids and a join of each side to it (at 1M customers a 1.5M-row DISTINCT)."""
+    cols = [c for c in ("channel", "city", "gender", "age") if c in customers.columns]
+    prof = customers.select("customer_id", *cols)
+    both = per.outer_join(prof, per.customer_id == prof.customer_id)
+    return both.select(customer_id=ibis.coalesce(per.customer_id, prof.customer_id),
+                       **{c: per[c] for c in per.columns if c != "customer_id"}, **{c: prof[c] for c in cols},
+                       ).view()  # a new relation: the invitee counts joined to it next come from customers too
+
+
 def _join_profile(t: ibis.Table, data, customers, as_of) -> ibis.Table:
-    """Customer attributes, tier, invitee count and last category (each when the data has it)."""
+    """Invitee count, tier and last category (each when the data has it)."""
     if customers is not None:
-        cols = [c for c in ("channel", "city", "gender", "age") if c in customers.columns]
-        if cols:
-            prof = customers.select("customer_id", *cols)
-            t = t.left_join(prof, "customer_id").select(t, *[prof[c] for c in cols])
         if "referrer_id" in customers.columns:
             inv = customers.filter(customers.referrer_id.notnull())
             inv = inv.group_by(customer_id=inv.referrer_id).agg(invitees=inv.count())
