@@ -22,7 +22,9 @@ def _shop():
     #   d: visit, view, cart (06-25), purchase 06-29: 4 days after entering, inside 7d -> completed
     #   e: visit, view, cart 06-02, purchase 06-20 (18 days later, outside 7d) -> stopped at add_to_cart
     #   f: visit, view, cart on 05-20 (entered before the 30 days)            -> not an entrant
-    # hand count: dropped after add_to_cart = a, e (2); after product_view = c (1)
+    #   g: cart on 05-25, then visit at 06-01 00:00 and view 06-01 00:05 (the first of the 30 days):
+    #      the cart came before its entry and never counts             -> stopped at product_view
+    # hand count: dropped after add_to_cart = a, e (2); after product_view = c, g (2)
     rows = [("a", "visit", "2025-06-10 10:00"), ("a", "product_view", "2025-06-10 10:01"),
             ("a", "add_to_cart", "2025-06-10 10:02"),
             ("b", "visit", "2025-06-12 09:00"), ("b", "product_view", "2025-06-12 09:01"),
@@ -33,7 +35,9 @@ def _shop():
             ("e", "visit", "2025-06-02 20:00"), ("e", "product_view", "2025-06-02 20:01"),
             ("e", "add_to_cart", "2025-06-02 20:02"), ("e", "purchase", "2025-06-20 20:00"),
             ("f", "visit", "2025-05-20 10:00"), ("f", "product_view", "2025-05-20 10:01"),
-            ("f", "add_to_cart", "2025-05-20 10:02")]
+            ("f", "add_to_cart", "2025-05-20 10:02"),
+            ("g", "add_to_cart", "2025-05-25 10:00"), ("g", "visit", "2025-06-01 00:00"),
+            ("g", "product_view", "2025-06-01 00:05")]
     events = pd.DataFrame(rows, columns=["customer_id", "event_name", "event_ts"])
     events["event_ts"] = pd.to_datetime(events["event_ts"])
     orders = pd.DataFrame({"order_id": ["o1", "o2"], "customer_id": ["b", "d"],
@@ -49,13 +53,14 @@ def test_abandoned_cart_pack_holds_who_reached_the_cart_but_did_not_buy():
     assert sorted(members) == ["a", "e"]
     # the entrants and the last step each reached: f entered before the 30 days and is not one of them
     assert pack.features.set_index("customer_id")["last_step"].to_dict() == {
-        "a": "add_to_cart", "b": "purchase", "c": "product_view", "d": "purchase", "e": "add_to_cart"}
+        "a": "add_to_cart", "b": "purchase", "c": "product_view", "d": "purchase", "e": "add_to_cart",
+        "g": "product_view"}
     assert pack.sizes["customers"].tolist() == [2]
     # the same funnel over those days drops 2 between add_to_cart and purchase
     fun = funnel(data, STEPS, window="7d", start="2025-06-01", end="2025-06-30")
     assert int(fun.loc[fun.step == "purchase", "dropped_from_previous"].iloc[0]) == 2
     browsed = dropout_pack(data, "product_view", STEPS, window="7d", days=30)
-    assert browsed.members["customer_id"].tolist() == ["c"]
+    assert browsed.members["customer_id"].tolist() == ["c", "g"]
 
 
 def test_dropout_pack_is_exported_like_the_other_packs(tmp_path):
@@ -84,7 +89,7 @@ def test_the_packs_of_one_funnel_share_one_pass(monkeypatch):
     carts = dropout_pack(data, "add_to_cart", STEPS, window="7d", days=30)
     views = dropout_pack(data, "product_view", STEPS, window="7d", days=30)
     assert len(passes) == 1
-    assert sorted(carts.members["customer_id"]) == ["a", "e"] and views.members["customer_id"].tolist() == ["c"]
+    assert sorted(carts.members["customer_id"]) == ["a", "e"] and views.members["customer_id"].tolist() == ["c", "g"]
     dropout_pack(data, "add_to_cart", STEPS, window="1d", days=30)  # another window: its own pass
     dropout_pack(data.with_tables(events=data.table("events").filter(lambda t: t.customer_id != "a")),
                  "add_to_cart", STEPS, window="7d", days=30)
