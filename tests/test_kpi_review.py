@@ -345,6 +345,22 @@ def test_kpi_trend(shop):
 
 
 # ----------------------------------------------------------------------------------- progress
+def test_the_trend_reuses_the_scorecards_periods(monkeypatch):
+    # 05 asks for each KPI of the scorecard's quarters (this, the previous, last year's) again in its
+    # trend charts: each (KPI, quarter) is computed once per Dataset, with the same values
+    from userops_lib.metrics import kpi_review
+
+    shop, asked = load_dataset({"orders": ORDERS}), []
+    real = kpi_review._actual
+    monkeypatch.setattr(kpi_review, "_actual", lambda *args: asked.append((args[3], args[4])) or real(*args))
+    card = kpi_scorecard(shop, load_targets(TARGETS), "2025-Q3").set_index("kpi")
+    assert {("gmv", q) for q in ("2025-Q3", "2025-Q2", "2024-Q3")} <= set(asked)
+    asked.clear()
+    trend = kpi_trend(shop, "gmv", ("2025-Q3", 3)).set_index("period")
+    assert asked == [("gmv", "2025-Q1")]  # Q2 and Q3 were the scorecard's
+    assert trend.at["2025-Q3", "actual"] == card.at["gmv", "actual"] == 240.0  # GMV of Q3 by hand (above)
+
+
 def test_progress_status_by_hand():
     # Review date Oct 2, 2025: done Aug 1 < due Aug 10 -> early (-9 days); Aug 31 = due -> on time;
     # Sep 15 > Sep 1 -> overdue (14); open, due Sep 20 -> open-overdue (12); due Dec 1 -> open.

@@ -297,10 +297,14 @@ def _as_dataset(data) -> Dataset:
 
 
 def _period_table(data: Dataset, kind: str) -> pd.DataFrame:
-    """:func:`period_kpis` per quarter or per year, indexed by period label, plus ``previous_buyers``."""
-    customers = data.table("customers") if data.has_column("customers", "signup_date") else None
-    table = period_kpis(data, kind, customers, as_of=data.as_of)
-    return table.assign(previous_buyers=table["buyers"].shift(1)).set_index("period")
+    """:func:`period_kpis` per quarter or per year, indexed by period label, plus ``previous_buyers``;
+    once per Dataset (05 asks for it in the scorecard and in each trend chart). Read, never changed."""
+    def compute() -> pd.DataFrame:
+        customers = data.table("customers") if data.has_column("customers", "signup_date") else None
+        table = period_kpis(data, kind, customers, as_of=data.as_of)
+        return table.assign(previous_buyers=table["buyers"].shift(1)).set_index("period")
+
+    return data.memo(("kpi_period_table", kind), compute)
 
 
 #: The customers each period KPI rests on (a column of the period table): its denominator for rates.
@@ -515,7 +519,9 @@ def period_actuals(data, periods, kpis=None) -> pd.DataFrame:
     for kind, start, end in parsed.values():
         label = _label(kind, start)
         for name in kpis:
-            value, base, note = _actual(data, table, cache, name, label, kind, start, end)
+            # the scorecard's periods (this one, the previous, last year's) come back in the trend charts
+            value, base, note = data.memo(("kpi_actual", name, label),
+                                          lambda: _actual(data, table, cache, name, label, kind, start, end))
             rows.append({"period": label, "kpi": name, "actual": float(value) if pd.notna(value) else np.nan,
                          "base": float(base) if pd.notna(base) else np.nan,
                          "complete": bool(label in table.index and end <= data.as_of), "note": note})
