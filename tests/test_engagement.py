@@ -109,6 +109,9 @@ def test_index_stays_within_0_and_100(demo_data):
     assert out.activity_index.max() > 0 and out.activity_index.min() == 0
     # one customer per row, ranks follow the index
     assert out.customer_id.is_unique and out.activity_index.is_monotonic_decreasing
+    # customers with the same rank (the inactive ones share the last) come in id order
+    inactive = out[out.activity_index == 0]
+    assert len(inactive) > 1 and inactive.customer_id.is_monotonic_increasing and inactive["rank"].nunique() == 1
 
 
 def test_bad_weights():
