@@ -254,6 +254,30 @@ def test_a_run_validates_the_purchase_models_once(tmp_path, monkeypatch):
             choose_purchase_model(data, "best", calibration_end=end)
 
 
+def test_a_run_fits_the_chosen_model_on_all_customers_once(tmp_path, monkeypatch):
+    # 03's audience CLV and 04's values fit the chosen model on the same summary of the same snapshot:
+    # the second fit is read from the run; another summary (unit, fewer customers) or no run: fitted
+    from userops_lib.clv import base, fit_purchase_model, rfm_summary
+
+    data = load_dataset("cdnow_sample", snapshot_dir=tmp_path)
+    first = fit_purchase_model(rfm_summary(data, time_unit="W"), "bgnbd", run=data)
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("fitted again")
+
+    monkeypatch.setattr(base.PurchaseModel, "fit", no_fit)
+    opened = load_dataset("cdnow_sample", snapshot_dir=tmp_path)
+    weekly = rfm_summary(opened, time_unit="W")
+    second = fit_purchase_model(weekly, "bgnbd", run=opened)
+    assert (second.params_, second.log_likelihood_) == (first.params_, first.log_likelihood_)
+    for summary, run in ((rfm_summary(opened, time_unit="D"), opened), (weekly.iloc[:1000], opened),
+                         (weekly, load_dataset("cdnow_sample")), (weekly, None)):
+        with pytest.raises(AssertionError, match="fitted again"):
+            fit_purchase_model(summary, "bgnbd", run=run)
+    with pytest.raises(AssertionError, match="fitted again"):
+        fit_purchase_model(weekly, "pnbd", run=opened)
+
+
 def test_value_and_loyalty_reports_take_their_model_from_the_same_call():
     # the two notebooks declare the same run parameters with the same defaults and pass them to
     # choose_purchase_model, so a run's YAML (one key each) gives both reports one model

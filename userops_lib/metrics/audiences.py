@@ -449,8 +449,9 @@ def _clv_features(data, summary, purchase_model: str = "bgnbd") -> pd.DataFrame:
     summary = summary()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        values = clv.customer_value_table(clv.fit_purchase_model(summary, purchase_model), clv.fit_spend_model(summary),
-                                          summary, months=12)
+        # run=data: 04 values customers with the same fit and reads it instead of fitting again
+        purchases = clv.fit_purchase_model(summary, purchase_model, run=data)
+        values = clv.customer_value_table(purchases, clv.fit_spend_model(summary), summary, months=12)
     return values[["customer_id", "probability_alive", "clv"]]
 
 
