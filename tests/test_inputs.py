@@ -53,6 +53,19 @@ def test_text_timestamps_are_read_too():
     assert str(got["order_date"].iloc[0])[:10] == "2025-01-01"
 
 
+def test_rows_sorted_in_arrow_come_in_the_order_and_index_of_a_pandas_sort():
+    # execute(sort_by=) sorts the Arrow result before pandas sees it: the frame must equal
+    # sort_values on the unsorted frame, text ids in code-point order ("B" < "a" < "ä")
+    ids = ["b", "a", "ä", "B", "a10", "a2"]
+    t = ibis.memtable({"customer_id": ids, "n": list(range(len(ids)))})
+    got = engine.execute(t, via_arrow=True, sort_by="customer_id")
+    expected = engine.execute(t, via_arrow=True).sort_values("customer_id", ignore_index=True)
+    pd.testing.assert_frame_equal(got, expected)
+    assert list(got["customer_id"]) == ["B", "a", "a10", "a2", "b", "ä"]
+    with pytest.raises(ValueError, match="via_arrow"):
+        engine.execute(t, sort_by="customer_id")
+
+
 def test_a_dataset_is_used_as_it_is():
     data = u.load_dataset({"orders": ORDERS})
     assert dataset_of(data) is data and table_of(data, "orders") is data.table("orders")

@@ -269,7 +269,7 @@ def customer_features(data, as_of=None, tier_thresholds: dict | None = None, mod
             customers = customers.filter(customers.signup_date.isnull() | (customers.signup_date.cast("date") <= as_of))
         t = _with_customers(t, customers)
     t = _join_profile(t, data, customers, as_of)
-    df = engine.execute(t, via_arrow=True).sort_values("customer_id", ignore_index=True)
+    df = engine.execute(t, via_arrow=True, sort_by="customer_id")
     df = _finish_basic(df, tier_thresholds)
     absent = {f: why for f, why in FEATURES.items() if f not in df.columns}
     if model_features:

@@ -53,8 +53,9 @@ def _starts(ks, period: str) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------ activity table
-def _activity(data_or_orders, activity: str, period: str) -> tuple[ibis.Table, _dt.date]:
-    """Distinct (customer_id, k) active periods, and the as-of date."""
+def _activity(data_or_orders, activity: str, period: str, distinct: bool = True) -> tuple[ibis.Table, _dt.date]:
+    """Distinct (customer_id, k) active periods, and the as-of date (``distinct=False``: one row per
+    order or event, for a caller whose aggregates do not count rows, e.g. min and max)."""
     from ..data.load import Dataset
 
     if activity not in _ACTIVITY:
@@ -64,7 +65,8 @@ def _activity(data_or_orders, activity: str, period: str) -> tuple[ibis.Table, _
     t, as_of = inputs.table_of(data, activity, ("customer_id", date_col), needed_for="the lifecycle stages"), data.as_of
     day = t[date_col]
     t = t.filter(t.customer_id.notnull() & day.notnull())
-    active = t.select(customer_id=t.customer_id.cast("string"), k=periods.period_index(day, period)).distinct()
+    active = t.select(customer_id=t.customer_id.cast("string"), k=periods.period_index(day, period))
+    active = active.distinct() if distinct else active
     if as_of is None:
         last = engine.execute(t.aggregate(last=day.max()))["last"].iloc[0]
         if pd.isna(last):
@@ -190,11 +192,12 @@ def customer_stage(data_or_orders, at=None, period: str = "month", churn_after: 
     counts a customer as dormant only in the first inactive period (the PostHog convention).
     """
     period = periods.check_period(period)
-    active, as_of = _activity(data_or_orders, activity, period)
+    # min, max and any per customer: the same on every order as on the distinct active periods, without
+    # the DISTINCT over a million customers' (customer, period) pairs
+    active, as_of = _activity(data_or_orders, activity, period, distinct=False)
     at_k = (periods.last_complete_index(as_of, period) if at is None
             else periods.index_of(parse_date(at, "at"), period))
-    df = engine.execute(_stage_at(active, at_k, churn_after), via_arrow=True)
-    df = df.sort_values("customer_id", ignore_index=True)
+    df = engine.execute(_stage_at(active, at_k, churn_after), via_arrow=True, sort_by="customer_id")
     df["first_active"] = _starts(df.pop("first_k"), period)
     df["last_active"] = _starts(df.pop("last_k"), period)
     df["stage"] = pd.Categorical(df["stage"], categories=STAGES)
