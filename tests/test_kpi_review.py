@@ -352,7 +352,7 @@ def test_the_trend_reuses_the_scorecards_periods(monkeypatch):
 
     shop, asked = load_dataset({"orders": ORDERS}), []
     real = kpi_review._actual
-    monkeypatch.setattr(kpi_review, "_actual", lambda *args: asked.append((args[3], args[4])) or real(*args))
+    monkeypatch.setattr(kpi_review, "_actual", lambda *args: asked.append((args[2], args[3])) or real(*args))
     card = kpi_scorecard(shop, load_targets(TARGETS), "2025-Q3").set_index("kpi")
     assert {("gmv", q) for q in ("2025-Q3", "2025-Q2", "2024-Q3")} <= set(asked)
     asked.clear()

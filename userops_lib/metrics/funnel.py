@@ -258,10 +258,12 @@ def _user_steps(events, steps, window, order, by, customers, start, end, *, shar
         users = _first_entries(next(iter(per_period.values())))
     else:
         entries = _entries(ev, steps, start, end, by_event)
-        # an entrant's later steps count only inside the window from its entry, on or after ``start``:
-        # its events of earlier days never count (at 1M, the last 30 days' entrants read 1/20 of the events)
-        own = ev.filter(ev.customer_id.isin(entries.customer_id) & _on_dates(ev._date, start, None))
-        lists = _shared_lists(data, ev, steps, order) if shared else _step_lists(own, steps, order)
+        if shared:
+            lists = _shared_lists(data, ev, steps, order)
+        else:  # an entrant's later steps count only inside the window from its entry, on or after ``start``:
+            # its events of earlier days never count (at 1M, the last 30 days' entrants read 1/20 of the events)
+            own = ev.filter(ev.customer_id.isin(entries.customer_id) & _on_dates(ev._date, start, None))
+            lists = _step_lists(own, steps, order)
         users = _matched(_with_lists(entries, lists), len(steps), _interval(width), order)
     if group_map is not None:
         users = users.left_join(group_map, users.customer_id == group_map.customer_id).select(

@@ -446,7 +446,7 @@ def _missing_tables(data: Dataset, spec: KpiSpec, name: str) -> list[str]:
     return missing
 
 
-def _actual(data: Dataset, table: pd.DataFrame, cache: dict, name: str, label: str, kind: str,
+def _actual(data: Dataset, table: pd.DataFrame, name: str, label: str, kind: str,
             start: _dt.date, end: _dt.date) -> tuple:
     """(actual, base, note) of one KPI in one period."""
     spec = KPI_REGISTRY[name]
@@ -457,9 +457,8 @@ def _actual(data: Dataset, table: pd.DataFrame, cache: dict, name: str, label: s
     if spec.source == "period":
         return _period_value(table, label, name, spec, kind)
     if spec.source == "retention":
-        if ("retention", label) not in cache:
-            cache["retention", label] = _retention(data, start, end)
-        return tuple(cache["retention", label].loc[spec.column])
+        # the six retention KPIs of a period read one table
+        return tuple(data.memo(("kpi_retention", label), lambda: _retention(data, start, end)).loc[spec.column])
     if spec.source == "conversion":
         value, base = _conversion(data, start, end)
         return value, base, "" if pd.notna(value) else "no sign-ups in the period"
@@ -470,13 +469,10 @@ def _actual(data: Dataset, table: pd.DataFrame, cache: dict, name: str, label: s
         value, base = _purchase_conversion(data, start, end)
         return value, base, "" if pd.notna(value) else "no visitors in the period"
     if spec.source == "voice":
-        if "rounds" not in cache:
-            cache["rounds"] = survey_rounds(data, "nps")
-        value, base = _nps(data, cache["rounds"], start, end)
+        value, base = _nps(data, data.memo(("kpi_nps_rounds",), lambda: survey_rounds(data, "nps")), start, end)
         return value, base, "" if pd.notna(value) else "no NPS survey round sent in the period"
-    if "stickiness" not in cache:
-        cache["stickiness"] = stickiness(data, as_of=data.as_of)
-    value, base = _stickiness(cache["stickiness"], start, end, spec.column)
+    monthly = data.memo(("kpi_stickiness",), lambda: stickiness(data, as_of=data.as_of))
+    value, base = _stickiness(monthly, start, end, spec.column)
     return value, base, "" if pd.notna(value) else "no activity in the events table in the period"
 
 
@@ -514,14 +510,13 @@ def period_actuals(data, periods, kpis=None) -> pd.DataFrame:
     if len(kinds) > 1:
         raise ParameterError(f"periods must all be quarters or all years; got {list(periods)!r}")
     table = _period_table(data, next(iter(kinds))) if parsed else pd.DataFrame()
-    cache: dict = {}
     rows = []
     for kind, start, end in parsed.values():
         label = _label(kind, start)
         for name in kpis:
             # the scorecard's periods (this one, the previous, last year's) come back in the trend charts
             value, base, note = data.memo(("kpi_actual", name, label),
-                                          lambda: _actual(data, table, cache, name, label, kind, start, end))
+                                          lambda: _actual(data, table, name, label, kind, start, end))
             rows.append({"period": label, "kpi": name, "actual": float(value) if pd.notna(value) else np.nan,
                          "base": float(base) if pd.notna(base) else np.nan,
                          "complete": bool(label in table.index and end <= data.as_of), "note": note})
